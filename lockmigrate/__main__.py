@@ -1,0 +1,5 @@
+"""``python -m lockmigrate``."""
+
+from lockmigrate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""The exceptions lockmigrate raises and the exit codes they map to.
+
+Every exception subclasses :class:`LockmigrateError` *and* a builtin, so callers can catch
+either (``except ValueError`` keeps working for bad input). The CLI maps each class to an
+:class:`ExitCode` and prints ``str(error)``; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from lockmigrate.model import Origin
+
+__all__ = [
+    "ExitCode",
+    "ExternalToolError",
+    "FindingsError",
+    "InputError",
+    "LockmigrateError",
+    "UsageError",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes; documented in the README and ``docs/reference/exit-codes.md``."""
+
+    OK = 0
+    FINDINGS = 1  # --strict with warnings, or a check/diff gate that failed
+    BAD_INPUT = 2  # malformed files, bad usage
+    EXTERNAL = 3  # pip-compile, Poetry or a package index failed
+    INTERRUPTED = 130  # Ctrl-C: nothing was written
+
+
+class LockmigrateError(Exception):
+    """Base of every error lockmigrate raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+
+class InputError(LockmigrateError, ValueError):
+    """A file lockmigrate was asked to read is malformed or unreadable.
+
+    ``str()`` gives ``path:line: message`` followed by the offending text, indented.
+    """
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, origin: Origin | None = None, text: str | None = None):
+        self.message = message
+        self.origin = origin
+        self.text = text
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"{self.origin}: " if self.origin is not None else ""
+        rendered = f"{where}{self.message}"
+        if self.text is not None and self.text.strip():
+            rendered += f"\n    {self.text.strip()}"
+        return rendered
+
+
+class UsageError(LockmigrateError, ValueError):
+    """The command line asked for something that cannot be done."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ExternalToolError(LockmigrateError, RuntimeError):
+    """pip-compile, uv, Poetry or a package index failed; the message carries its own words."""
+
+    exit_code = ExitCode.EXTERNAL
+
+
+class FindingsError(LockmigrateError, RuntimeError):
+    """Warnings were found and ``--strict`` turns them into a failure."""
+
+    exit_code = ExitCode.FINDINGS

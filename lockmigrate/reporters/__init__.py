@@ -1,0 +1,1 @@
+"""Renderers of reports to text; pure functions of the model, no I/O."""

@@ -1,0 +1,737 @@
+"""pip's requirements-file format, read the way pip 26.3 reads it, without losing a byte.
+
+The steps mirror pip's ``req_file.py`` one to one (decode, split lines, join ``\\``
+continuations, strip comments, split arguments from options, parse options with optparse,
+interpret the requirement), but nothing is thrown away: every physical line is kept with its
+terminator, so :meth:`RequirementFile.render` returns the bytes that were read, and every
+logical line remembers which physical lines it came from.
+
+Where pip silently ignores something (a requirement written after an option, a second
+``-r`` on one line, ``--index-url`` on a requirement line), the meaning stays pip's and a
+warning is added to the collector.
+"""
+
+from __future__ import annotations
+
+import codecs
+import optparse
+import os
+import re
+import shlex
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from lockmigrate.diagnostics import Collector
+from lockmigrate.errors import InputError
+from lockmigrate.model import (
+    DeclaredRequirement,
+    Include,
+    IncludeKind,
+    Line,
+    Option,
+    Origin,
+    RequirementFile,
+    RequirementKind,
+    TextLayout,
+)
+from lockmigrate.redact import redact_url
+
+__all__ = [
+    "ENV_VAR_RE",
+    "expand_variables",
+    "parse_bytes",
+    "read_file",
+]
+
+# --- pip's regular expressions and tables (pip/_internal/req/req_file.py, pip 26.3) -------
+
+COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+ENV_VAR_RE = re.compile(r"(?P<var>\$\{(?P<name>[A-Z0-9_]+)\})")
+SCHEME_RE = re.compile(r"^(http|https|file):", re.IGNORECASE)
+PEP263_ENCODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
+EGG_FRAGMENT_RE = re.compile(r"[#&]egg=([^&]*)")
+PROJECT_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+EXTRAS_SUFFIX_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
+
+# Order matters: the UTF-16 LE BOM is a prefix of the UTF-32 LE one. Each BOM maps to
+# an explicit-endian codec so that re-encoding writes the same bytes back.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+
+VCS_SCHEMES: frozenset[str] = frozenset(
+    {
+        "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp", "bzr+file",
+        "git+http", "git+https", "git+ssh", "git+git", "git+file",
+        "hg+file", "hg+http", "hg+https", "hg+ssh", "hg+static-http",
+        "svn+ssh", "svn+http", "svn+https", "svn+svn", "svn+file",
+    }
+)  # fmt: skip
+VCS_NAMES: tuple[str, ...] = ("git", "hg", "svn", "bzr")
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "file", "ftp"}) | VCS_SCHEMES
+ARCHIVE_EXTENSIONS: tuple[str, ...] = (
+    ".zip", ".whl", ".tar.bz2", ".tbz", ".tar.gz", ".tgz", ".tar",
+    ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma",
+)  # fmt: skip
+STRONG_HASHES: tuple[str, ...] = ("sha256", "sha384", "sha512")
+USE_FEATURE_CHOICES: tuple[str, ...] = (
+    "fast-deps", "inprocess-build-deps", "venv-isolation",
+    "truststore", "no-binary-enable-wheel-cache", "build-constraint",
+)  # fmt: skip
+
+# Options that pip applies to the requirement on the same line; all others on such a line
+# are ignored by pip.
+_REQUIREMENT_OPTIONS = frozenset({"--hash", "--config-settings"})
+_EDITABLE_OPTIONS = frozenset({"--config-settings"})
+
+
+# --- decoding -------------------------------------------------------------------------
+
+
+def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
+    """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
+    the first two lines, then UTF-8.
+
+    pip falls back to the locale's encoding when UTF-8 fails; lockmigrate refuses instead,
+    because a result that depends on the machine's locale cannot be migrated safely.
+    """
+    bom = b""
+    codec = "utf-8"
+    for candidate, name in _BOMS:
+        if data.startswith(candidate):
+            bom, codec = candidate, name
+            break
+    else:
+        for raw_line in data.split(b"\n")[:2]:
+            if raw_line[0:1] == b"#":
+                match = PEP263_ENCODING_RE.search(raw_line)
+                if match is not None:
+                    codec = match.group(1).decode("ascii")
+                    try:
+                        codecs.lookup(codec)
+                    except LookupError:
+                        raise InputError(
+                            f"unknown encoding {codec!r} in the coding declaration",
+                            origin=Origin(path=display, line=1),
+                        ) from None
+                    break
+    body = data[len(bom) :]
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"cannot decode byte {body[exc.start : exc.start + 1]!r} as {codec} "
+            "(declare the encoding with a '# -*- coding: NAME -*-' first line)",
+            origin=Origin(path=display, line=line),
+        ) from None
+    physical = text.splitlines(keepends=True)
+    terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
+    counted = [t for t in terminators if t]
+    newline = max(("\n", "\r\n", "\r"), key=counted.count) if counted else "\n"
+    final_newline = bool(physical) and physical[-1] != physical[-1].splitlines()[0]
+    layout = TextLayout(codec=codec, bom=bom, newline=newline, final_newline=final_newline)
+    if layout.encode(text) != data:
+        raise InputError(
+            f"the file does not survive decoding and re-encoding as {codec}; "
+            "lockmigrate will not rewrite it",
+            origin=Origin(path=display, line=1),
+        )
+    return text, layout
+
+
+# --- logical lines ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _LogicalLine:
+    first: int
+    count: int
+    text: str  # joined as pip joins it, before comments are stripped
+
+
+def _strip_terminator(physical_line: str) -> str:
+    lines = physical_line.splitlines()
+    return lines[0] if lines else ""
+
+
+def join_lines(physical: list[str]) -> Iterator[_LogicalLine]:
+    """pip's ``join_lines``: a line ending in ``\\`` continues on the next one, unless it is
+    a comment. Every physical line lands in exactly one logical line."""
+    pending: list[str] = []
+    first = 0
+    for index, raw in enumerate(physical):
+        line = _strip_terminator(raw)
+        if not line.endswith("\\") or COMMENT_RE.match(line):
+            if COMMENT_RE.match(line):
+                line = " " + line  # so that the comment is matched after joining
+            if pending:
+                pending.append(line)
+                yield _LogicalLine(first, index - first + 1, "".join(pending))
+                pending = []
+            else:
+                yield _LogicalLine(index, 1, line)
+        else:
+            if not pending:
+                first = index
+            pending.append(line.strip("\\"))
+    if pending:
+        yield _LogicalLine(first, len(physical) - first, "".join(pending))
+
+
+def split_comment(text: str) -> tuple[str, str | None]:
+    """``(content, comment)`` as pip's ``ignore_comments`` sees them."""
+    match = COMMENT_RE.search(text)
+    if match is None:
+        return text.strip(), None
+    return text[: match.start()].strip(), match.group(0).strip()
+
+
+def expand_variables(text: str, environ: Mapping[str, str]) -> str:
+    """pip's ``expand_env_variables``: ``${NAME}`` becomes its value when set and non-empty."""
+    for variable, name in ENV_VAR_RE.findall(text):
+        value = environ.get(name)
+        if value:
+            text = text.replace(variable, value)
+    return text
+
+
+def break_args_options(line: str) -> tuple[str, str]:
+    """pip's split of a line into the requirement part and the options part: the
+    requirement is every space-separated token before the first one starting with ``-``."""
+    tokens = line.split(" ")
+    args: list[str] = []
+    options = tokens[:]
+    for token in tokens:
+        if token.startswith("-"):
+            break
+        args.append(token)
+        options.pop(0)
+    return " ".join(args), " ".join(options)
+
+
+# --- options ----------------------------------------------------------------------------
+
+
+class _OptionError(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class _ParsedOptions:
+    seen: list[tuple[str, str | None]] = field(default_factory=list)
+    leftover: list[str] = field(default_factory=list)
+
+
+class _Parser(optparse.OptionParser):
+    def error(self, msg: str) -> NoReturn:
+        raise _OptionError(msg)
+
+    def exit(self, status: int = 0, msg: str | None = None) -> NoReturn:
+        raise _OptionError(msg or "invalid options")
+
+
+def _record(option: optparse.Option, opt_str: str, value: str | None, parser: Any) -> None:
+    name = option.get_opt_string()
+    if name == "--hash" and value is not None:
+        algo, sep, _digest = value.partition(":")
+        if not sep:
+            raise _OptionError(
+                f"Arguments to {opt_str} must be a hash name followed by a value, "
+                "like --hash=sha256:abcde..."
+            )
+        if algo not in STRONG_HASHES:
+            raise _OptionError(
+                f"Allowed hash algorithms for {opt_str} are {', '.join(STRONG_HASHES)}."
+            )
+    elif name == "--config-settings" and value is not None and "=" not in value:
+        raise _OptionError(f"Arguments to {opt_str} must be of the form KEY=VAL")
+    elif name == "--use-feature" and value not in USE_FEATURE_CHOICES:
+        choices = ", ".join(repr(choice) for choice in USE_FEATURE_CHOICES)
+        raise _OptionError(f"option {opt_str}: invalid choice: {value!r} (choose from {choices})")
+    elif name in {"--no-binary", "--only-binary"} and value is not None and value.startswith("-"):
+        raise _OptionError("--no-binary / --only-binary option requires 1 argument.")
+    parser.values.seen.append((name, value))
+
+
+def _build_parser() -> _Parser:
+    """The options pip 26.3 accepts in a requirements file, spelled as pip spells them, so
+    that optparse gives the same abbreviations, ``=``/space forms and errors."""
+    parser = _Parser(add_help_option=False)
+    with_value: list[tuple[str, ...]] = [
+        ("-i", "--index-url", "--pypi-url"),
+        ("--extra-index-url",),
+        ("-c", "--constraint"),
+        ("-r", "--requirement"),
+        ("-e", "--editable"),
+        ("-f", "--find-links"),
+        ("--no-binary",),
+        ("--only-binary",),
+        ("--all-releases",),
+        ("--only-final",),
+        ("--trusted-host",),
+        ("--use-feature",),
+        ("--hash",),
+        ("-C", "--config-settings"),
+    ]
+    flags: list[tuple[str, ...]] = [
+        ("--no-index",),
+        ("--prefer-binary",),
+        ("--require-hashes",),
+        ("--no-require-hashes",),
+        ("--pre",),
+    ]
+    for names in with_value:
+        parser.add_option(*names, action="callback", callback=_record, type="string")
+    for names in flags:
+        parser.add_option(*names, action="callback", callback=_record)
+    return parser
+
+
+_PARSER = _build_parser()
+
+
+def parse_options(options_str: str) -> _ParsedOptions:
+    """Options in order of appearance, by pip's long name, plus positional leftovers."""
+    try:
+        tokens = shlex.split(options_str)
+    except ValueError:
+        raise _OptionError(f"Could not split options: {options_str}") from None
+    values = _ParsedOptions()
+    _, leftover = _PARSER.parse_args(tokens, values)  # type: ignore[arg-type]
+    values.leftover = list(leftover)
+    return values
+
+
+# --- requirements -----------------------------------------------------------------------
+
+
+def is_url(name: str) -> bool:
+    """pip's ``is_url``: the text has a scheme pip knows."""
+    try:
+        scheme = urllib.parse.urlsplit(name).scheme
+    except ValueError:
+        return False
+    return bool(scheme) and scheme in URL_SCHEMES
+
+
+def _looks_like_path(name: str) -> bool:
+    if os.path.sep in name or (os.path.altsep is not None and os.path.altsep in name):
+        return True
+    return name.startswith(".")
+
+
+def _archive_extension(name: str) -> str:
+    base, ext = os.path.splitext(name)  # noqa: PTH122 - pip's splitext, on a string
+    if base.lower().endswith(".tar"):
+        ext = base[-4:] + ext
+    return ext.lower()
+
+
+def _is_archive(name: str) -> bool:
+    return _archive_extension(name) in ARCHIVE_EXTENSIONS
+
+
+def _egg_fragment(url: str) -> str | None:
+    match = EGG_FRAGMENT_RE.search(url)
+    if match is None:
+        return None
+    project = match.group(1)
+    if not PROJECT_NAME_RE.match(project):
+        raise ValueError(
+            f"{project!r} is not a valid value for the #egg= fragment: it must be a bare "
+            "project name (write 'name[extras] @ URL' instead)"
+        )
+    return project
+
+
+def _url_filename(url: str) -> str:
+    path = urllib.parse.urlsplit(url).path
+    return urllib.parse.unquote(path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
+    match = EXTRAS_SUFFIX_RE.match(text)
+    if match is None:
+        return text, ()
+    extras = Requirement("placeholder" + match.group(2).lower()).extras
+    return match.group(1).rstrip(), tuple(sorted(extras))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Interpretation:
+    name: str | None
+    specifier: str
+    extras: tuple[str, ...]
+    marker: str | None
+    url: str | None
+    kind: RequirementKind
+
+
+def _kind_of_url(url: str) -> RequirementKind:
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme in VCS_SCHEMES:
+        return RequirementKind.VCS
+    if scheme == "file":
+        return RequirementKind.PATH
+    return RequirementKind.URL
+
+
+def _from_pep508(text: str, marker: str | None) -> _Interpretation:
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement as exc:
+        hint = ""
+        if "=" in text and not any(op in text for op in ("==", "!=", "<=", ">=", "~=", "===")):
+            hint = " (= is not a valid operator. Did you mean == ?)"
+        elif os.path.sep in text:
+            hint = " (it looks like a path, but no such directory or archive exists)"
+        raise ValueError(f"invalid requirement: {exc}{hint}") from None
+    if marker is None and requirement.marker is not None:
+        marker = str(requirement.marker)
+    url = requirement.url
+    return _Interpretation(
+        name=canonicalize_name(requirement.name),
+        specifier=str(requirement.specifier),
+        extras=tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
+        marker=marker,
+        url=url,
+        kind=_kind_of_url(url) if url else RequirementKind.NAMED,
+    )
+
+
+def _name_from_link(url: str) -> tuple[str | None, str]:
+    """Name and specifier pip derives from a link: a wheel's file name, else ``#egg=``."""
+    filename = _url_filename(url)
+    if filename.lower().endswith(".whl"):
+        try:
+            name, version, _build, _tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename as exc:
+            raise ValueError(f"invalid wheel filename: {exc}") from None
+        return canonicalize_name(name), str(SpecifierSet(f"=={version}"))
+    egg = _egg_fragment(url)
+    return (canonicalize_name(egg) if egg else None), ""
+
+
+def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
+    """pip's ``parse_req_from_line``. Local paths are looked up relative to ``base`` (the
+    requirements file's folder) rather than the current directory."""
+    marker_sep = "; " if is_url(text) else ";"
+    marker: str | None = None
+    if marker_sep in text:
+        text, marker_text = text.split(marker_sep, 1)
+        marker_text = marker_text.strip()
+        if marker_text:
+            try:
+                marker = str(Marker(marker_text))
+            except InvalidMarker as exc:
+                raise ValueError(f"invalid marker: {exc}") from None
+    text = text.strip()
+    if is_url(text):
+        name, specifier = _name_from_link(text)
+        return _Interpretation(
+            name=name, specifier=specifier, extras=(), marker=marker, url=text,
+            kind=_kind_of_url(text),
+        )  # fmt: skip
+    path_text, extras = _strip_extras(text)
+    local = base / path_text
+    is_path = False
+    if _looks_like_path(text) and local.is_dir():
+        if not (local / "pyproject.toml").is_file() and not (local / "setup.py").is_file():
+            raise ValueError(
+                f"directory {text!r} is not installable: neither 'setup.py' nor "
+                "'pyproject.toml' found"
+            )
+        is_path = True
+    elif _is_archive(path_text):
+        before_at = text.split("@", 1)
+        is_path = local.is_file() or len(before_at) < 2 or _looks_like_path(before_at[0])
+    if is_path:
+        name, specifier = _name_from_link(path_text)
+        return _Interpretation(
+            name=name, specifier=specifier, extras=extras, marker=marker, url=text,
+            kind=RequirementKind.PATH,
+        )  # fmt: skip
+    return _from_pep508(text, marker)
+
+
+def interpret_editable(text: str, base: Path) -> _Interpretation:
+    """pip's ``parse_editable``: ``name @ url``, a local folder, or a VCS URL with
+    ``#egg=``."""
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        requirement = None
+    if requirement is not None and requirement.url:
+        return _Interpretation(
+            name=canonicalize_name(requirement.name),
+            specifier=str(requirement.specifier),
+            extras=tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
+            marker=str(requirement.marker) if requirement.marker else None,
+            url=requirement.url,
+            kind=_kind_of_url(requirement.url),
+        )
+    url_no_extras, extras = _strip_extras(text)
+    if (base / url_no_extras).is_dir() and not is_url(url_no_extras):
+        return _Interpretation(
+            name=None, specifier="", extras=extras, marker=None, url=url_no_extras,
+            kind=RequirementKind.PATH,
+        )  # fmt: skip
+    if url_no_extras.lower().startswith("file:"):
+        egg = _egg_fragment(url_no_extras)
+        return _Interpretation(
+            name=canonicalize_name(egg) if egg else None, specifier="", extras=extras,
+            marker=None, url=url_no_extras, kind=RequirementKind.PATH,
+        )  # fmt: skip
+    url = text
+    for vcs in VCS_NAMES:
+        if url.lower().startswith(f"{vcs}:"):
+            url = f"{vcs}+{url}"
+            break
+    scheme = urllib.parse.urlsplit(url).scheme if ":" in url else ""
+    if scheme not in VCS_SCHEMES:
+        raise ValueError(
+            f"{text} is not a valid editable requirement: it should be a path to a local "
+            "project or a VCS URL (git+https://..., hg+https://..., svn+..., bzr+...)"
+        )
+    egg = _egg_fragment(url)
+    if not egg:
+        raise ValueError(
+            f"could not detect the requirement name for {text!r}: write it as "
+            "'name @ URL' (or add #egg=name)"
+        )
+    return _Interpretation(
+        name=canonicalize_name(egg), specifier="", extras=(), marker=None, url=url,
+        kind=RequirementKind.VCS,
+    )  # fmt: skip
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _FileParser:
+    path: Path
+    display: str
+    constraint: bool
+    collector: Collector
+    base: Path
+
+    def origin(self, logical: _LogicalLine) -> Origin:
+        return Origin(
+            path=self.display,
+            line=logical.first + 1,
+            end_line=logical.first + logical.count if logical.count > 1 else None,
+        )
+
+    def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
+        raise InputError(message, origin=origin, text=text)
+
+    def parse_line(self, logical: _LogicalLine) -> Line:
+        origin = self.origin(logical)
+        content, comment = split_comment(logical.text)
+        line = Line(
+            origin=origin, first=logical.first, count=logical.count, content=content,
+            comment=comment,
+        )  # fmt: skip
+        if not content:
+            return line
+        args, options_str = break_args_options(content)
+        try:
+            parsed = parse_options(options_str) if options_str else _ParsedOptions()
+        except _OptionError as exc:
+            self.fail(f"invalid option: {exc}", origin, content)
+        options = tuple(
+            Option(
+                name=name,
+                value=redact_url(value) if value is not None else None,
+                origin=origin,
+            )  # fmt: skip
+            for name, value in parsed.seen
+        )
+        if parsed.leftover:
+            self.collector.warning(
+                "ignored-text",
+                f"pip ignores {' '.join(parsed.leftover)!r} on this line: a requirement must "
+                "come before its options (pip reads this line as options only)",
+                origin,
+            )
+        editables = [value for name, value in parsed.seen if name == "--editable"]
+        if args or editables:
+            return self.requirement_line(line, args, editables, options, parsed)
+        return self.option_line(line, options)
+
+    def requirement_line(
+        self,
+        line: Line,
+        args: str,
+        editables: list[str | None],
+        options: tuple[Option, ...],
+        parsed: _ParsedOptions,
+    ) -> Line:
+        origin = line.origin
+        editable = not args
+        text = args or editables[0] or ""
+        allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editable else _REQUIREMENT_OPTIONS
+        ignored = [o.name for o in options if o.name not in allowed]
+        if editable and len(editables) > 1:
+            ignored.append("--editable")
+        if ignored:
+            names = ", ".join(dict.fromkeys(ignored))
+            self.collector.warning(
+                "ignored-option",
+                f"pip ignores {names} on a requirement line; put global options on a line "
+                "of their own",
+                origin,
+            )
+        try:
+            meaning = (
+                interpret_editable(text, self.base)
+                if editable
+                else interpret_line_requirement(text, self.base)
+            )
+        except ValueError as exc:
+            self.fail(str(exc), origin, line.content)
+        if editable and self.constraint:
+            self.fail("editable requirements are not allowed as constraints", origin, text)
+        if self.constraint:
+            self._check_constraint(meaning, origin)
+        hashes = tuple(
+            value for name, value in parsed.seen if name == "--hash" and value and not editable
+        )
+        settings = tuple(
+            (key, val)
+            for name, value in parsed.seen
+            if name == "--config-settings" and value is not None
+            for key, _, val in [value.partition("=")]
+        )
+        requirement = DeclaredRequirement(
+            text=text,
+            name=meaning.name,
+            written_name=_written_name(text) if meaning.name else None,
+            specifier=meaning.specifier,
+            extras=meaning.extras,
+            marker=meaning.marker,
+            url=redact_url(meaning.url) if meaning.url is not None else None,
+            kind=meaning.kind,
+            editable=editable,
+            constraint=self.constraint,
+            hashes=hashes,
+            config_settings=settings,
+            variables=tuple(dict.fromkeys(m.group("name") for m in ENV_VAR_RE.finditer(text))),
+            origin=origin,
+        )
+        return _replace_line(line, requirement=requirement, options=options)
+
+    def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
+        # pip's resolver rejects these when the constraints file is used.
+        if meaning.name is None:
+            self.collector.warning(
+                "constraint-unnamed", "pip rejects unnamed requirements as constraints", origin
+            )
+        elif meaning.url is not None:
+            self.collector.warning(
+                "constraint-link", "pip's resolver rejects links as constraints", origin
+            )
+        if meaning.extras:
+            self.collector.warning(
+                "constraint-extras", "pip rejects constraints that have extras", origin
+            )
+
+    def option_line(self, line: Line, options: tuple[Option, ...]) -> Line:
+        origin = line.origin
+        includes = [o for o in options if o.name in {"--requirement", "--constraint"}]
+        if not includes:
+            if any(o.name == "--hash" for o in options):
+                self.collector.warning(
+                    "ignored-hash", "pip ignores --hash on a line without a requirement", origin
+                )
+            return _replace_line(line, options=options)
+        # pip follows the first -r (else the first -c) and ignores the rest of the line.
+        requirement_includes = [o for o in includes if o.name == "--requirement"]
+        chosen = (requirement_includes or includes)[0]
+        if len(options) > 1:
+            self.collector.warning(
+                "ignored-option",
+                f"pip follows only {chosen.name} {chosen.value} on this line and ignores the "
+                "other options on it",
+                origin,
+            )
+        target = chosen.value or ""
+        kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
+        resolved = None if SCHEME_RE.search(target) else (self.base / target)
+        include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
+        return _replace_line(line, options=(chosen,), include=include)
+
+
+def _written_name(text: str) -> str | None:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+    return match.group(1) if match else None
+
+
+def _replace_line(line: Line, **changes: Any) -> Line:
+    values = {name: getattr(line, name) for name in Line.__dataclass_fields__}
+    values.update(changes)
+    return Line(**values)
+
+
+def parse_bytes(
+    data: bytes,
+    *,
+    path: Path,
+    display: str | None = None,
+    constraint: bool = False,
+    collector: Collector | None = None,
+) -> RequirementFile:
+    """Parse the bytes of one requirements file. Includes are recorded, not followed."""
+    shown = display if display is not None else str(path)
+    text, layout = decode(data, shown)
+    physical = text.splitlines(keepends=True)
+    parser = _FileParser(
+        path=path,
+        display=shown,
+        constraint=constraint,
+        collector=collector if collector is not None else Collector(),
+        base=path.parent,
+    )
+    lines = tuple(parser.parse_line(logical) for logical in join_lines(physical))
+    return RequirementFile(
+        path=path,
+        display=shown,
+        layout=layout,
+        physical_lines=tuple(physical),
+        lines=lines,
+        constraint=constraint,
+    )
+
+
+def read_file(
+    path: Path,
+    *,
+    display: str | None = None,
+    constraint: bool = False,
+    collector: Collector | None = None,
+) -> RequirementFile:
+    """Read and parse one requirements file; unreadable files raise :class:`InputError`."""
+    shown = display if display is not None else str(path)
+    if path.is_dir():
+        raise InputError(f"{shown}: is a directory, not a requirements file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
