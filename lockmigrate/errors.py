@@ -45,7 +45,9 @@ class InputError(LockmigrateError, ValueError):
 
     exit_code = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, *, origin: Origin | None = None, text: str | None = None):
+    def __init__(
+        self, message: str, *, origin: Origin | None = None, text: str | None = None
+    ) -> None:
         self.message = message
         self.origin = origin
         self.text = text

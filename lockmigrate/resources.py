@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
 
 __all__ = ["read_template", "templates_root"]
 
@@ -26,4 +33,5 @@ def read_template(name: str) -> str:
     node = templates_root()
     for part in name.split("/"):
         node = node / part
-    return node.read_text(encoding="utf-8")
+    text: str = node.read_text(encoding="utf-8")
+    return text

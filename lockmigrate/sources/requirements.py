@@ -14,6 +14,7 @@ warning is added to the collector.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import optparse
 import os
 import re
@@ -22,7 +23,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn, cast
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -243,7 +244,9 @@ class _Parser(optparse.OptionParser):
         raise _OptionError(msg or "invalid options")
 
 
-def _record(option: optparse.Option, opt_str: str, value: str | None, parser: Any) -> None:
+def _record(
+    option: optparse.Option, opt_str: str, value: str | None, parser: optparse.OptionParser
+) -> None:
     name = option.get_opt_string()
     if name == "--hash" and value is not None:
         algo, sep, _digest = value.partition(":")
@@ -263,7 +266,7 @@ def _record(option: optparse.Option, opt_str: str, value: str | None, parser: An
         raise _OptionError(f"option {opt_str}: invalid choice: {value!r} (choose from {choices})")
     elif name in {"--no-binary", "--only-binary"} and value is not None and value.startswith("-"):
         raise _OptionError("--no-binary / --only-binary option requires 1 argument.")
-    parser.values.seen.append((name, value))
+    cast("_ParsedOptions", parser.values).seen.append((name, value))
 
 
 def _build_parser() -> _Parser:
@@ -558,7 +561,7 @@ class _FileParser:
                 name=name,
                 value=redact_url(value) if value is not None else None,
                 origin=origin,
-            )  # fmt: skip
+            )
             for name, value in parsed.seen
         )
         if parsed.leftover:
@@ -633,7 +636,7 @@ class _FileParser:
             variables=tuple(dict.fromkeys(m.group("name") for m in ENV_VAR_RE.finditer(text))),
             origin=origin,
         )
-        return _replace_line(line, requirement=requirement, options=options)
+        return dataclasses.replace(line, requirement=requirement, options=options)
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
         # pip's resolver rejects these when the constraints file is used.
@@ -658,7 +661,7 @@ class _FileParser:
                 self.collector.warning(
                     "ignored-hash", "pip ignores --hash on a line without a requirement", origin
                 )
-            return _replace_line(line, options=options)
+            return dataclasses.replace(line, options=options)
         # pip follows the first -r (else the first -c) and ignores the rest of the line.
         requirement_includes = [o for o in includes if o.name == "--requirement"]
         chosen = (requirement_includes or includes)[0]
@@ -673,18 +676,12 @@ class _FileParser:
         kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
         resolved = None if SCHEME_RE.search(target) else (self.base / target)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
-        return _replace_line(line, options=(chosen,), include=include)
+        return dataclasses.replace(line, options=(chosen,), include=include)
 
 
 def _written_name(text: str) -> str | None:
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
     return match.group(1) if match else None
-
-
-def _replace_line(line: Line, **changes: Any) -> Line:
-    values = {name: getattr(line, name) for name in Line.__dataclass_fields__}
-    values.update(changes)
-    return Line(**values)
 
 
 def parse_bytes(
