@@ -8,8 +8,10 @@ either (``except ValueError`` keeps working for bad input). The CLI maps each cl
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-from lockmigrate.model import Origin
+if TYPE_CHECKING:  # keeps `lockmigrate --version` and `--help` from importing the model
+    from lockmigrate.model import Origin
 
 __all__ = [
     "ExitCode",

@@ -1,0 +1,29 @@
+"""The library entry points: what the CLI calls, usable without a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from lockmigrate.diagnostics import Collector
+from lockmigrate.errors import InputError
+from lockmigrate.scan import ScanReport, scan_services
+from lockmigrate.sources.discover import discover
+
+__all__ = ["scan"]
+
+
+def _existing(paths: Sequence[Path]) -> list[Path]:
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file or directory")
+    return list(paths)
+
+
+def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = None) -> ScanReport:
+    """Find the requirement files under ``paths``, read them, and describe each service.
+
+    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file.
+    """
+    found = discover(_existing(paths))
+    return scan_services(found, collector=collector if collector is not None else Collector())

@@ -1,0 +1,47 @@
+"""The ``lockmigrate`` command line: parses options, calls :mod:`lockmigrate.api`, maps
+errors to exit codes. No logic lives here.
+
+This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
+imported, and the typer application lives in :mod:`lockmigrate.cli.commands`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lockmigrate import __version__
+from lockmigrate.errors import ExitCode, LockmigrateError
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of exiting, and never shows a traceback
+    for an error lockmigrate raised on purpose."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments == ["--version"]:  # answered before typer is even imported
+        sys.stdout.write(f"lockmigrate {__version__}\n")
+        return int(ExitCode.OK)
+    import typer
+
+    from lockmigrate.cli.commands import app
+
+    try:
+        result = app(args=arguments, prog_name="lockmigrate", standalone_mode=False)
+    except LockmigrateError as error:
+        sys.stderr.write(f"lockmigrate: error: {error}\n")
+        return int(error.exit_code)
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:
+        # typer's usage errors (its own copy of click's ClickException): print them the way
+        # typer would, with exit code 2. Anything else is a bug and keeps its traceback.
+        show = getattr(error, "show", None)
+        if callable(show) and isinstance(getattr(error, "exit_code", None), int):
+            show()
+            return int(ExitCode.BAD_INPUT)
+        raise
+    return result if isinstance(result, int) else int(ExitCode.OK)
