@@ -21,7 +21,7 @@ from lockmigrate.model import (
 )
 from lockmigrate.redact import contains_credentials
 from lockmigrate.sources.discover import DiscoveredService
-from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 
 __all__ = [
     "FileFormat",
@@ -244,6 +244,7 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
             fmt = _file_format(file, discovered.role, siblings)
             pip_tools, poetry = _plans(file, discovered.role, fmt)
             _attention(file, collector)
+            _redeclared(graph, file, collector)
             files.append(
                 ScannedFile(
                     file=file, role=discovered.role, format=fmt, pip_tools=pip_tools, poetry=poetry
@@ -254,4 +255,28 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
                 path=service.path, display=display_path(service.path), files=tuple(files)
             )
         )
-    return ScanReport(services=tuple(scanned), diagnostics=collector.items)
+    ordered = sorted(
+        collector.items,
+        key=lambda d: (d.origin.path, d.origin.line) if d.origin is not None else ("", 0),
+    )
+    return ScanReport(services=tuple(scanned), diagnostics=tuple(ordered))
+
+
+def _redeclared(graph: IncludeGraph, file: RequirementFile, collector: Collector) -> None:
+    """Note packages a file declares again although a file it includes declares them."""
+    own: dict[str, DeclaredRequirement] = {}
+    for requirement in file.requirements:
+        if requirement.name is not None:
+            own.setdefault(requirement.name, requirement)
+    for include in file.includes:
+        if include.resolved is None or include.kind is not IncludeKind.REQUIREMENT:
+            continue
+        for _, inherited in graph.walk(include.resolved.absolute()):
+            mine = own.get(inherited.name) if inherited.name is not None else None
+            if mine is not None:
+                collector.info(
+                    "redeclared",
+                    f"{mine.name} is also declared in {inherited.origin} "
+                    f"({inherited.specifier or 'any version'}); both ranges apply",
+                    mine.origin,
+                )

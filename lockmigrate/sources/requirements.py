@@ -133,10 +133,14 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
         text = body.decode(codec)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
+        start = body.rfind(b"\n", 0, exc.start) + 1
+        end = body.find(b"\n", exc.start)
+        offending = body[start : end if end != -1 else len(body)]
         raise InputError(
             f"cannot decode byte {body[exc.start : exc.start + 1]!r} as {codec} "
             "(declare the encoding with a '# -*- coding: NAME -*-' first line)",
             origin=Origin(path=display, line=line),
+            text=offending.decode(codec, errors="backslashreplace"),
         ) from None
     physical = text.splitlines(keepends=True)
     terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
@@ -401,7 +405,9 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
             hint = " (= is not a valid operator. Did you mean == ?)"
         elif os.path.sep in text:
             hint = " (it looks like a path, but no such directory or archive exists)"
-        raise ValueError(f"invalid requirement: {exc}{hint}") from None
+        # packaging's message is followed by the text and a caret; keep its first line.
+        reason = str(exc).splitlines()[0] if str(exc) else "cannot be parsed"
+        raise ValueError(f"invalid requirement: {reason}{hint}") from None
     if marker is None and requirement.marker is not None:
         marker = str(requirement.marker)
     url = requirement.url
@@ -608,7 +614,7 @@ class _FileParser:
         except ValueError as exc:
             self.fail(str(exc), origin, line.content)
         if editable and self.constraint:
-            self.fail("editable requirements are not allowed as constraints", origin, text)
+            self.fail("editable requirements are not allowed as constraints", origin, line.content)
         if self.constraint:
             self._check_constraint(meaning, origin)
         hashes = tuple(
