@@ -7,10 +7,12 @@ from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
+from lockmigrate.resolve import CompileOptions
 from lockmigrate.scan import ScanReport, scan_services
 from lockmigrate.sources.discover import discover
+from lockmigrate.targets.pip_tools import MigrationResult, Progress, plan_pip_tools
 
-__all__ = ["scan"]
+__all__ = ["scan", "to_pip_tools"]
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
@@ -27,3 +29,21 @@ def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = Non
     """
     found = discover(_existing(paths))
     return scan_services(found, collector=collector if collector is not None else Collector())
+
+
+def to_pip_tools(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    options: CompileOptions | None = None,
+    collector: Collector | None = None,
+    progress: Progress | None = None,
+) -> MigrationResult:
+    """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
+    ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
+    the returned plan with :func:`lockmigrate.io.apply`).
+    """
+    collector = collector if collector is not None else Collector()
+    report = scan(paths, collector=collector)
+    return plan_pip_tools(
+        report, options=options or CompileOptions(), collector=collector, progress=progress
+    )

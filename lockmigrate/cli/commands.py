@@ -7,13 +7,18 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lockmigrate import __version__
+from lockmigrate.diagnostics import Level
 from lockmigrate.errors import FindingsError
+
+if TYPE_CHECKING:
+    from lockmigrate.diagnostics import Diagnostic
 
 __all__ = ["app"]
 
@@ -87,4 +92,125 @@ def scan(
         from lockmigrate.reporters import scan_table
 
         sys.stdout.write(scan_table.render(report, color=_use_color()))
+    _finish(collector.has_warnings(), strict)
+
+
+class Resolver(str, enum.Enum):
+    PIP_TOOLS = "pip-tools"
+    UV = "uv"
+
+
+def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        if diagnostic.level is not Level.INFO:
+            sys.stderr.write(f"{diagnostic}\n")
+
+
+def _progress_printer(total_hint: str) -> Callable[[str, str], None] | None:
+    """Progress lines on stderr for people at a terminal; nothing for pipes and CI logs."""
+    if not sys.stderr.isatty():
+        return None
+    import threading
+
+    lock = threading.Lock()
+    finished = [0]
+
+    def report(shown: str, state: str) -> None:
+        with lock:
+            if state == "done":
+                finished[0] += 1
+                sys.stderr.write(f"  compiled {shown} ({finished[0]} {total_hint})\n")
+            else:
+                sys.stderr.write(f"  compiling {shown} ...\n")
+
+    return report
+
+
+@app.command("to-pip-tools")
+def to_pip_tools(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the plan and a diff of every file; write nothing."),
+    ] = False,
+    generate_hashes: Annotated[
+        bool, typer.Option("--generate-hashes", help="Pin hashes in the .txt files.")
+    ] = False,
+    upgrade: Annotated[
+        bool,
+        typer.Option(
+            "--upgrade", help="Re-lock already migrated files to the newest allowed versions."
+        ),
+    ] = False,
+    resolver: Annotated[
+        Resolver,
+        typer.Option("--resolver", help="pip-tools (default) or uv (needs lockmigrate[uv])."),
+    ] = Resolver.PIP_TOOLS,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python", help="pip-tools: the interpreter to resolve with (it needs pip-tools)."
+        ),
+    ] = None,
+    python_version: Annotated[
+        str | None, typer.Option("--python-version", help="uv: resolve for this Python version.")
+    ] = None,
+    output_format: Annotated[
+        ScanFormat, typer.Option("--format", help="table (default) or json.")
+    ] = ScanFormat.TABLE,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
+    ] = False,
+) -> None:
+    """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
+    from lockmigrate import api
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.io import apply
+    from lockmigrate.plan import render_diff
+    from lockmigrate.resolve import Backend, CompileOptions
+
+    collector = Collector()
+    options = CompileOptions(
+        backend=Backend(resolver.value),
+        generate_hashes=generate_hashes,
+        upgrade=upgrade,
+        python=python,
+        python_version=python_version,
+    )
+    result = api.to_pip_tools(
+        paths or [Path()],
+        options=options,
+        collector=collector,
+        progress=_progress_printer("files"),
+    )
+    plan = result.plan
+    written = () if dry_run else apply(plan)
+    if output_format is ScanFormat.JSON:
+        from lockmigrate.reporters import migration_json
+
+        sys.stdout.write(
+            migration_json.render(
+                plan, dry_run=dry_run, already=result.already_migrated, diagnostics=collector.items
+            )
+        )
+    else:
+        _print_diagnostics(collector.items)
+        if dry_run:
+            for change in plan.effective:
+                sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
+            sys.stdout.write(render_diff(plan.effective))
+        else:
+            for change in written:
+                sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
+        if not plan:
+            sys.stdout.write("Nothing to change.")
+            if result.already_migrated:
+                sys.stdout.write(
+                    f" {len(result.already_migrated)} file(s) are already pip-compile locks;"
+                    " --upgrade re-locks them."
+                )
+            sys.stdout.write("\n")
     _finish(collector.has_warnings(), strict)

@@ -66,7 +66,7 @@ def _file(scanned: ScannedFile) -> dict[str, Any]:
     }
 
 
-def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
     origin = diagnostic.origin
     return {
         "level": diagnostic.level.value,
@@ -89,6 +89,6 @@ def render(report: ScanReport) -> str:
             }
             for service in report.services
         ],
-        "diagnostics": [_diagnostic(d) for d in report.diagnostics],
+        "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

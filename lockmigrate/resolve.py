@@ -1,0 +1,133 @@
+"""The only place that runs a resolver: pip-compile (pip-tools) or ``uv pip compile``,
+always as a subprocess, never through pip's internals.
+
+A :class:`CompileJob` names an input and an output file relative to a working folder; the
+resolver runs there with relative paths, so its header and ``# via`` annotations contain no
+machine-specific path.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from lockmigrate.errors import ExternalToolError, UsageError
+from lockmigrate.redact import redact_text
+
+__all__ = ["Backend", "CompileJob", "CompileOptions", "compile_requirements", "resolver_argv"]
+
+# Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
+# index URLs from pip.conf with their credentials otherwise (pip-tools #1367, #2063).
+_PIP_TOOLS_FLAGS = (
+    "--quiet",
+    "--allow-unsafe",
+    "--strip-extras",
+    "--no-emit-index-url",
+    "--no-emit-trusted-host",
+    "--no-emit-find-links",
+)
+_UV_FLAGS = ("--quiet", "--no-progress")
+
+
+class Backend(str, enum.Enum):
+    PIP_TOOLS = "pip-tools"
+    UV = "uv"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileOptions:
+    backend: Backend = Backend.PIP_TOOLS
+    generate_hashes: bool = False
+    upgrade: bool = False
+    python: str | None = None  # interpreter to run pip-tools with (must have pip-tools)
+    python_version: str | None = None  # uv only: resolve for this Python version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompileJob:
+    workdir: str
+    input: str  # relative to workdir
+    output: str  # relative to workdir
+
+
+def _uv_command() -> list[str]:
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    found = shutil.which("uv")
+    if found is None:
+        raise ExternalToolError(
+            "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
+        )
+    return [found]
+
+
+def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
+    """The command line that compiles ``job``."""
+    if options.backend is Backend.UV:
+        if options.python is not None:
+            raise UsageError("--python is for the pip-tools backend; use --python-version with uv")
+        argv = [*_uv_command(), "pip", "compile", *_UV_FLAGS]
+        if options.python_version:
+            argv += ["--python-version", options.python_version]
+        if options.generate_hashes:
+            argv.append("--generate-hashes")
+        if options.upgrade:
+            argv.append("--upgrade")
+        return [*argv, "--output-file", job.output, job.input]
+    if options.python_version is not None:
+        raise UsageError(
+            "pip-compile resolves for the interpreter it runs under: use --python PATH "
+            "(an interpreter with pip-tools installed), or --resolver uv --python-version"
+        )
+    argv = [options.python or sys.executable, "-m", "piptools", "compile", *_PIP_TOOLS_FLAGS]
+    if options.generate_hashes:
+        argv.append("--generate-hashes")
+    if options.upgrade:
+        argv.append("--upgrade")
+    return [*argv, "--output-file", job.output, job.input]
+
+
+def _environment() -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.setdefault("PIP_NO_INPUT", "1")
+    environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    # The header's "by the following command" must show pip-compile's own command line, so
+    # that Dependabot and Renovate can re-run it.
+    environment.pop("CUSTOM_COMPILE_COMMAND", None)
+    environment.pop("UV_CUSTOM_COMPILE_COMMAND", None)
+    environment["NO_COLOR"] = "1"
+    return environment
+
+
+def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
+    """Run the resolver for ``job``; the output file is written in ``job.workdir``.
+
+    Raises :class:`ExternalToolError` with the resolver's own message (credentials
+    redacted) when it fails.
+    """
+    argv = resolver_argv(job, options)
+    try:
+        result = subprocess.run(
+            argv,
+            cwd=job.workdir,
+            env=_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip()
+        if "No module named piptools" in message:
+            message = f"{argv[0]} has no pip-tools installed"
+        raise ExternalToolError(
+            f"{options.backend.value} failed on {job.input}:\n{redact_text(message)}"
+        )
