@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 
 from lockmigrate.errors import ExternalToolError, UsageError
+from lockmigrate.pipconfig import pip_index_settings
 from lockmigrate.redact import redact_text
 
 __all__ = ["Backend", "CompileJob", "CompileOptions", "compile_requirements", "resolver_argv"]
@@ -92,8 +93,20 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
     return [*argv, "--output-file", job.output, job.input]
 
 
-def _environment() -> dict[str, str]:
+def _environment(options: CompileOptions) -> dict[str, str]:
     environment = dict(os.environ)
+    if options.backend is Backend.UV:
+        # uv does not read pip's configuration: hand it the same indexes through its own
+        # variables (not argv, so they never reach the output's header).
+        settings = pip_index_settings()
+        if settings.index_url and "UV_INDEX_URL" not in environment:
+            environment["UV_INDEX_URL"] = settings.index_url
+        if settings.extra_index_urls and "UV_EXTRA_INDEX_URL" not in environment:
+            environment["UV_EXTRA_INDEX_URL"] = " ".join(settings.extra_index_urls)
+        if settings.find_links and "UV_FIND_LINKS" not in environment:
+            environment["UV_FIND_LINKS"] = ",".join(settings.find_links)
+        if settings.no_index and "UV_NO_INDEX" not in environment:
+            environment["UV_NO_INDEX"] = "1"
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so
@@ -115,7 +128,7 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
         result = subprocess.run(
             argv,
             cwd=job.workdir,
-            env=_environment(),
+            env=_environment(options),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

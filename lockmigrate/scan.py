@@ -183,8 +183,8 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
         if requirement.hashes:
             collector.info(
                 "hashes",
-                f"{len(requirement.hashes)} --hash pin(s) on a ranged requirement: pip-compile "
-                "regenerates hashes with --generate-hashes; Poetry records them in poetry.lock",
+                f"{len(requirement.hashes)} --hash value(s): pip-compile regenerates hashes with "
+                "--generate-hashes; Poetry records them in poetry.lock",
                 origin,
             )
         if requirement.variables:

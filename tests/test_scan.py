@@ -159,7 +159,7 @@ def test_table_output_shows_ranges_and_plans(
     assert main(["scan", "search"]) == 0
     out = capsys.readouterr().out
     assert "Service search" in out
-    assert "~= 3-part" in out
+    assert "~= 3+ part" in out
     assert "# allows 1.26.x, blocks 2.x" in out
     assert "requirements-prod.in" in out
     assert "group 'dev'" in out

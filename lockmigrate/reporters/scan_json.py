@@ -11,7 +11,7 @@ from typing import Any
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Diagnostic
-from lockmigrate.model import DeclaredRequirement, RequirementFile
+from lockmigrate.model import DeclaredRequirement, Line
 from lockmigrate.scan import ScannedFile, ScanReport, classify_range
 from lockmigrate.sources.includes import display_path
 
@@ -20,8 +20,7 @@ __all__ = ["SCHEMA_VERSION", "render"]
 SCHEMA_VERSION = 1
 
 
-def _requirement(requirement: DeclaredRequirement, file: RequirementFile) -> dict[str, Any]:
-    line = next(line for line in file.lines if line.requirement is requirement)
+def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]:
     return {
         "name": requirement.name,
         "specifier": requirement.specifier,
@@ -61,7 +60,11 @@ def _file(scanned: ScannedFile) -> dict[str, Any]:
             for option in file.options
             if option.name not in {"--requirement", "--constraint", "--editable", "--hash"}
         ],
-        "requirements": [_requirement(r, file) for r in file.requirements],
+        "requirements": [
+            _requirement(line.requirement, line)
+            for line in file.lines
+            if line.requirement is not None
+        ],
         "targets": {"pip-tools": scanned.pip_tools, "poetry": scanned.poetry},
     }
 

@@ -12,7 +12,7 @@ __all__ = ["render"]
 _LEVEL_STYLE = {Level.INFO: "dim", Level.WARNING: "yellow", Level.ERROR: "red"}
 _RANGE_TEXT = {
     RangeKind.COMPATIBLE_2: "~= 2-part",
-    RangeKind.COMPATIBLE_3: "~= 3-part",
+    RangeKind.COMPATIBLE_3: "~= 3+ part",
     RangeKind.EXACT: "exact pin",
     RangeKind.WILDCARD: "== wildcard",
     RangeKind.BOUNDED: "lower+upper",
@@ -62,8 +62,10 @@ def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
             table.add_column("range")
             table.add_column("kind")
             table.add_column("comment", overflow="fold")
-            for requirement in file.requirements:
-                line = next(ln for ln in file.lines if ln.requirement is requirement)
+            for line in file.lines:
+                requirement = line.requirement
+                if requirement is None:
+                    continue
                 name = requirement.name or requirement.url or requirement.text
                 if requirement.extras:
                     name += "[" + ",".join(requirement.extras) + "]"
