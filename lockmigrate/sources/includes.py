@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,9 @@ class IncludeGraph:
 
 
 def _absolute(path: Path) -> Path:
-    return Path(path).absolute()
+    """``path`` made absolute and normalised as pip's ``os.path.abspath`` does, so that
+    ``sub/../a.txt`` and ``a.txt`` are one file when looking for cycles."""
+    return Path(os.path.abspath(path))  # noqa: PTH100 - lexical normalisation, as pip
 
 
 def load_graph(

@@ -17,9 +17,11 @@ import codecs
 import dataclasses
 import optparse
 import os
+import posixpath
 import re
 import shlex
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,15 +64,25 @@ EGG_FRAGMENT_RE = re.compile(r"[#&]egg=([^&]*)")
 PROJECT_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EXTRAS_SUFFIX_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
 
-# Order matters: the UTF-16 LE BOM is a prefix of the UTF-32 LE one. Each BOM maps to
-# an explicit-endian codec so that re-encoding writes the same bytes back.
+# pip's table, in pip's order: the UTF-16 LE BOM is a prefix of the UTF-32 LE one, and the
+# machine's native-order BOMs (codecs.BOM_UTF32, codecs.BOM_UTF16) come first, decoded with
+# the BOM-sniffing "utf-32"/"utf-16" codecs (see _split_bom).
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF16, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
+# The explicit-endian codec of each UTF-16/32 BOM, so that re-encoding writes the same bytes.
+_BOM_CODECS: dict[bytes, str] = {
+    codecs.BOM_UTF32_BE: "utf-32-be",
+    codecs.BOM_UTF32_LE: "utf-32-le",
+    codecs.BOM_UTF16_BE: "utf-16-be",
+    codecs.BOM_UTF16_LE: "utf-16-le",
+}
 
 VCS_SCHEMES: frozenset[str] = frozenset(
     {
@@ -101,6 +113,28 @@ _EDITABLE_OPTIONS = frozenset({"--config-settings"})
 # --- decoding -------------------------------------------------------------------------
 
 
+def _split_bom(data: bytes) -> tuple[bytes, str]:
+    """``(bom, codec)`` as pip picks them, with ``codec`` explicit-endian; ``(b"", "")``
+    when the data starts with no BOM.
+
+    pip decodes the body after a native-order BOM with ``"utf-16"``/``"utf-32"``, which
+    swallow a second BOM at the start of the body and take their byte order from it; that
+    second BOM then belongs to ``bom`` too.
+    """
+    for candidate, name in _BOMS:
+        if not data.startswith(candidate):
+            continue
+        if name == "utf-8":
+            return candidate, name
+        if name in {"utf-16", "utf-32"}:
+            body = data[len(candidate) :]
+            for second, codec in _BOM_CODECS.items():
+                if len(second) == len(candidate) and body.startswith(second):
+                    return candidate + second, codec
+        return candidate, _BOM_CODECS[candidate]
+    return b"", ""
+
+
 def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
     the first two lines, then UTF-8.
@@ -108,14 +142,10 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     pip falls back to the locale's encoding when UTF-8 fails; lockmigrate refuses instead,
     because a result that depends on the machine's locale cannot be migrated safely.
     """
-    bom = b""
-    codec = "utf-8"
-    for candidate, name in _BOMS:
-        if data.startswith(candidate):
-            bom, codec = candidate, name
-            break
-    else:
-        for raw_line in data.split(b"\n")[:2]:
+    bom, codec = _split_bom(data)
+    if not bom:
+        codec = "utf-8"
+        for number, raw_line in enumerate(data.split(b"\n")[:2], start=1):
             if raw_line[0:1] == b"#":
                 match = PEP263_ENCODING_RE.search(raw_line)
                 if match is not None:
@@ -125,7 +155,7 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
                     except LookupError:
                         raise InputError(
                             f"unknown encoding {codec!r} in the coding declaration",
-                            origin=Origin(path=display, line=1),
+                            origin=Origin(path=display, line=number),
                         ) from None
                     break
     body = data[len(bom) :]
@@ -270,6 +300,8 @@ def _record(
         raise _OptionError(f"option {opt_str}: invalid choice: {value!r} (choose from {choices})")
     elif name in {"--no-binary", "--only-binary"} and value is not None and value.startswith("-"):
         raise _OptionError("--no-binary / --only-binary option requires 1 argument.")
+    elif name in {"--all-releases", "--only-final"} and value is not None and value.startswith("-"):
+        raise _OptionError("--all-releases / --only-final option requires 1 argument.")
     cast("_ParsedOptions", parser.values).seen.append((name, value))
 
 
@@ -365,16 +397,31 @@ def _egg_fragment(url: str) -> str | None:
 
 
 def _url_filename(url: str) -> str:
-    path = urllib.parse.urlsplit(url).path
-    return urllib.parse.unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    """pip's ``Link.filename`` (without its fall-back to the host name): the last component
+    of the unquoted path."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+    return posixpath.basename(path.rstrip("/"))
+
+
+def _local_path(base: Path, text: str) -> str:
+    """``text`` as a path below ``base``, made absolute and normalised without looking at
+    the disk (``a/../b`` is ``b`` even if ``a`` is a symlink), as pip's
+    ``os.path.normpath(os.path.abspath(...))`` does."""
+    return os.path.normpath(os.path.abspath(base / text))  # noqa: PTH100 - lexical, as pip
+
+
+def _path_to_url(path: str) -> str:
+    """pip's ``path_to_url`` of an absolute, normalised path."""
+    return urllib.parse.urljoin("file://", urllib.request.pathname2url(path))
 
 
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
+    """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical."""
     match = EXTRAS_SUFFIX_RE.match(text)
     if match is None:
         return text, ()
     extras = Requirement("placeholder" + match.group(2).lower()).extras
-    return match.group(1).rstrip(), tuple(sorted(extras))
+    return match.group(1).rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -387,8 +434,13 @@ class _Interpretation:
     kind: RequirementKind
 
 
+def _url_scheme(url: str) -> str:
+    """The lower-cased scheme, as ``urllib.parse.urlsplit`` (and so pip's ``Link``) sees it."""
+    return urllib.parse.urlsplit(url).scheme
+
+
 def _kind_of_url(url: str) -> RequirementKind:
-    scheme = urllib.parse.urlsplit(url).scheme
+    scheme = _url_scheme(url)
     if scheme in VCS_SCHEMES:
         return RequirementKind.VCS
     if scheme == "file":
@@ -411,6 +463,8 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     if marker is None and requirement.marker is not None:
         marker = str(requirement.marker)
     url = requirement.url
+    if url:
+        _egg_fragment(url)  # pip makes a Link of the URL, which validates #egg=
     return _Interpretation(
         name=canonicalize_name(requirement.name),
         specifier=str(requirement.specifier),
@@ -422,21 +476,28 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
 
 
 def _name_from_link(url: str) -> tuple[str | None, str]:
-    """Name and specifier pip derives from a link: a wheel's file name, else ``#egg=``."""
+    """Name and specifier pip derives from a link: a wheel's file name, else ``#egg=``.
+
+    As in pip, ``#egg=`` is validated even for a wheel, and only a lower-case ``.whl`` makes
+    a wheel (``Link.is_wheel``).
+    """
+    egg = _egg_fragment(url)
     filename = _url_filename(url)
-    if filename.lower().endswith(".whl"):
+    if posixpath.splitext(filename)[1] == ".whl":
         try:
             name, version, _build, _tags = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:
             raise ValueError(f"invalid wheel filename: {exc}") from None
         return canonicalize_name(name), str(SpecifierSet(f"=={version}"))
-    egg = _egg_fragment(url)
     return (canonicalize_name(egg) if egg else None), ""
 
 
 def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
     """pip's ``parse_req_from_line``. Local paths are looked up relative to ``base`` (the
-    requirements file's folder) rather than the current directory."""
+    requirements file's folder) rather than the current directory.
+
+    ``url`` of a local path is the path as written, without its ``[extras]``.
+    """
     marker_sep = "; " if is_url(text) else ";"
     marker: str | None = None
     if marker_sep in text:
@@ -454,52 +515,66 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
             name=name, specifier=specifier, extras=(), marker=marker, url=text,
             kind=_kind_of_url(text),
         )  # fmt: skip
-    path_text, extras = _strip_extras(text)
-    local = base / path_text
+    # pip strips the extras off the normalised absolute path; the written path is kept.
+    local, extras = _strip_extras(_local_path(base, text))
+    written, _ = _strip_extras(text)
     is_path = False
-    if _looks_like_path(text) and local.is_dir():
-        if not (local / "pyproject.toml").is_file() and not (local / "setup.py").is_file():
+    if _looks_like_path(text) and Path(local).is_dir():
+        if not any((Path(local) / marker).is_file() for marker in ("pyproject.toml", "setup.py")):
             raise ValueError(
                 f"directory {text!r} is not installable: neither 'setup.py' nor "
                 "'pyproject.toml' found"
             )
         is_path = True
-    elif _is_archive(path_text):
+    elif _is_archive(local):
         before_at = text.split("@", 1)
-        is_path = local.is_file() or len(before_at) < 2 or _looks_like_path(before_at[0])
+        is_path = Path(local).is_file() or len(before_at) < 2 or _looks_like_path(before_at[0])
     if is_path:
-        name, specifier = _name_from_link(path_text)
+        name, specifier = _name_from_link(_path_to_url(local))
         return _Interpretation(
-            name=name, specifier=specifier, extras=extras, marker=marker, url=text,
+            name=name, specifier=specifier, extras=extras, marker=marker, url=written,
             kind=RequirementKind.PATH,
         )  # fmt: skip
     return _from_pep508(text, marker)
 
 
+def _not_editable(text: str) -> ValueError:
+    return ValueError(
+        f"{text} is not a valid editable requirement: it should be a path to a local "
+        "project or a VCS URL (git+https://..., hg+https://..., svn+..., bzr+...)"
+    )
+
+
 def interpret_editable(text: str, base: Path) -> _Interpretation:
-    """pip's ``parse_editable``: ``name @ url``, a local folder, or a VCS URL with
-    ``#egg=``."""
+    """pip's ``parse_editable``: ``name @ url`` (a VCS or ``file:`` URL), a local folder, or
+    a VCS URL with ``#egg=``."""
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
         requirement = None
     if requirement is not None and requirement.url:
+        url = requirement.url
+        _egg_fragment(url)
+        if _url_scheme(url) not in VCS_SCHEMES and not url.startswith("file:"):
+            raise _not_editable(text)
         return _Interpretation(
             name=canonicalize_name(requirement.name),
             specifier=str(requirement.specifier),
             extras=tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
             marker=str(requirement.marker) if requirement.marker else None,
-            url=requirement.url,
-            kind=_kind_of_url(requirement.url),
+            url=url,
+            kind=_kind_of_url(url),
         )
     url_no_extras, extras = _strip_extras(text)
-    if (base / url_no_extras).is_dir() and not is_url(url_no_extras):
+    if (base / url_no_extras).is_dir():
         return _Interpretation(
             name=None, specifier="", extras=extras, marker=None, url=url_no_extras,
             kind=RequirementKind.PATH,
         )  # fmt: skip
     if url_no_extras.lower().startswith("file:"):
         egg = _egg_fragment(url_no_extras)
+        if not url_no_extras.startswith("file:"):
+            raise _not_editable(text)  # pip's final check is case-sensitive
         return _Interpretation(
             name=canonicalize_name(egg) if egg else None, specifier="", extras=extras,
             marker=None, url=url_no_extras, kind=RequirementKind.PATH,
@@ -509,13 +584,9 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
         if url.lower().startswith(f"{vcs}:"):
             url = f"{vcs}+{url}"
             break
-    scheme = urllib.parse.urlsplit(url).scheme if ":" in url else ""
-    if scheme not in VCS_SCHEMES:
-        raise ValueError(
-            f"{text} is not a valid editable requirement: it should be a path to a local "
-            "project or a VCS URL (git+https://..., hg+https://..., svn+..., bzr+...)"
-        )
     egg = _egg_fragment(url)
+    if _url_scheme(url) not in VCS_SCHEMES:
+        raise _not_editable(text)
     if not egg:
         raise ValueError(
             f"could not detect the requirement name for {text!r}: write it as "
@@ -591,11 +662,13 @@ class _FileParser:
         parsed: _ParsedOptions,
     ) -> Line:
         origin = line.origin
-        editable = not args
+        # pip's ParsedLine: the requirement is the text before the options, else the first
+        # -e; any -e on the line makes it editable (so "./pkg -e x" is "-e ./pkg").
+        editable = bool(editables)
         text = args or editables[0] or ""
         allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editable else _REQUIREMENT_OPTIONS
         ignored = [o.name for o in options if o.name not in allowed]
-        if editable and len(editables) > 1:
+        if len(editables) > (0 if args else 1):
             ignored.append("--editable")
         if ignored:
             names = ", ".join(dict.fromkeys(ignored))
@@ -605,6 +678,8 @@ class _FileParser:
                 "of their own",
                 origin,
             )
+        if editable and self.constraint:
+            self.fail("editable requirements are not allowed as constraints", origin, line.content)
         try:
             meaning = (
                 interpret_editable(text, self.base)
@@ -613,8 +688,6 @@ class _FileParser:
             )
         except ValueError as exc:
             self.fail(str(exc), origin, line.content)
-        if editable and self.constraint:
-            self.fail("editable requirements are not allowed as constraints", origin, line.content)
         if self.constraint:
             self._check_constraint(meaning, origin)
         hashes = tuple(
@@ -680,9 +753,21 @@ class _FileParser:
             )
         target = chosen.value or ""
         kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
-        resolved = None if SCHEME_RE.search(target) else (self.base / target)
+        resolved = _include_path(target, self.base)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
         return dataclasses.replace(line, options=(chosen,), include=include)
+
+
+def _include_path(target: str, base: Path) -> Path | None:
+    """The local file a ``-r``/``-c`` target names: a path relative to the including file's
+    folder, or a ``file:`` URL of a local absolute path (pip reads those too); ``None`` for
+    ``http:``/``https:`` and other URLs pip would fetch."""
+    if not SCHEME_RE.search(target):
+        return base / target
+    split = urllib.parse.urlsplit(target)
+    if split.scheme == "file" and split.netloc in {"", "localhost"} and split.path.startswith("/"):
+        return Path(urllib.request.url2pathname(split.path))
+    return None
 
 
 def _written_name(text: str) -> str | None:
