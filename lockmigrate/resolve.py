@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,37 @@ def _environment(options: CompileOptions) -> dict[str, str]:
     return environment
 
 
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)+(?P<name>[A-Z]\w*): (?P<message>.*)$")
+_CHAIN_LINES = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+
+
+def distill_error(output: str) -> str:
+    """The resolver's own words without Python tracebacks: pip-compile prints the whole
+    chain of pip's exceptions when a resolution fails."""
+    kept: list[str] = []
+    in_traceback = False
+    for line in output.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            continue
+        if in_traceback and (line.startswith((" ", "\t")) or not line.strip()):
+            continue
+        in_traceback = False
+        if not line.strip() or line.strip() in _CHAIN_LINES:
+            continue
+        match = _EXCEPTION_LINE.match(line)
+        text = f"{match.group('name')}: {match.group('message')}" if match else line.rstrip()
+        if text not in kept:
+            kept.append(text)
+    errors = [line.strip() for line in kept if line.strip().startswith("ERROR:")]
+    if errors:  # pip's own explanation; the exception chain after it only repeats it
+        return "\n".join([*errors, kept[-1]] if kept[-1].strip() not in errors else errors)
+    return "\n".join(kept) or output.strip()
+
+
 def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     """Run the resolver for ``job``; the output file is written in ``job.workdir``.
 
@@ -138,7 +170,7 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     except FileNotFoundError as error:
         raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
     if result.returncode != 0:
-        message = (result.stderr or result.stdout).strip()
+        message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:
             message = f"{argv[0]} has no pip-tools installed"
         raise ExternalToolError(

@@ -26,6 +26,9 @@ ISOLATED_TOOL_ENV: dict[str, str] = {
 
 _SCRUBBED_PREFIXES = ("PIP_", "UV_")
 
+# The local package index of real wheels on 127.0.0.1 (tests/index/).
+pytest_plugins = ["index.fixtures"]
+
 
 def _scrub_tool_environment(environ: MutableMapping[str, str]) -> None:
     """Remove every ``PIP_*`` and ``UV_*`` variable, then set the isolated ones."""

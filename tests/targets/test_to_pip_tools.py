@@ -1,0 +1,287 @@
+"""``lockmigrate to-pip-tools`` against a real index of real wheels on 127.0.0.1, with the
+real pip-compile (and uv). Nothing is mocked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from index.server import LocalIndex
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from lockmigrate.cli import main
+from lockmigrate.sources.requirements import parse_bytes
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "pip_tools"
+SERVICES = ("churn", "nlp", "taxi")
+
+
+@pytest.fixture
+def use_index(
+    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> LocalIndex:
+    """Point pip (and so pip-compile) at the local index, with a private cache."""
+    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    return local_index
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def pins(path: Path) -> dict[str, str]:
+    lock = parse_bytes(path.read_bytes(), path=path)
+    return {r.name: r.specifier.removeprefix("==") for r in lock.requirements if r.name}
+
+
+def run(*args: str) -> int:
+    return main(["to-pip-tools", *args])
+
+
+@pytest.mark.slow
+def test_three_services_become_layered_pairs(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    originals = snapshot(tree)
+    monkeypatch.chdir(tree)
+
+    assert run() == 0
+
+    out = capsys.readouterr().out
+    for service in SERVICES:
+        folder = tree / service
+        for role in ("prod", "dev"):
+            original = originals[f"{service}/requirements-{role}.txt"]
+            source = (folder / f"requirements-{role}.in").read_bytes()
+            # the .in is the original, byte for byte, under a two-line header (plus layering)
+            assert source.startswith(b"# requirements-" + role.encode() + b".in: the ranges")
+            if role == "prod":
+                assert source.split(b"\n", 2)[2] == original
+        dev_in = (folder / "requirements-dev.in").read_text()
+        assert "-r requirements-prod.in\n-c requirements-prod.txt\n" in dev_in
+        prod, dev = pins(folder / "requirements-prod.txt"), pins(folder / "requirements-dev.txt")
+        assert prod, f"{service}: no pins"
+        # layering: every package the dev lock shares with prod has exactly prod's pin
+        assert {name: dev[name] for name in prod} == prod
+        assert f"created {service}/requirements-prod.in" in out
+        assert f"updated {service}/requirements-dev.txt" in out
+
+    churn = pins(tree / "churn" / "requirements-prod.txt")
+    assert churn["numpy"] == "1.26.9"  # newest 1.26.x; 1.26.5 is yanked, 1.27/2.x blocked
+    assert churn["shap"] == "0.46.1"
+    taxi = pins(tree / "taxi" / "requirements-prod.txt")
+    assert taxi["numpy"] == "2.0.0"  # no range guards numpy here: pandas lets 2.0 in
+    nlp = pins(tree / "nlp" / "requirements-prod.txt")
+    assert "pysocks" in nlp  # the socks extra was resolved, then stripped from the pin
+
+
+@pytest.mark.slow
+def test_every_pin_is_inside_every_declared_range(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    originals = {
+        path: parse_bytes((tree / path).read_bytes(), path=tree / path)
+        for path in (f"{s}/requirements-{r}.txt" for s in SERVICES for r in ("prod", "dev"))
+    }
+    monkeypatch.chdir(tree)
+    assert run() == 0
+    for path, original in originals.items():
+        locked = pins(tree / path)
+        for requirement in original.requirements:
+            assert requirement.name is not None
+            assert SpecifierSet(requirement.specifier).contains(Version(locked[requirement.name]))
+
+
+@pytest.mark.slow
+def test_second_run_changes_nothing_and_says_so(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run() == 0
+    migrated = snapshot(tree)
+    capsys.readouterr()
+
+    assert run() == 0
+
+    assert snapshot(tree) == migrated
+    assert "Nothing to change. 6 file(s) are already pip-compile locks" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_output_is_deterministic(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = copy_fixture("three-services", tmp_path / "one")
+    second = copy_fixture("three-services", tmp_path / "two")
+    for tree in (first, second):
+        monkeypatch.chdir(tree)
+        assert run("churn") == 0
+    assert snapshot(first / "churn") == snapshot(second / "churn")
+    assert str(tmp_path) not in (first / "churn" / "requirements-dev.txt").read_text()
+
+
+@pytest.mark.slow
+def test_dry_run_shows_the_exact_diff_and_writes_nothing(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    before = snapshot(tree)
+    monkeypatch.chdir(tree)
+
+    assert run("--dry-run", "churn") == 0
+
+    out = capsys.readouterr().out
+    assert snapshot(tree) == before
+    assert "would create churn/requirements-prod.in" in out
+    assert "--- /dev/null\n+++ b/churn/requirements-prod.in\n" in out
+    assert "+numpy~=1.26.4        # allows 1.26.x, blocks 2.x\n" in out
+    assert "--- a/churn/requirements-prod.txt\n+++ b/churn/requirements-prod.txt\n" in out
+    assert "+numpy==1.26.9\n" in out
+
+
+@pytest.mark.slow
+def test_a_failure_in_one_service_leaves_every_file_as_it_was(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    with (tree / "taxi" / "requirements-prod.txt").open("a") as handle:
+        handle.write("no-such-package~=1.0\n")
+    before = snapshot(tree)
+    monkeypatch.chdir(tree)
+
+    assert run() == 3
+
+    err = capsys.readouterr().err
+    assert snapshot(tree) == before
+    assert "taxi/requirements-prod.txt" in err
+    assert "no-such-package" in err
+    assert "Nothing was written." in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_an_unresolvable_set_is_exit_3_with_the_resolver_message(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "requirements.txt").write_text("numpy~=1.26.4\nnumpy>=2\n")
+    monkeypatch.chdir(tmp_path)
+    assert run() == 3
+    err = capsys.readouterr().err
+    assert "requirements.txt" in err
+    assert "numpy" in err
+    assert not (tmp_path / "requirements.in").exists()
+
+
+@pytest.mark.slow
+def test_bom_and_crlf_are_kept(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = b"\xef\xbb\xbfnumpy~=1.26.4  # windows\r\njoblib~=1.4\r\n"
+    (tmp_path / "requirements.txt").write_bytes(original)
+    monkeypatch.chdir(tmp_path)
+    assert run() == 0
+    source = (tmp_path / "requirements.in").read_bytes()
+    lock = (tmp_path / "requirements.txt").read_bytes()
+    assert source.startswith(b"\xef\xbb\xbf# requirements.in: ")
+    assert source.endswith(original[3:])
+    assert lock.startswith(b"\xef\xbb\xbf#\r\n")
+    assert b"\n" not in lock.replace(b"\r\n", b"")
+    assert b"numpy==1.26.9\r\n" in lock
+
+
+@pytest.mark.slow
+def test_upgrade_relocks_and_plain_run_keeps_pins(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("churn") == 0
+    lock = tree / "churn" / "requirements-prod.txt"
+    lock.write_text(lock.read_text().replace("numpy==1.26.9", "numpy==1.26.4"))
+    held = snapshot(tree)
+
+    assert run("churn") == 0
+    assert snapshot(tree) == held
+
+    assert run("--upgrade", "churn") == 0
+    assert pins(lock)["numpy"] == "1.26.9"
+    assert pins(tree / "churn" / "requirements-dev.txt")["numpy"] == "1.26.9"
+
+
+@pytest.mark.slow
+def test_generate_hashes(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "requirements.txt").write_text("joblib~=1.4\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("--generate-hashes") == 0
+    lock = parse_bytes((tmp_path / "requirements.txt").read_bytes(), path=tmp_path / "r.txt")
+    (joblib,) = lock.requirements
+    assert joblib.hashes and joblib.hashes[0].startswith("sha256:")
+
+
+@pytest.mark.slow
+def test_uv_backend_gives_the_same_layered_pins(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("--resolver", "uv", "churn") == 0
+    prod = pins(tree / "churn" / "requirements-prod.txt")
+    dev = pins(tree / "churn" / "requirements-dev.txt")
+    assert prod["numpy"] == "1.26.9"
+    assert {name: dev[name] for name in prod} == prod
+    assert "uv pip compile" in (tree / "churn" / "requirements-prod.txt").read_text()
+
+
+@pytest.mark.slow
+def test_json_report(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("--format", "json", "--dry-run", "nlp") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["dry_run"] is True
+    assert [(c["path"], c["action"]) for c in document["changes"]] == [
+        ("nlp/requirements-prod.in", "create"),
+        ("nlp/requirements-prod.txt", "update"),
+        ("nlp/requirements-dev.in", "create"),
+        ("nlp/requirements-dev.txt", "update"),
+    ]
