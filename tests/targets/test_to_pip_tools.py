@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -285,3 +286,108 @@ def test_json_report(
         ("nlp/requirements-dev.in", "create"),
         ("nlp/requirements-dev.txt", "update"),
     ]
+
+
+# --- secrets -------------------------------------------------------------------------------
+# A secret can enter through the file's own --index-url (as ${VAR}), through pip's
+# configuration (PIP_INDEX_URL, a pip.conf), or be written literally in the file. None of
+# them may reach a .in, a .txt or the output.
+
+SECRET = "s3cr3t-t0ken"
+
+
+@pytest.fixture
+def private_index(local_index_factory: LocalIndexFactory) -> LocalIndex:
+    return local_index_factory(auth=("deploy", SECRET))
+
+
+def assert_no_secret(tree: Path, *outputs: str) -> None:
+    for path, content in snapshot(tree).items():
+        assert SECRET.encode() not in content, path
+    for output in outputs:
+        assert SECRET not in output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_variable_in_the_files_index_url_stays_a_variable(
+    private_index: LocalIndex,
+    resolver: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("INDEX_TOKEN", SECRET)
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    url = private_index.url.replace("http://", "http://deploy:${INDEX_TOKEN}@")
+    tree = tmp_path / "svc"
+    tree.mkdir()
+    (tree / "requirements.txt").write_text(f"--index-url {url}\njoblib~=1.4\n")
+    monkeypatch.chdir(tree)
+
+    assert run("--resolver", resolver) == 0
+
+    captured = capsys.readouterr()
+    assert_no_secret(tree, captured.out, captured.err)
+    assert "${INDEX_TOKEN}" in (tree / "requirements.in").read_text()
+    assert pins(tree / "requirements.txt") == {"joblib": "1.5.0"}
+    assert "127.0.0.1" not in (tree / "requirements.txt").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_credentials_from_pip_configuration_are_honoured_and_never_written(
+    private_index: LocalIndex,
+    resolver: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nindex-url = {private_index.authenticated_url}\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    monkeypatch.delenv("UV_NO_CONFIG", raising=False)
+    tree = tmp_path / "svc"
+    tree.mkdir()
+    (tree / "requirements.txt").write_text("joblib~=1.4\n")
+    monkeypatch.chdir(tree)
+
+    assert run("--resolver", resolver) == 0
+
+    captured = capsys.readouterr()
+    assert_no_secret(tree, captured.out, captured.err)
+    assert pins(tree / "requirements.txt") == {"joblib": "1.5.0"}
+
+
+def test_a_literal_credential_in_a_requirements_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        f"joblib~=1.4\n--extra-index-url https://deploy:{SECRET}@pypi.example.com/simple\n"
+    )
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+    assert run() == 2
+
+    captured = capsys.readouterr()
+    assert captured.err.startswith("lockmigrate: error: requirements.txt:2: ")
+    assert "${VARIABLE}" in captured.err
+    assert SECRET not in captured.out + captured.err
+    assert snapshot(tmp_path) == before  # only the user's own file holds it, untouched
+
+
+@pytest.mark.slow
+def test_the_machines_find_links_are_not_written(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheels = tmp_path / "machine-wheels"
+    wheels.mkdir()
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    (tmp_path / "requirements.txt").write_text("joblib~=1.4\n")
+    monkeypatch.chdir(tmp_path)
+    assert run() == 0
+    assert "machine-wheels" not in (tmp_path / "requirements.txt").read_text()
