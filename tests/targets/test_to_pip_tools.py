@@ -391,3 +391,17 @@ def test_the_machines_find_links_are_not_written(
     monkeypatch.chdir(tmp_path)
     assert run() == 0
     assert "machine-wheels" not in (tmp_path / "requirements.txt").read_text()
+
+
+@pytest.mark.slow
+def test_local_paths_are_written_relative_not_absolute(
+    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pip-compile writes `-e file:///absolute/path`; the lock must not depend on the machine.
+    tree = copy_fixture("local-path", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run() == 0
+    lock = (tree / "requirements.txt").read_text()
+    assert "-e ./libs/tiny\n" in lock
+    assert "file://" not in lock
+    assert str(tmp_path) not in lock
