@@ -53,8 +53,8 @@ def scrubbed_env(
       ``PIP_NO_INPUT=1``, ``PIP_DISABLE_PIP_VERSION_CHECK=1``, ``UV_NO_CONFIG=1``,
       ``UV_PYTHON_DOWNLOADS=never``;
     * private caches under ``cache_dir`` (a fresh temporary folder when not given):
-      ``PIP_CACHE_DIR``, ``UV_CACHE_DIR``, ``POETRY_CACHE_DIR``, ``POETRY_CONFIG_DIR``,
-      ``POETRY_DATA_DIR``;
+      ``PIP_CACHE_DIR``, ``PIP_TOOLS_CACHE_DIR``, ``UV_CACHE_DIR``, ``POETRY_CACHE_DIR``,
+      ``POETRY_CONFIG_DIR``, ``POETRY_DATA_DIR``;
     * no credentials from the machine: ``NETRC=os.devnull``, a null keyring backend and
       Poetry's keyring switched off;
     * loopback in ``NO_PROXY``; and with ``block_network`` (the default) every proxy variable
@@ -74,6 +74,8 @@ def scrubbed_env(
             "PIP_NO_INPUT": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "PIP_CACHE_DIR": str(cache_root / "pip"),
+            # pip-compile's own cache (its default is ~/.cache/pip-tools, shared by all runs).
+            "PIP_TOOLS_CACHE_DIR": str(cache_root / "pip-tools"),
             "UV_NO_CONFIG": "1",
             "UV_PYTHON_DOWNLOADS": "never",
             "UV_CACHE_DIR": str(cache_root / "uv"),

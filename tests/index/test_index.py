@@ -31,9 +31,6 @@ from .fixtures import LocalIndexFactory
 from .server import HTML_V1, JSON_V1, TEXT_HTML, LocalIndex, negotiate_content_type
 from .wheels import ZIP_EPOCH, build_wheel, wheel_filename
 
-# Registers the fixtures even before tests/conftest.py lists this plugin (a no-op after).
-pytest_plugins = ["index.fixtures"]
-
 #: What pip 22.2+ sends when it asks an index for a project page.
 PIP_ACCEPT = f"{JSON_V1}, {HTML_V1}; q=0.1, {TEXT_HTML}; q=0.01"
 
@@ -467,6 +464,7 @@ def test_scrubbed_env_drops_machine_configuration(monkeypatch: pytest.MonkeyPatc
     assert "POETRY_HTTP_BASIC_PRIVATE_PASSWORD" not in env
     assert env["PIP_CONFIG_FILE"] == env["NETRC"] == os.devnull
     assert env["PIP_CACHE_DIR"] == str(Path("/tmp/cache/pip"))
+    assert env["PIP_TOOLS_CACHE_DIR"] == str(Path("/tmp/cache/pip-tools"))
     assert env["PIP_INDEX_URL"] == "http://127.0.0.1:1/simple/"
     assert env["HTTPS_PROXY"] == env["https_proxy"] == BLACK_HOLE_PROXY
     assert "127.0.0.1" in env["NO_PROXY"]
