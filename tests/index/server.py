@@ -28,6 +28,7 @@ import html
 import json
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import traceback
@@ -227,11 +228,10 @@ class _IndexServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Keep tracebacks off stderr; a client hanging up mid-response is not an error."""
-        error = traceback.format_exc()
-        if "ConnectionResetError" in error or "BrokenPipeError" in error:
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
             return
         with self.lock:
-            self.index.errors.append(error)
+            self.index.errors.append(traceback.format_exc())
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -276,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
             RequestRecord(
                 method=self.command,
                 path=self.path,
-                status=status,
+                status=int(status),
                 accept=self.headers.get("Accept"),
                 user=self._basic_auth_user(),
                 user_agent=self.headers.get("User-Agent"),
