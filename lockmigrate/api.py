@@ -11,8 +11,9 @@ from lockmigrate.resolve import CompileOptions
 from lockmigrate.scan import ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.targets.pip_tools import MigrationResult, Progress, plan_pip_tools
+from lockmigrate.targets.poetry import PoetryOptions, PoetryResult, plan_poetry
 
-__all__ = ["scan", "to_pip_tools"]
+__all__ = ["scan", "to_pip_tools", "to_poetry"]
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
@@ -47,3 +48,16 @@ def to_pip_tools(
     return plan_pip_tools(
         report, options=options or CompileOptions(), collector=collector, progress=progress
     )
+
+
+def to_poetry(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    options: PoetryOptions | None = None,
+    collector: Collector | None = None,
+) -> PoetryResult:
+    """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
+    requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`)."""
+    collector = collector if collector is not None else Collector()
+    report = scan(paths, collector=collector)
+    return plan_poetry(report, options=options or PoetryOptions(), collector=collector)

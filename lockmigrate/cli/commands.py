@@ -214,3 +214,6 @@ def to_pip_tools(
                 )
             sys.stdout.write("\n")
     _finish(collector.has_warnings(), strict)
+
+
+from lockmigrate.cli import poetry_command  # noqa: E402, F401  (registers to-poetry)

@@ -1,0 +1,138 @@
+"""``lockmigrate to-poetry``: registered on the typer application."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockmigrate.cli.commands import ScanFormat, _finish, _print_diagnostics, app
+
+
+class LayoutChoice(str, enum.Enum):
+    PEP621 = "pep621"
+    POETRY = "poetry"
+
+
+class StyleChoice(str, enum.Enum):
+    PEP440 = "pep440"
+    POETRY = "poetry"
+
+
+@app.command("to-poetry")
+def to_poetry(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
+    ] = None,
+    layout: Annotated[
+        LayoutChoice,
+        typer.Option(
+            "--layout",
+            help="pep621: [project] + [dependency-groups] (default); poetry: [tool.poetry] tables.",
+        ),
+    ] = LayoutChoice.PEP621,
+    constraint_style: Annotated[
+        StyleChoice,
+        typer.Option(
+            "--constraint-style",
+            help="pep440: keep the specifiers (default); poetry: ^/~ where provably equal "
+            "(with --layout poetry).",
+        ),
+    ] = StyleChoice.PEP440,
+    python: Annotated[
+        str | None,
+        typer.Option("--python", help="The Python the project supports, e.g. 3.11 (>=3.11)."),
+    ] = None,
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Keep dependencies already in pyproject.toml; add the rest."),
+    ] = False,
+    remove_requirements: Annotated[
+        bool,
+        typer.Option("--remove-requirements", help="Delete the requirement files replaced."),
+    ] = False,
+    package_mode: Annotated[
+        bool | None,
+        typer.Option(
+            "--package-mode/--no-package-mode",
+            help="Whether the service is a package; default: only when it has a build system.",
+        ),
+    ] = None,
+    lock: Annotated[
+        bool, typer.Option("--lock", help="Run `poetry lock` in each service afterwards.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
+    ] = False,
+    output_format: Annotated[
+        ScanFormat, typer.Option("--format", help="table (default) or json.")
+    ] = ScanFormat.TABLE,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
+    ] = False,
+) -> None:
+    """Write each service's pyproject.toml: main dependencies and one group per role."""
+    from lockmigrate import api
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.io import apply
+    from lockmigrate.plan import render_diff
+    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
+
+    collector = Collector()
+    options = PoetryOptions(
+        layout=Layout(layout.value),
+        constraint_style=ConstraintStyle(constraint_style.value),
+        merge=merge,
+        remove_requirements=remove_requirements,
+        package_mode=package_mode,
+        **({"requires_python": _requires_python(python)} if python else {}),
+    )
+    result = api.to_poetry(paths or [Path()], options=options, collector=collector)
+    plan = result.plan
+    written = () if dry_run else apply(plan)
+    if lock and not dry_run:
+        from lockmigrate.poetry_tool import poetry_lock
+
+        for service in result.services:
+            poetry_lock(Path(service.pyproject).parent)
+    if output_format is ScanFormat.JSON:
+        from lockmigrate.reporters import migration_json
+
+        sys.stdout.write(
+            migration_json.render(plan, dry_run=dry_run, already=(), diagnostics=collector.items)
+        )
+    else:
+        _print_diagnostics(collector.items)
+        for service in result.services:
+            mode = "a package" if service.package_mode else "an application (package-mode = false)"
+            sys.stdout.write(
+                f"{service.pyproject}: requires-python {service.requires_python!r}, {mode}"
+                + (f", groups: {', '.join(service.groups)}" if service.groups else "")
+                + "\n"
+            )
+            for source in service.sources:
+                sys.stdout.write(
+                    f"  source {source.name!r} ({source.priority}) {source.url}: set its "
+                    f"credentials with  poetry config http-basic.{source.name} "
+                    f"{source.username or '<user>'} <password>  (or POETRY_HTTP_BASIC_"
+                    f"{source.name.upper().replace('-', '_')}_USERNAME / _PASSWORD)\n"
+                )
+        if dry_run:
+            for change in plan.effective:
+                sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
+            sys.stdout.write(render_diff(plan.effective))
+        else:
+            for change in written:
+                sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
+        if not plan:
+            sys.stdout.write("Nothing to change.\n")
+    _finish(collector.has_warnings(), strict)
+
+
+def _requires_python(python: str) -> str:
+    text = python.strip()
+    return text if text[:1] in "<>=!~^" else f">={text}"

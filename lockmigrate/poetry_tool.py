@@ -1,0 +1,49 @@
+"""Runs the real Poetry (``poetry lock``) as a subprocess, when it is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lockmigrate.errors import ExternalToolError
+from lockmigrate.redact import redact_text
+from lockmigrate.resolve import distill_error
+
+__all__ = ["poetry_command", "poetry_lock"]
+
+
+def poetry_command() -> list[str]:
+    """How to run Poetry here, or :class:`ExternalToolError` (exit 3) when it is missing."""
+    found = shutil.which("poetry")
+    if found is not None:
+        return [found]
+    if importlib.util.find_spec("poetry.console") is not None:
+        return [sys.executable, "-m", "poetry"]
+    raise ExternalToolError(
+        "--lock needs Poetry, which is not installed: see https://python-poetry.org/docs/"
+        "#installation (or run without --lock, then `poetry lock` yourself)"
+    )
+
+
+def poetry_lock(folder: Path) -> None:
+    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words."""
+    argv = [*poetry_command(), "lock", "--no-interaction"]
+    environment = dict(os.environ)
+    environment["NO_COLOR"] = "1"
+    result = subprocess.run(
+        argv,
+        cwd=folder,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    if result.returncode != 0:
+        message = distill_error(result.stderr or result.stdout)
+        raise ExternalToolError(f"poetry lock failed in {folder}:\n{redact_text(message)}")

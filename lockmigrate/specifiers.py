@@ -1,0 +1,134 @@
+"""PEP 440 specifiers and Poetry constraints: translation, and proof of equivalence.
+
+lockmigrate writes PEP 440 specifiers as they are (``numpy~=1.26.4``); Poetry reads them
+with poetry-core. Where ``--constraint-style poetry`` asks for ``^``/``~``, a caret or tilde
+is used only when it allows exactly the same versions: ``~=0.46`` means ``>=0.46,<1.0`` but
+Poetry's ``^0.46`` and ``~0.46`` both mean ``>=0.46,<0.47``, so it stays ``~=0.46``.
+
+Every written constraint is checked against packaging on a set of witness versions built
+from its own boundaries (each bound, its neighbours, and their pre-, post-, dev- and local
+variants): the places where two readings of a range can differ.
+"""
+
+from __future__ import annotations
+
+# packaging first: importing poetry.core puts poetry's vendored copy of packaging on sys.path.
+from packaging.specifiers import Specifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "counterexamples",
+    "poetry_allows",
+    "poetry_style",
+    "witness_versions",
+]
+
+
+def poetry_style(specifier: str) -> str:
+    """``specifier`` as a Poetry caret/tilde constraint where that is provably the same set
+    of versions, else unchanged (Poetry also reads PEP 440 specifiers)."""
+    specs = list(SpecifierSet(specifier))
+    if len(specs) != 1 or specs[0].operator != "~=":
+        return specifier
+    version = Version(specs[0].version)
+    plain = (
+        version.epoch == 0
+        and version.pre is None
+        and version.post is None
+        and version.dev is None
+        and version.local is None
+    )
+    if not plain:
+        return specifier
+    release = version.release
+    if len(release) == 2 and release[0] >= 1:
+        return f"^{specs[0].version}"  # ~=X.Y == >=X.Y,<X+1 == ^X.Y  (X >= 1 only)
+    if len(release) == 3:
+        return f"~{specs[0].version}"  # ~=X.Y.Z == >=X.Y.Z,<X.(Y+1) == ~X.Y.Z
+    return specifier
+
+
+def _variants(version: Version) -> list[str]:
+    base = ".".join(str(part) for part in version.release)
+    epoch = f"{version.epoch}!" if version.epoch else ""
+    root = f"{epoch}{base}"
+    return [
+        str(version),
+        root,
+        f"{root}.dev0",
+        f"{root}a1",
+        f"{root}rc1",
+        f"{root}.post1",
+        f"{root}.post1.dev0",
+        f"{root}+local.1",
+        f"{root}.0",
+        f"{root}.0.1",
+    ]
+
+
+def _neighbours(version: Version) -> list[Version]:
+    release = list(version.release)
+    found: list[Version] = []
+    for index in range(len(release)):
+        for delta in (-1, 1):
+            bumped = release[: index + 1]
+            bumped[index] += delta
+            if bumped[index] < 0:
+                continue
+            epoch = f"{version.epoch}!" if version.epoch else ""
+            found.append(Version(epoch + ".".join(str(part) for part in bumped)))
+    return found
+
+
+def witness_versions(specifier: str) -> list[Version]:
+    """Versions at and around every bound in ``specifier``: where readings can differ."""
+    seeds: list[Version] = [Version("0"), Version("0.0.1"), Version("9999")]
+    for spec in SpecifierSet(specifier):
+        text = spec.version.removesuffix(".*")
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        seeds.append(version)
+        seeds.extend(_neighbours(version))
+    witnesses: dict[str, Version] = {}
+    for seed in seeds:
+        for variant in _variants(seed):
+            try:
+                witnesses.setdefault(variant, Version(variant))
+            except InvalidVersion:
+                continue
+    return sorted(witnesses.values())
+
+
+def poetry_allows(constraint: str, version: Version) -> bool:
+    """Whether poetry-core's constraint parser lets ``version`` through ``constraint``."""
+    from poetry.core.constraints.version import Version as PoetryVersion
+    from poetry.core.constraints.version import parse_constraint
+
+    return parse_constraint(constraint).allows(PoetryVersion.parse(str(version)))
+
+
+def counterexamples(specifier: str, written: str) -> list[str]:
+    """Witness versions on which packaging's reading of ``specifier`` and poetry-core's
+    reading of ``written`` disagree (an empty list: equivalent on every witness).
+
+    Pre-releases count as allowed when they are in range, as both tools do once
+    pre-releases are enabled.
+    """
+    pep440 = SpecifierSet(specifier)
+    from poetry.core.constraints.version import Version as PoetryVersion
+    from poetry.core.constraints.version import parse_constraint
+
+    constraint = parse_constraint(written or "*")
+    return [
+        str(version)
+        for version in witness_versions(specifier)
+        if pep440.contains(version, prereleases=True)
+        != constraint.allows(PoetryVersion.parse(str(version)))
+    ]
+
+
+def is_single(specifier: str, operator: str) -> bool:
+    specs = list(SpecifierSet(specifier))
+    return len(specs) == 1 and isinstance(specs[0], Specifier) and specs[0].operator == operator
