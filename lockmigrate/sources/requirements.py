@@ -20,6 +20,7 @@ import os
 import posixpath
 import re
 import shlex
+import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -76,6 +77,13 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
+# A declared codec that would write a BOM of its own when re-encoding, replaced by the codec
+# that decodes the same text without one (the data starts with '#', so it has no BOM).
+_DECLARED_CODECS: dict[str, str] = {
+    "utf-8-sig": "utf-8",
+    "utf-16": "utf-16-le" if sys.byteorder == "little" else "utf-16-be",
+    "utf-32": "utf-32-le" if sys.byteorder == "little" else "utf-32-be",
+}
 # The explicit-endian codec of each UTF-16/32 BOM, so that re-encoding writes the same bytes.
 _BOM_CODECS: dict[bytes, str] = {
     codecs.BOM_UTF32_BE: "utf-32-be",
@@ -151,7 +159,7 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
                 if match is not None:
                     codec = match.group(1).decode("ascii")
                     try:
-                        codecs.lookup(codec)
+                        codec = _DECLARED_CODECS.get(codecs.lookup(codec).name, codec)
                     except LookupError:
                         raise InputError(
                             f"unknown encoding {codec!r} in the coding declaration",
@@ -358,11 +366,9 @@ def parse_options(options_str: str) -> _ParsedOptions:
 
 
 def is_url(name: str) -> bool:
-    """pip's ``is_url``: the text has a scheme pip knows."""
-    try:
-        scheme = urllib.parse.urlsplit(name).scheme
-    except ValueError:
-        return False
+    """pip's ``is_url``: the text has a scheme pip knows. Like pip, raises ``ValueError``
+    for text ``urlsplit`` rejects (``http://[::1/x``)."""
+    scheme = urllib.parse.urlsplit(name).scheme
     return bool(scheme) and scheme in URL_SCHEMES
 
 
@@ -753,7 +759,10 @@ class _FileParser:
             )
         target = chosen.value or ""
         kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
-        resolved = _include_path(target, self.base)
+        try:
+            resolved = _include_path(target, self.base)
+        except ValueError as exc:  # urlsplit's "Invalid IPv6 URL"; pip fails on it too
+            self.fail(f"invalid URL: {exc}", origin, line.content)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
         return dataclasses.replace(line, options=(chosen,), include=include)
 
