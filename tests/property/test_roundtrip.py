@@ -142,8 +142,7 @@ def requirement_lines(draw: st.DrawFn) -> Logical:
         if draw(st.booleans()):
             text += f" ; {draw(markers)}"
     elif form == "wheel":
-        stem = name.replace("-", "_").replace(".", "_")
-        canonical = canonicalize_name(stem)
+        stem = canonical.replace("-", "_")  # a wheel file name's escaped project name
         text = f"https://files.example.com/{stem}-{draw(versions)}-py3-none-any.whl"
     else:
         text = f"-e git+https://github.com/o/{name}.git@v1#egg={name}"

@@ -111,7 +111,10 @@ def canonical_url(url: str | None) -> str | None:
     temporary folder may sit behind a symlink), credentials redacted as lockmigrate does."""
     if url is None:
         return None
-    split = urllib.parse.urlsplit(url)
+    try:
+        split = urllib.parse.urlsplit(url)
+    except ValueError:
+        return redact_text(url)
     if (
         split.scheme == "file"
         and split.netloc in {"", "localhost"}
@@ -558,6 +561,8 @@ CASES: list[Case] = [
     Case("wheel-url-with-bad-egg", _req(f"https://example.com/{WHEEL}#egg=foo>=1\n"), REJECTED),
     Case("name-at-url-with-bad-egg", _req(
         "pkg @ https://example.com/pkg.tar.gz#egg=pkg[x]\n"), REJECTED),
+    Case("invalid-ipv6-url", _req("http://[::1/x.tar.gz\n"), REJECTED),
+    Case("invalid-ipv6-url-include", _req("numpy\n-r http://[::1/r.txt\n"), REJECTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
@@ -609,6 +614,7 @@ CASES: list[Case] = [
     Case("coding-on-second-line", _req(
         "#!x\n# vim: set fileencoding=cp1252 :\nnumpy # «\n".encode("cp1252")), ACCEPTED),
     Case("coding-unknown", _req("# -*- coding: klingon -*-\nnumpy\n"), REJECTED),
+    Case("coding-utf-8-sig", _req("# -*- coding: utf-8-sig -*-\nnumpy # é\n"), ACCEPTED),
     Case("undecodable-falls-back-to-locale-in-pip", _req(b"numpy\npandas # caf\xe9\n"),
          ACCEPTED, check=_refuses_undecodable),
     Case("line-separators", _req(

@@ -209,6 +209,13 @@ def test_coding_declaration_is_honoured(tmp_path: Path) -> None:
     assert file.lines[1].comment == "# café"
 
 
+def test_utf_8_sig_declaration_reads_and_writes_without_a_bom(tmp_path: Path) -> None:
+    data = "# -*- coding: utf-8-sig -*-\nnumpy  # café\n".encode()
+    file = read(tmp_path, data)
+    assert file.layout.codec == "utf-8"
+    assert file.render() == data
+
+
 # --- errors: file:line, message, offending text -----------------------------------------
 
 
