@@ -13,7 +13,7 @@ variants): the places where two readings of a range can differ.
 from __future__ import annotations
 
 # packaging first: importing poetry.core puts poetry's vendored copy of packaging on sys.path.
-from packaging.specifiers import Specifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
@@ -109,26 +109,34 @@ def poetry_allows(constraint: str, version: Version) -> bool:
     return parse_constraint(constraint).allows(PoetryVersion.parse(str(version)))
 
 
-def counterexamples(specifier: str, written: str) -> list[str]:
+def _poetry_reading(written: str, *, as_pep508: bool) -> object:
+    from poetry.core.constraints.version import parse_constraint
+    from poetry.core.packages.dependency import Dependency
+
+    if as_pep508:
+        return Dependency.create_from_pep_508(f"pkg{written}").constraint
+    return parse_constraint(written or "*")
+
+
+def counterexamples(specifier: str, written: str, *, as_pep508: bool = False) -> list[str]:
     """Witness versions on which packaging's reading of ``specifier`` and poetry-core's
     reading of ``written`` disagree (an empty list: equivalent on every witness).
 
-    Pre-releases count as allowed when they are in range, as both tools do once
-    pre-releases are enabled.
+    ``as_pep508`` reads ``written`` the way Poetry reads a ``[project]`` dependency string;
+    otherwise as a ``[tool.poetry]`` constraint. Pre-releases count as allowed when they are
+    in range, as both tools do once pre-releases are enabled. A constraint poetry-core
+    cannot read at all gives one explanatory entry.
     """
-    pep440 = SpecifierSet(specifier)
     from poetry.core.constraints.version import Version as PoetryVersion
-    from poetry.core.constraints.version import parse_constraint
 
-    constraint = parse_constraint(written or "*")
+    pep440 = SpecifierSet(specifier)
+    try:
+        constraint = _poetry_reading(written, as_pep508=as_pep508)
+    except ValueError as error:  # poetry-core's parse errors are ValueErrors
+        return [f"(Poetry cannot read it: {error})"]
+    allows = constraint.allows  # type: ignore[attr-defined]
     return [
         str(version)
         for version in witness_versions(specifier)
-        if pep440.contains(version, prereleases=True)
-        != constraint.allows(PoetryVersion.parse(str(version)))
+        if pep440.contains(version, prereleases=True) != allows(PoetryVersion.parse(str(version)))
     ]
-
-
-def is_single(specifier: str, operator: str) -> bool:
-    specs = list(SpecifierSet(specifier))
-    return len(specs) == 1 and isinstance(specs[0], Specifier) and specs[0].operator == operator

@@ -229,7 +229,12 @@ class _ServiceWriter:
                 if self.options.constraint_style is ConstraintStyle.POETRY
                 else specifier
             )
-            self.prove(specifier, constraint or "*", origin)
+            self.prove(
+                specifier,
+                constraint or "*",
+                origin,
+                as_pep508=self.options.layout is Layout.PEP621,
+            )
             table: dict[str, Any] | str = constraint or "*"
             if requirement.extras or requirement.marker:
                 table = {"version": constraint or "*"}
@@ -302,9 +307,9 @@ class _ServiceWriter:
             comment=comment, origin=origin,
         )  # fmt: skip
 
-    def prove(self, specifier: str, written: str, origin: Origin) -> None:
+    def prove(self, specifier: str, written: str, origin: Origin, *, as_pep508: bool) -> None:
         """Refuse to write a constraint Poetry would read differently from pip."""
-        wrong = counterexamples(specifier, written)
+        wrong = counterexamples(specifier, specifier if as_pep508 else written, as_pep508=as_pep508)
         if wrong:
             raise InputError(
                 f"lockmigrate cannot prove that Poetry reads {written!r} as pip reads "
