@@ -10,7 +10,7 @@ from pathlib import Path
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, IncludeKind, RequirementFile
-from lockmigrate.sources.requirements import read_file
+from lockmigrate.sources.requirements import decode, parse_bytes, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
 
@@ -56,6 +56,25 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))  # noqa: PTH100 - lexical normalisation, as pip
 
 
+def _lines_before(
+    error: InputError, path: Path, shown: str, constraint: bool, collector: Collector
+) -> RequirementFile | None:
+    """The part of ``path`` before the line ``error`` is about, parsed; ``None`` when there
+    is no such part (the error is on the first line, or in decoding, which pip does before
+    reading any line)."""
+    if error.origin is None or error.origin.path != shown or error.origin.line <= 1:
+        return None
+    try:
+        text, layout = decode(path.read_bytes(), shown)
+        physical = text.splitlines(keepends=True)
+        prefix = layout.encode("".join(physical[: error.origin.line - 1]))
+        return parse_bytes(
+            prefix, path=path, display=shown, constraint=constraint, collector=collector
+        )
+    except (InputError, OSError):
+        return None
+
+
 def load_graph(
     roots: list[Path],
     *,
@@ -63,16 +82,29 @@ def load_graph(
     display: Callable[[Path], str] = display_path,
 ) -> IncludeGraph:
     """Read ``roots`` and everything they include. Raises :class:`InputError` at the
-    including ``file:line`` for a missing include or an include cycle."""
+    including ``file:line`` for a missing include or an include cycle.
+
+    When several things are wrong, the error raised is the first one pip meets: pip reads
+    lazily, following an include when it reaches it, so a broken included file is reported
+    before an error further down the file that includes it.
+    """
     graph = IncludeGraph()
 
     def visit(path: Path, constraint: bool, ancestors: tuple[Path, ...]) -> None:
         key = (path, constraint)
         if key not in graph.files:
-            graph.files[key] = read_file(
-                path, display=display(path), constraint=constraint, collector=collector
-            )
-        file = graph.files[key]
+            try:
+                graph.files[key] = read_file(
+                    path, display=display(path), constraint=constraint, collector=collector
+                )
+            except InputError as error:
+                before = _lines_before(error, path, display(path), constraint, collector)
+                if before is not None:
+                    follow(before, path, ancestors)
+                raise
+        follow(graph.files[key], path, ancestors)
+
+    def follow(file: RequirementFile, path: Path, ancestors: tuple[Path, ...]) -> None:
         for include in file.includes:
             if include.resolved is None:
                 collector.warning(
