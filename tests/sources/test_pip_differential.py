@@ -660,6 +660,12 @@ CASES: list[Case] = [
         REJECTED),
     Case("error-in-include", {"requirements.txt": "-r b.txt\n", "b.txt": "numpy\n--bogus\n"},
          REJECTED),
+    # pip reads lazily: an error in (or the absence of) an included file comes before an
+    # error further down the including file.
+    Case("error-in-include-before-a-later-error", {
+        "requirements.txt": "-r b.txt\nnumpy=1\n", "b.txt": "-r c.txt\n--bogus\n",
+        "c.txt": "pandas\n"}, REJECTED),
+    Case("missing-include-before-a-later-error", _req("numpy\n-r gone.txt\n-c\n"), REJECTED),
 ]
 # fmt: on
 

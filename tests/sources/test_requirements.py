@@ -306,6 +306,11 @@ def test_missing_include_is_reported_at_the_include(tmp_path: Path) -> None:
     )
 
 
+def test_an_included_file_is_reported_before_a_later_error_as_pip_reads(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"^requirements\.txt:2: included file gone\.txt"):
+        _load(tmp_path, {"requirements.txt": "numpy\n-r gone.txt\npandas=2\n"})
+
+
 # --- includes -----------------------------------------------------------------------------
 
 
