@@ -22,6 +22,14 @@ ISOLATED_TOOL_ENV: dict[str, str] = {
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     "PIP_NO_INPUT": "1",
     "UV_NO_CONFIG": "1",
+    # Anything that forgets to use the local index fails at once instead of quietly
+    # resolving real packages from the internet: every proxy is a closed port on loopback.
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost,::1",
+    "no_proxy": "127.0.0.1,localhost,::1",
 }
 
 _SCRUBBED_PREFIXES = ("PIP_", "UV_")

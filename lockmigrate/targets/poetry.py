@@ -14,6 +14,7 @@ diagnostic with ``file:line`` and a next step.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 import sys
@@ -187,6 +188,10 @@ class _ServiceWriter:
     ) -> _Entry | None:
         origin = requirement.origin
         name = requirement.written_name or requirement.name
+        if name is None and requirement.kind is RequirementKind.PATH and requirement.url:
+            name = _local_project_name(self.service.path / requirement.url)
+            if name is not None:
+                requirement = dataclasses.replace(requirement, name=canonicalize_name(name))
         if name is None or requirement.name is None:
             self.collector.warning(
                 "poetry-unnamed",
@@ -391,6 +396,20 @@ class _ServiceWriter:
             yield from self.collect(nested, own, seen)
 
 
+def _local_project_name(folder: Path) -> str | None:
+    """The name a local project declares in its pyproject.toml, for an unnamed ``-e ./path``."""
+    import tomlkit
+
+    try:
+        data = tomlkit.parse((folder / "pyproject.toml").read_text(encoding="utf-8")).unwrap()
+    except (OSError, ValueError):
+        return None
+    project = data.get("project", {})
+    poetry = data.get("tool", {}).get("poetry", {})
+    name = project.get("name") or poetry.get("name")
+    return str(name) if name else None
+
+
 def _sources_of(service: ScannedService) -> list[ScannedFile]:
     chosen = [
         f
@@ -405,10 +424,22 @@ def _sources_of(service: ScannedService) -> list[ScannedFile]:
     ]
 
 
-def _is_library(folder: Path, document: dict[str, Any]) -> bool:
-    if "build-system" in document:
+def _is_library(folder: Path) -> bool:
+    """A service is a package (not an application) when it can be built: it has a setup.py
+    or setup.cfg, or a pyproject.toml with a build system or a version to build."""
+    if (folder / "setup.py").is_file() or (folder / "setup.cfg").is_file():
         return True
-    return (folder / "setup.py").is_file() or (folder / "setup.cfg").is_file()
+    pyproject = folder / "pyproject.toml"
+    if not pyproject.is_file():
+        return False
+    import tomlkit
+
+    try:
+        data = tomlkit.parse(pyproject.read_text(encoding="utf-8")).unwrap()
+    except (OSError, ValueError):
+        return False
+    project = data.get("project", {})
+    return "build-system" in data or "version" in project or "version" in project.get("dynamic", [])
 
 
 def plan_poetry(
@@ -447,7 +478,7 @@ def plan_poetry(
             groups=groups,
             sources=writer.sources,
             options=options,
-            is_library=_is_library(service.path, {}) if before is None else None,
+            is_library=_is_library(service.path),
             collector=collector,
         )
         changes.append(

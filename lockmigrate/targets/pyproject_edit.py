@@ -54,6 +54,15 @@ def _same_requirement(left: str, right: str) -> bool:
         return left.strip() == right.strip()
 
 
+def _item_indent(rendered: str) -> str:
+    """The indentation of the items of a multi-line array, to add ours the same way."""
+    for line in rendered.splitlines()[1:]:
+        stripped = line.lstrip(" \t")
+        if stripped and not stripped.startswith("]"):
+            return line[: len(line) - len(stripped)]
+    return "    "
+
+
 def _comment_text(comment: str | None) -> str | None:
     if not comment:
         return None
@@ -94,6 +103,10 @@ class _Editor:
             key = _requirement_key(str(item))
             if key is not None:
                 existing[key] = str(item)
+        rendered = array.as_string()
+        multiline = "\n" in rendered
+        indent = _item_indent(rendered) if multiline else "    "
+        added = False
         for entry in entries:
             if entry.pep508 is None:
                 continue
@@ -102,9 +115,11 @@ class _Editor:
                 if not _same_requirement(theirs, entry.pep508):
                     self.conflict(entry, theirs, where)
                 continue
-            array.add_line(entry.pep508, indent="    ", comment=_comment_text(entry.comment))
+            array.add_line(entry.pep508, indent=indent, comment=_comment_text(entry.comment))
             existing[entry.key] = entry.pep508
-        if len(array):
+            added = True
+        if added and not multiline:
+            # a new array, or a one-line array we had to extend: one entry per line
             array.multiline(True)
 
     def add_to_table(self, table: Table, entries: list[_Entry], where: str) -> None:
@@ -184,7 +199,7 @@ def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
     groups: dict[str, list[_Entry]],
     sources: list[PoetrySource],
     options: PoetryOptions,
-    is_library: bool | None,
+    is_library: bool,
     collector: Collector,
 ) -> tuple[bytes, bool, str]:
     """The new bytes of the pyproject, whether it is in package mode, and its
@@ -202,8 +217,7 @@ def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
     else:
         document, bom, newline = tomlkit.document(), b"", "\n"
     editor = _Editor(document, display, options, collector)
-    library = is_library if is_library is not None else "build-system" in document
-    package_mode = options.package_mode if options.package_mode is not None else library
+    package_mode = options.package_mode if options.package_mode is not None else is_library
     requires_python = options.requires_python
     if options.layout is Layout.PEP621:
         project = _table(document, "project")
