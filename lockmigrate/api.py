@@ -61,3 +61,68 @@ def to_poetry(
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
     return plan_poetry(report, options=options or PoetryOptions(), collector=collector)
+
+
+# --- lockmigrate diff -------------------------------------------------------------------
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.resolve import Backend
+
+__all__ += ["diff", "diff_locks"]
+
+
+def diff(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    lock: Path | None = None,
+    resolve: bool = False,
+    offline: bool = False,
+    python_version: str | None = None,
+    backend: Backend | None = None,
+    cache_dir: Path | None = None,
+    collector: Collector | None = None,
+) -> DiffReport:
+    """Compare each declared input under ``paths`` (ranged requirements files, ``.in``
+    files, ``pyproject.toml``) with its lock (``lock``, else the ``.txt`` beside a ``.in``,
+    ``poetry.lock``, ``pylock.toml``; else resolved now, or always with ``resolve``) and,
+    unless ``offline``, with the versions the package index offers. Writes nothing.
+
+    ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
+    :class:`~lockmigrate.errors.InputError` for bad input and
+    :class:`~lockmigrate.errors.ExternalToolError` when a resolver fails; a package the
+    index fails on is a row with an ``error``, not an exception.
+    """
+    from lockmigrate.diff_inputs import DiffOptions, run_diff
+    from lockmigrate.index import default_cache_dir
+    from lockmigrate.resolve import Backend as _Backend
+
+    options = DiffOptions(
+        lock=lock,
+        resolve=resolve,
+        offline=offline,
+        python_version=python_version,
+        compile=CompileOptions(
+            backend=backend or _Backend.PIP_TOOLS,
+            python_version=python_version if backend is _Backend.UV else None,
+        ),
+        cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+    )
+    return run_diff(
+        _existing(paths),
+        options=options,
+        collector=collector if collector is not None else Collector(),
+    )
+
+
+def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None) -> LockDiffReport:
+    """What changed from lock ``old`` (a lock file, or a git revision of ``new`` such as
+    ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
+    ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
+    from lockmigrate.diff_inputs import run_lock_diff
+
+    return run_lock_diff(
+        str(old), new, collector=collector if collector is not None else Collector()
+    )

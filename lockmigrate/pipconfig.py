@@ -9,7 +9,6 @@ under a second)."""
 from __future__ import annotations
 
 import ast
-import os
 import configparser
 import os
 import subprocess

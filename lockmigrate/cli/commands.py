@@ -216,4 +216,8 @@ def to_pip_tools(
     _finish(collector.has_warnings(), strict)
 
 
-from lockmigrate.cli import poetry_command  # noqa: E402, F401  (registers to-poetry)
+# The commands defined in their own modules register themselves on `app` when imported.
+from lockmigrate.cli import (  # noqa: E402
+    diff_command,  # noqa: F401  (registers the diff command)
+    poetry_command,  # noqa: F401  (registers to-poetry)
+)

@@ -1,0 +1,93 @@
+"""``lockmigrate diff --format json``: the documented, versioned diff schema.
+
+See ``docs/reference/diff-json.md``. Additive changes keep ``schema_version``; anything that
+removes or renames a field bumps it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lockmigrate import __version__
+from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, Status
+
+__all__ = ["SCHEMA_VERSION", "render", "render_locks"]
+
+SCHEMA_VERSION = 1
+
+
+def _summary(counts: dict[Status, int]) -> dict[str, int]:
+    return {status.value: counts.get(status, 0) for status in Status}
+
+
+def _row(row: DiffRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "declared": row.declared,
+        "origin": row.origin,
+        "locked": row.locked,
+        "in_range": row.in_range,
+        "newest_in_range": row.newest_in_range,
+        "newest": row.newest,
+        "status": row.status.value,
+        "via": list(row.via),
+        "error": row.error,
+        "note": row.note,
+    }
+
+
+def render(report: DiffReport) -> str:
+    """The lock-against-ranges report as JSON text (ending in a newline)."""
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "lockmigrate_version": __version__,
+        "kind": "diff",
+        "offline": report.offline,
+        "index": list(report.index),
+        "sections": [
+            {
+                "title": section.title,
+                "declared_files": list(section.declared_files),
+                "lock": section.lock,
+                "lock_kind": section.lock_kind,
+                "resolved": section.resolved,
+                "python": section.python,
+                "rows": [_row(row) for row in section.rows],
+            }
+            for section in report.sections
+        ],
+        "summary": _summary(dict(report.counts())),
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _change(row: LockChange) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "old": row.old,
+        "new": row.new,
+        "change": row.change.value,
+        "level": row.level.value if row.level is not None else None,
+        "declared": row.declared,
+        "origin": row.origin,
+        "in_range": row.in_range,
+        "status": row.status.value,
+        "via": list(row.via),
+    }
+
+
+def render_locks(report: LockDiffReport) -> str:
+    """The lock-against-lock report as JSON text (ending in a newline)."""
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "lockmigrate_version": __version__,
+        "kind": "lock-diff",
+        "from": report.old,
+        "to": report.new,
+        "declared_files": list(report.declared_files),
+        "unchanged": report.unchanged,
+        "rows": [_change(row) for row in report.rows],
+        "summary": _summary(dict(report.counts())),
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,88 @@
+"""``lockmigrate diff --format markdown``: GitHub-flavoured Markdown for a pull-request
+comment. What needs attention comes first; ``ok`` rows are folded away."""
+
+from __future__ import annotations
+
+from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, Status
+from lockmigrate.reporters._diff_text import in_range_text, summary_text, where_text
+
+__all__ = ["render", "render_locks"]
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str | None) -> str:
+    return f"`{_cell(text)}`" if text else ""
+
+
+def _status(status: Status) -> str:
+    return status.value if status is Status.OK else f"**{status.value}**"
+
+
+_HEADER = (
+    "| package | declared | where | locked | in range | newest allowed | newest | status |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+)
+
+
+def _line(row: DiffRow) -> str:
+    status = _status(row.status)
+    if row.error:
+        status += f" (index error: {_cell(row.error)})"
+    elif row.note:
+        status += f" ({_cell(row.note)})"
+    return (
+        f"| {_cell(row.name)} | {_code(row.declared)} | {_cell(where_text(row))} "
+        f"| {_code(row.locked)} | {in_range_text(row.in_range)} | {_code(row.newest_in_range)} "
+        f"| {_code(row.newest)} | {status} |\n"
+    )
+
+
+def render(report: DiffReport) -> str:
+    """The lock-against-ranges report as Markdown."""
+    packages = sum(len(section.rows) for section in report.sections)
+    out = ["## lockmigrate diff\n\n", summary_text(report.counts(), packages) + "\n\n"]
+    if report.offline:
+        out.append("_Offline: the index was not asked, so newest versions are not shown._\n\n")
+    for section in report.sections:
+        source = "resolved now" if section.resolved else section.lock_kind or ""
+        out.append(f"### `{_cell(section.title)}`\n\n")
+        out.append(f"Lock: `{_cell(section.lock)}` ({source}), Python {section.python}\n\n")
+        attention = [row for row in section.rows if row.status is not Status.OK or row.error]
+        fine = [row for row in section.rows if row not in attention]
+        if attention:
+            out.append(_HEADER + "".join(_line(row) for row in attention) + "\n")
+        else:
+            out.append("Every package is ok.\n\n")
+        if fine:
+            out.append(f"<details><summary>{len(fine)} ok</summary>\n\n")
+            out.append(_HEADER + "".join(_line(row) for row in fine) + "\n</details>\n\n")
+    return "".join(out)
+
+
+def _change_line(row: LockChange) -> str:
+    return (
+        f"| {_cell(row.name)} | {_code(row.old)} | {_code(row.new)} | {row.change.value} "
+        f"| {row.level.value if row.level is not None else ''} | {_code(row.declared)} "
+        f"| {_cell(where_text(row))} | {in_range_text(row.in_range)} | {_status(row.status)} |\n"
+    )
+
+
+def render_locks(report: LockDiffReport) -> str:
+    """The lock-against-lock report as Markdown."""
+    out = [
+        f"## Lock changes: `{_cell(report.old)}` -> `{_cell(report.new)}`\n\n",
+        f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
+        + summary_text(report.counts(), len(report.rows))
+        + "\n\n",
+    ]
+    if report.rows:
+        out.append(
+            "| package | old | new | change | level | declared | where | in range | status |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        )
+        out += [_change_line(row) for row in report.rows]
+        out.append("\n")
+    return "".join(out)
