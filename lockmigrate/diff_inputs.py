@@ -101,6 +101,27 @@ def _walk(graph: IncludeGraph, path: Path, constraint: bool) -> Iterator[Require
         yield from _walk(graph, target, nested)
 
 
+_INDEX_OPTIONS = frozenset(
+    {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--trusted-host", "--pre"}
+)
+
+
+def index_options(file: RequirementFile) -> list[Option]:
+    """The index options of ``file`` with their values as written: the reader redacts
+    credentials in :attr:`Option.value` for display, but the index needs them."""
+    from lockmigrate.sources.requirements import break_args_options, parse_options
+
+    found: list[Option] = []
+    for line in file.lines:
+        if not any(option.name in _INDEX_OPTIONS for option in line.options):
+            continue
+        _, options_text = break_args_options(line.content)
+        for name, value in parse_options(options_text).seen:
+            if name in _INDEX_OPTIONS:
+                found.append(Option(name=name, value=value, origin=line.origin))
+    return found
+
+
 def _requirement_ranges(
     path: Path, collector: Collector
 ) -> tuple[list[DeclaredRange], list[str], list[Option]]:
@@ -111,7 +132,7 @@ def _requirement_ranges(
     for file in _walk(graph, _absolute(path), False):
         if file.display not in files:
             files.append(file.display)
-        options += file.options
+        options += index_options(file)
         for requirement in file.requirements:
             if requirement.name is None:
                 continue
@@ -345,7 +366,9 @@ def run_diff(paths: Sequence[Path], *, options: DiffOptions, collector: Collecto
             if lock.kind is LockKind.PIP_COMPILE and not target.resolved and lock.path.is_file():
                 from lockmigrate.sources.requirements import parse_bytes
 
-                lock_options = parse_bytes(lock.path.read_bytes(), path=lock.path).options
+                lock_options = tuple(
+                    index_options(parse_bytes(lock.path.read_bytes(), path=lock.path))
+                )
             sources = IndexSources.from_pip(
                 (*target.options, *lock_options), base=target.source.parent
             )
