@@ -154,14 +154,14 @@ created-by = "uv"
 name = "numpy"
 version = "1.26.9"
 index = "https://pypi.org/simple"
-wheels = [{ url = "https://files.example/numpy-1.26.9-py3-none-any.whl", hashes = { sha256 = "aaaa" } }]
+wheels = [{ url = "https://f.example/numpy-1.26.9-py3-none-any.whl", hashes = { sha256 = "aaaa" } }]
 
 [[packages]]
 name = "pandas"
 version = "2.2.4"
 dependencies = [{ name = "numpy" }]
 index = "https://pypi.org/simple"
-wheels = [{ url = "https://files.example/pandas-2.2.4-py3-none-any.whl", hashes = { sha256 = "bbbb" } }]
+wheels = [{ url = "https://f.example/pandas-2.2.4-py3-none-any.whl", hashes = { sha256 = "bbbb" } }]
 """
 
 
@@ -175,7 +175,7 @@ def test_pylock_versions_and_dependencies() -> None:
 
 
 def test_pylock_invalid_is_input_error() -> None:
-    with pytest.raises(InputError, match="invalid pylock.toml"):
+    with pytest.raises(InputError, match=r"invalid pylock\.toml"):
         parse_pylock(
             b'lock-version = "1.0"\n[[packages]]\nversion = "1"\n', path=Path("pylock.toml")
         )
