@@ -39,6 +39,8 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """``text`` with the credentials of every URL in it replaced by ``****``."""
+    if "@" not in text:
+        return text
     return _USERINFO_RE.sub(
         lambda m: f"{m.group('scheme')}{_redact_userinfo(m.group('userinfo'))}@", text
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import optparse
 import os
 import posixpath
@@ -30,7 +31,7 @@ from typing import NoReturn, cast
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from lockmigrate.diagnostics import Collector
@@ -286,21 +287,23 @@ class _Parser(optparse.OptionParser):
         raise _OptionError(msg or "invalid options")
 
 
+def _check_hash(opt_str: str, value: str) -> None:
+    algo, sep, _digest = value.partition(":")
+    if not sep:
+        raise _OptionError(
+            f"Arguments to {opt_str} must be a hash name followed by a value, "
+            "like --hash=sha256:abcde..."
+        )
+    if algo not in STRONG_HASHES:
+        raise _OptionError(f"Allowed hash algorithms for {opt_str} are {', '.join(STRONG_HASHES)}.")
+
+
 def _record(
     option: optparse.Option, opt_str: str, value: str | None, parser: optparse.OptionParser
 ) -> None:
     name = option.get_opt_string()
     if name == "--hash" and value is not None:
-        algo, sep, _digest = value.partition(":")
-        if not sep:
-            raise _OptionError(
-                f"Arguments to {opt_str} must be a hash name followed by a value, "
-                "like --hash=sha256:abcde..."
-            )
-        if algo not in STRONG_HASHES:
-            raise _OptionError(
-                f"Allowed hash algorithms for {opt_str} are {', '.join(STRONG_HASHES)}."
-            )
+        _check_hash(opt_str, value)
     elif name == "--config-settings" and value is not None and "=" not in value:
         raise _OptionError(f"Arguments to {opt_str} must be of the form KEY=VAL")
     elif name == "--use-feature" and value not in USE_FEATURE_CHOICES:
@@ -350,13 +353,31 @@ def _build_parser() -> _Parser:
 _PARSER = _build_parser()
 
 
-def parse_options(options_str: str) -> _ParsedOptions:
-    """Options in order of appearance, by pip's long name, plus positional leftovers."""
+_SHLEX_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _split_options(options_str: str) -> list[str]:
+    """``shlex.split``, with a fast path for text it would only split on whitespace."""
+    if not any(char in options_str for char in "'\"\\"):
+        stripped = options_str.strip(" \t\r\n")
+        return _SHLEX_WHITESPACE.split(stripped) if stripped else []
     try:
-        tokens = shlex.split(options_str)
+        return shlex.split(options_str)
     except ValueError:
         raise _OptionError(f"Could not split options: {options_str}") from None
+
+
+def parse_options(options_str: str) -> _ParsedOptions:
+    """Options in order of appearance, by pip's long name, plus positional leftovers."""
+    tokens = _split_options(options_str)
     values = _ParsedOptions()
+    if tokens and all(token.startswith("--hash=") for token in tokens):
+        # the common shape of a hash-pinned line, without optparse's overhead
+        for token in tokens:
+            value = token[len("--hash=") :]
+            _check_hash("--hash", value)
+            values.seen.append(("--hash", value))
+        return values
     _, leftover = _PARSER.parse_args(tokens, values)  # type: ignore[arg-type]
     values.leftover = list(leftover)
     return values
@@ -368,6 +389,8 @@ def parse_options(options_str: str) -> _ParsedOptions:
 def is_url(name: str) -> bool:
     """pip's ``is_url``: the text has a scheme pip knows. Like pip, raises ``ValueError``
     for text ``urlsplit`` rejects (``http://[::1/x``)."""
+    if ":" not in name:
+        return False
     scheme = urllib.parse.urlsplit(name).scheme
     return bool(scheme) and scheme in URL_SCHEMES
 
@@ -454,7 +477,53 @@ def _kind_of_url(url: str) -> RequirementKind:
     return RequirementKind.URL
 
 
+# name==1.2.3, name~=1.2, name: the shape of most lines, parsed without packaging's
+# tokenizer. Anything else (spaces, extras, several specifiers, URLs) takes the full parser.
+_SIMPLE_REQUIREMENT_RE = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r"(?P<spec>(?:~=|==|!=|<=|>=|<|>)[0-9][A-Za-z0-9.*+!]*)?"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_specifier(spec: str) -> str | None:
+    try:
+        return str(Specifier(spec))
+    except InvalidSpecifier:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalized_marker(text: str) -> str:
+    """packaging's normal form of a marker (the same few markers recur in every file)."""
+    try:
+        return str(Marker(text))
+    except InvalidMarker as exc:
+        raise ValueError(f"invalid marker: {exc}") from None
+
+
+def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
+    match = _SIMPLE_REQUIREMENT_RE.fullmatch(text)
+    if match is None:
+        return None
+    spec = match.group("spec")
+    specifier = _normalized_specifier(spec) if spec else ""
+    if specifier is None:
+        return None  # the full parser gives pip's message
+    return _Interpretation(
+        name=canonicalize_name(match.group("name")),
+        specifier=specifier,
+        extras=(),
+        marker=marker,
+        url=None,
+        kind=RequirementKind.NAMED,
+    )
+
+
 def _from_pep508(text: str, marker: str | None) -> _Interpretation:
+    simple = _simple_pep508(text, marker)
+    if simple is not None:
+        return simple
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
@@ -510,10 +579,7 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
         text, marker_text = text.split(marker_sep, 1)
         marker_text = marker_text.strip()
         if marker_text:
-            try:
-                marker = str(Marker(marker_text))
-            except InvalidMarker as exc:
-                raise ValueError(f"invalid marker: {exc}") from None
+            marker = _normalized_marker(marker_text)
     text = text.strip()
     if is_url(text):
         name, specifier = _name_from_link(text)
@@ -521,6 +587,9 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
             name=name, specifier=specifier, extras=(), marker=marker, url=text,
             kind=_kind_of_url(text),
         )  # fmt: skip
+    bare = EXTRAS_SUFFIX_RE.match(text)
+    if not _looks_like_path(text) and not _is_archive(bare.group(1).rstrip() if bare else text):
+        return _from_pep508(text, marker)  # neither a folder nor an archive: no disk access
     # pip strips the extras off the normalised absolute path; the written path is kept.
     local, extras = _strip_extras(_local_path(base, text))
     written, _ = _strip_extras(text)
