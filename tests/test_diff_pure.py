@@ -1,0 +1,202 @@
+"""The pure parts of diff: statuses from hand-made index answers (yanked, pre-releases,
+Requires-Python), chains, and the HTTP cache's freshness rules. The index client itself is
+checked against the real local index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from index.fixtures import LocalIndexFactory
+from index.server import LocalIndex
+from packaging.version import Version
+
+from lockmigrate.diff import DeclaredRange, Status, diff_against_lock, parse_statuses
+from lockmigrate.index import (
+    AvailableVersion,
+    IndexSources,
+    ProjectVersions,
+    _freshness,
+    _HttpCache,
+    default_cache_dir,
+    fetch_versions,
+)
+from lockmigrate.lock import Lock, LockKind, PinnedPackage
+from lockmigrate.model import Option, Origin
+from lockmigrate.pipconfig import IndexSettings, read_index_settings
+
+HERE = Origin(path="requirements.in", line=1)
+
+
+def lock_of(**pins: str) -> Lock:
+    return Lock(
+        path=Path("requirements.txt"),
+        display="requirements.txt",
+        kind=LockKind.PIP_COMPILE,
+        packages=tuple(
+            PinnedPackage(name=name, version=version, origin=HERE, sources=("-r r.in",))
+            for name, version in pins.items()
+        ),
+    )
+
+
+def versions(*entries: AvailableVersion) -> dict[str, ProjectVersions]:
+    return {"tool": ProjectVersions(name="tool", versions=entries)}
+
+
+def v(text: str, *, yanked: bool = False, python: str = "") -> AvailableVersion:
+    return AvailableVersion(version=Version(text), yanked=yanked, requires_python=(python,))
+
+
+def row_for(specifier, locked, available, python="3.11"):
+    section = diff_against_lock(
+        title="t",
+        declared=[DeclaredRange(name="tool", specifier=specifier, origin=HERE)],
+        lock=lock_of(tool=locked),
+        available=available,
+        python=python,
+    )
+    return section.rows[0]
+
+
+def test_yanked_releases_are_never_newest() -> None:
+    row = row_for("~=1.0", "1.0.0", versions(v("1.0.0"), v("1.1.0", yanked=True)))
+    assert row.newest_in_range == "1.0.0"
+    assert row.status is Status.OK
+
+
+def test_pre_releases_only_when_the_range_allows_them() -> None:
+    available = versions(v("1.0.0"), v("2.0.0rc1"))
+    assert row_for(">=1.0", "1.0.0", available).newest == "1.0.0"
+    assert row_for(">=2.0.0rc1", "2.0.0rc1", available).newest_in_range == "2.0.0rc1"
+
+
+def test_requires_python_filters_for_the_project_python() -> None:
+    available = versions(v("1.0.0"), v("1.1.0", python=">=3.12"))
+    assert row_for("~=1.0", "1.0.0", available, python="3.11").status is Status.OK
+    assert row_for("~=1.0", "1.0.0", available, python="3.12").status is Status.BEHIND
+
+
+def test_held_behind_and_out_of_range() -> None:
+    available = versions(v("1.0.0"), v("1.0.5"), v("2.0.0"))
+    assert row_for("~=1.0.0", "1.0.5", available).status is Status.HELD
+    assert row_for("~=1.0.0", "1.0.0", available).status is Status.BEHIND
+    assert row_for("~=1.0.0", "2.0.0", available).status is Status.OUT_OF_RANGE
+
+
+def test_missing_respects_markers() -> None:
+    declared = [
+        DeclaredRange(name="a", specifier="", origin=HERE),
+        DeclaredRange(name="b", specifier="", origin=HERE, marker='sys_platform == "nowhere"'),
+    ]
+    section = diff_against_lock(
+        title="t", declared=declared, lock=lock_of(), available=None, python=None
+    )
+    rows = {row.name: row for row in section.rows}
+    assert rows["a"].status is Status.MISSING
+    assert rows["b"].status is Status.OK
+    assert rows["b"].note == 'not locked here: sys_platform == "nowhere"'
+
+
+def test_parse_statuses() -> None:
+    assert parse_statuses("out-of-range, MISSING,") == {Status.OUT_OF_RANGE, Status.MISSING}
+    assert parse_statuses("") == frozenset()
+    with pytest.raises(ValueError, match="unknown status 'stale'"):
+        parse_statuses("stale")
+
+
+def test_fetch_versions_reads_yanks_python_and_pre_releases(
+    local_index: LocalIndex, tmp_path: Path
+) -> None:
+    found = fetch_versions(
+        ["NumPy", "no-such-project"],
+        sources=IndexSources(index_urls=(local_index.url,)),
+        cache_dir=tmp_path,
+    )
+    numpy = {str(entry.version): entry for entry in found["numpy"].versions}
+    assert numpy["1.26.5"].yanked
+    assert numpy["1.26.5"].yank_reason is not None and numpy["1.26.5"].yank_reason.startswith(
+        "Broken ABI"
+    )
+    assert not numpy["2.1.0"].allows_python("3.11")
+    assert numpy["2.1.0"].allows_python("3.99")
+    assert numpy["2.2.0rc1"].version.is_prerelease
+    assert found["no-such-project"].found is False
+    assert found["no-such-project"].error is None
+    # the local index answers "Cache-Control: no-store": nothing was cached
+    assert not list(tmp_path.glob("http/*.body"))
+
+
+def test_html_only_index_works_too(local_index_factory: LocalIndexFactory) -> None:
+    index = local_index_factory(serve_json=False)
+    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(index.url,)))
+    assert "2.0.0" in {str(entry.version) for entry in found["numpy"].versions}
+    assert {r.accept for r in index.requests if r.path.startswith("/simple/")}
+
+
+def test_find_links_folder(local_index: LocalIndex) -> None:
+    found = fetch_versions(
+        ["pandas"],
+        sources=IndexSources(index_urls=(), find_links=(str(local_index.find_links_dir),)),
+    )
+    assert [str(e.version) for e in found["pandas"].versions] == ["2.2.3", "2.2.4", "2.3.0"]
+
+
+def test_http_cache_freshness_rules(tmp_path: Path) -> None:
+    now = 1000.0
+    assert _freshness({"cache-control": "max-age=600, public"}, now) == 1600.0
+    assert _freshness({"cache-control": "max-age=600", "age": "100"}, now) == 1500.0
+    assert _freshness({"cache-control": "no-store"}, now) is None
+    assert _freshness({"etag": '"x"'}, now) == now  # stored, revalidated every time
+    assert _freshness({}, now) is None
+    cache = _HttpCache(tmp_path)
+    cache.store("https://user:secret@host/simple/a/", "json", {"expires": 1.0}, b"body")
+    loaded = cache.load("https://host/simple/a/", "json")  # credentials are not in the key
+    assert loaded is not None and loaded[1] == b"body"
+    assert all(b"secret" not in p.read_bytes() for p in tmp_path.iterdir())
+
+
+def test_cache_dir_default_and_override() -> None:
+    assert default_cache_dir({"LOCKMIGRATE_CACHE_DIR": "/x/y"}) == Path("/x/y")
+    assert default_cache_dir({"HOME": "/home/u", "XDG_CACHE_HOME": "/c"}) == Path("/c/lockmigrate")
+
+
+def test_sources_follow_pip_and_the_file(tmp_path: Path) -> None:
+    settings = IndexSettings(
+        index_url="https://a.example/simple/", extra_index_urls=("https://b.example/simple/",)
+    )
+    origin = Origin(path="r.in", line=1)
+    (tmp_path / "wheels").mkdir()
+    sources = IndexSources.from_settings(
+        settings,
+        [
+            Option(name="--index-url", value="https://${HOST}/simple/", origin=origin),
+            Option(name="--find-links", value="wheels", origin=origin),
+        ],
+        base=tmp_path,
+        environ={"HOST": "c.example"},
+    )
+    assert sources.index_urls == ("https://c.example/simple/", "https://b.example/simple/")
+    assert sources.find_links == (str(tmp_path / "wheels"),)
+    no_index = IndexSources.from_settings(
+        settings, [Option(name="--no-index", value=None, origin=origin)]
+    )
+    assert no_index.index_urls == ()
+
+
+def test_pip_configuration_files_and_variables(tmp_path: Path) -> None:
+    conf = tmp_path / "pip.conf"
+    conf.write_text(
+        "[global]\nindex-url = https://a.example/simple/\nextra-index-url =\n"
+        "    https://b.example/simple/\n    https://c.example/simple/\n"
+        "[install]\ntrusted-host = b.example\n"
+    )
+    settings = read_index_settings({"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path)})
+    assert settings.index_url == "https://a.example/simple/"
+    assert settings.extra_index_urls == ("https://b.example/simple/", "https://c.example/simple/")
+    assert settings.trusted_hosts == ("b.example",)
+    overridden = read_index_settings(
+        {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "PIP_INDEX_URL": "https://d.example/"}
+    )
+    assert overridden.index_url == "https://d.example/"
+    assert read_index_settings({"PIP_CONFIG_FILE": "/dev/null"}).index_url is None
