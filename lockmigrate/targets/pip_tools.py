@@ -13,6 +13,7 @@ checks. The result is a :class:`~lockmigrate.plan.Plan`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -36,7 +37,14 @@ from lockmigrate.scan import FileFormat, ScannedFile, ScanReport
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 
-__all__ = ["MigrationResult", "Progress", "plan_pip_tools"]
+__all__ = [
+    "MigrationResult",
+    "Progress",
+    "inputs_digest",
+    "plan_pip_tools",
+    "recorded_digest",
+    "with_input_digest",
+]
 
 Progress = Callable[[str, str], None]  # (file shown to the user, state)
 
@@ -144,6 +152,47 @@ def _relativize(text: str, mirror_root: Path, real_root: Path, txt_dir: Path) ->
     return text
 
 
+_DIGEST_PREFIX = "# lockmigrate: inputs "
+_DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
+
+
+def inputs_digest(in_path: Path, in_content: bytes | None = None) -> str:
+    """A digest of a ``.in`` and every file it includes (``-r``/``-c``, recursively), so
+    that ``lockmigrate check`` can tell a lock is fresh without resolving again."""
+    digest = hashlib.sha256()
+    pending = [(in_path.absolute(), in_content)]
+    seen: set[Path] = set()
+    while pending:
+        path, content = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        data = content if content is not None else path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+        file = parse_bytes(data, path=path)
+        for include in file.includes:
+            if include.resolved is not None and include.resolved.absolute().is_file():
+                pending.append((include.resolved.absolute(), None))
+    return "sha256:" + digest.hexdigest()
+
+
+def recorded_digest(lock_text: str) -> str | None:
+    """The input digest recorded in a lock's header, if lockmigrate wrote one."""
+    match = _DIGEST_RE.search(lock_text)
+    return match.group("digest") if match else None
+
+
+def with_input_digest(text: str, digest: str) -> str:
+    """``text`` with the digest line placed right after the resolver's header block."""
+    lines = text.splitlines(keepends=True)
+    lines = [line for line in lines if not line.startswith(_DIGEST_PREFIX)]
+    end = 0
+    while end < len(lines) and lines[end].startswith("#"):
+        end += 1
+    note = f"{_DIGEST_PREFIX}{digest} (lockmigrate check trusts this lock while it matches)\n"
+    return "".join([*lines[:end], note, *lines[end:]])
+
+
 def _check_secrets(display: str, text: str, variables: Iterable[str]) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
         if contains_credentials(line):
@@ -235,7 +284,7 @@ def _common_root(paths: Iterable[Path]) -> Path:
 
 
 def _plan_jobs(
-    report: ScanReport, options: CompileOptions, collector: Collector
+    report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
 ) -> tuple[list[_Job], list[str]]:
     files = [f for service in report.services for f in service.files]
     ranged = [f for f in files if f.format is FileFormat.RANGES and f.path.suffix == ".txt"]
@@ -274,7 +323,7 @@ def _plan_jobs(
             )
         )
     already = [display_path(f.path) for f in locks if f.path.with_suffix(".in").exists()]
-    if options.upgrade:
+    if options.upgrade or refresh:
         for scanned in locks:
             in_path = scanned.path.with_suffix(".in").absolute()
             if not in_path.exists():
@@ -339,13 +388,14 @@ def plan_pip_tools(
     collector: Collector,
     progress: Progress | None = None,
     workers: int | None = None,
+    refresh: bool = False,
 ) -> MigrationResult:
     """Compile every ranged file of ``report`` and return the plan of file changes.
 
     Raises :class:`ExternalToolError` naming the file and the resolver's message when any
     compile fails; nothing is written either way.
     """
-    jobs, already = _plan_jobs(report, options, collector)
+    jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     involved: list[Path] = []
@@ -370,6 +420,12 @@ def plan_pip_tools(
         for job in jobs:
             if job.in_content is not None:
                 (mirror / job.in_path.relative_to(real_root)).write_bytes(job.in_content)
+            elif not options.upgrade:
+                # re-lock an existing pair: its lock is pip-compile's preference, as when a
+                # person runs pip-compile again (a copy: never a link to the real file)
+                (mirror / job.txt_path.relative_to(real_root)).write_bytes(
+                    job.txt_path.read_bytes()
+                )
         runner = _Runner(
             jobs={job.txt_path: job for job in jobs},
             mirror=mirror,
@@ -390,6 +446,7 @@ def plan_pip_tools(
         for job in jobs:
             produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
             produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
+            produced = with_input_digest(produced, inputs_digest(job.in_path, job.in_content))
             shown = display_path(job.txt_path)
             _check_secrets(shown, produced, variables)
             layout = job.source.file.layout
