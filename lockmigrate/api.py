@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
@@ -13,7 +14,10 @@ from lockmigrate.sources.discover import discover
 from lockmigrate.targets.pip_tools import MigrationResult, Progress, plan_pip_tools
 from lockmigrate.targets.poetry import PoetryOptions, PoetryResult, plan_poetry
 
-__all__ = ["scan", "to_pip_tools", "to_poetry"]
+if TYPE_CHECKING:
+    from lockmigrate.check import CheckReport
+
+__all__ = ["check", "scan", "to_pip_tools", "to_poetry"]
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
@@ -65,7 +69,6 @@ def to_poetry(
 
 # --- lockmigrate diff -------------------------------------------------------------------
 
-from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from lockmigrate.diff import DiffReport, LockDiffReport
@@ -126,3 +129,19 @@ def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None
     return run_lock_diff(
         str(old), new, collector=collector if collector is not None else Collector()
     )
+
+
+def check(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    options: CompileOptions | None = None,
+    full: bool = False,
+    collector: Collector | None = None,
+) -> CheckReport:
+    """Check every migrated service under ``paths``: locks fresh, pins in range, layered
+    files consistent, no committed credentials. Writes nothing."""
+    from lockmigrate.check import run_check
+
+    collector = collector if collector is not None else Collector()
+    report = scan(paths, collector=collector)
+    return run_check(report, options=options or CompileOptions(), full=full, collector=collector)

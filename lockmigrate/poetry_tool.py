@@ -13,7 +13,7 @@ from lockmigrate.errors import ExternalToolError
 from lockmigrate.redact import redact_text
 from lockmigrate.resolve import distill_error
 
-__all__ = ["poetry_command", "poetry_lock"]
+__all__ = ["poetry_check_lock", "poetry_command", "poetry_lock"]
 
 
 def poetry_command() -> list[str]:
@@ -47,3 +47,24 @@ def poetry_lock(folder: Path) -> None:
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         raise ExternalToolError(f"poetry lock failed in {folder}:\n{redact_text(message)}")
+
+
+def poetry_check_lock(folder: Path) -> str | None:
+    """``poetry check --lock`` in ``folder``: ``None`` when the lock matches pyproject.toml,
+    else Poetry's message. Without Poetry there is nothing to ask: a clear exit 3."""
+    argv = [*poetry_command(), "check", "--lock", "--no-interaction"]
+    environment = dict(os.environ)
+    environment["NO_COLOR"] = "1"
+    result = subprocess.run(
+        argv,
+        cwd=folder,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    if result.returncode == 0:
+        return None
+    return redact_text(distill_error(result.stderr or result.stdout)) or "failed"

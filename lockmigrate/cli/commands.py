@@ -218,6 +218,7 @@ def to_pip_tools(
 
 # The commands defined in their own modules register themselves on `app` when imported.
 from lockmigrate.cli import (  # noqa: E402
+    check_command,  # noqa: F401  (registers check)
     diff_command,  # noqa: F401  (registers the diff command)
     poetry_command,  # noqa: F401  (registers to-poetry)
 )

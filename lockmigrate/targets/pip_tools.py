@@ -279,6 +279,26 @@ class _Runner:
                     pending.clear()
 
 
+def _dependency_order(jobs: list[_Job]) -> list[_Job]:
+    """``jobs`` with every job after the jobs whose locks it is layered on."""
+    by_lock = {job.txt_path: job for job in jobs}
+    ordered: list[_Job] = []
+    placed: set[Path] = set()
+
+    def place(job: _Job) -> None:
+        if job.txt_path in placed:
+            return
+        placed.add(job.txt_path)
+        for dependency in job.depends_on:
+            if dependency in by_lock:
+                place(by_lock[dependency])
+        ordered.append(job)
+
+    for job in jobs:
+        place(job)
+    return ordered
+
+
 def _common_root(paths: Iterable[Path]) -> Path:
     return Path(os.path.commonpath([str(p) for p in paths]))
 
@@ -443,16 +463,19 @@ def plan_pip_tools(
             )
         changes: list[FileChange] = []
         compiled: list[str] = []
-        for job in jobs:
+        for job in _dependency_order(jobs):
             produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
             produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
-            produced = with_input_digest(produced, inputs_digest(job.in_path, job.in_content))
+            # the digest reads the scratch tree: there, included locks are the new ones
+            produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
             shown = display_path(job.txt_path)
             _check_secrets(shown, produced, variables)
             layout = job.source.file.layout
             if job.in_content is None:
                 layout = parse_bytes(job.txt_path.read_bytes(), path=job.txt_path).layout
             lock = layout.encode(produced.replace("\n", layout.newline))
+            # files layered on this lock digest it as it will be written
+            runner.mirrored(job.txt_path).write_bytes(lock)
             if job.in_content is not None:
                 _verify_ranges(job, lock)
                 before_in = job.in_path.read_bytes() if job.in_path.exists() else None

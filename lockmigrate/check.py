@@ -1,0 +1,272 @@
+"""``lockmigrate check``: the CI gate for a migrated repository.
+
+For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
+
+- the lock is fresh: re-locking the ``.in`` now (with the committed lock as pip-compile's
+  preference, as a person re-running pip-compile would) gives the committed pins, header
+  lines aside. When the digest of the inputs recorded in the lock's header still matches,
+  the lock is trusted without resolving (``--full`` resolves anyway);
+- every pin is inside every range its ``.in`` (and the files it includes) declares;
+- a file layered on another lock (``-c requirements-prod.txt``) pins every shared package
+  exactly as that lock does;
+- no requirement or lock file holds a URL with a password or token.
+
+For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from lockmigrate.diagnostics import Collector
+from lockmigrate.errors import ExternalToolError
+from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.redact import contains_credentials
+from lockmigrate.resolve import CompileOptions
+from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.requirements import parse_bytes
+from lockmigrate.targets.pip_tools import inputs_digest, plan_pip_tools, recorded_digest
+
+__all__ = ["CheckReport", "Finding", "run_check"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One thing that does not hold, at a place, with what was expected and what was found."""
+
+    code: str  # stale | out-of-range | layering | credentials | poetry-lock
+    message: str
+    origin: Origin | None
+    expected: str | None = None
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.origin}: " if self.origin is not None else ""
+        detail = ""
+        if self.expected is not None or self.found is not None:
+            detail = f" (expected {self.expected or 'nothing'}, found {self.found or 'nothing'})"
+        return f"{where}{self.message}{detail} [{self.code}]"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckReport:
+    findings: tuple[Finding, ...]
+    locks: tuple[str, ...]  # every lock checked, as shown
+    trusted: tuple[str, ...]  # locks whose recorded input digest matched (not resolved)
+    resolved: tuple[str, ...]  # locks re-resolved to check freshness
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Pin:
+    version: str
+    origin: Origin
+
+
+def _pins(file: RequirementFile) -> dict[str, _Pin]:
+    pins: dict[str, _Pin] = {}
+    for requirement in file.requirements:
+        if requirement.name and requirement.specifier.startswith("=="):
+            pins[requirement.name] = _Pin(
+                version=requirement.specifier[2:], origin=requirement.origin
+            )
+    return pins
+
+
+def _body(content: bytes) -> list[str]:
+    """A lock's lines without its leading comment block (the header)."""
+    lines = content.decode("utf-8", errors="replace").splitlines()
+    start = 0
+    while start < len(lines) and lines[start].startswith("#"):
+        start += 1
+    return lines[start:]
+
+
+def _pairs(report: ScanReport) -> list[tuple[ScannedService, ScannedFile]]:
+    return [
+        (service, scanned)
+        for service in report.services
+        for scanned in service.files
+        if scanned.format is FileFormat.PIP_TOOLS_LOCK and scanned.path.with_suffix(".in").is_file()
+    ]
+
+
+def _credentials(report: ScanReport) -> list[Finding]:
+    findings: list[Finding] = []
+    paths = [scanned.file for service in report.services for scanned in service.files]
+    for file in paths:
+        for number, raw in enumerate(file.physical_lines, start=1):
+            if contains_credentials(raw):
+                findings.append(
+                    Finding(
+                        code="credentials",
+                        message="a URL with a password or token is committed; use ${VAR}",
+                        origin=Origin(path=file.display, line=number),
+                    )
+                )
+    return findings
+
+
+def _ranges(lock: RequirementFile, in_path: Path, collector: Collector) -> list[Finding]:
+    findings: list[Finding] = []
+    pins = _pins(lock)
+    graph = load_graph([in_path], collector=collector)
+    for _, requirement in graph.walk(in_path.absolute()):
+        if requirement.constraint or requirement.kind is not RequirementKind.NAMED:
+            continue
+        if not requirement.specifier or requirement.name not in pins:
+            continue
+        pin = pins[requirement.name]
+        try:
+            inside = SpecifierSet(requirement.specifier).contains(
+                Version(pin.version), prereleases=True
+            )
+        except InvalidVersion:
+            continue
+        if not inside:
+            findings.append(
+                Finding(
+                    code="out-of-range",
+                    message=f"{requirement.name}=={pin.version} in {lock.display} is outside "
+                    f"the declared range",
+                    origin=requirement.origin,
+                    expected=f"{requirement.name}{requirement.specifier}",
+                    found=f"{requirement.name}=={pin.version} ({pin.origin})",
+                )
+            )
+    return findings
+
+
+def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
+    findings: list[Finding] = []
+    pins = _pins(lock)
+    source = parse_bytes(in_path.read_bytes(), path=in_path, display=display_path(in_path))
+    for include in source.includes:
+        if include.kind is not IncludeKind.CONSTRAINT or include.resolved is None:
+            continue
+        base_path = include.resolved.absolute()
+        if not base_path.is_file():
+            continue
+        base = parse_bytes(base_path.read_bytes(), path=base_path, display=display_path(base_path))
+        for name, pin in _pins(base).items():
+            mine = pins.get(name)
+            if mine is not None and mine.version != pin.version:
+                findings.append(
+                    Finding(
+                        code="layering",
+                        message=f"{name} differs from the lock this file is layered on",
+                        origin=mine.origin,
+                        expected=f"{name}=={pin.version} ({pin.origin})",
+                        found=f"{name}=={mine.version}",
+                    )
+                )
+    return findings
+
+
+def _staleness(committed: RequirementFile, relocked: bytes) -> list[Finding]:
+    """Precise differences between the committed lock and a fresh re-lock."""
+    fresh = _pins(parse_bytes(relocked, path=committed.path, display=committed.display))
+    mine = _pins(committed)
+    findings: list[Finding] = []
+    for name in sorted(set(fresh) | set(mine)):
+        expected, found = fresh.get(name), mine.get(name)
+        if expected is not None and found is not None and expected.version == found.version:
+            continue
+        origin = found.origin if found is not None else Origin(path=committed.display, line=1)
+        findings.append(
+            Finding(
+                code="stale",
+                message=f"{committed.display} is not what its .in locks to now",
+                origin=origin,
+                expected=f"{name}=={expected.version}" if expected else None,
+                found=f"{name}=={found.version}" if found else None,
+            )
+        )
+    if not findings:
+        findings.append(
+            Finding(
+                code="stale",
+                message=f"{committed.display} differs from a fresh lock of its .in "
+                "(annotations or options); re-lock it",
+                origin=Origin(path=committed.display, line=1),
+            )
+        )
+    return findings
+
+
+def _poetry(report: ScanReport) -> list[Finding]:
+    from lockmigrate.poetry_tool import poetry_check_lock
+
+    findings: list[Finding] = []
+    for service in report.services:
+        lock = service.path / "poetry.lock"
+        if not lock.is_file() or not (service.path / "pyproject.toml").is_file():
+            continue
+        problem = poetry_check_lock(service.path)
+        if problem is not None:
+            findings.append(
+                Finding(
+                    code="poetry-lock",
+                    message=f"poetry check --lock: {problem}",
+                    origin=Origin(path=display_path(lock), line=1),
+                )
+            )
+    return findings
+
+
+def run_check(
+    report: ScanReport, *, options: CompileOptions, full: bool, collector: Collector
+) -> CheckReport:
+    """Check every migrated service of ``report``. Raises :class:`ExternalToolError` when
+    the resolver itself fails (the check could not be made)."""
+    findings = _credentials(report)
+    pairs = _pairs(report)
+    trusted: list[str] = []
+    stale: list[tuple[ScannedService, ScannedFile]] = []
+    for service, scanned in pairs:
+        in_path = scanned.path.with_suffix(".in")
+        text = scanned.path.read_bytes().decode("utf-8", errors="replace")
+        recorded = recorded_digest(text)
+        if not full and recorded is not None and recorded == inputs_digest(in_path):
+            trusted.append(scanned.file.display)
+        else:
+            stale.append((service, scanned))
+        findings += _ranges(scanned.file, in_path, collector)
+        findings += _layering(scanned.file, in_path)
+    if stale:
+        subset = ScanReport(
+            services=tuple(
+                ScannedService(
+                    path=service.path,
+                    display=service.display,
+                    files=tuple(f for s, f in stale if s is service),
+                )
+                for service in dict.fromkeys(s for s, _ in stale)
+            ),
+            diagnostics=(),
+        )
+        try:
+            relocked = plan_pip_tools(subset, options=options, collector=collector, refresh=True)
+        except ExternalToolError:
+            raise
+        for change in relocked.plan.changes:
+            if change.after is None or change.before is None:
+                continue
+            if _body(change.before) != _body(change.after):
+                committed = next(f.file for _, f in stale if f.path.absolute() == change.path)
+                findings += _staleness(committed, change.after)
+    findings += _poetry(report)
+    return CheckReport(
+        findings=tuple(findings),
+        locks=tuple(f.file.display for _, f in pairs),
+        trusted=tuple(trusted),
+        resolved=tuple(f.file.display for _, f in stale),
+    )

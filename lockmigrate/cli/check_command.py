@@ -1,0 +1,60 @@
+"""``lockmigrate check``: registered on the typer application."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockmigrate.cli.commands import Resolver, app
+
+
+class CheckFormat(str, enum.Enum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@app.command("check")
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Folders to search, or files. Default: '.'."),
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Re-resolve every lock, even when its input digest matches."),
+    ] = False,
+    resolver: Annotated[
+        Resolver, typer.Option("--resolver", help="pip-tools (default) or uv.")
+    ] = Resolver.PIP_TOOLS,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="table (default), json or markdown.")
+    ] = CheckFormat.TABLE,
+) -> None:
+    """Verify that every lock is fresh, in range, layered consistently and secret-free.
+
+    Exit 0 when all hold, 1 with the list of problems, 2 bad input, 3 resolver failure."""
+    from lockmigrate import api
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.reporters import check_report
+    from lockmigrate.resolve import Backend, CompileOptions
+
+    collector = Collector()
+    report = api.check(
+        paths or [Path()],
+        options=CompileOptions(backend=Backend(resolver.value)),
+        full=full,
+        collector=collector,
+    )
+    if output_format is CheckFormat.JSON:
+        sys.stdout.write(check_report.render_json(report))
+    elif output_format is CheckFormat.MARKDOWN:
+        sys.stdout.write(check_report.render_markdown(report))
+    else:
+        sys.stdout.write(check_report.render_text(report))
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,73 @@
+"""``lockmigrate check`` reports: table (plain lines), json and markdown. Pure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lockmigrate import __version__
+from lockmigrate.check import CheckReport
+
+__all__ = ["render_json", "render_markdown", "render_text"]
+
+
+def render_text(report: CheckReport) -> str:
+    lines = [str(finding) for finding in report.findings]
+    checked = len(report.locks)
+    summary = (
+        f"{checked} lock(s) checked: {len(report.trusted)} trusted by their input digest, "
+        f"{len(report.resolved)} re-resolved"
+    )
+    if report.ok:
+        lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
+    else:
+        lines.append(f"{len(report.findings)} problem(s); {summary}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: CheckReport) -> str:
+    document: dict[str, Any] = {
+        "schema_version": 1,
+        "lockmigrate_version": __version__,
+        "ok": report.ok,
+        "locks": list(report.locks),
+        "trusted": list(report.trusted),
+        "resolved": list(report.resolved),
+        "findings": [
+            {
+                "code": finding.code,
+                "message": finding.message,
+                "path": finding.origin.path if finding.origin else None,
+                "line": finding.origin.line if finding.origin else None,
+                "expected": finding.expected,
+                "found": finding.found,
+            }
+            for finding in report.findings
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|")
+
+
+def render_markdown(report: CheckReport) -> str:
+    if report.ok:
+        return (
+            f"**lockmigrate check**: all {len(report.locks)} lock(s) are fresh, in range and "
+            "free of credentials.\n"
+        )
+    rows = [
+        "**lockmigrate check** found problems:",
+        "",
+        "| where | problem | expected | found |",
+        "| --- | --- | --- | --- |",
+    ]
+    for finding in report.findings:
+        where = f"`{finding.origin}`" if finding.origin else ""
+        rows.append(
+            f"| {where} | {_cell(finding.message)} ({finding.code}) | "
+            f"{_cell(finding.expected)} | {_cell(finding.found)} |"
+        )
+    return "\n".join(rows) + "\n"
