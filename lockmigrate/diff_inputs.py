@@ -57,7 +57,7 @@ class DiffOptions:
     python_version: str | None = None
     compile: CompileOptions = field(default_factory=CompileOptions)
     cache_dir: Path | None = None
-    workers: int = 16
+    workers: int = 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

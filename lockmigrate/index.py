@@ -63,7 +63,7 @@ __all__ = [
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
 _DEFAULT_TIMEOUT = 15.0
-_DEFAULT_WORKERS = 16
+_DEFAULT_WORKERS = 32  # as many requests in flight as uv allows downloads, near enough
 _LOOPBACK = ("localhost",)
 _CACHE_FORMAT = 1
 

@@ -48,8 +48,11 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
         console.print(Text(f"{section.title}", style="bold"))
         console.print(f"  lock: {section.lock} ({source})  python: {section.python}")
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("package", "declared", "where", "locked", "in range"):
-            table.add_column(column)
+        table.add_column("package")
+        table.add_column("declared")
+        table.add_column("where", overflow="fold")
+        table.add_column("locked")
+        table.add_column("in range")
         table.add_column("newest allowed")
         table.add_column("newest")
         table.add_column("status")
