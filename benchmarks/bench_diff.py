@@ -35,9 +35,8 @@ import json
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
-
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from _harness import Contender, executable, report, time_alternating, verdict
 
@@ -166,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                         ],
                         env=env,
                     ),
-                ),  # fmt: skip
+                ),
                 Contender(
                     label="pip list --outdated",
                     run=command(
@@ -189,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                         ],
                         env=env,
                     ),
-                ),  # fmt: skip
+                ),
             ]
             print(
                 f"{options.packages} packages, {len(VERSIONS)} versions each, local index "
