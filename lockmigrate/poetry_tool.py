@@ -29,13 +29,11 @@ def poetry_command() -> list[str]:
     )
 
 
-def poetry_lock(folder: Path) -> None:
-    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words."""
-    argv = [*poetry_command(), "lock", "--no-interaction"]
+def _run(arguments: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ)
     environment["NO_COLOR"] = "1"
-    result = subprocess.run(
-        argv,
+    return subprocess.run(
+        [*poetry_command(), *arguments, "--no-interaction"],
         cwd=folder,
         env=environment,
         stdin=subprocess.DEVNULL,
@@ -44,6 +42,11 @@ def poetry_lock(folder: Path) -> None:
         errors="replace",
         check=False,
     )
+
+
+def poetry_lock(folder: Path) -> None:
+    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words."""
+    result = _run(["lock"], folder)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         raise ExternalToolError(f"poetry lock failed in {folder}:\n{redact_text(message)}")
@@ -52,19 +55,7 @@ def poetry_lock(folder: Path) -> None:
 def poetry_check_lock(folder: Path) -> str | None:
     """``poetry check --lock`` in ``folder``: ``None`` when the lock matches pyproject.toml,
     else Poetry's message. Without Poetry there is nothing to ask: a clear exit 3."""
-    argv = [*poetry_command(), "check", "--lock", "--no-interaction"]
-    environment = dict(os.environ)
-    environment["NO_COLOR"] = "1"
-    result = subprocess.run(
-        argv,
-        cwd=folder,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
-    )
+    result = _run(["check", "--lock"], folder)
     if result.returncode == 0:
         return None
     return redact_text(distill_error(result.stderr or result.stdout)) or "failed"

@@ -19,6 +19,7 @@ from lockmigrate.errors import FindingsError
 
 if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic
+    from lockmigrate.plan import FileChange, Plan
 
 __all__ = ["app"]
 
@@ -106,6 +107,38 @@ def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
             sys.stderr.write(f"{diagnostic}\n")
 
 
+def report_plan(
+    plan: Plan,
+    written: tuple[FileChange, ...],
+    *,
+    dry_run: bool,
+    json_output: bool,
+    already: tuple[str, ...] = (),
+    diagnostics: tuple[Diagnostic, ...] = (),
+    notes: list[str] | None = None,
+) -> None:
+    """What a migration command did (or, with ``--dry-run``, would do), for both targets."""
+    if json_output:
+        from lockmigrate.reporters import migration_json
+
+        sys.stdout.write(
+            migration_json.render(plan, dry_run=dry_run, already=already, diagnostics=diagnostics)
+        )
+        return
+    from lockmigrate.plan import render_diff
+
+    _print_diagnostics(diagnostics)
+    if dry_run:
+        for change in plan.effective:
+            sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
+        sys.stdout.write(render_diff(plan.effective))
+    else:
+        for change in written:
+            sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
+    if not plan:
+        sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
+
+
 def _progress_printer(total_hint: str) -> Callable[[str, str], None] | None:
     """Progress lines on stderr for people at a terminal; nothing for pipes and CI logs."""
     if not sys.stderr.isatty():
@@ -169,7 +202,6 @@ def to_pip_tools(
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
-    from lockmigrate.plan import render_diff
     from lockmigrate.resolve import Backend, CompileOptions
 
     collector = Collector()
@@ -186,33 +218,22 @@ def to_pip_tools(
         collector=collector,
         progress=_progress_printer("files"),
     )
-    plan = result.plan
-    written = () if dry_run else apply(plan)
-    if output_format is ScanFormat.JSON:
-        from lockmigrate.reporters import migration_json
-
-        sys.stdout.write(
-            migration_json.render(
-                plan, dry_run=dry_run, already=result.already_migrated, diagnostics=collector.items
-            )
+    written = () if dry_run else apply(result.plan)
+    notes = []
+    if not result.plan and result.already_migrated:
+        notes.append(
+            f"{len(result.already_migrated)} file(s) are already pip-compile locks;"
+            " --upgrade re-locks them."
         )
-    else:
-        _print_diagnostics(collector.items)
-        if dry_run:
-            for change in plan.effective:
-                sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
-            sys.stdout.write(render_diff(plan.effective))
-        else:
-            for change in written:
-                sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
-        if not plan:
-            sys.stdout.write("Nothing to change.")
-            if result.already_migrated:
-                sys.stdout.write(
-                    f" {len(result.already_migrated)} file(s) are already pip-compile locks;"
-                    " --upgrade re-locks them."
-                )
-            sys.stdout.write("\n")
+    report_plan(
+        result.plan,
+        written,
+        dry_run=dry_run,
+        json_output=output_format is ScanFormat.JSON,
+        already=result.already_migrated,
+        diagnostics=collector.items,
+        notes=notes,
+    )
     _finish(collector.has_warnings(), strict)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lockmigrate.cli.commands import ScanFormat, _finish, _print_diagnostics, app
+from lockmigrate.cli.commands import ScanFormat, _finish, app, report_plan
+
+if TYPE_CHECKING:
+    from lockmigrate.targets.poetry import PoetryResult
 
 
 class LayoutChoice(str, enum.Enum):
@@ -79,7 +82,6 @@ def to_poetry(
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
-    from lockmigrate.plan import render_diff
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
 
     collector = Collector()
@@ -91,46 +93,44 @@ def to_poetry(
         package_mode=package_mode,
         **({"requires_python": _requires_python(python)} if python else {}),
     )
+    if lock and not dry_run:
+        from lockmigrate.poetry_tool import poetry_command
+
+        poetry_command()  # no Poetry: stop (exit 3) before anything is written
     result = api.to_poetry(paths or [Path()], options=options, collector=collector)
-    plan = result.plan
-    written = () if dry_run else apply(plan)
+    written = () if dry_run else apply(result.plan)
     if lock and not dry_run:
         from lockmigrate.poetry_tool import poetry_lock
 
         for service in result.services:
             poetry_lock(Path(service.pyproject).parent)
-    if output_format is ScanFormat.JSON:
-        from lockmigrate.reporters import migration_json
-
-        sys.stdout.write(
-            migration_json.render(plan, dry_run=dry_run, already=(), diagnostics=collector.items)
-        )
-    else:
-        _print_diagnostics(collector.items)
-        for service in result.services:
-            mode = "a package" if service.package_mode else "an application (package-mode = false)"
-            sys.stdout.write(
-                f"{service.pyproject}: requires-python {service.requires_python!r}, {mode}"
-                + (f", groups: {', '.join(service.groups)}" if service.groups else "")
-                + "\n"
-            )
-            for source in service.sources:
-                sys.stdout.write(
-                    f"  source {source.name!r} ({source.priority}) {source.url}: set its "
-                    f"credentials with  poetry config http-basic.{source.name} "
-                    f"{source.username or '<user>'} <password>  (or POETRY_HTTP_BASIC_"
-                    f"{source.name.upper().replace('-', '_')}_USERNAME / _PASSWORD)\n"
-                )
-        if dry_run:
-            for change in plan.effective:
-                sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
-            sys.stdout.write(render_diff(plan.effective))
-        else:
-            for change in written:
-                sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
-        if not plan:
-            sys.stdout.write("Nothing to change.\n")
+    if output_format is not ScanFormat.JSON:
+        _print_services(result)
+    report_plan(
+        result.plan,
+        written,
+        dry_run=dry_run,
+        json_output=output_format is ScanFormat.JSON,
+        diagnostics=collector.items,
+    )
     _finish(collector.has_warnings(), strict)
+
+
+def _print_services(result: PoetryResult) -> None:
+    for service in result.services:
+        mode = "a package" if service.package_mode else "an application (package-mode = false)"
+        groups = f", groups: {', '.join(service.groups)}" if service.groups else ""
+        sys.stdout.write(
+            f"{service.pyproject}: requires-python {service.requires_python!r}, {mode}{groups}\n"
+        )
+        for source in service.sources:
+            variable = source.name.upper().replace("-", "_")
+            sys.stdout.write(
+                f"  source {source.name!r} ({source.priority}) {source.url}: set its "
+                f"credentials with  poetry config http-basic.{source.name} "
+                f"{source.username or '<user>'} <password>  (or POETRY_HTTP_BASIC_"
+                f"{variable}_USERNAME / _PASSWORD)\n"
+            )
 
 
 def _requires_python(python: str) -> str:

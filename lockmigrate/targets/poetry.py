@@ -147,6 +147,13 @@ def _extras(requirement: DeclaredRequirement) -> str:
     return f"[{','.join(requirement.extras)}]" if requirement.extras else ""
 
 
+def _add_extras_and_marker(table: dict[str, Any], requirement: DeclaredRequirement) -> None:
+    if requirement.extras:
+        table["extras"] = list(requirement.extras)
+    if requirement.marker:
+        table["markers"] = requirement.marker
+
+
 def _vcs_parts(url: str) -> dict[str, str]:
     """``git+https://host/repo.git@v1.2#egg=x&subdirectory=y`` as Poetry's git keys."""
     scheme, _, rest = url.partition("+")
@@ -183,7 +190,7 @@ class _ServiceWriter:
 
     # --- reading the requirement files --------------------------------------------------------
 
-    def entry(  # noqa: PLR0915 - one flat branch per requirement kind reads best
+    def entry(
         self, requirement: DeclaredRequirement, comment: str | None
     ) -> _Entry | None:
         origin = requirement.origin
@@ -263,10 +270,7 @@ class _ServiceWriter:
                 return None
             vcs = _vcs_parts(url)
             table = dict(vcs)
-            if requirement.extras:
-                table["extras"] = list(requirement.extras)
-            if requirement.marker:
-                table["markers"] = requirement.marker
+            _add_extras_and_marker(table, requirement)
             if requirement.editable:
                 table["develop"] = True
                 if self.options.layout is Layout.PEP621:
@@ -289,10 +293,7 @@ class _ServiceWriter:
             table = {"path": local}
             if requirement.editable:
                 table["develop"] = True
-            if requirement.extras:
-                table["extras"] = list(requirement.extras)
-            if requirement.marker:
-                table["markers"] = requirement.marker
+            _add_extras_and_marker(table, requirement)
             self.collector.info(
                 "poetry-path",
                 "a local path is written to [tool.poetry] (a [project] dependency can only "
@@ -303,10 +304,7 @@ class _ServiceWriter:
                 name=name, key=key, pep508=None, table=table, comment=comment, origin=origin
             )
         table = {"url": url}
-        if requirement.extras:
-            table["extras"] = list(requirement.extras)
-        if requirement.marker:
-            table["markers"] = requirement.marker
+        _add_extras_and_marker(table, requirement)
         return _Entry(
             name=name, key=key, pep508=f"{name}{extras} @ {url}{marker}", table=table,
             comment=comment, origin=origin,

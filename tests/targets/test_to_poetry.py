@@ -238,6 +238,8 @@ def test_what_poetry_cannot_express_is_reported_at_file_and_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     service = copy("poetry/constructs", tmp_path)
+    # the local project with an in-tree build backend, shared with the pip-tools fixtures
+    shutil.copytree(FIXTURES / "pip_tools" / "local-path" / "libs", service / "libs")
     monkeypatch.setenv("INDEX_TOKEN", "s3cr3t")
     monkeypatch.chdir(service)
     assert run("--strict") == 1  # warnings were found
