@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lockmigrate import __version__
-from lockmigrate.diagnostics import Level
 from lockmigrate.errors import FindingsError
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ class Resolver(str, enum.Enum):
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
-        if diagnostic.level is not Level.INFO:
+        if diagnostic.level.value != "info":
             sys.stderr.write(f"{diagnostic}\n")
 
 
