@@ -190,9 +190,7 @@ class _ServiceWriter:
 
     # --- reading the requirement files --------------------------------------------------------
 
-    def entry(
-        self, requirement: DeclaredRequirement, comment: str | None
-    ) -> _Entry | None:
+    def entry(self, requirement: DeclaredRequirement, comment: str | None) -> _Entry | None:
         origin = requirement.origin
         name = requirement.written_name or requirement.name
         if name is None and requirement.kind is RequirementKind.PATH and requirement.url:
