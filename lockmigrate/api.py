@@ -16,8 +16,10 @@ from lockmigrate.targets.poetry import PoetryOptions, PoetryResult, plan_poetry
 
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
+    from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.resolve import Backend
 
-__all__ = ["check", "scan", "to_pip_tools", "to_poetry"]
+__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry"]
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
@@ -67,16 +69,6 @@ def to_poetry(
     return plan_poetry(report, options=options or PoetryOptions(), collector=collector)
 
 
-# --- lockmigrate diff -------------------------------------------------------------------
-
-
-if TYPE_CHECKING:
-    from lockmigrate.diff import DiffReport, LockDiffReport
-    from lockmigrate.resolve import Backend
-
-__all__ += ["diff", "diff_locks"]
-
-
 def diff(
     paths: Sequence[Path] = (Path(),),
     *,
@@ -100,7 +92,7 @@ def diff(
     """
     from lockmigrate.diff_inputs import DiffOptions, run_diff
     from lockmigrate.index import default_cache_dir
-    from lockmigrate.resolve import Backend as _Backend
+    from lockmigrate.resolve import Backend
 
     options = DiffOptions(
         lock=lock,
@@ -108,8 +100,8 @@ def diff(
         offline=offline,
         python_version=python_version,
         compile=CompileOptions(
-            backend=backend or _Backend.PIP_TOOLS,
-            python_version=python_version if backend is _Backend.UV else None,
+            backend=backend or Backend.PIP_TOOLS,
+            python_version=python_version if backend is Backend.UV else None,
         ),
         cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
     )
