@@ -17,9 +17,11 @@ from lockmigrate.targets.poetry import PoetryOptions, PoetryResult, plan_poetry
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
     from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.plan import Plan
     from lockmigrate.resolve import Backend
+    from lockmigrate.targets.workflow import Integration, Tool
 
-__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry"]
+__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
@@ -137,3 +139,36 @@ def check(
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
     return run_check(report, options=options or CompileOptions(), full=full, collector=collector)
+
+
+def workflow(
+    integrations: Sequence[Integration],
+    *,
+    tool: Tool,
+    plan: Plan,
+    paths: Sequence[Path] = (Path(),),
+    rerun: Sequence[str] = (),
+    collector: Collector | None = None,
+) -> Plan:
+    """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
+    ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
+    Actions configuration for the migrated services, at the repository root. Existing
+    files are only added to; what cannot be added is a diagnostic. ``rerun`` holds the
+    options to repeat in the commands these files run (``--generate-hashes``). Writes
+    nothing."""
+    from lockmigrate.plan import Plan
+    from lockmigrate.targets.workflow import (
+        Tool,
+        pip_tools_setup,
+        plan_workflow,
+        poetry_setup,
+    )
+
+    collector = collector if collector is not None else Collector()
+    if tool is Tool.PIP_TOOLS:
+        # the run's own diagnostics were reported already: scan again without them
+        setup = pip_tools_setup(scan(paths, collector=Collector()), plan, rerun=rerun)
+    else:
+        setup = poetry_setup(plan, rerun=rerun)
+    changes = plan_workflow(setup, integrations, collector=collector)
+    return Plan((*plan.changes, *changes))

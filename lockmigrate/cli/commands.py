@@ -196,13 +196,24 @@ def to_pip_tools(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
     ] = False,
+    with_: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            metavar="NAMES",
+            help="Also write workflow files: dependabot, renovate, make, pre-commit, "
+            "github-actions (comma-separated).",
+        ),
+    ] = None,
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.resolve import Backend, CompileOptions
+    from lockmigrate.targets.workflow import Tool, parse_integrations
 
+    integrations = parse_integrations(with_) if with_ is not None else ()
     collector = Collector()
     options = CompileOptions(
         backend=Backend(resolver.value),
@@ -217,15 +228,27 @@ def to_pip_tools(
         collector=collector,
         progress=_progress_printer("files"),
     )
-    written = () if dry_run else apply(result.plan)
+    plan = result.plan
+    if integrations:
+        rerun = ["--generate-hashes"] if generate_hashes else []
+        rerun += ["--resolver", resolver.value] if resolver is not Resolver.PIP_TOOLS else []
+        plan = api.workflow(
+            integrations,
+            tool=Tool.PIP_TOOLS,
+            plan=plan,
+            paths=paths or [Path()],
+            rerun=rerun,
+            collector=collector,
+        )
+    written = () if dry_run else apply(plan)
     notes = []
-    if not result.plan and result.already_migrated:
+    if not plan and result.already_migrated:
         notes.append(
             f"{len(result.already_migrated)} file(s) are already pip-compile locks;"
             " --upgrade re-locks them."
         )
     report_plan(
-        result.plan,
+        plan,
         written,
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,

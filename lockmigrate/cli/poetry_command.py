@@ -77,13 +77,24 @@ def to_poetry(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
     ] = False,
+    with_: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            metavar="NAMES",
+            help="Also write workflow files: dependabot, renovate, make, pre-commit, "
+            "github-actions (comma-separated).",
+        ),
+    ] = None,
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
+    from lockmigrate.targets.workflow import Tool, parse_integrations
 
+    integrations = parse_integrations(with_) if with_ is not None else ()
     collector = Collector()
     options = PoetryOptions(
         layout=Layout(layout.value),
@@ -98,7 +109,10 @@ def to_poetry(
 
         poetry_command()  # no Poetry: stop (exit 3) before anything is written
     result = api.to_poetry(paths or [Path()], options=options, collector=collector)
-    written = () if dry_run else apply(result.plan)
+    plan = result.plan
+    if integrations:
+        plan = api.workflow(integrations, tool=Tool.POETRY, plan=plan, collector=collector)
+    written = () if dry_run else apply(plan)
     if lock and not dry_run:
         from lockmigrate.poetry_tool import poetry_lock
 
@@ -107,7 +121,7 @@ def to_poetry(
     if output_format is not ScanFormat.JSON:
         _print_services(result)
     report_plan(
-        result.plan,
+        plan,
         written,
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
