@@ -917,7 +917,7 @@ def _lock_command(writer: _Writer, service: Service, step: LockStep) -> str:
         command = shlex.join(["pip-compile", *argv[4:]])
     command = _make_escape(command)
     if command.startswith("pip-compile "):
-        return "$(PIP_COMPILE)" + command[len("pip-compile") :]
+        return "$(PIPCOMPILE)" + command[len("pip-compile") :]
     if command.startswith("uv pip compile "):
         return "$(UV)" + command[len("uv") :]
     return command
