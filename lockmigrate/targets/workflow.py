@@ -646,7 +646,9 @@ def _find_update(updates: list[Any], directory: str) -> dict[str, Any] | None:
         if not isinstance(entry, dict) or entry.get("package-ecosystem") != "pip":
             continue
         listed = [entry.get("directory"), *(entry.get("directories") or [])]
-        if directory in {_normalised_directory(value) for value in listed}:
+        normalised = [_normalised_directory(value) for value in listed]
+        # `directories` may hold globs; an overlapping second block is an error to Dependabot
+        if any(p and fnmatch.fnmatchcase(directory, p) for p in normalised):
             return entry
     return None
 
