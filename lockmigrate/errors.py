@@ -56,10 +56,13 @@ class InputError(LockmigrateError, ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        from lockmigrate.redact import redact_text
+
         where = f"{self.origin}: " if self.origin is not None else ""
-        rendered = f"{where}{self.message}"
+        rendered = f"{where}{redact_text(self.message)}"
         if self.text is not None and self.text.strip():
-            rendered += f"\n    {self.text.strip()}"
+            # the offending line is shown as written, except for its credentials
+            rendered += f"\n    {redact_text(self.text.strip())}"
         return rendered
 
 

@@ -777,7 +777,7 @@ class _FileParser:
         requirement = DeclaredRequirement(
             text=text,
             name=meaning.name,
-            written_name=_written_name(text) if meaning.name else None,
+            written_name=_written_name(text, meaning.name),
             specifier=meaning.specifier,
             extras=meaning.extras,
             marker=meaning.marker,
@@ -848,9 +848,18 @@ def _include_path(target: str, base: Path) -> Path | None:
     return None
 
 
-def _written_name(text: str) -> str | None:
+def _written_name(text: str, name: str | None) -> str | None:
+    """The project name as the user spelled it (``Django`` for ``django``): the leading name
+    of a PEP 508 line, else the ``#egg=`` fragment; the canonical name otherwise."""
+    if name is None:
+        return None
     match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-    return match.group(1) if match else None
+    if match and canonicalize_name(match.group(1)) == name:
+        return match.group(1)
+    egg = EGG_FRAGMENT_RE.search(text)
+    if egg and canonicalize_name(egg.group(1)) == name:
+        return egg.group(1)
+    return name
 
 
 def parse_bytes(

@@ -34,8 +34,10 @@ from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import CompileJob, CompileOptions, compile_requirements
 from lockmigrate.resources import read_template
 from lockmigrate.scan import FileFormat, ScannedFile, ScanReport
+from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
+from lockmigrate.targets.common import refuse_literal_credentials
 
 __all__ = [
     "MigrationResult",
@@ -72,11 +74,18 @@ def _header(file: RequirementFile, in_name: str, txt_name: str) -> str:
     return "".join(line + file.layout.newline for line in text.splitlines())
 
 
-def render_in(file: RequirementFile, migrated: set[Path]) -> tuple[str, tuple[Path, ...]]:
+def render_in(
+    file: RequirementFile,
+    migrated: set[Path],
+    unlayerable: frozenset[Path] = frozenset(),
+    collector: Collector | None = None,
+) -> tuple[str, tuple[Path, ...]]:
     """The text of the ``.in`` for ``file`` and the locks it is layered on.
 
     ``migrated`` holds the absolute paths of the ranged ``.txt`` files that have (or will
-    have) a ``.in``: includes of those are rewritten and layered.
+    have) a ``.in``: includes of those are rewritten and layered. A lock in ``unlayerable``
+    holds editables or direct references, which pip refuses in a constraints file: the
+    include is rewritten but not layered, and a warning says so.
     """
     newline = file.layout.newline
     out: list[str] = []
@@ -100,10 +109,21 @@ def render_in(file: RequirementFile, migrated: set[Path]) -> tuple[str, tuple[Pa
         ):
             target_in = include.target[: -len(".txt")] + ".in"
             raw = raw.replace(include.target, target_in, 1)
-            if not raw.endswith(("\n", "\r")):
-                raw += newline
-            raw += f"-c {include.target}{newline}"
-            layered.append(include.resolved.absolute())
+            if include.resolved.absolute() in unlayerable:
+                if collector is not None:
+                    collector.warning(
+                        "layering-skipped",
+                        f"{include.target} holds editable or direct (URL/path) requirements, "
+                        "which pip refuses in a -c constraints file: this file is compiled from "
+                        f"{target_in}'s ranges without being layered on its lock, so shared "
+                        "packages may be pinned differently (lockmigrate check reports it)",
+                        include.origin,
+                    )
+            else:
+                if not raw.endswith(("\n", "\r")):
+                    raw += newline
+                raw += f"-c {include.target}{newline}"
+                layered.append(include.resolved.absolute())
         out.append(raw)
     return "".join(out), tuple(layered)
 
@@ -312,12 +332,17 @@ def _plan_jobs(
     migrated = {f.path.absolute() for f in ranged} | {
         f.path.absolute() for f in locks if f.path.with_suffix(".in").exists()
     }
+    unlayerable = frozenset(
+        f.path.absolute()
+        for f in (*ranged, *locks)
+        if any(r.editable or r.kind is not RequirementKind.NAMED for r in f.file.requirements)
+    )
     jobs: list[_Job] = []
     for scanned in ranged:
         file = scanned.file
-        _refuse_literal_credentials(file)
+        refuse_literal_credentials(file)
         in_path = file.path.with_suffix(".in").absolute()
-        text, layered = render_in(file, migrated)
+        text, layered = render_in(file, migrated, unlayerable, collector)
         content = file.layout.encode(text)
         if in_path.exists() and in_path.read_bytes() != content:
             raise InputError(
@@ -367,17 +392,6 @@ def _plan_jobs(
     return jobs, already
 
 
-def _refuse_literal_credentials(file: RequirementFile) -> None:
-    for line in file.lines:
-        raw = file.raw_text(line)
-        if contains_credentials(raw):
-            raise InputError(
-                "this line carries a literal password or token; lockmigrate will not copy it "
-                "into a .in. Replace it with a ${VARIABLE} (pip expands those) and run again",
-                origin=line.origin,
-            )
-
-
 def _verify_ranges(job: _Job, lock: bytes) -> None:
     """Every pin must satisfy every range the source file declared (a violation is a bug
     in the resolver run and aborts the migration)."""
@@ -418,15 +432,13 @@ def plan_pip_tools(
     jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
+    # the scratch tree must hold every file the compiles read, includes of includes too
     involved: list[Path] = []
     for job in jobs:
         involved += [job.in_path, job.txt_path]
-        involved += [
-            include.resolved.absolute()
-            for include in job.source.file.includes
-            if include.resolved is not None
-        ]
-    real_root = _common_root(p.parent for p in involved)
+        graph = load_graph([job.source.path], collector=Collector())
+        involved += [path for path, _ in graph.files]
+    real_root = _common_root(Path(os.path.normpath(p.parent)) for p in involved)
     hidden = {job.txt_path for job in jobs} | {j.in_path for j in jobs if j.in_content}
     variables = {
         match.group("name")
@@ -458,7 +470,8 @@ def plan_pip_tools(
         if runner.failures:
             job, error = runner.failures[0]
             raise ExternalToolError(
-                f"{display_path(job.txt_path)} (service {display_path(job.txt_path.parent)}): "
+                f"{display_path(job.txt_path)} "
+                f"(service {display_path(service_dir_for(job.txt_path))}): "
                 f"{error}\nNothing was written."
             )
         changes: list[FileChange] = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 import re
 import sys
 import urllib.parse
@@ -40,6 +41,7 @@ from lockmigrate.plan import FileChange, Plan
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.specifiers import counterexamples, poetry_style
+from lockmigrate.targets.common import refuse_literal_credentials
 
 __all__ = ["ConstraintStyle", "Layout", "PoetryOptions", "PoetryResult", "plan_poetry"]
 
@@ -190,11 +192,19 @@ class _ServiceWriter:
 
     # --- reading the requirement files --------------------------------------------------------
 
-    def entry(self, requirement: DeclaredRequirement, comment: str | None) -> _Entry | None:
+    def entry(  # noqa: PLR0915 - one flat branch per requirement kind reads best
+        self, requirement: DeclaredRequirement, comment: str | None, base: Path
+    ) -> _Entry | None:
+        """The Poetry form of one requirement; ``base`` is its file's folder (local paths
+        in a requirements file are relative to it)."""
         origin = requirement.origin
         name = requirement.written_name or requirement.name
-        if name is None and requirement.kind is RequirementKind.PATH and requirement.url:
-            name = _local_project_name(self.service.path / requirement.url)
+        local: Path | None = None
+        if requirement.kind is RequirementKind.PATH and requirement.url:
+            written = requirement.url.removeprefix("file://")
+            local = Path(os.path.normpath(base.absolute() / written))
+        if name is None and local is not None:
+            name = _local_project_name(local)
             if name is not None:
                 requirement = dataclasses.replace(requirement, name=canonicalize_name(name))
         if name is None or requirement.name is None:
@@ -287,8 +297,8 @@ class _ServiceWriter:
                 table=table, comment=comment, origin=origin,
             )  # fmt: skip
         if requirement.kind is RequirementKind.PATH:
-            local = url.removeprefix("file://") if url.startswith("file://") else url
-            table = {"path": local}
+            relative = Path(os.path.relpath(local or url, self.service.path.absolute())).as_posix()
+            table = {"path": relative if relative.startswith(".") else f"./{relative}"}
             if requirement.editable:
                 table["develop"] = True
             _add_extras_and_marker(table, requirement)
@@ -358,12 +368,13 @@ class _ServiceWriter:
         """Entries a file adds, inlining includes of files that are not migrated themselves."""
         seen = seen if seen is not None else set()
         seen.add(file.path.absolute())
+        refuse_literal_credentials(file)
         for line in file.lines:
             for option in line.options:
                 if option.name not in {"--requirement", "--constraint", "--editable", "--hash"}:
                     self.option(option.name, option.value, option.origin)
             if line.requirement is not None:
-                entry = self.entry(line.requirement, line.comment)
+                entry = self.entry(line.requirement, line.comment, file.path.parent)
                 if entry is not None:
                     yield entry
             include = line.include

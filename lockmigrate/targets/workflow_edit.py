@@ -94,8 +94,10 @@ def append_to_yaml_sequence(text: str, key: str, items: Sequence[str]) -> str | 
         result = "".join(lines) + addition
     else:
         sequence = document[key]
+        if not isinstance(sequence, list) or not sequence:
+            return None  # null, a mapping, a scalar, or [] (flow style)
         insert_at = _sequence_end(document, key, lines)  # type: ignore[arg-type]
-        if insert_at is None or not isinstance(sequence, list) or not sequence:
+        if insert_at is None:
             return None
         first_line, first_column = sequence.lc.item(0)  # type: ignore[attr-defined]
         dash = lines[first_line][:first_column].rstrip()

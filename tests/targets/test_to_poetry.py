@@ -363,3 +363,46 @@ def test_lock_without_poetry_is_exit_3(
     monkeypatch.chdir(service)
     assert run("--lock") == 3
     assert "--lock needs Poetry, which is not installed" in capsys.readouterr().err
+
+
+def test_git_requirements_keep_their_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "-e git+https://github.com/psf/requests.git@v2.32.3#egg=requests\n"
+        "git+https://github.com/pallets/click.git@8.1.7#egg=click\n"
+        "attrs @ git+https://github.com/python-attrs/attrs.git@24.2.0\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run("--layout", "poetry") == 0
+    dependencies = load(tmp_path / "pyproject.toml")["tool"]["poetry"]["dependencies"]  # type: ignore[index]
+    assert sorted(dependencies) == ["attrs", "click", "python", "requests"]  # type: ignore[arg-type]
+    assert dependencies["requests"] == {  # type: ignore[index]
+        "git": "https://github.com/psf/requests.git",
+        "rev": "v2.32.3",
+        "develop": True,
+    }
+
+
+def test_a_literal_token_in_a_url_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "mypkg @ https://tok3nABC@git.example.com/x.tar.gz\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run() == 2
+    err = capsys.readouterr().err
+    assert "requirements.txt:1: this line carries a literal password or token" in err
+    assert "tok3nABC" not in err
+    assert not (tmp_path / "pyproject.toml").exists()
+
+
+def test_local_paths_in_a_requirements_folder_are_relative_to_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(FIXTURES / "pip_tools" / "local-path" / "libs", tmp_path / "libs")
+    (tmp_path / "svc" / "requirements").mkdir(parents=True)
+    (tmp_path / "svc" / "requirements" / "base.txt").write_text("-e ../../libs/tiny\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("svc") == 0
+    tool = load(tmp_path / "svc" / "pyproject.toml")["tool"]["poetry"]  # type: ignore[index]
+    assert tool["dependencies"] == {"tiny": {"path": "../libs/tiny", "develop": True}}  # type: ignore[index]
