@@ -16,7 +16,7 @@ from pathlib import Path
 from lockmigrate.errors import LockmigrateError
 from lockmigrate.plan import FileChange, Plan
 
-__all__ = ["ApplyError", "apply"]
+__all__ = ["ApplyError", "apply", "revert"]
 
 
 class ApplyError(LockmigrateError, OSError):
@@ -100,3 +100,9 @@ def _restore(change: FileChange) -> None:
     else:
         temp = _write_temp(change.path, change.before)
         temp.replace(change.path)
+
+
+def revert(written: tuple[FileChange, ...]) -> None:
+    """Put back the files of an applied plan (when a step after the write failed)."""
+    for change in reversed(written):
+        _restore(change)

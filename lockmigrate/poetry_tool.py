@@ -32,6 +32,8 @@ def poetry_command() -> list[str]:
 def _run(arguments: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ)
     environment["NO_COLOR"] = "1"
+    # locking needs no virtual environment: don't leave one behind in Poetry's cache
+    environment.setdefault("POETRY_VIRTUALENVS_CREATE", "false")
     return subprocess.run(
         [*poetry_command(), *arguments, "--no-interaction"],
         cwd=folder,

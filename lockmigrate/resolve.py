@@ -15,13 +15,21 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 from lockmigrate.errors import ExternalToolError, UsageError
 from lockmigrate.pipconfig import pip_index_settings
 from lockmigrate.redact import redact_text
 
-__all__ = ["Backend", "CompileJob", "CompileOptions", "compile_requirements", "resolver_argv"]
+__all__ = [
+    "Backend",
+    "CompileJob",
+    "CompileOptions",
+    "compile_requirements",
+    "resolver_argv",
+    "stop_all",
+]
 
 # Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
 # index URLs from pip.conf with their credentials otherwise (pip-tools #1367, #2063).
@@ -70,6 +78,12 @@ def _uv_command() -> list[str]:
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
     """The command line that compiles ``job``."""
+    if options.python_version is not None and not re.fullmatch(
+        r"3\.\d{1,2}(\.\d{1,2})?", options.python_version
+    ):
+        raise UsageError(
+            f"--python-version takes a Python version such as 3.11, not {options.python_version!r}"
+        )
     if options.backend is Backend.UV:
         if options.python is not None:
             raise UsageError("--python is for the pip-tools backend; use --python-version with uv")
@@ -108,6 +122,9 @@ def _environment(options: CompileOptions) -> dict[str, str]:
             environment["UV_FIND_LINKS"] = ",".join(settings.find_links)
         if settings.no_index and "UV_NO_INDEX" not in environment:
             environment["UV_NO_INDEX"] = "1"
+        # pip compares the candidates of every index; uv by default takes a package from the
+        # first index that has it. Resolve as pip does, so both backends give the same pins.
+        environment.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so
@@ -149,6 +166,23 @@ def distill_error(output: str) -> str:
     return "\n".join(kept) or output.strip()
 
 
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def stop_all() -> None:
+    """Stop every resolver still running (Ctrl-C, a cancelled CI job, a failed sibling)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     """Run the resolver for ``job``; the output file is written in ``job.workdir``.
 
@@ -157,18 +191,26 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     """
     argv = resolver_argv(job, options)
     try:
-        result = subprocess.run(
+        process = subprocess.Popen(
             argv,
             cwd=job.workdir,
             env=_environment(options),
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            check=False,
         )
     except FileNotFoundError as error:
         raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        stdout, stderr = process.communicate()
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+    result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:

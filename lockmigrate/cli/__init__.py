@@ -22,9 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
+    import signal
+
     import typer
 
     from lockmigrate.cli.commands import app
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # a cancelled CI job: clean up scratch trees, write nothing
+
+    signal.signal(signal.SIGTERM, _terminate)
 
     try:
         result = app(args=arguments, prog_name="lockmigrate", standalone_mode=False)
@@ -32,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
         return int(error.exit_code)
     except typer.Exit as exit_:
+        if exit_.exit_code == ExitCode.INTERRUPTED:  # typer's own form of Ctrl-C
+            sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(exit_.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
@@ -44,4 +53,6 @@ def main(argv: list[str] | None = None) -> int:
             show()
             return int(ExitCode.BAD_INPUT)
         raise
+    if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C into a plain exit code
+        sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
     return result if isinstance(result, int) else int(ExitCode.OK)

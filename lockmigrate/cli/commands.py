@@ -100,9 +100,13 @@ class Resolver(str, enum.Enum):
     UV = "uv"
 
 
+# Notes that record a decision the user asked for (--merge): always shown.
+_DECISIONS = frozenset({"poetry-merge-kept"})
+
+
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
-        if diagnostic.level.value != "info":
+        if diagnostic.level.value != "info" or diagnostic.code in _DECISIONS:
             sys.stderr.write(f"{diagnostic}\n")
 
 

@@ -114,10 +114,15 @@ def to_poetry(
         plan = api.workflow(integrations, tool=Tool.POETRY, plan=plan, collector=collector)
     written = () if dry_run else apply(plan)
     if lock and not dry_run:
+        from lockmigrate.io import revert
         from lockmigrate.poetry_tool import poetry_lock
 
-        for service in result.services:
-            poetry_lock(Path(service.pyproject).parent)
+        try:
+            for service in result.services:
+                poetry_lock(Path(service.pyproject).parent)
+        except BaseException:
+            revert(written)  # all or nothing: a failed lock leaves every file as it was
+            raise
     if output_format is not ScanFormat.JSON:
         _print_services(result)
     report_plan(
@@ -148,5 +153,18 @@ def _print_services(result: PoetryResult) -> None:
 
 
 def _requires_python(python: str) -> str:
+    """``3.11`` becomes ``>=3.11``; a specifier is kept. Anything else is a usage error."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from lockmigrate.errors import UsageError
+
     text = python.strip()
-    return text if text[:1] in "<>=!~^" else f">={text}"
+    specifier = text if text[:1] in "<>=!~^" else f">={text}"
+    try:
+        SpecifierSet(specifier)
+    except InvalidSpecifier:
+        raise UsageError(
+            f"--python takes a version such as 3.11 or a specifier such as '>=3.10,<3.14', "
+            f"not {python!r}"
+        ) from None
+    return specifier

@@ -31,7 +31,7 @@ from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import CompileJob, CompileOptions, compile_requirements
+from lockmigrate.resolve import CompileJob, CompileOptions, compile_requirements, stop_all
 from lockmigrate.resources import read_template
 from lockmigrate.scan import FileFormat, ScannedFile, ScanReport
 from lockmigrate.sources.discover import service_dir_for
@@ -277,26 +277,39 @@ class _Runner:
         done: set[Path] = set()
         running: dict[Future[None], _Job] = {}
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            while pending or running:
-                if not self.failures:
-                    for key, job in list(pending.items()):
-                        if all(dep in done or dep not in self.jobs for dep in job.depends_on):
-                            running[pool.submit(self.run_one, job)] = job
-                            del pending[key]
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    job = running.pop(future)
-                    error = future.exception()
-                    if error is None:
-                        done.add(job.txt_path)
-                    elif isinstance(error, ExternalToolError):
-                        self.failures.append((job, error))
-                    else:
-                        raise error
-                if self.failures:
-                    pending.clear()
+            try:
+                self._schedule(pool, pending, done, running)
+            except BaseException:
+                stop_all()  # interrupted: stop the resolvers before waiting for threads
+                raise
+
+    def _schedule(
+        self,
+        pool: ThreadPoolExecutor,
+        pending: dict[Path, _Job],
+        done: set[Path],
+        running: dict[Future[None], _Job],
+    ) -> None:
+        while pending or running:
+            if not self.failures:
+                for key, job in list(pending.items()):
+                    if all(dep in done or dep not in self.jobs for dep in job.depends_on):
+                        running[pool.submit(self.run_one, job)] = job
+                        del pending[key]
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                error = future.exception()
+                if error is None:
+                    done.add(job.txt_path)
+                elif isinstance(error, ExternalToolError):
+                    self.failures.append((job, error))
+                else:
+                    raise error
+            if self.failures:
+                pending.clear()
 
 
 def _dependency_order(jobs: list[_Job]) -> list[_Job]:
@@ -368,6 +381,18 @@ def _plan_jobs(
             )
         )
     already = [display_path(f.path) for f in locks if f.path.with_suffix(".in").exists()]
+    if not (options.upgrade or refresh):
+        for scanned in locks:
+            in_path = scanned.path.with_suffix(".in")
+            recorded = recorded_digest("".join(scanned.file.physical_lines))
+            if in_path.exists() and recorded is not None and recorded != inputs_digest(in_path):
+                collector.warning(
+                    "stale-lock",
+                    f"{in_path.name} (or a file it includes) changed since this lock was "
+                    "written: re-lock it with the command in its header, or --upgrade "
+                    "(lockmigrate check shows what differs)",
+                    Origin(path=scanned.file.display, line=1),
+                )
     if options.upgrade or refresh:
         for scanned in locks:
             in_path = scanned.path.with_suffix(".in").absolute()
