@@ -62,7 +62,8 @@ def to_poetry(
         bool | None,
         typer.Option(
             "--package-mode/--no-package-mode",
-            help="Whether the service is a package; default: only when it has a build system.",
+            help="Whether the service is a package; default: when it has a build system, a "
+            "[project] version, setup.py or setup.cfg.",
         ),
     ] = None,
     lock: Annotated[
