@@ -46,7 +46,7 @@ OUTPUT = ROOT / "docs" / "tutorial"
 PYPI = "https://pypi.org/simple/"
 
 #: Terminal width the commands see (``COLUMNS``): tables are laid out for it.
-WIDTH = 160
+WIDTH = 200
 
 #: Variables of the machine's pip, uv and Poetry setup that must not reach a run. The cache
 #: and configuration folders are kept: they change no result, only how fast it comes.
@@ -414,11 +414,11 @@ def pip_tools_page(page: Page, index_url: str) -> None:
         `diff` compares each lock with its ranges and with the index: the newest version
         each range allows, the newest overall, and a status. `held` means a newer release
         exists outside the range (the ADR's choice, working as intended); `unguarded` marks
-        a transitive package whose lock moved up a major version with no range of yours to
-        stop it.
+        a transitive package with a newer major release that no range of yours would
+        stop: the next re-lock may take it.
         """
     )
-    page.run("lockmigrate", "diff", f"{CHURN}/requirements-prod.in", keep=head(24))
+    page.run("lockmigrate", "diff", f"{CHURN}/requirements-prod.in")
     page.say(
         """
         `--format markdown` gives the same as a pull-request comment, and `--fail-on`
@@ -451,9 +451,10 @@ def pip_tools_page(page: Page, index_url: str) -> None:
     page.run("lockmigrate", "check", CHURN)
     page.say(
         """
-        Only the range you changed and the pins it moved differ. `check` re-resolved the two
-        locks to be sure, because pip-compile itself does not record lockmigrate's digest of
-        the inputs; `lockmigrate to-pip-tools --upgrade` records it again.
+        Only the range you changed and the pins it moved differ, and the line with
+        lockmigrate's digest of the inputs is gone: pip-compile does not write it, so
+        `check` re-resolved the two locks instead of trusting them (`lockmigrate
+        to-pip-tools --upgrade` writes it again).
 
         ## Where to go next
 
@@ -570,10 +571,14 @@ def poetry_page(page: Page, index_url: str, poetry_source: str | None) -> None:
         `pyproject.toml`:
         """
     )
-    page.run("lockmigrate", "diff", f"{CHURN}/pyproject.toml", keep=head(20))
+    page.run(
+        "lockmigrate", "diff", "--format", "markdown", f"{CHURN}/pyproject.toml", keep=head(24)
+    )
     page.say(
         """
-        (Given the folder, `diff` would pick the requirement files, which are still there.)
+        This is the Markdown form, the one a pull-request comment gets; without `--format`
+        it is a table for the terminal. (Given the folder, `diff` would pick the requirement
+        files, which are still there.)
 
         ## 5. Check it, as CI will
 
