@@ -202,14 +202,16 @@ def _staleness(committed: RequirementFile, relocked: bytes) -> list[Finding]:
     return findings
 
 
-def _poetry(report: ScanReport) -> list[Finding]:
+def _poetry(report: ScanReport) -> tuple[list[Finding], list[str]]:
     from lockmigrate.poetry_tool import poetry_check_lock
 
     findings: list[Finding] = []
+    checked: list[str] = []
     for service in report.services:
         lock = service.path / "poetry.lock"
         if not lock.is_file() or not (service.path / "pyproject.toml").is_file():
             continue
+        checked.append(display_path(lock))
         problem = poetry_check_lock(service.path)
         if problem is not None:
             findings.append(
@@ -219,7 +221,7 @@ def _poetry(report: ScanReport) -> list[Finding]:
                     origin=Origin(path=display_path(lock), line=1),
                 )
             )
-    return findings
+    return findings, checked
 
 
 def run_check(
@@ -263,10 +265,11 @@ def run_check(
             if _body(change.before) != _body(change.after):
                 committed = next(f.file for _, f in stale if f.path.absolute() == change.path)
                 findings += _staleness(committed, change.after)
-    findings += _poetry(report)
+    poetry_findings, poetry_locks = _poetry(report)
+    findings += poetry_findings
     return CheckReport(
         findings=tuple(findings),
-        locks=tuple(f.file.display for _, f in pairs),
+        locks=(*(f.file.display for _, f in pairs), *poetry_locks),
         trusted=tuple(trusted),
         resolved=tuple(f.file.display for _, f in stale),
     )

@@ -60,6 +60,15 @@ def _use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def terminal_width() -> int | None:
+    """The terminal's width for tables, or ``None`` (the renderer's default) for pipes."""
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
 def _finish(collector_has_warnings: bool, strict: bool) -> None:
     if strict and collector_has_warnings:
         raise FindingsError("warnings were found and --strict is set")
@@ -91,7 +100,7 @@ def scan(
     else:
         from lockmigrate.reporters import scan_table
 
-        sys.stdout.write(scan_table.render(report, color=_use_color()))
+        sys.stdout.write(scan_table.render(report, color=_use_color(), width=terminal_width()))
     _finish(collector.has_warnings(), strict)
 
 

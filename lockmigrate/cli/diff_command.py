@@ -7,14 +7,13 @@ options, calls :mod:`lockmigrate.api`, prints a report, and maps the outcome to 
 from __future__ import annotations
 
 import enum
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lockmigrate.cli.commands import app
+from lockmigrate.cli.commands import _use_color, app, terminal_width
 from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 
 if TYPE_CHECKING:
@@ -36,10 +35,6 @@ class DiffFormat(str, enum.Enum):
 class DiffResolver(str, enum.Enum):
     PIP_TOOLS = "pip-tools"
     UV = "uv"
-
-
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @app.command("diff")
@@ -154,7 +149,9 @@ def _lock_against_lock(
     else:
         from lockmigrate.reporters import diff_table
 
-        sys.stdout.write(diff_table.render_locks(report, color=_use_color()))
+        sys.stdout.write(
+            diff_table.render_locks(report, color=_use_color(), width=terminal_width())
+        )
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), statuses))
 
@@ -198,7 +195,7 @@ def _lock_against_ranges(
     else:
         from lockmigrate.reporters import diff_table
 
-        sys.stdout.write(diff_table.render(report, color=_use_color()))
+        sys.stdout.write(diff_table.render(report, color=_use_color(), width=terminal_width()))
     errors = report.index_errors
     if errors:
         shown = "\n  ".join(errors[:10]) + ("\n  ..." if len(errors) > 10 else "")

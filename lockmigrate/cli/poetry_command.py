@@ -143,7 +143,7 @@ def _print_services(result: PoetryResult) -> None:
         sys.stdout.write(
             f"{service.pyproject}: requires-python {service.requires_python!r}, {mode}{groups}\n"
         )
-        for source in service.sources:
+        for source in (s for s in service.sources if s.url):
             variable = source.name.upper().replace("-", "_")
             sys.stdout.write(
                 f"  source {source.name!r} ({source.priority}) {source.url}: set its "

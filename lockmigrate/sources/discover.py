@@ -135,9 +135,9 @@ def discover(paths: list[Path]) -> list[DiscoveredService]:
     for path in paths:
         if path.is_dir():
             for found in _walk(path):
-                files.setdefault(found.absolute(), None)
+                files.setdefault(Path(os.path.abspath(found)), None)  # noqa: PTH100
         else:
-            files.setdefault(path.absolute(), None)
+            files.setdefault(Path(os.path.abspath(path)), None)  # noqa: PTH100
     by_service: dict[Path, list[DiscoveredFile]] = {}
     for file in files:
         by_service.setdefault(service_dir_for(file), []).append(

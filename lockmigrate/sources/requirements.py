@@ -839,9 +839,10 @@ class _FileParser:
 def _include_path(target: str, base: Path) -> Path | None:
     """The local file a ``-r``/``-c`` target names: a path relative to the including file's
     folder, or a ``file:`` URL of a local absolute path (pip reads those too); ``None`` for
-    ``http:``/``https:`` and other URLs pip would fetch."""
+    ``http:``/``https:`` and other URLs pip would fetch. Absolute and normalised (as pip's
+    ``os.path.abspath``), so ``../shared/x.txt`` is the same file wherever it is named."""
     if not SCHEME_RE.search(target):
-        return base / target
+        return Path(os.path.abspath(base / target))  # noqa: PTH100 - lexical, as pip
     split = urllib.parse.urlsplit(target)
     if split.scheme == "file" and split.netloc in {"", "localhost"} and split.path.startswith("/"):
         return Path(urllib.request.url2pathname(split.path))

@@ -189,6 +189,7 @@ class _ServiceWriter:
     options: PoetryOptions
     collector: Collector
     sources: list[PoetrySource] = field(default_factory=list)
+    pypi_named: Origin | None = None
 
     # --- reading the requirement files --------------------------------------------------------
 
@@ -333,6 +334,7 @@ class _ServiceWriter:
             url, user = _strip_credentials(value)
             host = urllib.parse.urlsplit(url).hostname or ""
             if host in _PYPI_HOSTS:
+                self.pypi_named = origin  # written only next to a private primary source
                 return
             priority = "primary" if name == "--index-url" else "supplemental"
             if any(source.url == url for source in self.sources):
@@ -476,6 +478,19 @@ def plan_poetry(
         for scanned in files:
             destination = "main" if scanned.role == "main" else _group_name(scanned.role)
             groups.setdefault(destination, []).extend(writer.collect(scanned.file, own))
+        if writer.pypi_named is not None and any(
+            source.priority == "primary" for source in writer.sources
+        ):
+            # pip also searched PyPI; a primary source alone would make Poetry stop using it
+            writer.sources.append(
+                PoetrySource(
+                    name="PyPI",
+                    url="",
+                    priority="primary",
+                    origin=writer.pypi_named,
+                    username=None,
+                )
+            )
         pyproject = service.path / "pyproject.toml"
         before = pyproject.read_bytes() if pyproject.exists() else None
         after, package_mode, requires_python = render_pyproject(

@@ -168,14 +168,19 @@ class _Editor:
         known = {str(table.get("url", "")).rstrip("/") for table in existing}
         names = {str(table.get("name", "")) for table in existing}
         for source in sources:
-            if source.url.rstrip("/") in known:
+            if source.url and source.url.rstrip("/") in known:
+                continue
+            if not source.url and source.name in names:
                 continue
             name = source.name
             counter = 2
             while name in names:
                 name, counter = f"{source.name}-{counter}", counter + 1
             table = tomlkit.table()
-            table.update({"name": name, "url": source.url, "priority": source.priority})
+            if source.url:
+                table.update({"name": name, "url": source.url, "priority": source.priority})
+            else:  # PyPI, named without a URL
+                table.update({"name": name, "priority": source.priority})
             existing.append(table)
             names.add(name)
             known.add(source.url.rstrip("/"))
