@@ -1,27 +1,18 @@
 """pip's effective index configuration (``pip.conf`` files and ``PIP_*`` variables), read
-by asking pip itself (``python -m pip config list``), so it is exactly what pip-compile
-sees. Used to give uv, which does not read pip's configuration, the same indexes.
-
-:func:`read_index_settings` reads the same files and variables in-process, following pip's
-rules, for callers that cannot afford to start pip (``lockmigrate diff`` answers in well
-under a second)."""
+in-process by pip's own rules (starting ``pip config list`` costs half a second). Used to
+give uv, which does not read pip's configuration, the same indexes, and by the index
+client of ``lockmigrate diff``."""
 
 from __future__ import annotations
 
-import ast
 import configparser
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-__all__ = ["IndexSettings", "pip_config_files", "pip_index_settings", "read_index_settings"]
-
-# pip's precedence: later sources override earlier ones.
-_SOURCE_ORDER = ("global", "user", "site", "install", ":env:")
+__all__ = ["IndexSettings", "pip_config_files", "read_index_settings"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,57 +24,6 @@ class IndexSettings:
     no_index: bool = False
     cert: str | None = None  # a CA bundle (pip's --cert)
     timeout: float | None = None  # seconds (pip's --timeout)
-
-
-def _parse(listing: str) -> dict[str, str]:
-    values: dict[str, tuple[int, str]] = {}
-    for line in listing.splitlines():
-        key, sep, raw = line.partition("=")
-        if not sep or "." not in key:
-            continue
-        section, _, name = key.rpartition(".")
-        try:
-            value = ast.literal_eval(raw)
-        except (SyntaxError, ValueError):
-            continue
-        rank = _SOURCE_ORDER.index(section) if section in _SOURCE_ORDER else 0
-        if name not in values or rank >= values[name][0]:
-            values[name] = (rank, str(value))
-    return {name: value for name, (_, value) in values.items()}
-
-
-def pip_index_settings(python: str | None = None) -> IndexSettings:
-    """The index settings pip would use (empty when pip cannot be asked).
-
-    Cached per interpreter and per pip-related environment, so a changed ``PIP_*`` variable
-    or ``PIP_CONFIG_FILE`` is seen at once."""
-    relevant = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_")))
-    return _settings(python, relevant, os.environ.get("VIRTUAL_ENV"))
-
-
-@cache
-def _settings(
-    python: str | None, environment: tuple[tuple[str, str], ...], venv: str | None
-) -> IndexSettings:
-    del environment, venv  # part of the cache key only
-    try:
-        result = subprocess.run(
-            [python or sys.executable, "-m", "pip", "config", "list"],
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except OSError:
-        return IndexSettings()
-    values = _parse(result.stdout)
-    return IndexSettings(
-        index_url=values.get("index-url"),
-        extra_index_urls=tuple(values.get("extra-index-url", "").split()),
-        find_links=tuple(values.get("find-links", "").split()),
-        trusted_hosts=tuple(values.get("trusted-host", "").split()),
-        no_index=values.get("no-index", "").lower() in {"1", "true", "yes", "on"},
-    )
 
 
 _TRUE = frozenset({"1", "true", "yes", "on", "y"})

@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 
 from lockmigrate.errors import ExternalToolError, UsageError
-from lockmigrate.pipconfig import pip_index_settings
+from lockmigrate.pipconfig import read_index_settings
 from lockmigrate.redact import redact_text
 
 __all__ = [
@@ -113,7 +113,7 @@ def _environment(options: CompileOptions) -> dict[str, str]:
     if options.backend is Backend.UV:
         # uv does not read pip's configuration: hand it the same indexes through its own
         # variables (not argv, so they never reach the output's header).
-        settings = pip_index_settings()
+        settings = read_index_settings()
         if settings.index_url and "UV_INDEX_URL" not in environment:
             environment["UV_INDEX_URL"] = settings.index_url
         if settings.extra_index_urls and "UV_EXTRA_INDEX_URL" not in environment:
