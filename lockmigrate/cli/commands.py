@@ -38,6 +38,24 @@ class ScanFormat(str, enum.Enum):
     JSON = "json"
 
 
+# Options several commands share, declared once.
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
+]
+FormatOption = Annotated[ScanFormat, typer.Option("--format", help="table (default) or json.")]
+StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 when any warning was found.")]
+WithOption = Annotated[
+    str | None,
+    typer.Option(
+        "--with",
+        metavar="NAMES",
+        help="Also write workflow files: dependabot, renovate, make, pre-commit, "
+        "github-actions (comma-separated).",
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lockmigrate {__version__}")
@@ -76,16 +94,9 @@ def _finish(collector_has_warnings: bool, strict: bool) -> None:
 
 @app.command()
 def scan(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
-    ] = None,
-    output_format: Annotated[
-        ScanFormat, typer.Option("--format", help="table (default) or json.")
-    ] = ScanFormat.TABLE,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
-    ] = False,
+    paths: PathsArgument = None,
+    output_format: FormatOption = ScanFormat.TABLE,
+    strict: StrictOption = False,
 ) -> None:
     """Show the services, requirement files, ranges and what needs attention."""
     from lockmigrate import api
@@ -173,10 +184,7 @@ def _progress_printer(total_hint: str) -> Callable[[str, str], None] | None:
 
 @app.command("to-pip-tools")
 def to_pip_tools(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
-    ] = None,
+    paths: PathsArgument = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Print the plan and a diff of every file; write nothing."),
@@ -203,21 +211,9 @@ def to_pip_tools(
     python_version: Annotated[
         str | None, typer.Option("--python-version", help="uv: resolve for this Python version.")
     ] = None,
-    output_format: Annotated[
-        ScanFormat, typer.Option("--format", help="table (default) or json.")
-    ] = ScanFormat.TABLE,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
-    ] = False,
-    with_: Annotated[
-        str | None,
-        typer.Option(
-            "--with",
-            metavar="NAMES",
-            help="Also write workflow files: dependabot, renovate, make, pre-commit, "
-            "github-actions (comma-separated).",
-        ),
-    ] = None,
+    output_format: FormatOption = ScanFormat.TABLE,
+    strict: StrictOption = False,
+    with_: WithOption = None,
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api

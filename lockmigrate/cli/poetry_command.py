@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lockmigrate.cli.commands import ScanFormat, _finish, app, report_plan
+from lockmigrate.cli.commands import (
+    FormatOption,
+    PathsArgument,
+    ScanFormat,
+    StrictOption,
+    WithOption,
+    _finish,
+    app,
+    report_plan,
+)
 
 if TYPE_CHECKING:
     from lockmigrate.targets.poetry import PoetryResult
@@ -27,10 +36,7 @@ class StyleChoice(str, enum.Enum):
 
 @app.command("to-poetry")
 def to_poetry(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
-    ] = None,
+    paths: PathsArgument = None,
     layout: Annotated[
         LayoutChoice,
         typer.Option(
@@ -72,21 +78,9 @@ def to_poetry(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
     ] = False,
-    output_format: Annotated[
-        ScanFormat, typer.Option("--format", help="table (default) or json.")
-    ] = ScanFormat.TABLE,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any warning was found.")
-    ] = False,
-    with_: Annotated[
-        str | None,
-        typer.Option(
-            "--with",
-            metavar="NAMES",
-            help="Also write workflow files: dependabot, renovate, make, pre-commit, "
-            "github-actions (comma-separated).",
-        ),
-    ] = None,
+    output_format: FormatOption = ScanFormat.TABLE,
+    strict: StrictOption = False,
+    with_: WithOption = None,
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
@@ -95,6 +89,13 @@ def to_poetry(
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
+    if constraint_style is StyleChoice.POETRY and layout is LayoutChoice.PEP621:
+        from lockmigrate.errors import UsageError
+
+        raise UsageError(
+            "--constraint-style poetry needs --layout poetry: [project] dependencies are "
+            "PEP 508 strings, which cannot hold ^ or ~"
+        )
     integrations = parse_integrations(with_) if with_ is not None else ()
     collector = Collector()
     options = PoetryOptions(
