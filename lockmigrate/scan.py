@@ -7,6 +7,7 @@ returns a :class:`ScanReport`. Rendering is done by :mod:`lockmigrate.reporters`
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,12 @@ def classify_range(requirement: DeclaredRequirement) -> RangeKind:
         if requirement.specifier:
             return RangeKind.EXACT
         return RangeKind.DIRECT
-    specifiers = list(SpecifierSet(requirement.specifier))
+    return _classify_specifier(requirement.specifier)
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_specifier(specifier: str) -> RangeKind:
+    specifiers = list(SpecifierSet(specifier))
     if not specifiers:
         return RangeKind.UNBOUNDED
     operators = {spec.operator for spec in specifiers}

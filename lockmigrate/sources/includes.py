@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,10 +16,15 @@ from lockmigrate.sources.requirements import decode, parse_bytes, read_file
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
+
+
 def display_path(path: Path, relative_to: Path | None = None) -> str:
     """``path`` as shown to the user: relative to ``relative_to`` (default: the current
     directory) when it lies below it, else absolute."""
-    anchor = (relative_to or Path.cwd()).resolve()
+    anchor = _resolved(relative_to or Path.cwd())
     resolved = path.resolve() if not path.is_absolute() else path
     try:
         return resolved.relative_to(anchor).as_posix()
