@@ -12,6 +12,8 @@ variants): the places where two readings of a range can differ.
 
 from __future__ import annotations
 
+import functools
+
 # packaging first: importing poetry.core puts poetry's vendored copy of packaging on sys.path.
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -80,6 +82,18 @@ def _neighbours(version: Version) -> list[Version]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
+def _witnesses(specifier: str) -> tuple[tuple[Version, str], ...]:
+    return tuple((version, str(version)) for version in witness_versions(specifier))
+
+
+@functools.lru_cache(maxsize=8192)
+def _poetry_version(text: str) -> object:
+    from poetry.core.constraints.version import Version as PoetryVersion
+
+    return PoetryVersion.parse(text)
+
+
 def witness_versions(specifier: str) -> list[Version]:
     """Versions at and around every bound in ``specifier``: where readings can differ."""
     seeds: list[Version] = [Version("0"), Version("0.0.1"), Version("9999")]
@@ -110,12 +124,21 @@ def poetry_allows(constraint: str, version: Version) -> bool:
 
 
 def _poetry_reading(written: str, *, as_pep508: bool) -> object:
+    """The constraint poetry-core makes of ``written``. For a PEP 508 string Poetry parses the
+    requirement (a slow grammar) and then its specifier with ``parse_constraint``, refusing
+    an empty result; the same is done here without the grammar (the property tests compare
+    it with ``Dependency.create_from_pep_508``)."""
     from poetry.core.constraints.version import parse_constraint
-    from poetry.core.packages.dependency import Dependency
 
-    if as_pep508:
-        return Dependency.create_from_pep_508(f"pkg{written}").constraint
-    return parse_constraint(written or "*")
+    constraint = parse_constraint(written or "*")
+    if as_pep508 and constraint.is_empty():
+        raise ValueError(f"invalid version constraint {written!r}: it allows no version")
+    return constraint
+
+
+@functools.lru_cache(maxsize=4096)
+def _counterexamples(specifier: str, written: str, as_pep508: bool) -> tuple[str, ...]:
+    return tuple(_find_counterexamples(specifier, written, as_pep508=as_pep508))
 
 
 def counterexamples(specifier: str, written: str, *, as_pep508: bool = False) -> list[str]:
@@ -127,8 +150,10 @@ def counterexamples(specifier: str, written: str, *, as_pep508: bool = False) ->
     in range, as both tools do once pre-releases are enabled. A constraint poetry-core
     cannot read at all gives one explanatory entry.
     """
-    from poetry.core.constraints.version import Version as PoetryVersion
+    return list(_counterexamples(specifier, written, as_pep508))
 
+
+def _find_counterexamples(specifier: str, written: str, *, as_pep508: bool) -> list[str]:
     pep440 = SpecifierSet(specifier)
     try:
         constraint = _poetry_reading(written, as_pep508=as_pep508)
@@ -136,7 +161,7 @@ def counterexamples(specifier: str, written: str, *, as_pep508: bool = False) ->
         return [f"(Poetry cannot read it: {error})"]
     allows = constraint.allows  # type: ignore[attr-defined]
     return [
-        str(version)
-        for version in witness_versions(specifier)
-        if pep440.contains(version, prereleases=True) != allows(PoetryVersion.parse(str(version)))
+        text
+        for version, text in _witnesses(specifier)
+        if pep440.contains(version, prereleases=True) != allows(_poetry_version(text))
     ]

@@ -71,7 +71,7 @@ def pip_allows(specifier: str, version: str) -> bool:
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
