@@ -284,8 +284,7 @@ def timeline(case: Case, work: Workspace) -> None:
 
 
 def _timeline_one(case: Case, work: Workspace, backend: Backend) -> None:
-    from lockmigrate import api
-    from lockmigrate.pipconfig import pip_index_settings
+    from lockmigrate import api, pipconfig
 
     tree = work.fresh(f"timeline-{backend.value}")
     starts: dict[str, float] = {}
@@ -301,10 +300,11 @@ def _timeline_one(case: Case, work: Workspace, backend: Backend) -> None:
 
     cpu_before = os.times()
     with patched_environ(case.env):
-        # lockmigrate caches pip's settings per process; the two inputs' environments differ
-        clear = getattr(pip_index_settings, "cache_clear", None)
-        if clear is not None:
-            clear()
+        # pip's settings may be cached per process, and the two inputs' environments differ
+        for value in vars(pipconfig).values():
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear):
+                clear()
         api.to_pip_tools([tree], options=CompileOptions(backend=backend), progress=progress)
     wall = time.perf_counter() - origin
     cpu_after = os.times()
