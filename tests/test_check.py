@@ -16,10 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pip_tools"
 
 
 @pytest.fixture
-def migrated(local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
+def migrated(use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     tree = tmp_path / "repo"
     shutil.copytree(FIXTURES / "three-services", tree)
     monkeypatch.chdir(tree)

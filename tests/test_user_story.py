@@ -22,14 +22,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pip_tools"
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_the_whole_pip_tools_story(
-    local_index: LocalIndex,
+    use_index: LocalIndex,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
     monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "lockmigrate-cache"))
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "three-services", repo)

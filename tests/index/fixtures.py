@@ -12,6 +12,7 @@ package imports as ``index``.) Subprocesses still need an explicit environment: 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -20,7 +21,13 @@ from .catalog import DEFAULT_CATALOG, Release
 from .environment import scrubbed_env
 from .server import LocalIndex
 
-__all__ = ["LocalIndexFactory", "local_index", "local_index_factory", "scrubbed_env"]
+__all__ = [
+    "LocalIndexFactory",
+    "local_index",
+    "local_index_factory",
+    "scrubbed_env",
+    "use_index",
+]
 
 
 class LocalIndexFactory(Protocol):
@@ -83,3 +90,15 @@ def local_index_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
         index.stop()
     for index in started:
         _assert_no_server_errors(index)
+
+
+@pytest.fixture
+def use_index(
+    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> LocalIndex:
+    """Point pip, pip-compile and uv of this test (and lockmigrate run in-process) at the
+    local index, with private caches: its ``PIP_*``/``UV_*`` settings go into os.environ."""
+    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    return local_index

@@ -20,17 +20,6 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "pip_tools"
 SERVICES = ("churn", "nlp", "taxi")
 
 
-@pytest.fixture
-def use_index(
-    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> LocalIndex:
-    """Point pip (and so pip-compile) at the local index, with a private cache."""
-    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
-    return local_index
-
-
 def copy_fixture(name: str, tmp_path: Path) -> Path:
     target = tmp_path / name
     shutil.copytree(FIXTURES / name, target)

@@ -14,16 +14,6 @@ from lockmigrate.cli import main
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "pip_tools"
 
 
-@pytest.fixture
-def use_index(
-    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> LocalIndex:
-    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
-    return local_index
-
-
 @pytest.mark.slow
 def test_one_service_of_a_monorepo_with_a_shared_constraints_file(
     use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -588,17 +588,6 @@ def test_groups_need_their_anchor_and_a_companion() -> None:
 # --- with the resolver ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def use_index(
-    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> LocalIndex:
-    """Point pip (and so pip-compile) at the local index, with a private cache."""
-    for key, value in local_index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
-    return local_index
-
-
 @pytest.mark.slow
 def test_a_dry_run_migration_renders_from_the_planned_files(
     use_index: LocalIndex,
