@@ -25,7 +25,7 @@ from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import DeclaredRequirement, Origin, RequirementFile
 from lockmigrate.sources.requirements import parse_bytes
 
-__all__ = ["parse_lock_txt", "read_lock_txt"]
+__all__ = ["parse_lock_txt"]
 
 _VIA_RE = re.compile(r"^#\s*via\b\s*(?P<rest>.*)$")
 _ITEM_RE = re.compile(r"^#\s+(?P<item>\S.*)$")
@@ -150,17 +150,3 @@ def parse_lock_txt(
         packages=tuple(packages),
         has_graph=has_graph,
     )
-
-
-def read_lock_txt(
-    path: Path, *, display: str | None = None, collector: Collector | None = None
-) -> Lock:
-    """Read a pip-compile lock file from disk."""
-    shown = display or path.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read the lock: {error.strerror}", origin=Origin(path=shown, line=1)
-        ) from None
-    return parse_lock_txt(data, path=path, display=shown, collector=collector)

@@ -20,7 +20,7 @@ from lockmigrate.model import Origin
 from lockmigrate.redact import redact_url
 from lockmigrate.sources._toml import load_toml, table_name_lines
 
-__all__ = ["parse_poetry_lock", "read_poetry_lock"]
+__all__ = ["parse_poetry_lock"]
 
 _EXTRA_ITEM_RE = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -110,15 +110,3 @@ def parse_poetry_lock(data: bytes, *, path: Path, display: str | None = None) ->
         packages=tuple(packages),
         requires_python=python if isinstance(python, str) else None,
     )
-
-
-def read_poetry_lock(path: Path, *, display: str | None = None) -> Lock:
-    """Read a ``poetry.lock`` from disk."""
-    shown = display or path.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read the lock: {error.strerror}", origin=Origin(path=shown, line=1)
-        ) from None
-    return parse_poetry_lock(data, path=path, display=shown)

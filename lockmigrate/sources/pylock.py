@@ -20,7 +20,7 @@ from lockmigrate.model import Origin
 from lockmigrate.redact import redact_url
 from lockmigrate.sources._toml import load_toml, table_name_lines
 
-__all__ = ["parse_pylock", "read_pylock"]
+__all__ = ["parse_pylock"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,15 +134,3 @@ def parse_pylock(data: bytes, *, path: Path, display: str | None = None) -> Lock
         requires_python=python if isinstance(python, str) else None,
         has_graph=any(entry.dependencies for entry in entries),
     )
-
-
-def read_pylock(path: Path, *, display: str | None = None) -> Lock:
-    """Read a ``pylock.toml`` from disk."""
-    shown = display or path.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read the lock: {error.strerror}", origin=Origin(path=shown, line=1)
-        ) from None
-    return parse_pylock(data, path=path, display=shown)
