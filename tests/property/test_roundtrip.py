@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +27,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle.runner import run_oracle
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
@@ -39,7 +37,6 @@ from lockmigrate.sources.includes import load_graph
 from lockmigrate.sources.requirements import decode, join_lines, parse_bytes, read_file
 
 REPO = Path(__file__).parents[2]
-ORACLE = REPO / "tests" / "oracle" / "pip_oracle.py"
 CORPUS = REPO / ".." / "shared" / "corpus"
 CORPUS_FILES = (
     sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".txt", ".in"})
@@ -331,24 +328,9 @@ def test_corpus_file_round_trips(name: str) -> None:
 # --- against pip -----------------------------------------------------------------------
 
 
-def run_oracle(roots: list[Path]) -> list[dict[str, Any]]:
-    """pip's reading of each root, from ``tests/oracle/pip_oracle.py`` (see there), with no
-    PIP_*/UV_* variable and no pip configuration file."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("PIP_", "UV_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    jobs = [{"root": str(root), "locale_encoding": "utf-8"} for root in roots]
-    result = subprocess.run(
-        [sys.executable, str(ORACLE)],
-        input=json.dumps(jobs),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    results: list[dict[str, Any]] = json.loads(result.stdout)
-    return results
+def oracle_for(roots: list[Path]) -> list[dict[str, Any]]:
+    """pip's reading of each root (see ``tests/oracle/pip_oracle.py``)."""
+    return run_oracle([{"root": str(root), "locale_encoding": "utf-8"} for root in roots])
 
 
 @st.composite
@@ -374,7 +356,7 @@ def test_requirements_found_are_the_ones_pip_finds(batch: list[dict[str, bytes]]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
             roots.append(Path(scratch, str(index), "requirements.txt"))
-        for root, result in zip(roots, run_oracle(roots), strict=True):
+        for root, result in zip(roots, oracle_for(roots), strict=True):
             assert result["error"] is None, result["error"]
             graph = load_graph([root], collector=Collector(), display=str)
             ours = [req.name for _, req in graph.walk(Path(os.path.abspath(root)))]  # noqa: PTH100

@@ -19,12 +19,9 @@ expectations in ``DELIBERATE`` below, each with its reason.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -33,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle.runner import run_oracle
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
@@ -42,7 +40,6 @@ from lockmigrate.redact import redact_text
 from lockmigrate.sources.includes import IncludeGraph, load_graph
 
 REPO = Path(__file__).parents[2]
-ORACLE = REPO / "tests" / "oracle" / "pip_oracle.py"
 CORPUS = REPO / ".." / "shared" / "corpus"
 CORPUS_FILES = (
     sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".txt", ".in"})
@@ -58,25 +55,6 @@ LOCALE_FALLBACK_WARNING = "falling back to encoding from locale"
 
 
 # --- running both parsers --------------------------------------------------------------
-
-
-def run_oracle(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """pip's view of each job, from one oracle subprocess (pip's import is the slow part)."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("PIP_", "UV_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    result = subprocess.run(
-        [sys.executable, str(ORACLE)],
-        input=json.dumps(jobs),
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    results: list[dict[str, Any]] = json.loads(result.stdout)
-    assert len(results) == len(jobs)
-    return results
 
 
 def oracle_job(root: Path, *, sandbox: Path | None = None) -> dict[str, Any]:
