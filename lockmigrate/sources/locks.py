@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lockmigrate.errors import InputError
 from lockmigrate.lock import Lock, LockKind, lock_kind_for
-from lockmigrate.model import Origin
+from lockmigrate.sources._files import read_input
 
 __all__ = ["parse_lock", "read_lock", "read_lock_at_revision"]
 
@@ -33,13 +33,7 @@ def parse_lock(
 def read_lock(path: Path, *, display: str | None = None) -> Lock:
     """Read the lock at ``path``; raises :class:`InputError` when it cannot be read."""
     shown = display or path.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read the lock: {error.strerror or error}", origin=Origin(path=shown, line=1)
-        ) from None
-    return parse_lock(data, path=path, display=shown)
+    return parse_lock(read_input(path, shown, "lock"), path=path, display=shown)
 
 
 def read_lock_at_revision(path: Path, revision: str, *, display: str | None = None) -> Lock:

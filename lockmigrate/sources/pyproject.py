@@ -23,6 +23,7 @@ from packaging.utils import canonicalize_name
 from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, Origin, RequirementKind
 from lockmigrate.redact import redact_url
+from lockmigrate.sources._files import read_input
 from lockmigrate.sources._toml import load_toml
 
 __all__ = ["ProjectDeclarations", "ProjectRequirement", "parse_pyproject", "read_pyproject"]
@@ -327,10 +328,4 @@ def parse_pyproject(data: bytes, *, path: Path, display: str | None = None) -> P
 def read_pyproject(path: Path, *, display: str | None = None) -> ProjectDeclarations:
     """Read the declared ranges of the ``pyproject.toml`` at ``path``."""
     shown = display or path.as_posix()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read: {error.strerror}", origin=Origin(path=shown, line=1)
-        ) from None
-    return parse_pyproject(data, path=path, display=shown)
+    return parse_pyproject(read_input(path, shown, "file"), path=path, display=shown)
