@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import Resolver, app
-
-
-class CheckFormat(str, enum.Enum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
+from lockmigrate.cli.commands import ReportFormat, Resolver, app
 
 
 @app.command("check")
@@ -32,8 +25,8 @@ def check(
         Resolver, typer.Option("--resolver", help="pip-tools (default) or uv.")
     ] = Resolver.PIP_TOOLS,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="table (default), json or markdown.")
-    ] = CheckFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table (default), json or markdown.")
+    ] = ReportFormat.TABLE,
 ) -> None:
     """Verify that every lock is fresh, in range, layered consistently and secret-free.
 
@@ -50,9 +43,9 @@ def check(
         full=full,
         collector=collector,
     )
-    if output_format is CheckFormat.JSON:
+    if output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
-    elif output_format is CheckFormat.MARKDOWN:
+    elif output_format is ReportFormat.MARKDOWN:
         sys.stdout.write(check_report.render_markdown(report))
     else:
         sys.stdout.write(check_report.render_text(report))

@@ -115,6 +115,14 @@ def scan(
     _finish(collector.has_warnings(), strict)
 
 
+class ReportFormat(str, enum.Enum):
+    """The formats of the reports made for CI (check, diff)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
 class Resolver(str, enum.Enum):
     PIP_TOOLS = "pip-tools"
     UV = "uv"

@@ -6,14 +6,13 @@ options, calls :mod:`lockmigrate.api`, prints a report, and maps the outcome to 
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lockmigrate.cli.commands import _use_color, app, terminal_width
+from lockmigrate.cli.commands import ReportFormat, Resolver, _use_color, app, terminal_width
 from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 
 if TYPE_CHECKING:
@@ -24,17 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["diff"]
 
 DEFAULT_FAIL_ON = "out-of-range,missing"
-
-
-class DiffFormat(str, enum.Enum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-
-class DiffResolver(str, enum.Enum):
-    PIP_TOOLS = "pip-tools"
-    UV = "uv"
 
 
 @app.command("diff")
@@ -70,8 +58,8 @@ def diff(
         Path | None, typer.Option("--to", help="Lock against lock: the new lock file.")
     ] = None,
     output_format: Annotated[
-        DiffFormat, typer.Option("--format", help="table (default), json or markdown.")
-    ] = DiffFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table (default), json or markdown.")
+    ] = ReportFormat.TABLE,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -92,9 +80,9 @@ def diff(
         ),
     ] = None,
     resolver: Annotated[
-        DiffResolver,
+        Resolver,
         typer.Option("--resolver", help="pip-tools (default) or uv, when ranges are resolved now."),
-    ] = DiffResolver.PIP_TOOLS,
+    ] = Resolver.PIP_TOOLS,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
     from lockmigrate.diff import parse_statuses
@@ -124,7 +112,7 @@ def _lock_against_lock(
     old: str | None,
     new: Path | None,
     paths: list[Path],
-    output_format: DiffFormat,
+    output_format: ReportFormat,
     statuses: frozenset[Status],
 ) -> None:
     from lockmigrate import api
@@ -138,11 +126,11 @@ def _lock_against_lock(
     if old is None:
         raise UsageError("--to needs --from OLD_LOCK_OR_GIT_REVISION")
     report = api.diff_locks(old, new)
-    if output_format is DiffFormat.JSON:
+    if output_format is ReportFormat.JSON:
         from lockmigrate.reporters import diff_json
 
         sys.stdout.write(diff_json.render_locks(report))
-    elif output_format is DiffFormat.MARKDOWN:
+    elif output_format is ReportFormat.MARKDOWN:
         from lockmigrate.reporters import diff_markdown
 
         sys.stdout.write(diff_markdown.render_locks(report))
@@ -163,8 +151,8 @@ def _lock_against_ranges(
     resolve: bool,
     offline: bool,
     python_version: str | None,
-    resolver: DiffResolver,
-    output_format: DiffFormat,
+    resolver: Resolver,
+    output_format: ReportFormat,
     statuses: frozenset[Status],
 ) -> None:
     from lockmigrate import api
@@ -184,11 +172,11 @@ def _lock_against_ranges(
     for diagnostic in collector.items:
         if diagnostic.level is not Level.INFO:
             sys.stderr.write(f"{diagnostic}\n")
-    if output_format is DiffFormat.JSON:
+    if output_format is ReportFormat.JSON:
         from lockmigrate.reporters import diff_json
 
         sys.stdout.write(diff_json.render(report))
-    elif output_format is DiffFormat.MARKDOWN:
+    elif output_format is ReportFormat.MARKDOWN:
         from lockmigrate.reporters import diff_markdown
 
         sys.stdout.write(diff_markdown.render(report))
