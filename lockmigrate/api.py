@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.resolve import CompileOptions
-from lockmigrate.scan import ScanReport, scan_services
-from lockmigrate.sources.discover import discover
-from lockmigrate.targets.pip_tools import MigrationResult, Progress, plan_pip_tools
-from lockmigrate.targets.poetry import PoetryOptions, PoetryResult, plan_poetry
 
+# Each entry point imports what it needs when called: ``diff`` never pays for the
+# pip-tools or Poetry targets, nor ``scan`` for the index.
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
     from lockmigrate.diff import DiffReport, LockDiffReport
     from lockmigrate.plan import Plan
-    from lockmigrate.resolve import Backend
+    from lockmigrate.resolve import Backend, CompileOptions
+    from lockmigrate.scan import ScanReport
+    from lockmigrate.targets.pip_tools import MigrationResult, Progress
+    from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
 
 __all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
@@ -36,6 +36,9 @@ def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = Non
 
     Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file.
     """
+    from lockmigrate.scan import scan_services
+    from lockmigrate.sources.discover import discover
+
     found = discover(_existing(paths))
     return scan_services(found, collector=collector if collector is not None else Collector())
 
@@ -51,6 +54,9 @@ def to_pip_tools(
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
     the returned plan with :func:`lockmigrate.io.apply`).
     """
+    from lockmigrate.resolve import CompileOptions
+    from lockmigrate.targets.pip_tools import plan_pip_tools
+
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
     return plan_pip_tools(
@@ -66,6 +72,8 @@ def to_poetry(
 ) -> PoetryResult:
     """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
     requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`)."""
+    from lockmigrate.targets.poetry import PoetryOptions, plan_poetry
+
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
     return plan_poetry(report, options=options or PoetryOptions(), collector=collector)
@@ -94,7 +102,7 @@ def diff(
     """
     from lockmigrate.diff_inputs import DiffOptions, run_diff
     from lockmigrate.index import default_cache_dir
-    from lockmigrate.resolve import Backend
+    from lockmigrate.resolve import Backend, CompileOptions
 
     options = DiffOptions(
         lock=lock,
@@ -135,6 +143,7 @@ def check(
     """Check every migrated service under ``paths``: locks fresh, pins in range, layered
     files consistent, no committed credentials. Writes nothing."""
     from lockmigrate.check import run_check
+    from lockmigrate.resolve import CompileOptions
 
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)

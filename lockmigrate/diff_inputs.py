@@ -31,7 +31,7 @@ from lockmigrate.errors import InputError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, fetch_versions
 from lockmigrate.lock import Lock, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
-from lockmigrate.resolve import CompileJob, CompileOptions, compile_requirements
+from lockmigrate.resolve import CompileOptions
 from lockmigrate.scan import FileFormat, ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
@@ -255,6 +255,8 @@ def _targets(
 def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
     """Resolve a target that to-pip-tools has no plan for (a lone ``.in``, a
     ``pyproject.toml``) in a scratch folder, with the same resolver and options."""
+    from lockmigrate.resolve import CompileJob, compile_requirements
+
     with tempfile.TemporaryDirectory(prefix="lockmigrate-diff-") as scratch:
         work = Path(scratch)
         if target.source.name == "pyproject.toml":

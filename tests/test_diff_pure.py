@@ -16,11 +16,10 @@ from lockmigrate.index import (
     AvailableVersion,
     IndexSources,
     ProjectVersions,
-    _freshness,
-    _HttpCache,
     default_cache_dir,
     fetch_versions,
 )
+from lockmigrate.index.cache import HttpCache, freshness
 from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import Option, Origin
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
@@ -144,12 +143,12 @@ def test_find_links_folder(local_index: LocalIndex) -> None:
 
 def test_http_cache_freshness_rules(tmp_path: Path) -> None:
     now = 1000.0
-    assert _freshness({"cache-control": "max-age=600, public"}, now) == 1600.0
-    assert _freshness({"cache-control": "max-age=600", "age": "100"}, now) == 1500.0
-    assert _freshness({"cache-control": "no-store"}, now) is None
-    assert _freshness({"etag": '"x"'}, now) == now  # stored, revalidated every time
-    assert _freshness({}, now) is None
-    cache = _HttpCache(tmp_path)
+    assert freshness({"cache-control": "max-age=600, public"}, now) == 1600.0
+    assert freshness({"cache-control": "max-age=600", "age": "100"}, now) == 1500.0
+    assert freshness({"cache-control": "no-store"}, now) is None
+    assert freshness({"etag": '"x"'}, now) == now  # stored, revalidated every time
+    assert freshness({}, now) is None
+    cache = HttpCache(tmp_path)
     cache.store("https://user:secret@host/simple/a/", "json", {"expires": 1.0}, b"body")
     loaded = cache.load("https://host/simple/a/", "json")  # credentials are not in the key
     assert loaded is not None and loaded[1] == b"body"

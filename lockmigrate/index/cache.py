@@ -1,0 +1,97 @@
+"""The HTTP cache of simple-API pages, on disk under the user cache folder.
+
+Responses are reused as HTTP says they may be: fresh for ``max-age`` (PyPI: 10 minutes),
+then revalidated with ``If-None-Match``/``If-Modified-Since``; ``no-store`` and ``private``
+responses are never written. Credentials never reach a key or a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HttpCache", "cache_control", "freshness"]
+
+_CACHE_FORMAT = 2
+
+
+def cache_control(headers: Mapping[str, str]) -> dict[str, str | None]:
+    directives: dict[str, str | None] = {}
+    for part in headers.get("cache-control", "").split(","):
+        key, sep, value = part.strip().partition("=")
+        if key:
+            directives[key.lower()] = value.strip('"') if sep else None
+    return directives
+
+
+@dataclass(slots=True)
+class HttpCache:
+    """Responses of simple-API pages on disk: ``<key>.json`` (headers, validators, expiry)
+    beside ``<key>.body``. Written through a temporary file and ``os.replace``, so a reader
+    never sees half an entry; a damaged entry is a miss."""
+
+    root: Path
+
+    def _key(self, url: str, accept: str) -> str:
+        parts = urllib.parse.urlsplit(url)
+        netloc = parts.netloc.rpartition("@")[2]  # credentials never reach the key or disk
+        bare = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+        return hashlib.sha256(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode()).hexdigest()
+
+    def load(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
+        key = self._key(url, accept)
+        try:
+            meta = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
+            body = (self.root / f"{key}.body").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+            return None
+        return meta, body
+
+    def store(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
+        key = self._key(url, accept)
+        meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._write(self.root / f"{key}.body", body)
+            self._write(self.root / f"{key}.json", json.dumps(meta).encode())
+        except OSError:
+            return  # a read-only or full cache folder only costs speed
+
+    @staticmethod
+    def _write(path: Path, content: bytes) -> None:
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+            Path(name).replace(path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+
+def freshness(headers: Mapping[str, str], now: float) -> float | None:
+    """Until when a response may be reused without asking, or ``None`` when it must not be
+    stored at all."""
+    directives = cache_control(headers)
+    if "no-store" in directives or "private" in directives:
+        return None
+    has_validator = "etag" in headers or "last-modified" in headers
+    if "no-cache" in directives:
+        return now if has_validator else None
+    max_age = directives.get("s-maxage") or directives.get("max-age")
+    if max_age is not None:
+        try:
+            age = float(headers.get("age", "0") or 0)
+            return now + max(0.0, float(max_age) - age)
+        except ValueError:
+            pass
+    return now if has_validator else None

@@ -1,0 +1,201 @@
+"""Reading simple-API pages: which files a page lists, and which version each file is of.
+
+The rules are pip's (``pip._internal.index.collector`` and ``package_finder``, as unearth
+also implements them): PEP 691 JSON or PEP 503 HTML chosen by ``Content-Type``; a file's
+``requires-python`` and PEP 592 yank from its entry; its version from its file name (a wheel
+by the wheel-name rules, a source archive as ``<name>-<version>.<ext>``, where the name must
+be the project's). Files of other projects (as on a ``--find-links`` page) and names that do
+not parse are skipped, as pip skips them.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import urllib.parse
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from packaging.utils import (
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "ACCEPT",
+    "IndexFile",
+    "PageError",
+    "parse_page",
+    "project_of",
+    "version_of",
+]
+
+#: What pip asks an index for: PEP 691 JSON first, then PEP 503 HTML.
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html; q=0.1, "
+    "text/html; q=0.01"
+)
+_JSON_TYPES = frozenset(
+    {"application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.latest+json"}
+)
+_HTML_TYPES = frozenset(
+    {"text/html", "application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html"}
+)
+#: The source archives pip recognises (``pip._internal.utils.filetypes``).
+_SDIST_EXTENSIONS = (
+    ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz",
+    ".tar.lzma", ".zip",
+)  # fmt: skip
+
+
+class PageError(ValueError):
+    """A page that is not a simple-API page: another content type, broken JSON, or an API
+    version this client does not know."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexFile:
+    """One file a page lists. ``yanked`` is ``None`` when the file is not yanked, else the
+    reason (``""`` when none was given)."""
+
+    filename: str
+    requires_python: str | None = None
+    yanked: str | None = None
+
+
+def _media_type(content_type: str) -> tuple[str, str]:
+    media, _, parameters = content_type.partition(";")
+    charset = "utf-8"
+    for parameter in parameters.split(";"):
+        key, _, value = parameter.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"')
+    return media.strip().lower(), charset
+
+
+def parse_page(body: bytes, content_type: str) -> list[IndexFile]:
+    """The files listed by a page with this body and ``Content-Type``."""
+    media, charset = _media_type(content_type)
+    if media in _JSON_TYPES:
+        return _parse_json(body)
+    if media in _HTML_TYPES:
+        try:
+            text = body.decode(charset, errors="replace")
+        except LookupError:
+            text = body.decode("utf-8", errors="replace")
+        return _parse_html(text)
+    raise PageError(f"not a simple-API page (Content-Type: {content_type or 'none'})")
+
+
+def _parse_json(body: bytes) -> list[IndexFile]:
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise PageError(f"not a simple-API JSON page ({error})") from None
+    if not isinstance(data, dict):
+        raise PageError("not a simple-API JSON page (not an object)")
+    meta = data.get("meta")
+    version = meta.get("api-version") if isinstance(meta, dict) else None
+    if isinstance(version, str) and version.split(".")[0] not in {"1"}:
+        raise PageError(f"simple-API version {version} is not supported (1.x is)")
+    files = data.get("files")
+    found: list[IndexFile] = []
+    for entry in files if isinstance(files, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        filename = entry.get("filename")
+        if not isinstance(filename, str) or not filename:
+            url = entry.get("url")
+            if not isinstance(url, str):
+                continue
+            filename = _filename_of(url)
+        requires_python = entry.get("requires-python")
+        yanked = entry.get("yanked")
+        found.append(
+            IndexFile(
+                filename=filename,
+                requires_python=requires_python if isinstance(requires_python, str) else None,
+                yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
+            )
+        )
+    return found
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def _parse_html(text: str) -> list[IndexFile]:
+    parser = _Anchors()
+    parser.feed(text)
+    parser.close()
+    found: list[IndexFile] = []
+    for anchor in parser.anchors:
+        href = anchor.get("href")
+        if not href:
+            continue
+        found.append(
+            IndexFile(
+                filename=_filename_of(href),
+                requires_python=anchor.get("data-requires-python") or None,
+                yanked=(anchor["data-yanked"] or "") if "data-yanked" in anchor else None,
+            )
+        )
+    return found
+
+
+def _filename_of(url: str) -> str:
+    return urllib.parse.unquote(posixpath.basename(urllib.parse.urlsplit(url).path))
+
+
+def _sdist_stem(filename: str) -> str | None:
+    lower = filename.lower()
+    for extension in _SDIST_EXTENSIONS:
+        if lower.endswith(extension):
+            return filename[: -len(extension)]
+    return None
+
+
+def project_of(filename: str) -> NormalizedName | None:
+    """The project a wheel or source archive belongs to, or ``None`` for anything else."""
+    if filename.endswith(".whl"):
+        try:
+            return parse_wheel_filename(filename)[0]
+        except (InvalidWheelFilename, InvalidVersion):
+            return None
+    stem = _sdist_stem(filename)
+    if stem is None:
+        return None
+    prefix, separator, _ = stem.rpartition("-")
+    return canonicalize_name(prefix) if separator and prefix else None
+
+
+def version_of(filename: str, project: NormalizedName) -> Version | None:
+    """The version of ``project`` that ``filename`` holds, or ``None`` when it is not a
+    file of that project or its name does not parse."""
+    if filename.endswith(".whl"):
+        try:
+            name, version, _, _ = parse_wheel_filename(filename)
+        except (InvalidWheelFilename, InvalidVersion):
+            return None
+        return version if name == project else None
+    stem = _sdist_stem(filename)
+    if stem is None:
+        return None
+    prefix, separator, text = stem.rpartition("-")
+    if not separator or canonicalize_name(prefix) != project:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None

@@ -1,0 +1,464 @@
+"""The index client (:mod:`lockmigrate.index`) against real servers on 127.0.0.1.
+
+* Differential: on the local index of real wheels (JSON and HTML-only) and its find-links
+  folder, every project gives the same versions, yanks and Requires-Python as unearth, pip's
+  finder logic as a library, reading the same pages.
+* The transport, against small scripted HTTP/1.1 servers: keep-alive, chunked and gzip
+  bodies, redirects, HTTP caching (max-age, ETag revalidation), errors as rows, credentials
+  from the URL and from ``.netrc``, plain-HTTP and CONNECT proxies, and TLS verified against
+  pip's ``cert`` (certificates made by trustme).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import select
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from http.client import HTTPConnection
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import trustme
+from index.catalog import DEFAULT_CATALOG
+from index.fixtures import LocalIndexFactory
+from index.server import LocalIndex
+
+from lockmigrate.index import IndexSources, ProjectVersions, fetch_versions
+from lockmigrate.index.http import Transport, bypasses_proxy, environment_proxies
+from lockmigrate.index.pages import ACCEPT, PageError, parse_page, version_of
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+PROJECTS = sorted({release.project for release in DEFAULT_CATALOG})
+
+
+# -- the oracle ------------------------------------------------------------------------------
+
+
+def unearth_versions(sources: IndexSources, name: str) -> list[tuple[str, bool, tuple[str, ...]]]:
+    """(version, yanked, Requires-Python of its files) for ``name``, as unearth finds them."""
+    from unearth import PackageFinder
+
+    finder = PackageFinder(
+        index_urls=sources.index_urls,
+        find_links=sources.find_links,
+        trusted_hosts=sources.trusted_hosts,
+        ignore_compatibility=True,
+    )
+    files: dict[str, list[tuple[bool, str]]] = {}
+    for package in finder.find_all_packages(name, allow_yanked=True):
+        link = package.link
+        yanked = link.yank_reason is not None and link.yank_reason is not False
+        files.setdefault(str(package.version), []).append((yanked, link.requires_python or ""))
+    return sorted(
+        (
+            (version, all(f[0] for f in entries), tuple(sorted({f[1] for f in entries})))
+            for version, entries in files.items()
+        ),
+        key=lambda row: row[0],
+    )
+
+
+def ours(found: ProjectVersions) -> list[tuple[str, bool, tuple[str, ...]]]:
+    return sorted(
+        ((str(v.version), v.yanked, v.requires_python) for v in found.versions),
+        key=lambda row: row[0],
+    )
+
+
+@pytest.mark.parametrize("serve_json", [True, False], ids=["json", "html"])
+def test_same_answers_as_unearth_on_the_local_index(
+    local_index_factory: LocalIndexFactory, serve_json: bool
+) -> None:
+    index = local_index_factory(serve_json=serve_json)
+    sources = IndexSources(index_urls=(index.url,))
+    found = fetch_versions(PROJECTS, sources=sources)
+    assert set(found) == set(PROJECTS)
+    for name in PROJECTS:
+        assert found[name].error is None
+        assert ours(found[name]) == unearth_versions(sources, name), name
+
+
+def test_same_answers_as_unearth_on_a_find_links_folder(local_index: LocalIndex) -> None:
+    sources = IndexSources(index_urls=(), find_links=(str(local_index.find_links_dir),))
+    found = fetch_versions(PROJECTS, sources=sources)
+    for name in PROJECTS:
+        assert ours(found[name]) == unearth_versions(sources, name), name
+
+
+# -- file names and pages -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "version"),
+    [
+        ("numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl", "1.26.4"),
+        ("numpy-1.26.4.tar.gz", "1.26.4"),
+        ("NumPy-1.26.4.zip", "1.26.4"),
+        ("numpy-2.0.0rc1.tar.bz2", "2.0.0rc1"),
+        ("numpy-1.0.tgz", "1.0"),
+        ("numpy_quaternion-2024.0.tar.gz", None),  # another project
+        ("numpy-1.26.4.exe", None),  # not an archive pip reads
+        ("numpy-latest.tar.gz", None),  # not a version
+        ("numpy-1.0-py3-none-any.whl.metadata", None),
+    ],
+)
+def test_version_of_a_file_name(filename: str, version: str | None) -> None:
+    found = version_of(filename, "numpy")  # type: ignore[arg-type]
+    assert (str(found) if found else None) == version
+
+
+def test_html_page_attributes() -> None:
+    page = (
+        b"<html><body>"
+        b'<a href="../../files/a-1.0-py3-none-any.whl#sha256=00" '
+        b'data-requires-python="&gt;=3.8">a-1.0-py3-none-any.whl</a>'
+        b'<a href="a-1.1.tar.gz" data-yanked>a-1.1.tar.gz</a>'
+        b'<a href="a-1.2.tar.gz" data-yanked="broken">a-1.2.tar.gz</a>'
+        b"<a>no href</a></body></html>"
+    )
+    files = parse_page(page, "text/html; charset=utf-8")
+    assert [(f.filename, f.requires_python, f.yanked) for f in files] == [
+        ("a-1.0-py3-none-any.whl", ">=3.8", None),
+        ("a-1.1.tar.gz", None, ""),
+        ("a-1.2.tar.gz", None, "broken"),
+    ]
+
+
+def test_json_page_and_what_is_not_a_page() -> None:
+    page = {
+        "meta": {"api-version": "1.1"},
+        "files": [
+            {"filename": "a-1.0.tar.gz", "url": "x", "hashes": {}, "yanked": True},
+            {"filename": "a-1.1.tar.gz", "url": "x", "hashes": {}, "requires-python": ">=3"},
+        ],
+    }
+    files = parse_page(json.dumps(page).encode(), JSON_TYPE)
+    assert [(f.yanked, f.requires_python) for f in files] == [("", None), (None, ">=3")]
+    with pytest.raises(PageError, match="Content-Type: application/octet-stream"):
+        parse_page(b"\x00", "application/octet-stream")
+    with pytest.raises(PageError, match=r"version 2\.0 is not supported"):
+        parse_page(b'{"meta": {"api-version": "2.0"}, "files": []}', JSON_TYPE)
+
+
+def test_a_local_file_index(tmp_path: Path) -> None:
+    # pip reads file: index URLs as <folder>/<project>/index.html
+    (tmp_path / "simple" / "tiny").mkdir(parents=True)
+    (tmp_path / "simple" / "tiny" / "index.html").write_text(
+        '<a href="tiny-0.1.tar.gz">tiny-0.1.tar.gz</a><a href="tiny-0.2.tar.gz">x</a>'
+    )
+    url = (tmp_path / "simple").as_uri() + "/"
+    found = fetch_versions(["tiny", "absent"], sources=IndexSources(index_urls=(url,)))
+    assert [str(v.version) for v in found["tiny"].versions] == ["0.1", "0.2"]
+    assert found["absent"].found is False and found["absent"].error is None
+
+
+# -- scripted servers ----------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    chunked: bool = False
+    gzipped: bool = False
+
+
+@dataclass
+class Scripted:
+    """An HTTP/1.1 server on 127.0.0.1 answering each path with its :class:`Reply`."""
+
+    routes: dict[str, Reply | Callable[[BaseHTTPRequestHandler], Reply]]
+    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    connections: set[tuple[str, int]] = field(default_factory=set)
+    url: str = ""
+
+
+def json_page(*filenames: str) -> Reply:
+    files = [{"filename": name, "url": name, "hashes": {}} for name in filenames]
+    body = json.dumps({"meta": {"api-version": "1.0"}, "name": "x", "files": files})
+    return Reply(body=body.encode(), headers={"Content-Type": JSON_TYPE})
+
+
+@contextmanager
+def _serve(
+    handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    scheme = "https" if context is not None else "http"
+    try:
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., Scripted]]:
+    stack = ExitStack()
+
+    def start(routes: dict[str, Reply], *, tls: ssl.SSLContext | None = None) -> Scripted:
+        state = Scripted(routes=routes)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                state.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                state.connections.add(self.client_address)
+                route = state.routes.get(self.path, Reply(status=404, body=b"not found"))
+                reply = route(self) if callable(route) else route
+                body = gzip.compress(reply.body) if reply.gzipped else reply.body
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if reply.gzipped:
+                    self.send_header("Content-Encoding", "gzip")
+                if reply.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for start in range(0, len(body), 7):
+                        piece = body[start : start + 7]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+        state.url = stack.enter_context(_serve(Handler, tls))
+        return state
+
+    with stack:
+        yield start
+
+
+def test_keep_alive_chunked_and_gzip(scripted: Callable[..., Scripted]) -> None:
+    server = scripted(
+        {
+            "/simple/a/": replace(json_page("a-1.0.tar.gz"), chunked=True),
+            "/simple/b/": replace(json_page("b-2.0.tar.gz"), gzipped=True),
+            "/simple/c/": replace(json_page("c-3.0.zip"), chunked=True, gzipped=True),
+        }
+    )
+    found = fetch_versions(
+        ["a", "b", "c"], sources=IndexSources(index_urls=(f"{server.url}/simple/",)), workers=1
+    )
+    assert [str(found[n].versions[0].version) for n in "abc"] == ["1.0", "2.0", "3.0"]
+    assert len(server.connections) == 1  # one connection, kept alive for all three
+    assert all(headers["accept"] == ACCEPT for _, headers in server.seen)
+
+
+def test_redirects_are_followed(scripted: Callable[..., Scripted]) -> None:
+    server = scripted(
+        {
+            "/simple/a/": Reply(status=301, headers={"Location": "/elsewhere/a/"}),
+            "/elsewhere/a/": json_page("a-1.0.tar.gz"),
+        }
+    )
+    found = fetch_versions(["a"], sources=IndexSources(index_urls=(f"{server.url}/simple/",)))
+    assert [str(v.version) for v in found["a"].versions] == ["1.0"]
+
+
+def test_http_cache_max_age_and_etag(scripted: Callable[..., Scripted], tmp_path: Path) -> None:
+    def etagged(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Reply(status=304, headers={"ETag": '"v1"'})
+        page = json_page("b-1.0.tar.gz")
+        return Reply(body=page.body, headers={**page.headers, "ETag": '"v1"'})
+
+    page = json_page("a-1.0.tar.gz")
+    server = scripted(
+        {
+            "/simple/a/": Reply(
+                body=page.body, headers={**page.headers, "Cache-Control": "max-age=600"}
+            ),
+            "/simple/b/": etagged,
+        }
+    )
+    sources = IndexSources(index_urls=(f"{server.url}/simple/",))
+    for _ in range(2):
+        found = fetch_versions(["a", "b"], sources=sources, cache_dir=tmp_path)
+        assert [str(found[n].versions[0].version) for n in "ab"] == ["1.0", "1.0"]
+    # a: fresh for 10 minutes, asked once; b: revalidated, answered 304 the second time
+    assert [path for path, _ in server.seen].count("/simple/a/") == 1
+    assert [h.get("if-none-match") for p, h in server.seen if p == "/simple/b/"] == [None, '"v1"']
+
+
+def test_failures_are_rows(scripted: Callable[..., Scripted]) -> None:
+    server = scripted(
+        {
+            "/simple/broken/": Reply(status=503, body=b"down"),
+            "/simple/binary/": Reply(body=b"\x00", headers={"Content-Type": "application/zip"}),
+            "/simple/a/": json_page("a-1.0.tar.gz"),
+        }
+    )
+    sources = IndexSources(
+        index_urls=(f"{server.url}/simple/", "http://127.0.0.1:9/simple/"), timeout=5
+    )
+    found = fetch_versions(["broken", "binary", "a", "gone"], sources=sources)
+    assert "HTTP 503" in (found["broken"].error or "")
+    assert "not a simple-API page (Content-Type: application/zip)" in (found["binary"].error or "")
+    # an unreachable extra index is an error beside what the other index offers
+    assert [str(v.version) for v in found["a"].versions] == ["1.0"]
+    assert "127.0.0.1:9" in (found["a"].error or "")
+    assert found["gone"].found is False
+
+
+def test_plain_http_is_only_asked_of_trusted_hosts() -> None:
+    found = fetch_versions(
+        ["a"], sources=IndexSources(index_urls=("http://example.invalid/simple/",))
+    )
+    assert "was not asked: it is plain HTTP and not a trusted host" in (found["a"].error or "")
+
+
+def test_credentials_from_url_and_netrc(
+    local_index_factory: LocalIndexFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = local_index_factory(auth=("deploy", "s3cr3t"))
+    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(private.authenticated_url,)))
+    assert found["numpy"].error is None and found["numpy"].versions
+    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(private.url,)))
+    assert "HTTP 401" in (found["numpy"].error or "")
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login deploy password s3cr3t\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(private.url,)))
+    assert found["numpy"].error is None and found["numpy"].versions
+
+
+# -- proxies and TLS -----------------------------------------------------------------------------
+
+
+def test_proxy_environment_rules() -> None:
+    env = {"https_proxy": "http://p:3128", "HTTPS_PROXY": "http://other", "ALL_PROXY": "x:1"}
+    assert environment_proxies({**env, "no_proxy": "a"}) == {
+        "https": "http://p:3128",
+        "all": "x:1",
+        "no": "a",
+    }
+    assert bypasses_proxy("pypi.org", 443, "*")
+    assert bypasses_proxy("files.pypi.org", 443, ".pypi.org")
+    assert bypasses_proxy("files.pypi.org", 443, "pypi.org")
+    assert not bypasses_proxy("notpypi.org", 443, "pypi.org")
+    assert bypasses_proxy("127.0.0.1", 8080, "localhost,127.0.0.1:8080")
+    assert not bypasses_proxy("127.0.0.1", 8081, "127.0.0.1:8080")
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[str]]]:
+    """A forward proxy on 127.0.0.1: absolute-URI GETs and CONNECT tunnels; it records the
+    request lines it saw."""
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append(f"GET {self.path}")
+            target = self.path.split("://", 1)[1]
+            host, _, path = target.partition("/")
+            upstream = HTTPConnection(host, timeout=10)
+            upstream.request("GET", "/" + path, headers={"Accept": self.headers["Accept"]})
+            answer = upstream.getresponse()
+            body = answer.read()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.getheader("Content-Type", ""))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            upstream.close()
+
+        def do_CONNECT(self) -> None:
+            seen.append(f"CONNECT {self.path}")
+            host, _, port = self.path.rpartition(":")
+            upstream = socket.create_connection((host, int(port)), timeout=10)
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            sockets = [self.connection, upstream]
+            while True:
+                readable, _, _ = select.select(sockets, [], [], 5)
+                if not readable:
+                    break
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        upstream.close()
+                        return
+                    (upstream if sock is self.connection else self.connection).sendall(data)
+            upstream.close()
+
+    with _serve(Proxy) as url:
+        yield url, seen
+
+
+def test_plain_http_through_a_proxy(
+    local_index: LocalIndex, proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy_url, seen = proxy
+    monkeypatch.setenv("http_proxy", proxy_url)
+    monkeypatch.setenv("no_proxy", "example.invalid")  # loopback no longer bypasses it
+    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(local_index.url,)))
+    assert found["numpy"].error is None and found["numpy"].versions
+    assert seen == [f"GET {local_index.url}numpy/"]
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+def test_tls_is_verified_and_pip_cert_is_used(
+    scripted: Callable[..., Scripted],
+    certificate_authority: trustme.CA,
+    tmp_path: Path,
+    proxy: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    server = scripted({"/simple/a/": json_page("a-1.0.tar.gz")}, tls=context)
+    index = f"{server.url}/simple/"
+    untrusted = fetch_versions(["a"], sources=IndexSources(index_urls=(index,)))
+    assert "CERTIFICATE_VERIFY_FAILED" in (untrusted["a"].error or "")
+    ca_file = tmp_path / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(ca_file))
+    trusted = fetch_versions(["a"], sources=IndexSources(index_urls=(index,), cert=str(ca_file)))
+    assert [str(v.version) for v in trusted["a"].versions] == ["1.0"]
+    # and through a CONNECT tunnel
+    proxy_url, seen = proxy
+    monkeypatch.setenv("https_proxy", proxy_url)
+    monkeypatch.setenv("no_proxy", "example.invalid")
+    tunnelled = fetch_versions(["a"], sources=IndexSources(index_urls=(index,), cert=str(ca_file)))
+    assert tunnelled["a"].error is None, tunnelled["a"].error
+    assert [str(v.version) for v in tunnelled["a"].versions] == ["1.0"]
+    assert seen == [f"CONNECT {server.url.removeprefix('https://')}"]
+
+
+def test_transport_closes_every_connection(scripted: Callable[..., Scripted]) -> None:
+    server = scripted({"/a": Reply(body=b"x")})
+    transport = Transport()
+    assert transport.get(f"{server.url}/a").body == b"x"
+    transport.close()
+    assert transport.get(f"{server.url}/a").status == 200  # reopens after a close
+    transport.close()
