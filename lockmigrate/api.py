@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
 
+#: Index queries ``diff`` keeps in flight at once (each thread keeps its own connection).
+DIFF_WORKERS = 16
+
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
     missing = [path for path in paths if not path.exists()]
@@ -100,26 +103,42 @@ def diff(
     :class:`~lockmigrate.errors.ExternalToolError` when a resolver fails; a package the
     index fails on is a row with an ``error``, not an exception.
     """
-    from lockmigrate.diff_inputs import DiffOptions, run_diff
+    from lockmigrate.diff_prefetch import start_prefetch
     from lockmigrate.index import default_cache_dir
-    from lockmigrate.resolve import Backend, CompileOptions
 
-    options = DiffOptions(
-        lock=lock,
-        resolve=resolve,
-        offline=offline,
-        python_version=python_version,
-        compile=CompileOptions(
-            backend=backend or Backend.PIP_TOOLS,
-            python_version=python_version if backend is Backend.UV else None,
-        ),
-        cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
+    existing = _existing(paths)
+    cache = cache_dir if cache_dir is not None else default_cache_dir()
+    # The index starts answering while the inputs are imported, read and checked.
+    prefetch = (
+        None
+        if offline or resolve
+        else start_prefetch(existing, lock=lock, cache_dir=cache, workers=DIFF_WORKERS)
     )
-    return run_diff(
-        _existing(paths),
-        options=options,
-        collector=collector if collector is not None else Collector(),
-    )
+    try:
+        from lockmigrate.diff_inputs import DiffOptions, run_diff
+        from lockmigrate.resolve import Backend, CompileOptions
+
+        options = DiffOptions(
+            lock=lock,
+            resolve=resolve,
+            offline=offline,
+            python_version=python_version,
+            compile=CompileOptions(
+                backend=backend or Backend.PIP_TOOLS,
+                python_version=python_version if backend is Backend.UV else None,
+            ),
+            cache_dir=cache,
+            workers=DIFF_WORKERS,
+        )
+        return run_diff(
+            existing,
+            options=options,
+            collector=collector if collector is not None else Collector(),
+            prefetched=prefetch,
+        )
+    finally:
+        if prefetch is not None:
+            prefetch.close()
 
 
 def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None) -> LockDiffReport:

@@ -24,7 +24,6 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -217,6 +216,8 @@ class _Declared:
 def _marker_applies(marker: str | None) -> bool:
     if marker is None:
         return True
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return Marker(marker).evaluate({"extra": ""})
     except InvalidMarker:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -28,7 +30,7 @@ from lockmigrate.diff import (
     diff_locks,
 )
 from lockmigrate.errors import InputError, UsageError
-from lockmigrate.index import IndexSources, ProjectVersions, fetch_versions
+from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
 from lockmigrate.lock import Lock, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
 from lockmigrate.resolve import CompileOptions
@@ -36,7 +38,9 @@ from lockmigrate.scan import FileFormat, ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revision
-from lockmigrate.sources.pyproject import ProjectDeclarations, read_pyproject
+
+if TYPE_CHECKING:
+    from lockmigrate.sources.pyproject import ProjectDeclarations
 
 __all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
 
@@ -57,7 +61,7 @@ class DiffOptions:
     python_version: str | None = None
     compile: CompileOptions = field(default_factory=CompileOptions)
     cache_dir: Path | None = None
-    workers: int = 32
+    workers: int = 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,10 +126,30 @@ def index_options(file: RequirementFile) -> list[Option]:
     return found
 
 
+# A line that may carry an index option: one that starts with "-" and is not a --hash or
+# -e line (a false positive only costs a full parse; optparse takes abbreviations, such as
+# --extra-index, and attached values, such as -ihttps://..., so nothing narrower is safe).
+_OPTION_LINE = re.compile(rb"(?m)^[ \t]*-(?!-hash[ \t=])(?!e[ \t])(?!-editable[ \t=])")
+
+
+def _lock_index_options(path: Path) -> tuple[Option, ...]:
+    """The index options written in a pip-compile lock (most have none: lockmigrate's
+    locks are compiled with ``--no-emit-index-url``)."""
+    data = path.read_bytes()
+    if not _OPTION_LINE.search(data):
+        return ()
+    from lockmigrate.sources.requirements import parse_bytes
+
+    return tuple(index_options(parse_bytes(data, path=path)))
+
+
 def _requirement_ranges(
-    path: Path, collector: Collector
+    path: Path, collector: Collector, graph: IncludeGraph | None = None
 ) -> tuple[list[DeclaredRange], list[str], list[Option]]:
-    graph = load_graph([path], collector=collector)
+    """The ranges declared by ``path`` and the files it includes (a ``graph`` that already
+    holds them spares reading them again), those files, and their index options."""
+    if graph is None or (_absolute(path), False) not in graph.files:
+        graph = load_graph([path], collector=collector)
     ranges: list[DeclaredRange] = []
     files: list[str] = []
     options: list[Option] = []
@@ -147,6 +171,12 @@ def _requirement_ranges(
                 )
             )
     return ranges, files, options
+
+
+def _read_pyproject(path: Path, display: str | None = None) -> ProjectDeclarations:
+    from lockmigrate.sources.pyproject import read_pyproject  # TOML: only for pyprojects
+
+    return read_pyproject(path, display=display)
 
 
 def _project_ranges(project: ProjectDeclarations) -> list[DeclaredRange]:
@@ -217,7 +247,9 @@ def _targets(
         for scanned in service.files:
             if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
                 continue
-            ranges, files, file_options = _requirement_ranges(scanned.path, collector)
+            ranges, files, file_options = _requirement_ranges(
+                scanned.path, collector, service.graph
+            )
             lock_path: Path | None = options.lock
             if lock_path is None and scanned.format is FileFormat.PIP_TOOLS_IN:
                 beside = scanned.path.with_suffix(".txt")
@@ -234,7 +266,7 @@ def _targets(
                 )
             )
     for pyproject in _find_projects(paths):
-        project = read_pyproject(pyproject, display=display_path(pyproject))
+        project = _read_pyproject(pyproject, display=display_path(pyproject))
         if not project.declares_anything:
             continue
         lock_path = options.lock or _pyproject_lock(pyproject.parent)
@@ -260,7 +292,7 @@ def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
     with tempfile.TemporaryDirectory(prefix="lockmigrate-diff-") as scratch:
         work = Path(scratch)
         if target.source.name == "pyproject.toml":
-            project = read_pyproject(target.source)
+            project = _read_pyproject(target.source)
             lines = [item.requirement.text for item in project.requirements]
         else:
             lines = [f"-r {target.source.as_posix()}"]
@@ -275,11 +307,11 @@ def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
 def _resolve(
     targets: list[_Target], report: ScanReport, options: DiffOptions, collector: Collector
 ) -> list[_Target]:
-    from lockmigrate.targets.pip_tools import plan_pip_tools
-
     pending = [t for t in targets if t.lock_path is None]
     if not pending:
         return targets
+    from lockmigrate.targets.pip_tools import plan_pip_tools
+
     compile_options = options.compile
     if options.resolve and not compile_options.upgrade:
         compile_options = replace(compile_options, upgrade=True)
@@ -340,8 +372,17 @@ def _lowest_python(requires_python: str | None) -> str | None:
     return None
 
 
-def run_diff(paths: Sequence[Path], *, options: DiffOptions, collector: Collector) -> DiffReport:
-    """Compare every declared input under ``paths`` with its lock and with the index."""
+def run_diff(
+    paths: Sequence[Path],
+    *,
+    options: DiffOptions,
+    collector: Collector,
+    prefetched: VersionFetcher | None = None,
+) -> DiffReport:
+    """Compare every declared input under ``paths`` with its lock and with the index.
+
+    ``prefetched`` holds queries started early (:mod:`lockmigrate.diff_prefetch`): its
+    answers are used where its sources are the ones a target needs."""
     if options.lock is not None and not options.lock.is_file():
         raise InputError(f"{options.lock}: no such lock file")
     targets, report = _targets(paths, options, collector)
@@ -366,11 +407,7 @@ def run_diff(paths: Sequence[Path], *, options: DiffOptions, collector: Collecto
         for position, (target, lock) in enumerate(loaded):
             lock_options: tuple[Option, ...] = ()
             if lock.kind is LockKind.PIP_COMPILE and not target.resolved and lock.path.is_file():
-                from lockmigrate.sources.requirements import parse_bytes
-
-                lock_options = tuple(
-                    index_options(parse_bytes(lock.path.read_bytes(), path=lock.path))
-                )
+                lock_options = _lock_index_options(lock.path)
             sources = IndexSources.from_pip(
                 (*target.options, *lock_options), base=target.source.parent
             )
@@ -379,9 +416,12 @@ def run_diff(paths: Sequence[Path], *, options: DiffOptions, collector: Collecto
             names.update(d.name for d in target.declared)
             names.update(p.name for p in lock.packages)
         for sources, names in wanted.items():
-            available[sources] = fetch_versions(
-                names, sources=sources, cache_dir=options.cache_dir, workers=options.workers
-            )
+            if prefetched is not None and prefetched.sources == sources:
+                available[sources] = prefetched.results(names)
+            else:
+                available[sources] = fetch_versions(
+                    names, sources=sources, cache_dir=options.cache_dir, workers=options.workers
+                )
     sections: list[DiffSection] = []
     for position, (target, lock) in enumerate(loaded):
         python = options.python_version or _lowest_python(
@@ -415,7 +455,7 @@ def _declared_for_lock(path: Path, collector: Collector) -> tuple[list[DeclaredR
         return [], []
     pyproject = path.parent / "pyproject.toml"
     if pyproject.is_file():
-        project = read_pyproject(pyproject, display=display_path(pyproject))
+        project = _read_pyproject(pyproject, display=display_path(pyproject))
         return _project_ranges(project), [project.display]
     return [], []
 

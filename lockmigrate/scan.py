@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -118,6 +118,8 @@ class ScannedService:
     path: Path
     display: str
     files: tuple[ScannedFile, ...]
+    #: Every file read for this service, includes followed (for callers that walk them).
+    graph: IncludeGraph | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,7 +260,10 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
             )
         scanned.append(
             ScannedService(
-                path=service.path, display=display_path(service.path), files=tuple(files)
+                path=service.path,
+                display=display_path(service.path),
+                files=tuple(files),
+                graph=graph,
             )
         )
     ordered = sorted(

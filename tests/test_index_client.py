@@ -462,3 +462,29 @@ def test_transport_closes_every_connection(scripted: Callable[..., Scripted]) ->
     transport.close()
     assert transport.get(f"{server.url}/a").status == 200  # reopens after a close
     transport.close()
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "numpy-1.26.4-1-cp311-cp311-win_amd64.whl",
+        "numpy-1.26.4-x1-py3-none-any.whl",  # a build tag must start with a digit
+        "numpy__x-1.0-py3-none-any.whl",
+        "num-py-1.0-py3-none-any.whl",
+        "numpy-1.0-py3-none.whl",
+        "numpy-one-py3-none-any.whl",
+        "Numpy.Quaternion-2024.0-py3-none-any.whl",
+        "-1.0-py3-none-any.whl",
+    ],
+)
+def test_wheel_names_as_packaging_reads_them(filename: str) -> None:
+    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+    try:
+        name, version, _, _ = parse_wheel_filename(filename)
+        expected = str(version)
+    except InvalidWheelFilename:
+        name, expected = canonicalize_name(filename.split("-")[0] or "x"), None
+    found = version_of(filename, name)
+    assert (str(found) if found else None) == expected

@@ -30,7 +30,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +58,7 @@ __all__ = [
     "AvailableVersion",
     "IndexSources",
     "ProjectVersions",
+    "VersionFetcher",
     "default_cache_dir",
     "fetch_versions",
 ]
@@ -443,6 +444,68 @@ def _summarise(name: NormalizedName, files: Iterable[IndexFile]) -> tuple[Availa
     return tuple(summary)
 
 
+class VersionFetcher:
+    """Queries that start as soon as names are known and are collected later, so that a
+    caller can go on reading its input while the index answers.
+
+    ``workers`` threads at most, each with its own keep-alive connections, started on the
+    first :meth:`submit`. Use as a context manager: leaving it cancels what nobody asked
+    for and closes every connection.
+    """
+
+    def __init__(
+        self,
+        sources: IndexSources,
+        *,
+        cache_dir: Path | None = None,
+        workers: int = _DEFAULT_WORKERS,
+    ) -> None:
+        self.sources = sources
+        self._cache = HttpCache(cache_dir / "http") if cache_dir else None
+        self._workers = max(1, workers)
+        self._client: _Client | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[NormalizedName, Future[ProjectVersions]] = {}
+
+    def __enter__(self) -> VersionFetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def submit(self, names: Iterable[str]) -> None:
+        """Start asking for ``names`` (canonicalised) that were not asked for yet."""
+        if not self.sources.index_urls and not self.sources.find_links:
+            return
+        new = sorted({canonicalize_name(name) for name in names} - self._pending.keys())
+        if not new:
+            return
+        if self._client is None or self._pool is None:
+            self._client = _Client(self.sources, self._cache)
+            self._pool = ThreadPoolExecutor(
+                max_workers=self._workers, thread_name_prefix="lockmigrate-index"
+            )
+        for name in new:
+            self._pending[name] = self._pool.submit(_query, self._client, name)
+
+    def results(self, names: Iterable[str]) -> dict[str, ProjectVersions]:
+        """What the sources offer for each of ``names``, waiting for the answers (asking
+        first for any not asked for yet). Never raises for a failing project."""
+        wanted = sorted({canonicalize_name(name) for name in names})
+        if not self.sources.index_urls and not self.sources.find_links:
+            return {name: ProjectVersions(name=name, found=False) for name in wanted}
+        self.submit(wanted)
+        return {name: self._pending[name].result() for name in wanted}
+
+    def close(self) -> None:
+        """Cancel the queries nobody collected, wait for those under way, and close every
+        connection."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+
+
 def fetch_versions(
     names: Iterable[str],
     *,
@@ -456,16 +519,5 @@ def fetch_versions(
     Never raises for a failing project: its :class:`ProjectVersions` carries the error.
     ``cache_dir`` ``None`` disables the HTTP cache.
     """
-    wanted = sorted({canonicalize_name(name) for name in names})
-    if not wanted:
-        return {}
-    if not sources.index_urls and not sources.find_links:
-        return {name: ProjectVersions(name=name, found=False) for name in wanted}
-    client = _Client(sources, HttpCache(cache_dir / "http") if cache_dir else None)
-    try:
-        if len(wanted) == 1:
-            return {wanted[0]: _query(client, wanted[0])}
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-            return {result.name: result for result in pool.map(lambda n: _query(client, n), wanted)}
-    finally:
-        client.close()
+    with VersionFetcher(sources, cache_dir=cache_dir, workers=workers) as fetcher:
+        return fetcher.results(names)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,6 +67,8 @@ class HttpCache:
 
     @staticmethod
     def _write(path: Path, content: bytes) -> None:
+        import tempfile
+
         descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(descriptor, "wb") as handle:

@@ -1,21 +1,22 @@
-"""A small HTTP/1.1 client for simple-API pages, on the standard library's ``http.client``.
+"""A small HTTP client for simple-API pages, for many threads at once.
 
 It does what fetching index pages needs and nothing more: ``GET`` with keep-alive (one
 connection per origin per thread, reopened once when the server closed an idle one),
 redirects, gzip, basic auth from the URL, from another configured URL of the same host or
 from ``~/.netrc`` (as pip's ``MultiDomainBasicAuth`` finds them), the ``*_proxy``/
-``no_proxy`` variables, and TLS verified against the system's certificates plus certifi's
-(or pip's ``cert`` setting alone).
+``no_proxy`` variables (CONNECT tunnels for HTTPS), and TLS verified against the system's
+certificates plus certifi's (or pip's ``cert`` setting alone). The bytes on the wire are
+:mod:`.wire`'s.
 
-Why not httpx (through unearth) or requests: importing either costs more than the whole
-time budget of ``lockmigrate diff`` on a 200-package lock (see ``benchmarks/bench_diff.py``),
-and their per-request overhead under threads is several times that of ``http.client``.
+Why not httpx (through unearth), requests or ``http.client``: importing either of the first
+two costs more than the whole time budget of ``lockmigrate diff`` on a 200-package lock (see
+``benchmarks/bench_diff.py``), and ``http.client`` spends about 0.4 ms of Python per
+response parsing headers with the ``email`` package, which threads then queue for.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import os
 import threading
 import urllib.parse
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lockmigrate import __version__
+from lockmigrate.index.wire import Connection, WireError, connect, open_tunnel
 from lockmigrate.redact import redact_text, redact_url
 
 if TYPE_CHECKING:
@@ -121,7 +123,7 @@ def bypasses_proxy(host: str, port: int, no_proxy: str) -> bool:
 class _Route:
     """An open connection to one origin, direct or through a proxy."""
 
-    connection: http.client.HTTPConnection
+    connection: Connection
     absolute: bool  # through a plain-HTTP proxy: the request line names the whole URL
     proxy_headers: dict[str, str]
 
@@ -152,7 +154,7 @@ class Transport:
         self._netrc: dict[str, tuple[str, str] | None] = {}
         self._lock = threading.Lock()
         self._routes = _Routes()
-        self._opened: list[http.client.HTTPConnection] = []
+        self._opened: list[Connection] = []
         proxies = environment_proxies(env)
         self._no_proxy = proxies.pop("no", "")
         self._proxies = proxies
@@ -177,10 +179,10 @@ class Transport:
         raise FetchError(f"{redact_url(url)}: more than {_MAX_REDIRECTS} redirects")
 
     def close(self) -> None:
-        """Close every connection opened so far, by any thread. A thread that asks again
-        reopens its connection, and a later ``close`` closes it too."""
+        """Close every connection opened so far, by any thread."""
         with self._lock:
-            opened = list(self._opened)
+            opened, self._opened = self._opened, []
+            self._routes = _Routes()  # no thread reuses a closed connection
         for connection in opened:
             connection.close()
 
@@ -214,34 +216,33 @@ class Transport:
     def _connect(self, origin: tuple[str, str, int]) -> _Route:
         scheme, host, port = origin
         proxy = self._proxy_for(scheme, host, port)
-        route: _Route
-        if proxy is None:
-            route = _Route(
-                connection=self._open(scheme, host, port), absolute=False, proxy_headers={}
-            )
-        else:
-            headers: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        if proxy is not None:
             credentials = _credentials_of(proxy)
             if credentials is not None:
                 headers["Proxy-Authorization"] = _basic(credentials)
-            # The proxy itself is spoken to in plain HTTP; HTTPS goes through a CONNECT
-            # tunnel, with TLS to the origin inside it.
-            connection = self._open(scheme, proxy.hostname or "", proxy.port or 8080)
+        sock = (
+            connect(host, port, self._timeout)
+            if proxy is None
+            else connect(proxy.hostname or "", proxy.port or 8080, self._timeout)
+        )
+        try:
             if scheme == "https":
-                connection.set_tunnel(host, port, headers=headers)
-                route = _Route(connection=connection, absolute=False, proxy_headers={})
-            else:
-                route = _Route(connection=connection, absolute=True, proxy_headers=headers)
+                if proxy is not None:
+                    # The proxy is spoken to in plain HTTP; TLS to the origin goes inside.
+                    open_tunnel(sock, f"{host}:{port}", headers)
+                sock = self._ssl_context().wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        route = _Route(
+            connection=Connection(sock),
+            absolute=proxy is not None and scheme == "http",
+            proxy_headers=headers if proxy is not None and scheme == "http" else {},
+        )
         with self._lock:
             self._opened.append(route.connection)
         return route
-
-    def _open(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
-        if scheme == "https":
-            return http.client.HTTPSConnection(
-                host, port, timeout=self._timeout, context=self._ssl_context()
-            )
-        return http.client.HTTPConnection(host, port, timeout=self._timeout)
 
     # -- one request -----------------------------------------------------------------------
 
@@ -250,7 +251,13 @@ class Transport:
         origin = _origin(parts)
         if origin[0] not in _DEFAULT_PORTS:
             raise FetchError(f"{redact_url(url)}: unsupported URL scheme {parts.scheme!r}")
-        request_headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "gzip", **headers}
+        netloc = parts.netloc.rpartition("@")[2]
+        request_headers = {
+            "Host": netloc,
+            "User-Agent": _USER_AGENT,
+            "Accept-Encoding": "gzip",
+            **headers,
+        }
         credentials = self._credentials(parts)
         if credentials is not None:
             request_headers["Authorization"] = _basic(credentials)
@@ -259,37 +266,29 @@ class Transport:
         for attempt in (1, 2):
             route = routes.get(origin)
             reused = route is not None
-            if route is None:
-                route = routes[origin] = self._connect(origin)
-            target = path
-            if route.absolute:
-                netloc = parts.netloc.rpartition("@")[2]
-                target = urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
             try:
-                route.connection.request(
-                    "GET", target, headers={**request_headers, **route.proxy_headers}
-                )
-                answer = route.connection.getresponse()
-                body = answer.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                if route is None:
+                    route = routes[origin] = self._connect(origin)
+                target = f"{parts.scheme}://{netloc}{path}" if route.absolute else path
+                reply = route.connection.get(target, {**request_headers, **route.proxy_headers})
+            except WireError as error:
                 self._drop(origin)
-                if reused and attempt == 1:
+                if error.stale and reused and attempt == 1:
                     continue  # the server had closed an idle keep-alive connection: once more
-                raise FetchError(f"{redact_url(url)}: {_describe(error)}") from None
-            except (OSError, http.client.HTTPException) as error:
+                raise FetchError(f"{redact_url(url)}: {redact_text(str(error))}") from None
+            except OSError as error:
                 self._drop(origin)
                 raise FetchError(f"{redact_url(url)}: {_describe(error)}") from None
-            if answer.will_close:
+            if not reply.reusable:
                 self._drop(origin)
-            response_headers = {name.lower(): value for name, value in answer.getheaders()}
             try:
-                body = _decode(body, response_headers.get("content-encoding", ""))
+                body = _decode(reply.body, reply.headers.get("content-encoding", ""))
             except zlib.error as error:
                 raise FetchError(f"{redact_url(url)}: undecodable body ({error})") from None
             return Response(
-                status=answer.status,
-                reason=answer.reason or "",
-                headers=response_headers,
+                status=reply.status,
+                reason=reply.reason,
+                headers=reply.headers,
                 body=body,
                 url=url,
             )
@@ -299,6 +298,8 @@ class Transport:
         route = self._routes.by_origin.pop(origin, None)
         if route is not None:
             route.connection.close()
+            with self._lock:
+                self._opened.remove(route.connection)
 
 
 def _read_netrc(path: str, host: str) -> tuple[str, str] | None:

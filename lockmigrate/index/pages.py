@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import urllib.parse
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
-from packaging.utils import (
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    parse_wheel_filename,
-)
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
@@ -50,6 +45,11 @@ _SDIST_EXTENSIONS = (
     ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz",
     ".tar.lzma", ".zip",
 )  # fmt: skip
+
+
+# packaging.utils' rules for wheel names (PEP 427 escaping) and build tags
+_WHEEL_NAME = re.compile(r"[\w._]+")
+_BUILD_TAG = re.compile(r"\d", re.ASCII)
 
 
 class PageError(ValueError):
@@ -125,18 +125,19 @@ def _parse_json(body: bytes) -> list[IndexFile]:
     return found
 
 
-class _Anchors(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.anchors.append(dict(attrs))
-
-
 def _parse_html(text: str) -> list[IndexFile]:
-    parser = _Anchors()
+    from html.parser import HTMLParser  # only HTML-only indexes and find-links pages
+
+    class Anchors(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.anchors: list[dict[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self.anchors.append(dict(attrs))
+
+    parser = Anchors()
     parser.feed(text)
     parser.close()
     found: list[IndexFile] = []
@@ -166,13 +167,29 @@ def _sdist_stem(filename: str) -> str | None:
     return None
 
 
+def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
+    """Name and version of a wheel by packaging's ``parse_wheel_filename`` rules, without
+    parsing its tags (a page lists hundreds of wheels; the tags are not needed here)."""
+    stem = filename[: -len(".whl")]
+    dashes = stem.count("-")
+    if dashes not in {4, 5}:
+        return None
+    parts = stem.split("-", dashes - 2)
+    if "__" in parts[0] or _WHEEL_NAME.fullmatch(parts[0]) is None:
+        return None
+    if dashes == 5 and _BUILD_TAG.match(parts[2]) is None:
+        return None
+    try:
+        return canonicalize_name(parts[0]), Version(parts[1])
+    except InvalidVersion:
+        return None
+
+
 def project_of(filename: str) -> NormalizedName | None:
     """The project a wheel or source archive belongs to, or ``None`` for anything else."""
     if filename.endswith(".whl"):
-        try:
-            return parse_wheel_filename(filename)[0]
-        except (InvalidWheelFilename, InvalidVersion):
-            return None
+        wheel = _wheel(filename)
+        return wheel[0] if wheel is not None else None
     stem = _sdist_stem(filename)
     if stem is None:
         return None
@@ -184,11 +201,8 @@ def version_of(filename: str, project: NormalizedName) -> Version | None:
     """The version of ``project`` that ``filename`` holds, or ``None`` when it is not a
     file of that project or its name does not parse."""
     if filename.endswith(".whl"):
-        try:
-            name, version, _, _ = parse_wheel_filename(filename)
-        except (InvalidWheelFilename, InvalidVersion):
-            return None
-        return version if name == project else None
+        wheel = _wheel(filename)
+        return wheel[1] if wheel is not None and wheel[0] == project else None
     stem = _sdist_stem(filename)
     if stem is None:
         return None

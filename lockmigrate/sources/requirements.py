@@ -23,14 +23,11 @@ import re
 import shlex
 import sys
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn, cast
 
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
@@ -350,7 +347,7 @@ def _build_parser() -> _Parser:
     return parser
 
 
-_PARSER = _build_parser()
+_parser = functools.cache(_build_parser)  # built on the first option line, not at import
 
 
 _SHLEX_WHITESPACE = re.compile(r"[ \t\r\n]+")
@@ -378,7 +375,7 @@ def parse_options(options_str: str) -> _ParsedOptions:
             _check_hash("--hash", value)
             values.seen.append(("--hash", value))
         return values
-    _, leftover = _PARSER.parse_args(tokens, values)  # type: ignore[arg-type]
+    _, leftover = _parser().parse_args(tokens, values)  # type: ignore[arg-type]
     values.leftover = list(leftover)
     return values
 
@@ -441,7 +438,9 @@ def _local_path(base: Path, text: str) -> str:
 
 def _path_to_url(path: str) -> str:
     """pip's ``path_to_url`` of an absolute, normalised path."""
-    return urllib.parse.urljoin("file://", urllib.request.pathname2url(path))
+    from urllib.request import pathname2url
+
+    return urllib.parse.urljoin("file://", pathname2url(path))
 
 
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
@@ -449,6 +448,8 @@ def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
     match = EXTRAS_SUFFIX_RE.match(text)
     if match is None:
         return text, ()
+    from packaging.requirements import Requirement
+
     extras = Requirement("placeholder" + match.group(2).lower()).extras
     return match.group(1).rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
@@ -496,6 +497,8 @@ def _normalized_specifier(spec: str) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def _normalized_marker(text: str) -> str:
     """packaging's normal form of a marker (the same few markers recur in every file)."""
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return str(Marker(text))
     except InvalidMarker as exc:
@@ -524,6 +527,8 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     simple = _simple_pep508(text, marker)
     if simple is not None:
         return simple
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
@@ -623,6 +628,8 @@ def _not_editable(text: str) -> ValueError:
 def interpret_editable(text: str, base: Path) -> _Interpretation:
     """pip's ``parse_editable``: ``name @ url`` (a VCS or ``file:`` URL), a local folder, or
     a VCS URL with ``#egg=``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
@@ -845,7 +852,9 @@ def _include_path(target: str, base: Path) -> Path | None:
         return Path(os.path.abspath(base / target))  # noqa: PTH100 - lexical, as pip
     split = urllib.parse.urlsplit(target)
     if split.scheme == "file" and split.netloc in {"", "localhost"} and split.path.startswith("/"):
-        return Path(urllib.request.url2pathname(split.path))
+        from urllib.request import url2pathname
+
+        return Path(url2pathname(split.path))
     return None
 
 

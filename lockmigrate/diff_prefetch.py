@@ -1,0 +1,100 @@
+"""A head start for ``lockmigrate diff``: ask the index about the packages of the locks it is
+about to read, before reading anything properly.
+
+The index answers in parallel with the rest of the run (importing, parsing, checking), so
+its latency mostly disappears behind that work. The guess is cheap and only a guess: lock
+files are found the way :mod:`lockmigrate.diff_inputs` finds them, names are taken with a
+regular expression, and the sources are pip's configuration alone (no guess is made for an
+input whose lines may carry index options). :func:`lockmigrate.diff_inputs.run_diff` then
+works as it would without it, collecting prefetched answers where its real sources match
+the guess and asking for anything else, so a wrong guess costs requests, never results.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from lockmigrate.index import IndexSources, VersionFetcher
+
+__all__ = ["start_prefetch"]
+
+_SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__",
+     "site-packages", "build", "dist"}
+)  # fmt: skip
+# A pin in a pip-compile lock, and a package name in poetry.lock or pylock.toml.
+_PIN = re.compile(rb"(?m)^([A-Za-z0-9][A-Za-z0-9._-]*)[ \t]*(?:\[[^\]\n]*\])?[ \t]*==")
+_TOML_NAME = re.compile(rb'(?m)^name[ \t]*=[ \t]*"([^"\n]+)"')
+# A line that is an option other than an include, an editable or a hash: it may change
+# where versions come from, so no guess is made for that input.
+_INDEX_OPTION = re.compile(
+    rb"(?m)^[ \t]*-(?!-hash[ \t=])(?![rce][ \t])(?!-(?:requirement|constraint|editable)[ \t=])"
+)
+
+
+def _lock_for(path: Path) -> Path | None:
+    """The lock that diff compares ``path`` with, when it has one beside it."""
+    if path.name == "pyproject.toml":
+        for name in ("poetry.lock", "pylock.toml"):
+            if (path.parent / name).is_file():
+                return path.parent / name
+        return None
+    if path.suffix == ".in":
+        lock = path.with_suffix(".txt")
+        return lock if lock.is_file() else None
+    if path.suffix == ".txt" and path.with_suffix(".in").is_file():
+        return path
+    return None
+
+
+def _inputs(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
+            found += [Path(folder) / name for name in files if name.endswith(".in")]
+            if "pyproject.toml" in files:
+                found.append(Path(folder) / "pyproject.toml")
+    return found
+
+
+def _names(lock: Path) -> set[str]:
+    data = lock.read_bytes()
+    pattern = _PIN if lock.suffix == ".txt" else _TOML_NAME
+    return {match.decode("utf-8", "replace") for match in pattern.findall(data)}
+
+
+def start_prefetch(
+    paths: Sequence[Path],
+    *,
+    lock: Path | None,
+    cache_dir: Path | None,
+    workers: int,
+) -> VersionFetcher | None:
+    """A fetcher already asking for the packages of the locks under ``paths`` (or of
+    ``lock``), or ``None`` when there is nothing safe to guess. Never raises: any problem
+    is left for the real run to report."""
+    try:
+        names: set[str] = set()
+        for source in _inputs(paths):
+            found = lock if lock is not None else _lock_for(source)
+            if found is None or not found.is_file():
+                continue
+            if source.suffix in {".in", ".txt"} and _INDEX_OPTION.search(source.read_bytes()):
+                return None
+            if found.suffix == ".txt" and _INDEX_OPTION.search(found.read_bytes()):
+                return None
+            names |= _names(found)
+        if not names:
+            return None
+        fetcher = VersionFetcher(IndexSources.from_pip(), cache_dir=cache_dir, workers=workers)
+    except (OSError, ValueError):
+        return None
+    fetcher.submit(names)
+    return fetcher
