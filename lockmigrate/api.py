@@ -130,15 +130,19 @@ def diff(
             cache_dir=cache,
             workers=DIFF_WORKERS,
         )
-        return run_diff(
+        report = run_diff(
             existing,
             options=options,
             collector=collector if collector is not None else Collector(),
             prefetched=prefetch,
         )
-    finally:
+    except BaseException:
         if prefetch is not None:
-            prefetch.close()
+            prefetch.close(wait=False)  # bad input or an interrupt: its answers are not needed
+        raise
+    if prefetch is not None:
+        prefetch.close()
+    return report
 
 
 def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None) -> LockDiffReport:

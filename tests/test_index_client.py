@@ -485,6 +485,6 @@ def test_wheel_names_as_packaging_reads_them(filename: str) -> None:
         name, version, _, _ = parse_wheel_filename(filename)
         expected = str(version)
     except InvalidWheelFilename:
-        name, expected = canonicalize_name(filename.split("-")[0] or "x"), None
+        name, expected = canonicalize_name(filename.split("-", maxsplit=1)[0] or "x"), None
     found = version_of(filename, name)
     assert (str(found) if found else None) == expected

@@ -30,10 +30,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -52,6 +52,9 @@ from lockmigrate.model import Option
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
 from lockmigrate.redact import redact_url
 
+if TYPE_CHECKING:
+    from lockmigrate.index.http import Response
+
 __all__ = [
     "CACHE_ENV",
     "DEFAULT_INDEX_URL",
@@ -66,7 +69,8 @@ __all__ = [
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
 _DEFAULT_TIMEOUT = 15.0
-_DEFAULT_WORKERS = 32  # as many requests in flight as uv allows downloads, near enough
+_DEFAULT_WORKERS = 16  # connections to one index at once
+_SWITCH_INTERVAL = 0.0005  # seconds; see VersionFetcher.submit
 _LOOPBACK = ("localhost",)
 
 
@@ -257,11 +261,14 @@ class _Answer:
 class _Client:
     """Pages from the sources, through the cache; shared by the worker threads."""
 
-    def __init__(self, sources: IndexSources, cache: HttpCache | None) -> None:
-        from lockmigrate.index.http import Transport  # http.client and ssl: only when asking
+    def __init__(
+        self, sources: IndexSources, cache: HttpCache | None, *, connections: int = 16
+    ) -> None:
+        from lockmigrate.index.http import Transport  # sockets and TLS: only when asking
 
         self.sources = sources
         self.cache = cache
+        self.connections = connections
         self.transport = Transport(
             urls=(*sources.index_urls, *sources.find_links),
             cert=sources.cert,
@@ -277,26 +284,52 @@ class _Client:
 
     def get(self, url: str) -> _Answer:
         """The files of the page at ``url``: HTTP(S) through the cache, or a local file."""
-        local = _local_path(url)
-        if local is not None:
-            return self._read_local(url, local)
-        now = time.time()
-        cached = self.cache.load(url, ACCEPT) if self.cache is not None else None
-        headers = {"Accept": ACCEPT}
-        if cached is not None:
-            meta, body = cached
-            if float(meta.get("expires", 0)) > now:
-                return self._parse(url, body, str(meta.get("content-type", "")))
-            if meta.get("etag"):
-                headers["If-None-Match"] = str(meta["etag"])
-            if meta.get("last-modified"):
-                headers["If-Modified-Since"] = str(meta["last-modified"])
+        return self.get_many([url])[0]
+
+    def get_many(self, urls: Sequence[str]) -> list[_Answer]:
+        """The files of each page, in order: local files read, fresh cached pages reused,
+        and the rest asked for all at once (revalidating stale cached pages)."""
         from lockmigrate.index.http import FetchError
 
-        try:
-            response = self.transport.get(url, headers=headers)
-        except FetchError as error:
-            return _Answer(files=[], found=False, error=str(error))
+        now = time.time()
+        answers: list[_Answer | None] = [None] * len(urls)
+        cached: dict[int, tuple[dict[str, Any], bytes]] = {}
+        asked: list[tuple[int, str, dict[str, str]]] = []
+        for position, url in enumerate(urls):
+            local = _local_path(url)
+            if local is not None:
+                answers[position] = self._read_local(url, local)
+                continue
+            entry = self.cache.load(url, ACCEPT) if self.cache is not None else None
+            headers = {"Accept": ACCEPT}
+            if entry is not None:
+                meta, body = entry
+                if float(meta.get("expires", 0)) > now:
+                    answers[position] = self._parse(url, body, str(meta.get("content-type", "")))
+                    continue
+                cached[position] = entry
+                if meta.get("etag"):
+                    headers["If-None-Match"] = str(meta["etag"])
+                if meta.get("last-modified"):
+                    headers["If-Modified-Since"] = str(meta["last-modified"])
+            asked.append((position, url, headers))
+        responses = self.transport.get_many(
+            [(url, headers) for _, url, headers in asked], connections=self.connections
+        )
+        for (position, url, _), response in zip(asked, responses, strict=True):
+            if isinstance(response, FetchError):
+                answers[position] = _Answer(files=[], found=False, error=str(response))
+            else:
+                answers[position] = self._answer(url, response, cached.get(position), now)
+        return [answer if answer is not None else _Answer(files=[]) for answer in answers]
+
+    def _answer(
+        self,
+        url: str,
+        response: Response,
+        cached: tuple[dict[str, Any], bytes] | None,
+        now: float,
+    ) -> _Answer:
         if response.status == 304 and cached is not None:
             meta, body = cached
             fresh = freshness(response.headers, now)
@@ -305,7 +338,7 @@ class _Client:
             return self._parse(url, body, str(meta.get("content-type", "")))
         if response.status in {404, 410}:
             return _Answer(files=[], found=False)
-        if response.status >= 400 or response.status != 200:
+        if response.status != 200:
             reason = f"HTTP {response.status} {response.reason}".rstrip()
             return _Answer(files=[], found=False, error=f"{redact_url(url)}: {reason}")
         content_type = response.headers.get("content-type", "")
@@ -389,36 +422,35 @@ def _untrusted(url: str) -> str:
     )
 
 
-def _query(client: _Client, name: NormalizedName) -> ProjectVersions:
+def _query(client: _Client, names: Sequence[NormalizedName]) -> dict[str, ProjectVersions]:
+    """What the sources offer for each of ``names``: every index page asked for at once,
+    then the find-links locations (each read once)."""
     sources = client.sources
-    files: list[IndexFile] = []
-    errors: list[str] = []
-    found = False
-    for index_url in sources.index_urls:
-        if not _is_secure(index_url, sources.trusted_hosts):
-            errors.append(_untrusted(index_url))
-            continue
-        answer = client.get(_page_url(index_url, name))
-        found = found or answer.found
-        files += answer.files
-        if answer.error:
-            errors.append(answer.error)
-    for location in sources.find_links:
-        by_project = client.find_links(location)
-        if by_project is None:
-            errors.append(_untrusted(location))
-            continue
-        error = client.find_links_errors.get(location)
-        if error:
-            errors.append(error)
-        files += by_project.get(name, ())
-    versions = _summarise(name, files)
-    return ProjectVersions(
-        name=name,
-        versions=versions,
-        found=found or bool(versions),
-        error="; ".join(dict.fromkeys(errors)) or None,
-    )
+    secure = [url for url in sources.index_urls if _is_secure(url, sources.trusted_hosts)]
+    insecure = [_untrusted(url) for url in sources.index_urls if url not in secure]
+    pages = client.get_many([_page_url(url, name) for name in names for url in secure])
+    results: dict[str, ProjectVersions] = {}
+    for position, name in enumerate(names):
+        answers = pages[position * len(secure) : (position + 1) * len(secure)]
+        files = [file for answer in answers for file in answer.files]
+        errors = [*insecure, *(answer.error for answer in answers if answer.error)]
+        for location in sources.find_links:
+            by_project = client.find_links(location)
+            if by_project is None:
+                errors.append(_untrusted(location))
+                continue
+            error = client.find_links_errors.get(location)
+            if error:
+                errors.append(error)
+            files += by_project.get(name, ())
+        versions = _summarise(name, files)
+        results[name] = ProjectVersions(
+            name=name,
+            versions=versions,
+            found=any(answer.found for answer in answers) or bool(versions),
+            error="; ".join(dict.fromkeys(errors)) or None,
+        )
+    return results
 
 
 def _summarise(name: NormalizedName, files: Iterable[IndexFile]) -> tuple[AvailableVersion, ...]:
@@ -448,9 +480,9 @@ class VersionFetcher:
     """Queries that start as soon as names are known and are collected later, so that a
     caller can go on reading its input while the index answers.
 
-    ``workers`` threads at most, each with its own keep-alive connections, started on the
-    first :meth:`submit`. Use as a context manager: leaving it cancels what nobody asked
-    for and closes every connection.
+    Each :meth:`submit` asks for its names from one background thread, which waits on all
+    their connections at once (at most ``workers`` to each origin). Use as a context
+    manager: leaving it waits for what is under way and closes every connection.
     """
 
     def __init__(
@@ -464,29 +496,32 @@ class VersionFetcher:
         self._cache = HttpCache(cache_dir / "http") if cache_dir else None
         self._workers = max(1, workers)
         self._client: _Client | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: dict[NormalizedName, Future[ProjectVersions]] = {}
+        self._batches: dict[NormalizedName, _Batch] = {}
+        self._switch_interval = sys.getswitchinterval()
 
     def __enter__(self) -> VersionFetcher:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        self.close(wait=exc_type is None)
 
     def submit(self, names: Iterable[str]) -> None:
         """Start asking for ``names`` (canonicalised) that were not asked for yet."""
         if not self.sources.index_urls and not self.sources.find_links:
             return
-        new = sorted({canonicalize_name(name) for name in names} - self._pending.keys())
+        new = sorted({canonicalize_name(name) for name in names} - self._batches.keys())
         if not new:
             return
-        if self._client is None or self._pool is None:
-            self._client = _Client(self.sources, self._cache)
-            self._pool = ThreadPoolExecutor(
-                max_workers=self._workers, thread_name_prefix="lockmigrate-index"
-            )
+        if self._client is None:
+            self._client = _Client(self.sources, self._cache, connections=self._workers)
+            # While the caller keeps the interpreter busy, a thread that wakes up for an
+            # answer waits up to the switch interval (5 ms) for the GIL, for each answer:
+            # 200 pages then take 0.8 s instead of 0.15 s. Switch more often until close().
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL))
+        batch = _Batch(self._client, new)
         for name in new:
-            self._pending[name] = self._pool.submit(_query, self._client, name)
+            self._batches[name] = batch
 
     def results(self, names: Iterable[str]) -> dict[str, ProjectVersions]:
         """What the sources offer for each of ``names``, waiting for the answers (asking
@@ -495,15 +530,42 @@ class VersionFetcher:
         if not self.sources.index_urls and not self.sources.find_links:
             return {name: ProjectVersions(name=name, found=False) for name in wanted}
         self.submit(wanted)
-        return {name: self._pending[name].result() for name in wanted}
+        return {name: self._batches[name].result(name) for name in wanted}
 
-    def close(self) -> None:
-        """Cancel the queries nobody collected, wait for those under way, and close every
-        connection."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Wait for the batches under way (unless ``wait`` is false: on an error or an
+        interrupt nobody needs their answers), then close every connection."""
+        if wait:
+            for batch in set(self._batches.values()):
+                batch.thread.join()
         if self._client is not None:
             self._client.close()
+            sys.setswitchinterval(self._switch_interval)
+            self._client = None
+
+
+class _Batch:
+    """Names asked for together, answered by one background thread."""
+
+    def __init__(self, client: _Client, names: list[NormalizedName]) -> None:
+        self.answers: dict[str, ProjectVersions] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(client, names), name="lockmigrate-index", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, client: _Client, names: list[NormalizedName]) -> None:
+        try:
+            self.answers = _query(client, names)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            self.error = error
+
+    def result(self, name: str) -> ProjectVersions:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.answers[name]
 
 
 def fetch_versions(

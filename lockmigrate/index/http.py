@@ -17,20 +17,32 @@ response parsing headers with the ``email`` package, which threads then queue fo
 from __future__ import annotations
 
 import base64
+import collections
+import contextlib
+import io
 import os
+import selectors
+import ssl
 import threading
+import time
 import urllib.parse
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from lockmigrate import __version__
-from lockmigrate.index.wire import Connection, WireError, connect, open_tunnel
+from lockmigrate.index.wire import (
+    Connection,
+    Reply,
+    WireError,
+    complete_length,
+    connect,
+    open_tunnel,
+    read_reply,
+    request_bytes,
+)
 from lockmigrate.redact import redact_text, redact_url
-
-if TYPE_CHECKING:
-    import ssl
 
 __all__ = ["FetchError", "Response", "Transport"]
 
@@ -178,6 +190,15 @@ class Transport:
             current = urllib.parse.urljoin(current, location)
         raise FetchError(f"{redact_url(url)}: more than {_MAX_REDIRECTS} redirects")
 
+    def get_many(
+        self, requests: Sequence[tuple[str, Mapping[str, str]]], *, connections: int = 16
+    ) -> list[Response | FetchError]:
+        """``GET`` each ``(url, headers)``, following redirects, with at most ``connections``
+        open to each origin: one thread waits on every socket at once (see :class:`_Loop`).
+        Answers come back in the order asked; a request without one gets its
+        :class:`FetchError`."""
+        return _Loop(self, max(1, connections)).run(requests)
+
     def close(self) -> None:
         """Close every connection opened so far, by any thread."""
         with self._lock:
@@ -246,7 +267,10 @@ class Transport:
 
     # -- one request -----------------------------------------------------------------------
 
-    def _request(self, url: str, headers: Mapping[str, str]) -> Response:
+    def _prepare(
+        self, url: str, headers: Mapping[str, str]
+    ) -> tuple[tuple[str, str, int], str, str, dict[str, str]]:
+        """Origin, request target (origin form), absolute form, and headers of a GET."""
         parts = urllib.parse.urlsplit(url)
         origin = _origin(parts)
         if origin[0] not in _DEFAULT_PORTS:
@@ -262,6 +286,10 @@ class Transport:
         if credentials is not None:
             request_headers["Authorization"] = _basic(credentials)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return origin, path, f"{parts.scheme}://{netloc}{path}", request_headers
+
+    def _request(self, url: str, headers: Mapping[str, str]) -> Response:
+        origin, path, absolute, request_headers = self._prepare(url, headers)
         routes = self._routes.by_origin
         for attempt in (1, 2):
             route = routes.get(origin)
@@ -269,7 +297,7 @@ class Transport:
             try:
                 if route is None:
                     route = routes[origin] = self._connect(origin)
-                target = f"{parts.scheme}://{netloc}{path}" if route.absolute else path
+                target = absolute if route.absolute else path
                 reply = route.connection.get(target, {**request_headers, **route.proxy_headers})
             except WireError as error:
                 self._drop(origin)
@@ -281,17 +309,7 @@ class Transport:
                 raise FetchError(f"{redact_url(url)}: {_describe(error)}") from None
             if not reply.reusable:
                 self._drop(origin)
-            try:
-                body = _decode(reply.body, reply.headers.get("content-encoding", ""))
-            except zlib.error as error:
-                raise FetchError(f"{redact_url(url)}: undecodable body ({error})") from None
-            return Response(
-                status=reply.status,
-                reason=reply.reason,
-                headers=reply.headers,
-                body=body,
-                url=url,
-            )
+            return _response(url, reply)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _drop(self, origin: tuple[str, str, int]) -> None:
@@ -300,6 +318,288 @@ class Transport:
             route.connection.close()
             with self._lock:
                 self._opened.remove(route.connection)
+
+
+def _response(url: str, reply: Reply) -> Response:
+    try:
+        body = _decode(reply.body, reply.headers.get("content-encoding", ""))
+    except zlib.error as error:
+        raise FetchError(f"{redact_url(url)}: undecodable body ({error})") from None
+    return Response(
+        status=reply.status, reason=reply.reason, headers=reply.headers, body=body, url=url
+    )
+
+
+# --- many requests, one thread ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    index: int  # where its answer goes
+    url: str  # as asked (answers are reported for it)
+    current: str  # after redirects
+    headers: Mapping[str, str]
+    redirects: int = 0
+    retried: bool = False
+    prepared: tuple[tuple[str, str, int], str, str, dict[str, str]] | None = None
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A connection of the loop, with the job it is answering."""
+
+    origin: tuple[str, str, int]
+    route: _Route
+    job: _Job | None = None
+    outgoing: bytes = b""
+    incoming: bytearray = field(default_factory=bytearray)
+    used: bool = False  # a job was answered on it before (a keep-alive connection)
+    deadline: float = 0.0
+
+
+class _Loop:
+    """Many GETs at once from one thread: non-blocking sockets under a selector, so the
+    answers cost a few tens of microseconds of Python each and no thread switches.
+
+    Connections are opened (DNS, TCP, proxy tunnel, TLS handshake) by a few helper threads
+    with :meth:`Transport._connect`, then handed to the selector. A job whose keep-alive
+    connection turns out to be closed by the server is sent again once on a new one.
+    """
+
+    def __init__(self, transport: Transport, per_origin: int) -> None:
+        self.transport = transport
+        self.per_origin = per_origin
+        self.results: list[Response | FetchError | None] = []
+        self.queues: dict[tuple[str, str, int], collections.deque[_Job]] = {}
+        self.idle: dict[tuple[str, str, int], list[_Slot]] = {}
+        self.counts: dict[tuple[str, str, int], int] = {}  # open or opening
+        self.opening: dict[Future[_Route], tuple[str, str, int]] = {}
+        self.busy: list[_Slot] = []
+        self.left = 0
+
+    def run(self, requests: Sequence[tuple[str, Mapping[str, str]]]) -> list[Response | FetchError]:
+        self.results = [None] * len(requests)
+        self.left = len(requests)
+        for position, (url, headers) in enumerate(requests):
+            self._enqueue(_Job(index=position, url=url, current=url, headers=headers))
+        opener = ThreadPoolExecutor(max_workers=min(self.per_origin, 8))
+        self.selector = selectors.DefaultSelector()
+        try:
+            while self.left:
+                self._dispatch(opener)
+                timeout = 0.002 if self.opening else 0.25
+                for key, mask in self.selector.select(timeout):
+                    self._on_ready(key.data, mask)
+                self._collect_connections()
+                self._expire()
+        finally:
+            for future in self.opening:
+                future.cancel()
+            opener.shutdown(wait=True)
+            for future in self.opening:
+                if future.done() and future.exception() is None:
+                    self._discard(future.result())
+            for slot in [*self.busy, *(s for slots in self.idle.values() for s in slots)]:
+                self._close(slot)
+            self.selector.close()
+        return [
+            result if result is not None else FetchError("no answer") for result in self.results
+        ]
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    def _enqueue(self, job: _Job) -> None:
+        try:
+            job.prepared = self.transport._prepare(job.current, job.headers)
+        except FetchError as error:
+            self._finish(job, error)
+            return
+        origin = job.prepared[0]
+        self.queues.setdefault(origin, collections.deque()).append(job)
+
+    def _finish(self, job: _Job, result: Response | FetchError) -> None:
+        self.results[job.index] = result
+        self.left -= 1
+
+    def _dispatch(self, opener: ThreadPoolExecutor) -> None:
+        for origin, queue in self.queues.items():
+            idle = self.idle.setdefault(origin, [])
+            while queue and idle:
+                self._start(idle.pop(), queue.popleft())
+            wanted = min(len(queue), self.per_origin - self.counts.get(origin, 0))
+            wanted -= sum(1 for o in self.opening.values() if o == origin) if wanted > 0 else 0
+            for _ in range(max(0, wanted)):
+                self.opening[opener.submit(self.transport._connect, origin)] = origin
+                self.counts[origin] = self.counts.get(origin, 0) + 1
+
+    def _start(self, slot: _Slot, job: _Job) -> None:
+        assert job.prepared is not None  # noqa: S101 - set by _enqueue
+        _, path, absolute, headers = job.prepared
+        target = absolute if slot.route.absolute else path
+        slot.job = job
+        slot.outgoing = request_bytes(target, {**headers, **slot.route.proxy_headers})
+        slot.incoming = bytearray()
+        slot.deadline = time.monotonic() + self.transport._timeout
+        self.busy.append(slot)
+        self._send(slot)
+
+    # -- sockets --------------------------------------------------------------------------
+
+    def _collect_connections(self) -> None:
+        for future in [f for f in self.opening if f.done()]:
+            origin = self.opening.pop(future)
+            try:
+                route = future.result()
+            except (OSError, FetchError) as error:
+                self.counts[origin] -= 1
+                # No connection to this origin: every job waiting for one fails with why.
+                queue = self.queues.get(origin, collections.deque())
+                while queue:
+                    job = queue.popleft()
+                    self._finish(job, FetchError(f"{redact_url(job.current)}: {_describe(error)}"))
+                continue
+            route.connection.sock.setblocking(False)
+            slot = _Slot(origin=origin, route=route)
+            self.selector.register(route.connection.sock, selectors.EVENT_READ, slot)
+            waiting = self.queues.get(origin)
+            if waiting:
+                self._start(slot, waiting.popleft())
+            else:
+                self.idle.setdefault(origin, []).append(slot)
+
+    def _send(self, slot: _Slot) -> None:
+        try:
+            sent = slot.route.connection.sock.send(slot.outgoing)
+        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            sent = 0
+        except OSError as error:
+            self._broken(slot, error, stale=True)
+            return
+        slot.outgoing = slot.outgoing[sent:]
+        writing = bool(
+            self.selector.get_key(slot.route.connection.sock).events & selectors.EVENT_WRITE
+        )
+        if bool(slot.outgoing) != writing:  # wait for room to write only while there is more
+            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if slot.outgoing else 0)
+            self.selector.modify(slot.route.connection.sock, events, slot)
+
+    def _on_ready(self, slot: _Slot, mask: int) -> None:
+        if mask & selectors.EVENT_WRITE and slot.outgoing:
+            self._send(slot)
+        if not mask & selectors.EVENT_READ:
+            return
+        eof = False
+        sock = slot.route.connection.sock
+        while True:
+            try:
+                data = sock.recv(262144)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                break
+            except OSError as error:
+                self._broken(slot, error, stale=not slot.incoming)
+                return
+            if not data:
+                eof = True
+                break
+            slot.incoming += data
+        if slot.job is None:
+            if eof:  # an idle keep-alive connection the server closed
+                self.idle[slot.origin].remove(slot)
+                self._close(slot)
+            return
+        slot.deadline = time.monotonic() + self.transport._timeout
+        length = complete_length(slot.incoming, eof=eof)
+        if length is None:
+            if eof:
+                self._broken(
+                    slot,
+                    WireError(
+                        "the server closed the connection mid-answer", stale=not slot.incoming
+                    ),
+                    stale=not slot.incoming,
+                )
+            return
+        self._answered(slot, length)
+
+    def _answered(self, slot: _Slot, length: int) -> None:
+        job = slot.job
+        assert job is not None  # noqa: S101 - only called with a job
+        try:
+            reply = read_reply(io.BytesIO(bytes(slot.incoming[:length])))
+            response = _response(job.current, reply)
+        except (WireError, FetchError) as error:
+            self._release(slot, reusable=False)
+            self._finish(
+                job,
+                error
+                if isinstance(error, FetchError)
+                else FetchError(f"{redact_url(job.current)}: {error}"),
+            )
+            return
+        self._release(slot, reusable=reply.reusable and length == len(slot.incoming))
+        location = response.headers.get("location")
+        if response.status in _REDIRECTS and location:
+            if job.redirects >= _MAX_REDIRECTS:
+                self._finish(
+                    job, FetchError(f"{redact_url(job.url)}: more than {_MAX_REDIRECTS} redirects")
+                )
+                return
+            job.current = urllib.parse.urljoin(job.current, location)
+            job.redirects += 1
+            self._enqueue(job)
+            return
+        self._finish(
+            job,
+            Response(
+                status=response.status,
+                reason=response.reason,
+                headers=response.headers,
+                body=response.body,
+                url=job.url,
+            ),
+        )
+
+    def _release(self, slot: _Slot, *, reusable: bool) -> None:
+        self.busy.remove(slot)
+        slot.job = None
+        slot.used = True
+        slot.incoming = bytearray()
+        if reusable:
+            self.idle.setdefault(slot.origin, []).append(slot)
+        else:
+            self._close(slot)
+
+    def _broken(self, slot: _Slot, error: BaseException, *, stale: bool) -> None:
+        job = slot.job
+        used = slot.used
+        if slot in self.busy:
+            self.busy.remove(slot)
+        self._close(slot)
+        if job is None:
+            return
+        if stale and used and not job.retried:
+            job.retried = True  # the server had closed an idle keep-alive connection
+            self.queues.setdefault(slot.origin, collections.deque()).appendleft(job)
+            return
+        message = str(error) if isinstance(error, WireError) else _describe(error)
+        self._finish(job, FetchError(f"{redact_url(job.current)}: {redact_text(message)}"))
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for slot in [s for s in self.busy if s.deadline < now]:
+            self._broken(slot, TimeoutError("timed out"), stale=False)
+
+    def _close(self, slot: _Slot) -> None:
+        self.counts[slot.origin] -= 1
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(slot.route.connection.sock)
+        self._discard(slot.route)
+
+    def _discard(self, route: _Route) -> None:
+        route.connection.close()
+        with self.transport._lock:
+            if route.connection in self.transport._opened:
+                self.transport._opened.remove(route.connection)
 
 
 def _read_netrc(path: str, host: str) -> tuple[str, str] | None:

@@ -15,7 +15,16 @@ import socket
 from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = ["Connection", "WireError", "connect", "open_tunnel"]
+__all__ = [
+    "Connection",
+    "Reply",
+    "WireError",
+    "complete_length",
+    "connect",
+    "open_tunnel",
+    "read_reply",
+    "request_bytes",
+]
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 200
@@ -56,14 +65,75 @@ class Connection:
 
     def get(self, target: str, headers: dict[str, str]) -> Reply:
         """Send ``GET target`` with ``headers`` (``Host`` among them) and read the answer."""
-        lines = [f"GET {target} HTTP/1.1\r\n"]
-        lines += [f"{name}: {value}\r\n" for name, value in headers.items()]
-        lines.append("\r\n")
         try:
-            self.sock.sendall("".join(lines).encode("latin-1"))
+            self.sock.sendall(request_bytes(target, headers))
         except (BrokenPipeError, ConnectionResetError) as error:
             raise WireError(f"{type(error).__name__}: {error}", stale=True) from None
         return read_reply(self.reader)
+
+
+def request_bytes(target: str, headers: dict[str, str]) -> bytes:
+    """A ``GET`` request for ``target`` with ``headers`` (``Host`` among them)."""
+    lines = [f"GET {target} HTTP/1.1\r\n"]
+    lines += [f"{name}: {value}\r\n" for name, value in headers.items()]
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1")
+
+
+def complete_length(buffer: bytes | bytearray, *, eof: bool) -> int | None:
+    """How many bytes at the start of ``buffer`` make one whole response (interim ``1xx``
+    responses included), or ``None`` while more must be read. At ``eof`` a response without
+    framing ends where the buffer does."""
+    start = 0
+    while True:
+        end = buffer.find(b"\r\n\r\n", start)
+        if end < 0:
+            return None
+        head = bytes(buffer[start:end]).decode("latin-1").split("\r\n")
+        fields = head[0].split(" ", 2)
+        status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+        headers: dict[str, str] = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = end + 4
+        if 100 <= status < 200:
+            start = body
+            continue
+        if status in _NO_BODY:
+            return body
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            return _chunked_end(buffer, body)
+        if "content-length" in headers:
+            try:
+                total = body + int(headers["content-length"].split(",")[0])
+            except ValueError:
+                return len(buffer) if eof else None  # read_reply reports the bad header
+            return total if len(buffer) >= total else None
+        return len(buffer) if eof else None
+
+
+def _chunked_end(buffer: bytes | bytearray, position: int) -> int | None:
+    while True:
+        line_end = buffer.find(b"\r\n", position)
+        if line_end < 0:
+            return None
+        try:
+            size = int(bytes(buffer[position:line_end]).split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            return line_end + 2  # read_reply reports the bad size
+        if size == 0:
+            position = line_end + 2
+            while True:  # trailer fields, then the blank line
+                trailer_end = buffer.find(b"\r\n", position)
+                if trailer_end < 0:
+                    return None
+                if trailer_end == position:
+                    return position + 2
+                position = trailer_end + 2
+        position = line_end + 2 + size + 2
+        if position > len(buffer):
+            return None
 
 
 def _line(reader: BinaryIO) -> bytes:
