@@ -171,6 +171,14 @@ def _specifier(text: str) -> SpecifierSet | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _python_allowed(requires_python: str, python: str) -> bool:
+    """Whether one ``Requires-Python`` (``""`` for none) lets ``python`` install; the same
+    few recur across a whole index, so each is decided once."""
+    specifier = _specifier(requires_python) if requires_python else None
+    return specifier is None or specifier.contains(python, prereleases=True)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AvailableVersion:
     """One version of a project on the index, summarised over its files.
@@ -189,11 +197,7 @@ class AvailableVersion:
         ``None``). An unparsable ``Requires-Python`` is ignored, as pip ignores it."""
         if python is None:
             return True
-        for text in self.requires_python:
-            specifier = _specifier(text) if text else None
-            if specifier is None or specifier.contains(python, prereleases=True):
-                return True
-        return False
+        return any(_python_allowed(text, python) for text in self.requires_python)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
