@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import dataclasses
 import io
 import os
 import selectors
@@ -548,16 +549,7 @@ class _Loop:
             job.redirects += 1
             self._enqueue(job)
             return
-        self._finish(
-            job,
-            Response(
-                status=response.status,
-                reason=response.reason,
-                headers=response.headers,
-                body=response.body,
-                url=job.url,
-            ),
-        )
+        self._finish(job, dataclasses.replace(response, url=job.url))  # answered for the URL asked
 
     def _release(self, slot: _Slot, *, reusable: bool) -> None:
         self.busy.remove(slot)
