@@ -169,6 +169,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     chunked: bool = False
     gzipped: bool = False
+    hang_up: bool = False  # close the connection after answering, without saying so
 
 
 @dataclass
@@ -241,6 +242,7 @@ def scripted() -> Iterator[Callable[..., Scripted]]:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+                self.close_connection = reply.hang_up
 
         state.url = stack.enter_context(_serve(Handler, tls))
         return state
@@ -263,6 +265,24 @@ def test_keep_alive_chunked_and_gzip(scripted: Callable[..., Scripted]) -> None:
     assert [str(found[n].versions[0].version) for n in "abc"] == ["1.0", "2.0", "3.0"]
     assert len(server.connections) == 1  # one connection, kept alive for all three
     assert all(headers["accept"] == ACCEPT for _, headers in server.seen)
+
+
+def test_a_keep_alive_connection_the_server_closed_is_retried(
+    scripted: Callable[..., Scripted],
+) -> None:
+    server = scripted(
+        {
+            "/simple/a/": replace(json_page("a-1.0.tar.gz"), hang_up=True),
+            "/simple/b/": replace(json_page("b-2.0.tar.gz"), hang_up=True),
+            "/simple/c/": json_page("c-3.0.tar.gz"),
+        }
+    )
+    found = fetch_versions(
+        ["a", "b", "c"], sources=IndexSources(index_urls=(f"{server.url}/simple/",)), workers=1
+    )
+    assert [str(found[n].versions[0].version) for n in "abc"] == ["1.0", "2.0", "3.0"]
+    assert all(found[n].error is None for n in "abc")
+    assert len(server.connections) == 3
 
 
 def test_redirects_are_followed(scripted: Callable[..., Scripted]) -> None:

@@ -427,8 +427,12 @@ class _Loop:
             idle = self.idle.setdefault(origin, [])
             while queue and idle:
                 self._start(idle.pop(), queue.popleft())
-            wanted = min(len(queue), self.per_origin - self.counts.get(origin, 0))
-            wanted -= sum(1 for o in self.opening.values() if o == origin) if wanted > 0 else 0
+            if not queue:
+                continue
+            # one more connection per waiting job not already covered by one being opened,
+            # within the limit (which counts the connections open and being opened)
+            opening = sum(1 for o in self.opening.values() if o == origin)
+            wanted = min(len(queue) - opening, self.per_origin - self.counts.get(origin, 0))
             for _ in range(max(0, wanted)):
                 self.opening[opener.submit(self.transport._connect, origin)] = origin
                 self.counts[origin] = self.counts.get(origin, 0) + 1
