@@ -508,3 +508,50 @@ def test_wheel_names_as_packaging_reads_them(filename: str) -> None:
         name, expected = canonicalize_name(filename.split("-", maxsplit=1)[0] or "x"), None
     found = version_of(filename, name)
     assert (str(found) if found else None) == expected
+
+
+def test_html_anchors_as_html_parser_reads_them() -> None:
+    """The regex scan of PEP 503 pages gives what pip's html.parser reading gives."""
+    from html.parser import HTMLParser
+
+    class Anchors(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.anchors: list[dict[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self.anchors.append(dict(attrs))
+
+    page = (
+        "<!DOCTYPE html><html><head><title>Links for a</title></head><body>\n"
+        "<!-- <a href='a-0.1.tar.gz'>commented out</a> -->\n"
+        '<a href="../../files/a-1.0-py3-none-any.whl#sha256=ab" data-requires-python=">=3.8">x</a>\n'
+        "<A HREF='a-1.1.tar.gz' DATA-YANKED>upper case, single quotes</A>\n"
+        '<a href=a-1.2.zip data-yanked="bad &amp; broken">unquoted</a>\n'
+        '<a\n  href="https://files.example/a%2B-1.3.tar.gz?x=1"\n  data-requires-python="&gt;=3.9,&lt;4">'
+        "split over lines</a>\n"
+        '<a href="a-1.4.tar.gz" href="a-1.5.tar.gz">repeated</a>\n'
+        '<abbr href="a-9.tar.gz">not an anchor</abbr><a>no href</a><a href="">empty</a>\n'
+        "</body></html>"
+    )
+    parser = Anchors()
+    parser.feed(page)
+    expected = [
+        (
+            anchor["href"].split("#")[0].split("?")[0].rsplit("/", 1)[-1].replace("%2B", "+"),
+            anchor.get("data-requires-python") or None,
+            (anchor["data-yanked"] or "") if "data-yanked" in anchor else None,
+        )
+        for anchor in parser.anchors
+        if anchor.get("href")
+    ]
+    found = parse_page(page.encode(), "text/html")
+    assert [(f.filename, f.requires_python, f.yanked) for f in found] == expected
+    assert [f.filename for f in found] == [
+        "a-1.0-py3-none-any.whl",
+        "a-1.1.tar.gz",
+        "a-1.2.zip",
+        "a+-1.3.tar.gz",
+        "a-1.5.tar.gz",
+    ]

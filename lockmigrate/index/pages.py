@@ -11,7 +11,6 @@ not parse are skipped, as pip skips them.
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -47,6 +46,9 @@ _SDIST_EXTENSIONS = (
 )  # fmt: skip
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ANCHOR = re.compile(r"""<a(?=[\s/>])((?:"[^"]*"|'[^']*'|[^'">])*)>""", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([^\s/>="']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?""")
 # packaging.utils' rules for wheel names (PEP 427 escaping) and build tags
 _WHEEL_NAME = re.compile(r"[\w._]+")
 _BUILD_TAG = re.compile(r"\d", re.ASCII)
@@ -126,37 +128,42 @@ def _parse_json(body: bytes) -> list[IndexFile]:
 
 
 def _parse_html(text: str) -> list[IndexFile]:
-    from html.parser import HTMLParser  # only HTML-only indexes and find-links pages
+    """The anchors of a PEP 503 page. A scan with regular expressions rather than
+    ``html.parser`` (which pip uses): PyPI's numpy page has 4,400 anchors in 1.6 MB, and
+    ``html.parser`` spends 0.17 s on it against 0.02 s here. Comments are removed first and
+    quoted attribute values may hold ``>``, as ``html.parser`` reads them; the tests compare
+    the two on real pages."""
+    from html import unescape
 
-    class Anchors(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.anchors: list[dict[str, str | None]] = []
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "a":
-                self.anchors.append(dict(attrs))
-
-    parser = Anchors()
-    parser.feed(text)
-    parser.close()
     found: list[IndexFile] = []
-    for anchor in parser.anchors:
-        href = anchor.get("href")
+    for tag in _ANCHOR.finditer(_COMMENT.sub("", text)):
+        attributes: dict[str, str | None] = {}
+        for name, value in _ATTRIBUTE.findall(tag.group(1)):
+            quoted = value[:1] in {'"', "'"}
+            # the last of a repeated attribute wins, as in pip's dict(attrs)
+            text = value[1:-1] if quoted else value
+            attributes[name.lower()] = (unescape(text) if "&" in text else text) if value else None
+        href = attributes.get("href")
         if not href:
             continue
         found.append(
             IndexFile(
                 filename=_filename_of(href),
-                requires_python=anchor.get("data-requires-python") or None,
-                yanked=(anchor["data-yanked"] or "") if "data-yanked" in anchor else None,
+                requires_python=attributes.get("data-requires-python") or None,
+                yanked=(attributes["data-yanked"] or "") if "data-yanked" in attributes else None,
             )
         )
     return found
 
 
 def _filename_of(url: str) -> str:
-    return urllib.parse.unquote(posixpath.basename(urllib.parse.urlsplit(url).path))
+    """The last path segment of a (relative or absolute) URL, percent-decoded: what pip's
+    ``Link.filename`` is for a file link."""
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    if "//" in path:
+        path = urllib.parse.urlsplit(path).path
+    name = path.rsplit("/", 1)[-1]
+    return urllib.parse.unquote(name) if "%" in name else name
 
 
 def _sdist_stem(filename: str) -> str | None:
