@@ -526,10 +526,12 @@ def test_html_anchors_as_html_parser_reads_them() -> None:
     page = (
         "<!DOCTYPE html><html><head><title>Links for a</title></head><body>\n"
         "<!-- <a href='a-0.1.tar.gz'>commented out</a> -->\n"
-        '<a href="../../files/a-1.0-py3-none-any.whl#sha256=ab" data-requires-python=">=3.8">x</a>\n'
+        '<a href="../../files/a-1.0-py3-none-any.whl#sha256=ab" '
+        'data-requires-python=">=3.8">x</a>\n'
         "<A HREF='a-1.1.tar.gz' DATA-YANKED>upper case, single quotes</A>\n"
         '<a href=a-1.2.zip data-yanked="bad &amp; broken">unquoted</a>\n'
-        '<a\n  href="https://files.example/a%2B-1.3.tar.gz?x=1"\n  data-requires-python="&gt;=3.9,&lt;4">'
+        '<a\n  href="https://files.example/a%2B-1.3.tar.gz?x=1"\n'
+        '  data-requires-python="&gt;=3.9,&lt;4">'
         "split over lines</a>\n"
         '<a href="a-1.4.tar.gz" href="a-1.5.tar.gz">repeated</a>\n'
         '<abbr href="a-9.tar.gz">not an anchor</abbr><a>no href</a><a href="">empty</a>\n'
