@@ -317,14 +317,20 @@ class _Client:
                 if meta.get("last-modified"):
                     headers["If-Modified-Since"] = str(meta["last-modified"])
             asked.append((position, url, headers))
-        responses = self.transport.get_many(
-            [(url, headers) for _, url, headers in asked], connections=self.connections
-        )
-        for (position, url, _), response in zip(asked, responses, strict=True):
+
+        def read(asked_position: int, response: Response | FetchError) -> None:
+            position, url, _ = asked[asked_position]
             if isinstance(response, FetchError):
                 answers[position] = _Answer(files=[], found=False, error=str(response))
             else:
                 answers[position] = self._answer(url, response, cached.get(position), now)
+
+        # each page is read as it arrives, while the rest are still on their way
+        self.transport.get_many(
+            [(url, headers) for _, url, headers in asked],
+            connections=self.connections,
+            on_answer=read,
+        )
         return [answer if answer is not None else _Answer(files=[]) for answer in answers]
 
     def _answer(

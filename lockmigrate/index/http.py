@@ -20,17 +20,20 @@ import base64
 import collections
 import contextlib
 import dataclasses
+import errno
 import io
 import os
 import selectors
+import socket
 import ssl
 import threading
 import time
 import urllib.parse
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from lockmigrate import __version__
 from lockmigrate.index.wire import (
@@ -192,13 +195,18 @@ class Transport:
         raise FetchError(f"{redact_url(url)}: more than {_MAX_REDIRECTS} redirects")
 
     def get_many(
-        self, requests: Sequence[tuple[str, Mapping[str, str]]], *, connections: int = 16
+        self,
+        requests: Sequence[tuple[str, Mapping[str, str]]],
+        *,
+        connections: int = 16,
+        on_answer: Callable[[int, Response | FetchError], None] | None = None,
     ) -> list[Response | FetchError]:
         """``GET`` each ``(url, headers)``, following redirects, with at most ``connections``
         open to each origin: one thread waits on every socket at once (see :class:`_Loop`).
         Answers come back in the order asked; a request without one gets its
-        :class:`FetchError`."""
-        return _Loop(self, max(1, connections)).run(requests)
+        :class:`FetchError`. ``on_answer(position, answer)`` is called as each arrives, so
+        that it can be read while the others are on their way."""
+        return _Loop(self, max(1, connections), on_answer).run(requests)
 
     def close(self) -> None:
         """Close every connection opened so far, by any thread."""
@@ -358,23 +366,44 @@ class _Slot:
     deadline: float = 0.0
 
 
+@dataclass(slots=True)
+class _Dialing:
+    """A direct connection being opened by the loop: TCP connect, then the TLS handshake."""
+
+    origin: tuple[str, str, int]
+    sock: socket.socket
+    addresses: list[tuple[int, tuple[Any, ...]]]  # the ones left to try after this one
+    deadline: float
+    tls: bool = False
+
+
 class _Loop:
     """Many GETs at once from one thread: non-blocking sockets under a selector, so the
     answers cost a few tens of microseconds of Python each and no thread switches.
 
-    Connections are opened (DNS, TCP, proxy tunnel, TLS handshake) by a few helper threads
-    with :meth:`Transport._connect`, then handed to the selector. A job whose keep-alive
-    connection turns out to be closed by the server is sent again once on a new one.
+    Direct connections are opened by the loop itself (non-blocking connect, then the TLS
+    handshake), trying each address of the host in turn as ``socket.create_connection``
+    does; connections through a proxy are opened by a few helper threads with
+    :meth:`Transport._connect`. A job whose keep-alive connection turns out to be closed by
+    the server is sent again once on a new one.
     """
 
-    def __init__(self, transport: Transport, per_origin: int) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        per_origin: int,
+        on_answer: Callable[[int, Response | FetchError], None] | None = None,
+    ) -> None:
         self.transport = transport
         self.per_origin = per_origin
+        self.on_answer = on_answer
         self.results: list[Response | FetchError | None] = []
         self.queues: dict[tuple[str, str, int], collections.deque[_Job]] = {}
         self.idle: dict[tuple[str, str, int], list[_Slot]] = {}
         self.counts: dict[tuple[str, str, int], int] = {}  # open or opening
         self.opening: dict[Future[_Route], tuple[str, str, int]] = {}
+        self.dialing: list[_Dialing] = []
+        self.addresses: dict[tuple[str, int], list[tuple[int, tuple[Any, ...]]]] = {}
         self.busy: list[_Slot] = []
         self.left = 0
 
@@ -390,7 +419,10 @@ class _Loop:
                 self._dispatch(opener)
                 timeout = 0.002 if self.opening else 0.25
                 for key, mask in self.selector.select(timeout):
-                    self._on_ready(key.data, mask)
+                    if isinstance(key.data, _Dialing):
+                        self._on_dialing(key.data)
+                    else:
+                        self._on_ready(key.data, mask)
                 self._collect_connections()
                 self._expire()
         finally:
@@ -402,6 +434,8 @@ class _Loop:
                     self._discard(future.result())
             for slot in [*self.busy, *(s for slots in self.idle.values() for s in slots)]:
                 self._close(slot)
+            for dialing in self.dialing:
+                dialing.sock.close()
             self.selector.close()
         return [
             result if result is not None else FetchError("no answer") for result in self.results
@@ -421,6 +455,8 @@ class _Loop:
     def _finish(self, job: _Job, result: Response | FetchError) -> None:
         self.results[job.index] = result
         self.left -= 1
+        if self.on_answer is not None:
+            self.on_answer(job.index, result)
 
     def _dispatch(self, opener: ThreadPoolExecutor) -> None:
         for origin, queue in self.queues.items():
@@ -432,10 +468,17 @@ class _Loop:
             # one more connection per waiting job not already covered by one being opened,
             # within the limit (which counts the connections open and being opened)
             opening = sum(1 for o in self.opening.values() if o == origin)
+            opening += sum(1 for d in self.dialing if d.origin == origin)
             wanted = min(len(queue) - opening, self.per_origin - self.counts.get(origin, 0))
+            direct = self.transport._proxy_for(*origin) is None
             for _ in range(max(0, wanted)):
-                self.opening[opener.submit(self.transport._connect, origin)] = origin
                 self.counts[origin] = self.counts.get(origin, 0) + 1
+                if direct:
+                    self._dial(origin)
+                else:
+                    self.opening[opener.submit(self.transport._connect, origin)] = origin
+                if not self.queues.get(origin):
+                    break  # the origin failed: every job waiting for it has its error
 
     def _start(self, slot: _Slot, job: _Job) -> None:
         assert job.prepared is not None  # noqa: S101 - set by _enqueue
@@ -450,27 +493,118 @@ class _Loop:
 
     # -- sockets --------------------------------------------------------------------------
 
+    def _unreachable(self, origin: tuple[str, str, int], error: BaseException) -> None:
+        """A connection to ``origin`` could not be opened: every job waiting for one fails
+        with why (one failure is enough to know; a dead host would otherwise be dialled
+        once per job)."""
+        self.counts[origin] -= 1
+        queue = self.queues.get(origin, collections.deque())
+        while queue:
+            job = queue.popleft()
+            self._finish(job, FetchError(f"{redact_url(job.current)}: {_describe(error)}"))
+
+    def _dial(self, origin: tuple[str, str, int]) -> None:
+        _, host, port = origin
+        try:
+            if (host, port) not in self.addresses:
+                found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                self.addresses[(host, port)] = [(info[0], info[4]) for info in found]
+            addresses = list(self.addresses[(host, port)])
+        except OSError as error:
+            self._unreachable(origin, error)
+            return
+        self._try_next(origin, addresses, None)
+
+    def _try_next(
+        self,
+        origin: tuple[str, str, int],
+        addresses: list[tuple[int, tuple[Any, ...]]],
+        error: BaseException | None,
+    ) -> None:
+        """Start connecting to the next address, or give up with the last error."""
+        while addresses:
+            family, address = addresses.pop(0)
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            code = sock.connect_ex(address)
+            if code in {0, errno.EINPROGRESS, errno.EWOULDBLOCK}:
+                deadline = time.monotonic() + self.transport._timeout
+                dialing = _Dialing(origin=origin, sock=sock, addresses=addresses, deadline=deadline)
+                self.dialing.append(dialing)
+                self.selector.register(sock, selectors.EVENT_WRITE, dialing)
+                return
+            sock.close()
+            error = OSError(code, os.strerror(code))
+        self._unreachable(origin, error or OSError("no address"))
+
+    def _on_dialing(self, dialing: _Dialing) -> None:
+        scheme, host, _ = dialing.origin
+        if not dialing.tls:
+            code = dialing.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                self._drop_dialing(dialing)
+                self._try_next(dialing.origin, dialing.addresses, OSError(code, os.strerror(code)))
+                return
+            if scheme == "https":
+                self.selector.unregister(dialing.sock)
+                try:
+                    dialing.sock = self.transport._ssl_context().wrap_socket(
+                        dialing.sock, server_hostname=host, do_handshake_on_connect=False
+                    )
+                except (OSError, ValueError) as error:
+                    self.dialing.remove(dialing)
+                    dialing.sock.close()
+                    self._unreachable(dialing.origin, error)
+                    return
+                dialing.tls = True
+                self.selector.register(dialing.sock, selectors.EVENT_WRITE, dialing)
+        if dialing.tls:
+            assert isinstance(dialing.sock, ssl.SSLSocket)  # noqa: S101 - wrapped above
+            try:
+                dialing.sock.do_handshake()
+            except ssl.SSLWantReadError:
+                self.selector.modify(dialing.sock, selectors.EVENT_READ, dialing)
+                return
+            except ssl.SSLWantWriteError:
+                self.selector.modify(dialing.sock, selectors.EVENT_WRITE, dialing)
+                return
+            except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+                self._drop_dialing(dialing)
+                self._unreachable(dialing.origin, error)
+                return
+        self._drop_dialing(dialing, close=False)
+        route = _Route(connection=Connection(dialing.sock), absolute=False, proxy_headers={})
+        with self.transport._lock:
+            self.transport._opened.append(route.connection)
+        self._connected(dialing.origin, route)
+
+    def _drop_dialing(self, dialing: _Dialing, *, close: bool = True) -> None:
+        self.dialing.remove(dialing)
+        self.selector.unregister(dialing.sock)
+        if close:
+            dialing.sock.close()
+
     def _collect_connections(self) -> None:
         for future in [f for f in self.opening if f.done()]:
             origin = self.opening.pop(future)
             try:
                 route = future.result()
             except (OSError, FetchError) as error:
-                self.counts[origin] -= 1
-                # No connection to this origin: every job waiting for one fails with why.
-                queue = self.queues.get(origin, collections.deque())
-                while queue:
-                    job = queue.popleft()
-                    self._finish(job, FetchError(f"{redact_url(job.current)}: {_describe(error)}"))
+                self._unreachable(origin, error)
                 continue
-            route.connection.sock.setblocking(False)
-            slot = _Slot(origin=origin, route=route)
-            self.selector.register(route.connection.sock, selectors.EVENT_READ, slot)
-            waiting = self.queues.get(origin)
-            if waiting:
-                self._start(slot, waiting.popleft())
-            else:
-                self.idle.setdefault(origin, []).append(slot)
+            self._connected(origin, route)
+
+    def _connected(self, origin: tuple[str, str, int], route: _Route) -> None:
+        """Put a new connection to work: on the next waiting job, else with the idle."""
+        route.connection.sock.setblocking(False)
+        slot = _Slot(origin=origin, route=route)
+        self.selector.register(route.connection.sock, selectors.EVENT_READ, slot)
+        waiting = self.queues.get(origin)
+        if waiting:
+            self._start(slot, waiting.popleft())
+        else:
+            self.idle.setdefault(origin, []).append(slot)
 
     def _send(self, slot: _Slot) -> None:
         try:
@@ -584,6 +718,9 @@ class _Loop:
         now = time.monotonic()
         for slot in [s for s in self.busy if s.deadline < now]:
             self._broken(slot, TimeoutError("timed out"), stale=False)
+        for dialing in [d for d in self.dialing if d.deadline < now]:
+            self._drop_dialing(dialing)
+            self._try_next(dialing.origin, dialing.addresses, TimeoutError("timed out"))
 
     def _close(self, slot: _Slot) -> None:
         self.counts[slot.origin] -= 1
