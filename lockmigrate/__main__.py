@@ -1,5 +1,5 @@
 """``python -m lockmigrate``."""
 
-from lockmigrate.cli import main
+from lockmigrate.cli import run
 
-raise SystemExit(main())
+run()

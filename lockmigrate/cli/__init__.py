@@ -7,12 +7,32 @@ imported, and the typer application lives in :mod:`lockmigrate.cli.commands`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from typing import NoReturn
 
 from lockmigrate import __version__
 from lockmigrate.errors import ExitCode, LockmigrateError
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
+
+
+def run() -> NoReturn:
+    """The console script and ``python -m lockmigrate``: :func:`main`, then exit at once.
+
+    Tearing the interpreter down (freeing every module, collecting every object) takes
+    30-50 ms once typer, packaging and the readers are loaded, a tenth of a ``diff`` run.
+    By the time :func:`main` returns, every file lockmigrate wrote is closed, its worker
+    threads are finished and its scratch folders are removed; only the standard streams
+    are left to flush.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        # `lockmigrate diff | head`: the reader may have left already
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

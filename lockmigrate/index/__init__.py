@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -290,26 +290,35 @@ class _Client:
         """The files of the page at ``url``: HTTP(S) through the cache, or a local file."""
         return self.get_many([url])[0]
 
-    def get_many(self, urls: Sequence[str]) -> list[_Answer]:
+    def get_many(
+        self, urls: Sequence[str], on_page: Callable[[int, _Answer], None] | None = None
+    ) -> list[_Answer]:
         """The files of each page, in order: local files read, fresh cached pages reused,
-        and the rest asked for all at once (revalidating stale cached pages)."""
+        and the rest asked for all at once (revalidating stale cached pages).
+        ``on_page(position, answer)`` is called as each page is read."""
         from lockmigrate.index.http import FetchError
 
         now = time.time()
         answers: list[_Answer | None] = [None] * len(urls)
+
+        def done(position: int, answer: _Answer) -> None:
+            answers[position] = answer
+            if on_page is not None:
+                on_page(position, answer)
+
         cached: dict[int, tuple[dict[str, Any], bytes]] = {}
         asked: list[tuple[int, str, dict[str, str]]] = []
         for position, url in enumerate(urls):
             local = _local_path(url)
             if local is not None:
-                answers[position] = self._read_local(url, local)
+                done(position, self._read_local(url, local))
                 continue
             entry = self.cache.load(url, ACCEPT) if self.cache is not None else None
             headers = {"Accept": ACCEPT}
             if entry is not None:
                 meta, body = entry
                 if float(meta.get("expires", 0)) > now:
-                    answers[position] = self._parse(url, body, str(meta.get("content-type", "")))
+                    done(position, self._parse(url, body, str(meta.get("content-type", ""))))
                     continue
                 cached[position] = entry
                 if meta.get("etag"):
@@ -321,9 +330,9 @@ class _Client:
         def read(asked_position: int, response: Response | FetchError) -> None:
             position, url, _ = asked[asked_position]
             if isinstance(response, FetchError):
-                answers[position] = _Answer(files=[], found=False, error=str(response))
+                done(position, _Answer(files=[], found=False, error=str(response)))
             else:
-                answers[position] = self._answer(url, response, cached.get(position), now)
+                done(position, self._answer(url, response, cached.get(position), now))
 
         # each page is read as it arrives, while the rest are still on their way
         self.transport.get_many(
@@ -433,26 +442,31 @@ def _untrusted(url: str) -> str:
 
 
 def _query(client: _Client, names: Sequence[NormalizedName]) -> dict[str, ProjectVersions]:
-    """What the sources offer for each of ``names``: every index page asked for at once,
-    then the find-links locations (each read once)."""
+    """What the sources offer for each of ``names``: the find-links locations first (each
+    read once), then every index page asked for at once, each project summed up as soon as
+    its last page is in."""
     sources = client.sources
     secure = [url for url in sources.index_urls if _is_secure(url, sources.trusted_hosts)]
     insecure = [_untrusted(url) for url in sources.index_urls if url not in secure]
-    pages = client.get_many([_page_url(url, name) for name in names for url in secure])
+    linked: dict[str, list[IndexFile]] = {name: [] for name in names}
+    linked_errors: list[str] = []
+    for location in sources.find_links:
+        by_project = client.find_links(location)
+        if by_project is None:
+            linked_errors.append(_untrusted(location))
+            continue
+        error = client.find_links_errors.get(location)
+        if error:
+            linked_errors.append(error)
+        for name in names:
+            linked[name] += by_project.get(name, ())
     results: dict[str, ProjectVersions] = {}
-    for position, name in enumerate(names):
-        answers = pages[position * len(secure) : (position + 1) * len(secure)]
-        files = [file for answer in answers for file in answer.files]
-        errors = [*insecure, *(answer.error for answer in answers if answer.error)]
-        for location in sources.find_links:
-            by_project = client.find_links(location)
-            if by_project is None:
-                errors.append(_untrusted(location))
-                continue
-            error = client.find_links_errors.get(location)
-            if error:
-                errors.append(error)
-            files += by_project.get(name, ())
+    pages: dict[int, list[tuple[int, _Answer]]] = {}
+
+    def summed_up(index: int, answers: Sequence[_Answer]) -> None:
+        name = names[index]
+        files = [file for answer in answers for file in answer.files] + linked[name]
+        errors = [*insecure, *(a.error for a in answers if a.error), *linked_errors]
         versions = _summarise(name, files)
         results[name] = ProjectVersions(
             name=name,
@@ -460,6 +474,18 @@ def _query(client: _Client, names: Sequence[NormalizedName]) -> dict[str, Projec
             found=any(answer.found for answer in answers) or bool(versions),
             error="; ".join(dict.fromkeys(errors)) or None,
         )
+
+    def on_page(position: int, answer: _Answer) -> None:
+        index, which = divmod(position, len(secure))
+        arrived = pages.setdefault(index, [])
+        arrived.append((which, answer))
+        if len(arrived) == len(secure):
+            summed_up(index, [page for _, page in sorted(arrived, key=lambda item: item[0])])
+
+    answers = client.get_many([_page_url(url, n) for n in names for url in secure], on_page)
+    for index, name in enumerate(names):
+        if name not in results:  # no index to ask (or a page that never came back)
+            summed_up(index, answers[index * len(secure) : (index + 1) * len(secure)])
     return results
 
 

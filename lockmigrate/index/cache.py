@@ -37,6 +37,7 @@ class HttpCache:
     never sees half an entry; a damaged entry is a miss."""
 
     root: Path
+    _present: bool | None = None  # whether root exists (checked once: a cold cache is free)
 
     def _key(self, url: str, accept: str) -> str:
         parts = urllib.parse.urlsplit(url)
@@ -45,6 +46,10 @@ class HttpCache:
         return hashlib.sha256(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode()).hexdigest()
 
     def load(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
+        if self._present is None:
+            self._present = self.root.is_dir()
+        if not self._present:
+            return None
         key = self._key(url, accept)
         try:
             meta = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
@@ -60,6 +65,7 @@ class HttpCache:
         meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
         try:
             self.root.mkdir(parents=True, exist_ok=True)
+            self._present = True
             self._write(self.root / f"{key}.body", body)
             self._write(self.root / f"{key}.json", json.dumps(meta).encode())
         except OSError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
-import dataclasses
 import errno
 import io
 import os
@@ -174,6 +173,7 @@ class Transport:
         proxies = environment_proxies(env)
         self._no_proxy = proxies.pop("no", "")
         self._proxies = proxies
+        self._netlocs: dict[tuple[str, str], tuple[tuple[str, str, int], str, str | None]] = {}
         # Credentials written in any configured URL serve every request to the same origin.
         self._known: dict[tuple[str, str, int], tuple[str, str]] = {}
         for url in urls:
@@ -281,19 +281,27 @@ class Transport:
     ) -> tuple[tuple[str, str, int], str, str, dict[str, str]]:
         """Origin, request target (origin form), absolute form, and headers of a GET."""
         parts = urllib.parse.urlsplit(url)
-        origin = _origin(parts)
-        if origin[0] not in _DEFAULT_PORTS:
-            raise FetchError(f"{redact_url(url)}: unsupported URL scheme {parts.scheme!r}")
-        netloc = parts.netloc.rpartition("@")[2]
+        known = self._netlocs.get((parts.scheme, parts.netloc))
+        if known is None:  # once per scheme and host: the pages of one index share them
+            origin = _origin(parts)
+            if origin[0] not in _DEFAULT_PORTS:
+                raise FetchError(f"{redact_url(url)}: unsupported URL scheme {parts.scheme!r}")
+            credentials = self._credentials(parts)
+            known = (
+                origin,
+                parts.netloc.rpartition("@")[2],
+                _basic(credentials) if credentials is not None else None,
+            )
+            self._netlocs[(parts.scheme, parts.netloc)] = known
+        origin, netloc, authorization = known
         request_headers = {
             "Host": netloc,
             "User-Agent": _USER_AGENT,
             "Accept-Encoding": "gzip",
             **headers,
         }
-        credentials = self._credentials(parts)
-        if credentials is not None:
-            request_headers["Authorization"] = _basic(credentials)
+        if authorization is not None:
+            request_headers["Authorization"] = authorization
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return origin, path, f"{parts.scheme}://{netloc}{path}", request_headers
 
@@ -647,8 +655,8 @@ class _Loop:
                 self._close(slot)
             return
         slot.deadline = time.monotonic() + self.transport._timeout
-        length = complete_length(slot.incoming, eof=eof)
-        if length is None:
+        framed = complete_length(slot.incoming, eof=eof)
+        if framed is None:
             if eof:
                 self._broken(
                     slot,
@@ -658,14 +666,15 @@ class _Loop:
                     stale=not slot.incoming,
                 )
             return
-        self._answered(slot, length)
+        self._answered(slot, *framed)
 
-    def _answered(self, slot: _Slot, length: int) -> None:
+    def _answered(self, slot: _Slot, length: int, reply: Reply | None) -> None:
         job = slot.job
         assert job is not None  # noqa: S101 - only called with a job
         try:
-            reply = read_reply(io.BytesIO(bytes(slot.incoming[:length])))
-            response = _response(job.current, reply)
+            if reply is None:  # chunked, or not quite HTTP: the careful reading
+                reply = read_reply(io.BytesIO(bytes(slot.incoming[:length])))
+            response = _response(job.url, reply)  # answered for the URL asked
         except (WireError, FetchError) as error:
             self._release(slot, reusable=False)
             self._finish(
@@ -687,7 +696,7 @@ class _Loop:
             job.redirects += 1
             self._enqueue(job)
             return
-        self._finish(job, dataclasses.replace(response, url=job.url))  # answered for the URL asked
+        self._finish(job, response)
 
     def _release(self, slot: _Slot, *, reusable: bool) -> None:
         self.busy.remove(slot)

@@ -80,10 +80,12 @@ def request_bytes(target: str, headers: dict[str, str]) -> bytes:
     return "".join(lines).encode("latin-1")
 
 
-def complete_length(buffer: bytes | bytearray, *, eof: bool) -> int | None:
+def complete_length(buffer: bytes | bytearray, *, eof: bool) -> tuple[int, Reply | None] | None:
     """How many bytes at the start of ``buffer`` make one whole response (interim ``1xx``
-    responses included), or ``None`` while more must be read. At ``eof`` a response without
-    framing ends where the buffer does."""
+    responses included), or ``None`` while more must be read; with the response itself when
+    it was framed by ``Content-Length`` (or has no body), read in the same pass. A chunked
+    or malformed one is left to :func:`read_reply`. At ``eof`` a response without framing
+    ends where the buffer does."""
     start = 0
     while True:
         end = buffer.find(b"\r\n\r\n", start)
@@ -94,23 +96,36 @@ def complete_length(buffer: bytes | bytearray, *, eof: bool) -> int | None:
         status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
         headers: dict[str, str] = {}
         for line in head[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+            name, separator, value = line.partition(":")
+            if separator:
+                key = name.strip().lower()
+                value = value.strip()
+                headers[key] = f"{headers[key]}, {value}" if key in headers else value
         body = end + 4
         if 100 <= status < 200:
             start = body
             continue
+        if not fields[0].startswith("HTTP/1.") or not status:
+            return (len(buffer) if eof else body), None  # read_reply says what is wrong
+        tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
+        reusable = "close" not in tokens if fields[0] == "HTTP/1.1" else "keep-alive" in tokens
+        reason = fields[2].strip() if len(fields) > 2 else ""
         if status in _NO_BODY:
-            return body
+            return body, Reply(status, reason, headers, b"", reusable)
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            return _chunked_end(buffer, body)
+            found = _chunked_end(buffer, body)
+            return None if found is None else (found, None)
         if "content-length" in headers:
             try:
                 total = body + int(headers["content-length"].split(",")[0])
             except ValueError:
-                return len(buffer) if eof else None  # read_reply reports the bad header
-            return total if len(buffer) >= total else None
-        return len(buffer) if eof else None
+                return (len(buffer) if eof else body), None
+            if len(buffer) < total:
+                return None
+            return total, Reply(status, reason, headers, bytes(buffer[body:total]), reusable)
+        if not eof:
+            return None
+        return len(buffer), Reply(status, reason, headers, bytes(buffer[body:]), False)
 
 
 def _chunked_end(buffer: bytes | bytearray, position: int) -> int | None:
