@@ -10,6 +10,7 @@ not parse are skipped, as pip skips them.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -160,10 +161,19 @@ def _filename_of(url: str) -> str:
     """The last path segment of a (relative or absolute) URL, percent-decoded: what pip's
     ``Link.filename`` is for a file link."""
     path = url.split("#", 1)[0].split("?", 1)[0]
-    if "//" in path:
-        path = urllib.parse.urlsplit(path).path
+    if "//" in path:  # scheme://host/path or //host/path: the host holds no "/"
+        path = path.split("//", 1)[1].partition("/")[2]
     name = path.rsplit("/", 1)[-1]
     return urllib.parse.unquote(name) if "%" in name else name
+
+
+@functools.lru_cache(maxsize=8192)
+def _version(text: str) -> Version | None:
+    """A version from a file name (the wheels of one release share it, dozens of times)."""
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 
 def _sdist_stem(filename: str) -> str | None:
@@ -186,10 +196,8 @@ def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
         return None
     if dashes == 5 and _BUILD_TAG.match(parts[2]) is None:
         return None
-    try:
-        return canonicalize_name(parts[0]), Version(parts[1])
-    except InvalidVersion:
-        return None
+    version = _version(parts[1])
+    return None if version is None else (canonicalize_name(parts[0]), version)
 
 
 def project_of(filename: str) -> NormalizedName | None:
@@ -216,7 +224,4 @@ def version_of(filename: str, project: NormalizedName) -> Version | None:
     prefix, separator, text = stem.rpartition("-")
     if not separator or canonicalize_name(prefix) != project:
         return None
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+    return _version(text)
