@@ -23,13 +23,17 @@ import enum
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from lockmigrate.index import ProjectVersions
 from lockmigrate.lock import Lock, PinnedPackage
 from lockmigrate.model import Origin
+from lockmigrate.statuses import Status, parse_statuses
+
+if TYPE_CHECKING:
+    from lockmigrate.index import ProjectVersions
 
 __all__ = [
     "Change",
@@ -45,32 +49,6 @@ __all__ = [
     "diff_locks",
     "parse_statuses",
 ]
-
-
-class Status(str, enum.Enum):
-    """The verdict on one package; ``--fail-on`` takes these names."""
-
-    OK = "ok"
-    OUT_OF_RANGE = "out-of-range"
-    BEHIND = "behind"
-    HELD = "held"
-    UNGUARDED = "unguarded"
-    MISSING = "missing"
-
-
-def parse_statuses(text: str) -> frozenset[Status]:
-    """``"out-of-range,missing"`` as statuses; raises ``ValueError`` naming a bad one."""
-    statuses: set[Status] = set()
-    for part in text.split(","):
-        word = part.strip().lower()
-        if not word:
-            continue
-        try:
-            statuses.add(Status(word))
-        except ValueError:
-            known = ", ".join(s.value for s in Status)
-            raise ValueError(f"unknown status {word!r} (known: {known})") from None
-    return frozenset(statuses)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 if TYPE_CHECKING:
     from collections import Counter
 
-    from lockmigrate.diff import Status
+    from lockmigrate.statuses import Status
 
 __all__ = ["diff"]
 
@@ -85,7 +85,7 @@ def diff(
     ] = Resolver.PIP_TOOLS,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
-    from lockmigrate.diff import parse_statuses
+    from lockmigrate.statuses import parse_statuses
 
     try:
         statuses = parse_statuses(fail_on)
@@ -195,7 +195,7 @@ def _lock_against_ranges(
 
 
 def _failure(counts: Counter[Status], statuses: frozenset[Status]) -> str:
-    from lockmigrate.diff import Status
+    from lockmigrate.statuses import Status
 
     found = [f"{counts[s]} {s.value}" for s in Status if s in statuses and counts.get(s)]
     listed = ",".join(s.value for s in Status if s in statuses)

@@ -35,7 +35,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -48,12 +47,14 @@ from lockmigrate.index.pages import (
     project_of,
     version_of,
 )
-from lockmigrate.model import Option
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
 from lockmigrate.redact import redact_url
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from lockmigrate.index.http import Response
+    from lockmigrate.model import Option
 
 __all__ = [
     "CACHE_ENV",
@@ -165,6 +166,8 @@ class IndexSources:
 
 @lru_cache(maxsize=4096)
 def _specifier(text: str) -> SpecifierSet | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         return SpecifierSet(text)
     except InvalidSpecifier:
