@@ -8,8 +8,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lockmigrate.model import Origin
+if TYPE_CHECKING:
+    from lockmigrate.model import Origin
 
 __all__ = ["Collector", "Diagnostic", "Level"]
 
