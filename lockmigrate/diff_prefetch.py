@@ -64,6 +64,32 @@ def _inputs(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
+# An include line: -r/-c/--requirement/--constraint and the file it names.
+_INCLUDE = re.compile(rb"(?m)^[ \t]*(?:-[rc]|--requirement|--constraint)(?:[ \t]*=?[ \t]*)(\S+)")
+
+
+def _may_change_index(path: Path, seen: set[Path] | None = None) -> bool:
+    """Whether ``path`` or a file it includes has a line that may change where versions
+    come from. An include that cannot be followed here (a URL, a ``${VAR}``, a missing
+    file) counts as one: guessing then could send the lock's names to the wrong index."""
+    seen = set() if seen is None else seen
+    resolved = path.resolve()
+    if resolved in seen:
+        return False
+    seen.add(resolved)
+    data = path.read_bytes()
+    if _INDEX_OPTION.search(data):
+        return True
+    for target in _INCLUDE.findall(data):
+        text = target.decode("utf-8", "replace")
+        included = path.parent / text
+        if "://" in text or "${" in text or not included.is_file():
+            return True
+        if _may_change_index(included, seen):
+            return True
+    return False
+
+
 def _names(lock: Path) -> set[str]:
     data = lock.read_bytes()
     pattern = _PIN if lock.suffix == ".txt" else _TOML_NAME
@@ -86,9 +112,9 @@ def start_prefetch(
             found = lock if lock is not None else _lock_for(source)
             if found is None or not found.is_file():
                 continue
-            if source.suffix in {".in", ".txt"} and _INDEX_OPTION.search(source.read_bytes()):
+            if source.suffix in {".in", ".txt"} and _may_change_index(source):
                 return None
-            if found.suffix == ".txt" and _INDEX_OPTION.search(found.read_bytes()):
+            if found.suffix == ".txt" and _may_change_index(found):
                 return None
             names |= _names(found)
         if not names:

@@ -17,6 +17,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -95,6 +96,12 @@ def test_same_answers_as_unearth_on_a_find_links_folder(local_index: LocalIndex)
 # -- file names and pages -----------------------------------------------------------------------
 
 
+def test_a_source_archive_whose_name_has_dashes() -> None:
+    # the version starts after the first "-" whose prefix is the project's name, as in pip
+    assert str(version_of("foo-bar-1.0-beta.zip", "foo-bar")) == "1.0b0"  # type: ignore[arg-type]
+    assert version_of("foo-bar-1.0.tar.gz", "foo") is None  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("filename", "version"),
     [
@@ -106,6 +113,8 @@ def test_same_answers_as_unearth_on_a_find_links_folder(local_index: LocalIndex)
         ("numpy_quaternion-2024.0.tar.gz", None),  # another project
         ("numpy-1.26.4.exe", None),  # not an archive pip reads
         ("numpy-latest.tar.gz", None),  # not a version
+        ("numpy-1.0-2.tar.gz", "1.0.post2"),  # pip: the version starts after the name
+        ("numpy-1.0-beta.zip", "1.0b0"),
         ("numpy-1.0-py3-none-any.whl.metadata", None),
     ],
 )
@@ -126,7 +135,7 @@ def test_html_page_attributes() -> None:
     files = parse_page(page, "text/html; charset=utf-8")
     assert [(f.filename, f.requires_python, f.yanked) for f in files] == [
         ("a-1.0-py3-none-any.whl", ">=3.8", None),
-        ("a-1.1.tar.gz", None, ""),
+        ("a-1.1.tar.gz", None, None),  # valueless: pip's html.parser reading gives None
         ("a-1.2.tar.gz", None, "broken"),
     ]
 
@@ -170,6 +179,8 @@ class Reply:
     chunked: bool = False
     gzipped: bool = False
     hang_up: bool = False  # close the connection after answering, without saying so
+    raw: bytes | None = None  # written as is instead of a response, then the connection closes
+    delay: float = 0.0  # seconds before answering
 
 
 @dataclass
@@ -225,6 +236,12 @@ def scripted() -> Iterator[Callable[..., Scripted]]:
                 state.connections.add(self.client_address)
                 route = state.routes.get(self.path, Reply(status=404, body=b"not found"))
                 reply = route(self) if callable(route) else route
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.raw is not None:
+                    self.wfile.write(reply.raw)
+                    self.close_connection = True
+                    return
                 body = gzip.compress(reply.body) if reply.gzipped else reply.body
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
@@ -543,7 +560,7 @@ def test_html_anchors_as_html_parser_reads_them() -> None:
         (
             anchor["href"].split("#")[0].split("?")[0].rsplit("/", 1)[-1].replace("%2B", "+"),
             anchor.get("data-requires-python") or None,
-            (anchor["data-yanked"] or "") if "data-yanked" in anchor else None,
+            anchor.get("data-yanked"),  # pip: Link(yanked_reason=anchor.get("data-yanked"))
         )
         for anchor in parser.anchors
         if anchor.get("href")
@@ -557,3 +574,103 @@ def test_html_anchors_as_html_parser_reads_them() -> None:
         "a+-1.3.tar.gz",
         "a-1.5.tar.gz",
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-6\r\nabcdef\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\nabcde",
+        b"HTTP/1.1 2\xc2\xb20 OK\r\nContent-Length: 0\r\n\r\n",
+        b"not http at all\r\n\r\n",
+    ],
+    ids=["negative-chunk", "negative-length", "unicode-digit-status", "garbage"],
+)
+def test_malformed_answers_are_errors_not_hangs(
+    scripted: Callable[..., Scripted], raw: bytes
+) -> None:
+    server = scripted({"/simple/a/": Reply(raw=raw), "/simple/b/": json_page("b-1.0.tar.gz")})
+    started = time.monotonic()
+    found = fetch_versions(
+        ["a", "b"], sources=IndexSources(index_urls=(f"{server.url}/simple/",), timeout=5)
+    )
+    assert time.monotonic() - started < 4
+    assert found["a"].error and not found["a"].versions
+    assert [str(v.version) for v in found["b"].versions] == ["1.0"]
+
+
+def test_a_redirect_to_a_url_that_does_not_parse_is_a_row(
+    scripted: Callable[..., Scripted],
+) -> None:
+    bad = Reply(status=302, headers={"Location": "http://127.0.0.1:99999/simple/a/"})
+    server = scripted({"/simple/a/": bad, "/simple/b/": json_page("b-1.0.tar.gz")})
+    found = fetch_versions(["a", "b"], sources=IndexSources(index_urls=(f"{server.url}/simple/",)))
+    assert "Port out of range" in (found["a"].error or "")
+    assert found["b"].versions
+
+
+def test_a_page_that_cannot_be_read_is_a_row(scripted: Callable[..., Scripted]) -> None:
+    deep = b'{"files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    server = scripted(
+        {
+            "/simple/deep/": Reply(body=deep, headers={"Content-Type": JSON_TYPE}),
+            "/simple/idna/": Reply(
+                body=b"<a href='idna-1.0.tar.gz'>x</a>",
+                headers={"Content-Type": "text/html; charset=idna"},
+            ),
+        }
+    )
+    found = fetch_versions(
+        ["deep", "idna"], sources=IndexSources(index_urls=(f"{server.url}/simple/",))
+    )
+    assert found["deep"].error
+    assert [str(v.version) for v in found["idna"].versions] == ["1.0"]
+
+
+def test_closing_the_fetcher_stops_a_running_batch(scripted: Callable[..., Scripted]) -> None:
+    from lockmigrate.index import VersionFetcher
+
+    slow = {f"/simple/p{n}/": replace(json_page(f"p{n}-1.0.tar.gz"), delay=0.2) for n in range(40)}
+    server = scripted(slow)
+    fetcher = VersionFetcher(IndexSources(index_urls=(f"{server.url}/simple/",)), workers=2)
+    fetcher.submit(f"p{n}" for n in range(40))
+    time.sleep(0.3)
+    started = time.monotonic()
+    fetcher.close(wait=False)
+    threads = [t for t in threading.enumerate() if t.name == "lockmigrate-index"]
+    for thread in threads:
+        thread.join(timeout=3)
+    assert not any(thread.is_alive() for thread in threads)
+    assert time.monotonic() - started < 2  # 40 pages at 0.2 s on 2 connections would be 4 s
+    assert len(server.seen) < 20
+
+
+def test_the_prefetch_makes_no_guess_when_an_include_may_change_the_index(
+    tmp_path: Path,
+) -> None:
+    from lockmigrate.diff_prefetch import start_prefetch
+
+    (tmp_path / "base.in").write_text("--index-url https://private.example/simple/\n")
+    (tmp_path / "requirements.in").write_text("-r base.in\ncorp-secret~=1.0\n")
+    (tmp_path / "requirements.txt").write_text("corp-secret==1.0\n    # via -r requirements.in\n")
+    assert start_prefetch([tmp_path], lock=None, cache_dir=None, workers=1) is None
+    (tmp_path / "base.in").write_text("numpy~=1.26\n")
+    fetcher = start_prefetch([tmp_path], lock=None, cache_dir=None, workers=1)
+    assert fetcher is not None  # a plain include: the guess is safe
+    fetcher.close(wait=False)
+
+
+def test_proxy_without_a_port_is_port_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockmigrate.index.http as http_module
+
+    dialled: list[tuple[str, int]] = []
+
+    def refuse(host: str, port: int, timeout: float) -> socket.socket:
+        dialled.append((host, port))
+        raise ConnectionRefusedError("refused")
+
+    monkeypatch.setattr(http_module, "connect", refuse)
+    transport = Transport(environ={"http_proxy": "http://proxy.invalid"})
+    with pytest.raises(ConnectionRefusedError):
+        transport._connect(("http", "pypi.org", 80))
+    assert dialled == [("proxy.invalid", 80)]  # as pip (urllib3) defaults it

@@ -44,7 +44,7 @@ from lockmigrate.index.pages import (
     IndexFile,
     PageError,
     parse_page,
-    project_of,
+    projects_of,
     version_of,
 )
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
@@ -278,6 +278,7 @@ class _Client:
         self.connections = connections
         self.transport = Transport(
             urls=(*sources.index_urls, *sources.find_links),
+            trusted_hosts=sources.trusted_hosts,
             cert=sources.cert,
             timeout=sources.timeout,
         )
@@ -334,8 +335,12 @@ class _Client:
             position, url, _ = asked[asked_position]
             if isinstance(response, FetchError):
                 done(position, _Answer(files=[], found=False, error=str(response)))
-            else:
-                done(position, self._answer(url, response, cached.get(position), now))
+                return
+            try:
+                answer = self._answer(url, response, cached.get(position), now)
+            except Exception as error:  # noqa: BLE001 - one page's trouble is its row's error
+                answer = _Answer(files=[], found=False, error=f"{redact_url(url)}: {error!r}")
+            done(position, answer)
 
         # each page is read as it arrives, while the rest are still on their way
         self.transport.get_many(
@@ -380,7 +385,7 @@ class _Client:
     def _parse(url: str, body: bytes, content_type: str) -> _Answer:
         try:
             return _Answer(files=parse_page(body, content_type))
-        except PageError as error:
+        except (PageError, RecursionError) as error:
             return _Answer(files=[], found=False, error=f"{redact_url(url)}: {error}")
 
     def _read_local(self, url: str, path: Path) -> _Answer:
@@ -432,8 +437,7 @@ class _Client:
             files = [IndexFile(filename=local.name)] if local.is_file() else []
         by_project: dict[NormalizedName, list[IndexFile]] = {}
         for file in files:
-            project = project_of(file.filename)
-            if project is not None:
+            for project in projects_of(file.filename):
                 by_project.setdefault(project, []).append(file)
         return by_project
 

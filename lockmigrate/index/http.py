@@ -156,18 +156,26 @@ class Transport:
         self,
         *,
         urls: Sequence[str] = (),
+        trusted_hosts: Sequence[str] = (),
         cert: str | None = None,
         timeout: float = 15.0,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         self._timeout = timeout
-        self._cert = cert
+        # pip's cert setting, else the variables requests (inside pip) reads
+        self._cert = cert or env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or None
         self._context: ssl.SSLContext | None = None
+        self._unverified: ssl.SSLContext | None = None
+        self._trusted = frozenset(
+            entry.rpartition(":")[0] if entry.count(":") == 1 else entry.strip("[]")
+            for entry in trusted_hosts
+        )
         home = env.get("HOME") or os.path.expanduser("~")  # noqa: PTH111
         self._netrc_path = env.get("NETRC") or os.path.join(home, ".netrc")  # noqa: PTH118
         self._netrc: dict[str, tuple[str, str] | None] = {}
         self._lock = threading.Lock()
+        self.closed = False
         self._routes = _Routes()
         self._opened: list[Connection] = []
         proxies = environment_proxies(env)
@@ -209,8 +217,11 @@ class Transport:
         return _Loop(self, max(1, connections), on_answer).run(requests)
 
     def close(self) -> None:
-        """Close every connection opened so far, by any thread."""
+        """Close every connection opened so far by :meth:`get`, and make every running
+        :meth:`get_many` stop: it answers what is left with an error and closes its own
+        connections (within a quarter of a second)."""
         with self._lock:
+            self.closed = True
             opened, self._opened = self._opened, []
             self._routes = _Routes()  # no thread reuses a closed connection
         for connection in opened:
@@ -231,8 +242,16 @@ class Transport:
                 self._netrc[host] = _read_netrc(self._netrc_path, host)
             return self._netrc[host]
 
-    def _ssl_context(self) -> ssl.SSLContext:
+    def _ssl_context(self, host: str) -> ssl.SSLContext:
+        """TLS verified against pip's certificates, except for a ``--trusted-host``, whose
+        certificate pip does not check either."""
         with self._lock:
+            if host in self._trusted:
+                if self._unverified is None:
+                    self._unverified = ssl.create_default_context()
+                    self._unverified.check_hostname = False
+                    self._unverified.verify_mode = ssl.CERT_NONE
+                return self._unverified
             if self._context is None:
                 self._context = _ssl_context(self._cert)
             return self._context
@@ -243,9 +262,16 @@ class Transport:
             return None
         return urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
 
-    def _connect(self, origin: tuple[str, str, int]) -> _Route:
+    def _connect(self, origin: tuple[str, str, int], *, register: bool = True) -> _Route:
+        """A connection to ``origin``, direct or through its proxy, blocking. ``register``
+        puts it with the connections :meth:`close` closes (the loop keeps its own)."""
         scheme, host, port = origin
         proxy = self._proxy_for(scheme, host, port)
+        if proxy is not None and proxy.scheme not in {"http", ""}:
+            raise FetchError(
+                f"{redact_url(proxy.geturl())}: only http:// proxies are supported "
+                "(HTTPS to the index still goes through them, in a CONNECT tunnel)"
+            )
         headers: dict[str, str] = {}
         if proxy is not None:
             credentials = _credentials_of(proxy)
@@ -254,14 +280,15 @@ class Transport:
         sock = (
             connect(host, port, self._timeout)
             if proxy is None
-            else connect(proxy.hostname or "", proxy.port or 8080, self._timeout)
+            else connect(proxy.hostname or "", proxy.port or 80, self._timeout)
         )
         try:
             if scheme == "https":
                 if proxy is not None:
                     # The proxy is spoken to in plain HTTP; TLS to the origin goes inside.
-                    open_tunnel(sock, f"{host}:{port}", headers)
-                sock = self._ssl_context().wrap_socket(sock, server_hostname=host)
+                    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+                    open_tunnel(sock, authority, headers)
+                sock = self._ssl_context(host).wrap_socket(sock, server_hostname=host)
         except BaseException:
             sock.close()
             raise
@@ -270,8 +297,9 @@ class Transport:
             absolute=proxy is not None and scheme == "http",
             proxy_headers=headers if proxy is not None and scheme == "http" else {},
         )
-        with self._lock:
-            self._opened.append(route.connection)
+        if register:
+            with self._lock:
+                self._opened.append(route.connection)
         return route
 
     # -- one request -----------------------------------------------------------------------
@@ -372,6 +400,7 @@ class _Slot:
     incoming: bytearray = field(default_factory=bytearray)
     used: bool = False  # a job was answered on it before (a keep-alive connection)
     deadline: float = 0.0
+    closed: bool = False
 
 
 @dataclass(slots=True)
@@ -413,6 +442,7 @@ class _Loop:
         self.dialing: list[_Dialing] = []
         self.addresses: dict[tuple[str, int], list[tuple[int, tuple[Any, ...]]]] = {}
         self.busy: list[_Slot] = []
+        self.failures: dict[tuple[str, str, int], int] = {}
         self.left = 0
 
     def run(self, requests: Sequence[tuple[str, Mapping[str, str]]]) -> list[Response | FetchError]:
@@ -424,6 +454,9 @@ class _Loop:
         self.selector = selectors.DefaultSelector()
         try:
             while self.left:
+                if self.transport.closed:  # Transport.close(): nobody wants the answers
+                    self._cancel_all()
+                    break
                 self._dispatch(opener)
                 timeout = 0.002 if self.opening else 0.25
                 for key, mask in self.selector.select(timeout):
@@ -451,16 +484,33 @@ class _Loop:
 
     # -- jobs -----------------------------------------------------------------------------
 
+    def _cancel_all(self) -> None:
+        for queue in self.queues.values():
+            while queue:
+                job = queue.popleft()
+                self._finish(job, FetchError(f"{redact_url(job.url)}: cancelled"))
+        for slot in list(self.busy):
+            running, slot.job = slot.job, None
+            self.busy.remove(slot)
+            self._close(slot)
+            if running is not None:
+                self._finish(running, FetchError(f"{redact_url(running.url)}: cancelled"))
+
     def _enqueue(self, job: _Job) -> None:
         try:
             job.prepared = self.transport._prepare(job.current, job.headers)
         except FetchError as error:
             self._finish(job, error)
             return
+        except ValueError as error:  # a URL that does not parse (a port out of range...)
+            self._finish(job, FetchError(f"{redact_url(job.current)}: {_describe(error)}"))
+            return
         origin = job.prepared[0]
         self.queues.setdefault(origin, collections.deque()).append(job)
 
     def _finish(self, job: _Job, result: Response | FetchError) -> None:
+        if self.results[job.index] is not None:
+            return  # answered already (a broken connection reported twice)
         self.results[job.index] = result
         self.left -= 1
         if self.on_answer is not None:
@@ -478,13 +528,16 @@ class _Loop:
             opening = sum(1 for o in self.opening.values() if o == origin)
             opening += sum(1 for d in self.dialing if d.origin == origin)
             wanted = min(len(queue) - opening, self.per_origin - self.counts.get(origin, 0))
+            if self.failures.get(origin, 0) >= self.per_origin:
+                wanted = 0 if self.counts.get(origin, 0) else wanted  # the open ones go on
             direct = self.transport._proxy_for(*origin) is None
             for _ in range(max(0, wanted)):
                 self.counts[origin] = self.counts.get(origin, 0) + 1
                 if direct:
                     self._dial(origin)
                 else:
-                    self.opening[opener.submit(self.transport._connect, origin)] = origin
+                    opening_one = opener.submit(self.transport._connect, origin, register=False)
+                    self.opening[opening_one] = origin
                 if not self.queues.get(origin):
                     break  # the origin failed: every job waiting for it has its error
 
@@ -502,10 +555,14 @@ class _Loop:
     # -- sockets --------------------------------------------------------------------------
 
     def _unreachable(self, origin: tuple[str, str, int], error: BaseException) -> None:
-        """A connection to ``origin`` could not be opened: every job waiting for one fails
-        with why (one failure is enough to know; a dead host would otherwise be dialled
-        once per job)."""
+        """A connection to ``origin`` could not be opened. While others to it are open or
+        opening, the waiting jobs go to them (a server may refuse one connection of many);
+        once none is left, or after ``per_origin`` failures, every job waiting fails with
+        why (a dead host is not dialled once per job)."""
         self.counts[origin] -= 1
+        self.failures[origin] = self.failures.get(origin, 0) + 1
+        if self.counts[origin] > 0:
+            return
         queue = self.queues.get(origin, collections.deque())
         while queue:
             job = queue.popleft()
@@ -518,7 +575,7 @@ class _Loop:
                 found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
                 self.addresses[(host, port)] = [(info[0], info[4]) for info in found]
             addresses = list(self.addresses[(host, port)])
-        except OSError as error:
+        except (OSError, UnicodeError) as error:
             self._unreachable(origin, error)
             return
         self._try_next(origin, addresses, None)
@@ -532,7 +589,11 @@ class _Loop:
         """Start connecting to the next address, or give up with the last error."""
         while addresses:
             family, address = addresses.pop(0)
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:  # as socket.create_connection: an address that cannot be used is skipped
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as refused:
+                error = refused
+                continue
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             code = sock.connect_ex(address)
@@ -557,7 +618,7 @@ class _Loop:
             if scheme == "https":
                 self.selector.unregister(dialing.sock)
                 try:
-                    dialing.sock = self.transport._ssl_context().wrap_socket(
+                    dialing.sock = self.transport._ssl_context(host).wrap_socket(
                         dialing.sock, server_hostname=host, do_handshake_on_connect=False
                     )
                 except (OSError, ValueError) as error:
@@ -583,8 +644,6 @@ class _Loop:
                 return
         self._drop_dialing(dialing, close=False)
         route = _Route(connection=Connection(dialing.sock), absolute=False, proxy_headers={})
-        with self.transport._lock:
-            self.transport._opened.append(route.connection)
         self._connected(dialing.origin, route)
 
     def _drop_dialing(self, dialing: _Dialing, *, close: bool = True) -> None:
@@ -598,7 +657,7 @@ class _Loop:
             origin = self.opening.pop(future)
             try:
                 route = future.result()
-            except (OSError, FetchError) as error:
+            except Exception as error:  # noqa: BLE001 - whatever the opening raised
                 self._unreachable(origin, error)
                 continue
             self._connected(origin, route)
@@ -633,7 +692,7 @@ class _Loop:
     def _on_ready(self, slot: _Slot, mask: int) -> None:
         if mask & selectors.EVENT_WRITE and slot.outgoing:
             self._send(slot)
-        if not mask & selectors.EVENT_READ:
+        if slot.closed or not mask & selectors.EVENT_READ:
             return
         eof = False
         sock = slot.route.connection.sock
@@ -709,7 +768,7 @@ class _Loop:
             self._close(slot)
 
     def _broken(self, slot: _Slot, error: BaseException, *, stale: bool) -> None:
-        job = slot.job
+        job, slot.job = slot.job, None
         used = slot.used
         if slot in self.busy:
             self.busy.remove(slot)
@@ -732,16 +791,17 @@ class _Loop:
             self._try_next(dialing.origin, dialing.addresses, TimeoutError("timed out"))
 
     def _close(self, slot: _Slot) -> None:
+        if slot.closed:
+            return
+        slot.closed = True
         self.counts[slot.origin] -= 1
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(slot.route.connection.sock)
         self._discard(slot.route)
 
-    def _discard(self, route: _Route) -> None:
-        route.connection.close()
-        with self.transport._lock:
-            if route.connection in self.transport._opened:
-                self.transport._opened.remove(route.connection)
+    @staticmethod
+    def _discard(route: _Route) -> None:
+        route.connection.close()  # the loop's own: Transport.close never touches it
 
 
 def _read_netrc(path: str, host: str) -> tuple[str, str] | None:
@@ -777,7 +837,14 @@ def _ssl_context(cert: str | None) -> ssl.SSLContext:
 def _decode(body: bytes, encoding: str) -> bytes:
     coding = encoding.strip().lower()
     if coding in {"gzip", "x-gzip"}:
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        parts = []
+        while body:  # a gzip body may hold several members, one after the other
+            member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            parts.append(member.decompress(body))
+            if not member.eof:
+                raise zlib.error("the gzip body is cut short")
+            body = member.unused_data
+        return b"".join(parts)
     if coding == "deflate":
         try:
             return zlib.decompress(body)

@@ -24,7 +24,7 @@ __all__ = [
     "IndexFile",
     "PageError",
     "parse_page",
-    "project_of",
+    "projects_of",
     "version_of",
 ]
 
@@ -34,12 +34,9 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+html; q=0.1, "
     "text/html; q=0.01"
 )
-_JSON_TYPES = frozenset(
-    {"application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.latest+json"}
-)
-_HTML_TYPES = frozenset(
-    {"text/html", "application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html"}
-)
+# What pip accepts (``_ensure_api_header``): the v1 types and plain HTML, not "latest".
+_JSON_TYPES = frozenset({"application/vnd.pypi.simple.v1+json"})
+_HTML_TYPES = frozenset({"text/html", "application/vnd.pypi.simple.v1+html"})
 #: The source archives pip recognises (``pip._internal.utils.filetypes``).
 _SDIST_EXTENSIONS = (
     ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz",
@@ -88,7 +85,7 @@ def parse_page(body: bytes, content_type: str) -> list[IndexFile]:
     if media in _HTML_TYPES:
         try:
             text = body.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, ValueError):  # an unknown charset, or one such as idna
             text = body.decode("utf-8", errors="replace")
         return _parse_html(text)
     raise PageError(f"not a simple-API page (Content-Type: {content_type or 'none'})")
@@ -151,7 +148,8 @@ def _parse_html(text: str) -> list[IndexFile]:
             IndexFile(
                 filename=_filename_of(href),
                 requires_python=attributes.get("data-requires-python") or None,
-                yanked=(attributes["data-yanked"] or "") if "data-yanked" in attributes else None,
+                # as pip reads it: a data-yanked without a value is None, so not yanked
+                yanked=attributes.get("data-yanked"),
             )
         )
     return found
@@ -200,28 +198,32 @@ def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
     return None if version is None else (canonicalize_name(parts[0]), version)
 
 
-def project_of(filename: str) -> NormalizedName | None:
-    """The project a wheel or source archive belongs to, or ``None`` for anything else."""
+def projects_of(filename: str) -> tuple[NormalizedName, ...]:
+    """The projects a wheel or source archive may belong to: a wheel names one; a source
+    archive ``a-b-1.0.tar.gz`` may be project ``a`` (version ``b-1.0``) or ``a-b`` (version
+    ``1.0``), which only the project asked for decides, as in pip."""
     if filename.endswith(".whl"):
         wheel = _wheel(filename)
-        return wheel[0] if wheel is not None else None
+        return (wheel[0],) if wheel is not None else ()
     stem = _sdist_stem(filename)
     if stem is None:
-        return None
-    prefix, separator, _ = stem.rpartition("-")
-    return canonicalize_name(prefix) if separator and prefix else None
+        return ()
+    dashes = [index for index, char in enumerate(stem) if char == "-"]
+    return tuple(dict.fromkeys(canonicalize_name(stem[:index]) for index in dashes if index))
 
 
 def version_of(filename: str, project: NormalizedName) -> Version | None:
     """The version of ``project`` that ``filename`` holds, or ``None`` when it is not a
-    file of that project or its name does not parse."""
+    file of that project or its name does not parse. A source archive's version starts
+    after the first ``-`` whose prefix is the project's name (pip's
+    ``_extract_version_from_fragment``)."""
     if filename.endswith(".whl"):
         wheel = _wheel(filename)
         return wheel[1] if wheel is not None and wheel[0] == project else None
     stem = _sdist_stem(filename)
     if stem is None:
         return None
-    prefix, separator, text = stem.rpartition("-")
-    if not separator or canonicalize_name(prefix) != project:
-        return None
-    return _version(text)
+    for index, char in enumerate(stem):
+        if char == "-" and canonicalize_name(stem[:index]) == project:
+            return _version(stem[index + 1 :])
+    return None

@@ -72,6 +72,36 @@ class Connection:
         return read_reply(self.reader)
 
 
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _is_status(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isdigit()
+
+
+def _length(text: str) -> int | None:
+    """A Content-Length: ASCII digits (repeated equal values allowed), else ``None``."""
+    values = {value.strip() for value in text.split(",")}
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def _chunk_size(line: bytes) -> int | None:
+    """A chunk's size line (extensions after ``;`` ignored): hex digits, else ``None``."""
+    digits = line.split(b";", 1)[0].strip()
+    return int(digits, 16) if digits and set(digits) <= _HEX else None
+
+
+def _reusable(version: str, headers: dict[str, str]) -> bool:
+    """Whether the connection may carry another request after this response."""
+    if "transfer-encoding" in headers and "content-length" in headers:
+        return False  # ambiguous framing: never trust what follows
+    tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
+    return "close" not in tokens if version == "HTTP/1.1" else "keep-alive" in tokens
+
+
 def request_bytes(target: str, headers: dict[str, str]) -> bytes:
     """A ``GET`` request for ``target`` with ``headers`` (``Host`` among them)."""
     lines = [f"GET {target} HTTP/1.1\r\n"]
@@ -93,7 +123,7 @@ def complete_length(buffer: bytes | bytearray, *, eof: bool) -> tuple[int, Reply
             return None
         head = bytes(buffer[start:end]).decode("latin-1").split("\r\n")
         fields = head[0].split(" ", 2)
-        status = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+        status = int(fields[1]) if len(fields) > 1 and _is_status(fields[1]) else 0
         headers: dict[str, str] = {}
         for line in head[1:]:
             name, separator, value = line.partition(":")
@@ -107,8 +137,7 @@ def complete_length(buffer: bytes | bytearray, *, eof: bool) -> tuple[int, Reply
             continue
         if not fields[0].startswith("HTTP/1.") or not status:
             return (len(buffer) if eof else body), None  # read_reply says what is wrong
-        tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
-        reusable = "close" not in tokens if fields[0] == "HTTP/1.1" else "keep-alive" in tokens
+        reusable = _reusable(fields[0], headers)
         reason = fields[2].strip() if len(fields) > 2 else ""
         if status in _NO_BODY:
             return body, Reply(status, reason, headers, b"", reusable)
@@ -116,10 +145,10 @@ def complete_length(buffer: bytes | bytearray, *, eof: bool) -> tuple[int, Reply
             found = _chunked_end(buffer, body)
             return None if found is None else (found, None)
         if "content-length" in headers:
-            try:
-                total = body + int(headers["content-length"].split(",")[0])
-            except ValueError:
-                return (len(buffer) if eof else body), None
+            length = _length(headers["content-length"])
+            if length is None:
+                return (len(buffer) if eof else body), None  # read_reply says what is wrong
+            total = body + length
             if len(buffer) < total:
                 return None
             return total, Reply(status, reason, headers, bytes(buffer[body:total]), reusable)
@@ -133,9 +162,8 @@ def _chunked_end(buffer: bytes | bytearray, position: int) -> int | None:
         line_end = buffer.find(b"\r\n", position)
         if line_end < 0:
             return None
-        try:
-            size = int(bytes(buffer[position:line_end]).split(b";", 1)[0].strip(), 16)
-        except ValueError:
+        size = _chunk_size(bytes(buffer[position:line_end]))
+        if size is None:
             return line_end + 2  # read_reply reports the bad size
         if size == 0:
             position = line_end + 2
@@ -168,7 +196,7 @@ def _head(reader: BinaryIO) -> tuple[str, int, str, dict[str, str]]:
         raise WireError("the server closed the connection without answering", stale=True)
     version, _, rest = first.decode("latin-1").rstrip("\r\n").partition(" ")
     code, _, reason = rest.partition(" ")
-    if not version.startswith("HTTP/1.") or not (len(code) == 3 and code.isdigit()):
+    if not version.startswith("HTTP/1.") or not _is_status(code):
         raise WireError(f"not an HTTP/1.x response: {first[:80]!r}")
     headers: dict[str, str] = {}
     for _ in range(_MAX_HEADERS):
@@ -194,10 +222,9 @@ def _chunked(reader: BinaryIO) -> bytes:
     parts: list[bytes] = []
     while True:
         size_line = _line(reader)
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise WireError(f"bad chunk size {size_line[:40]!r}") from None
+        size = _chunk_size(size_line.rstrip(b"\r\n"))
+        if size is None:
+            raise WireError(f"bad chunk size {size_line[:40]!r}")
         if size == 0:
             while _line(reader) not in {b"\r\n", b"\n", b""}:
                 pass  # trailer fields
@@ -212,17 +239,15 @@ def read_reply(reader: BinaryIO, *, body: bool = True) -> Reply:
         version, status, reason, headers = _head(reader)
         if not 100 <= status < 200:
             break
-    tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
-    reusable = "close" not in tokens if version == "HTTP/1.1" else "keep-alive" in tokens
+    reusable = _reusable(version, headers)
     if not body or status in _NO_BODY:
         return Reply(status=status, reason=reason, headers=headers, body=b"", reusable=reusable)
     if "chunked" in headers.get("transfer-encoding", "").lower():
         content = _chunked(reader)
     elif "content-length" in headers:
-        try:
-            length = int(headers["content-length"].split(",")[0])
-        except ValueError:
-            raise WireError(f"bad Content-Length {headers['content-length']!r}") from None
+        length = _length(headers["content-length"])
+        if length is None:
+            raise WireError(f"bad Content-Length {headers['content-length']!r}")
         content = _exactly(reader, length)
     else:
         content = reader.read()  # framed by the server closing the connection
