@@ -23,6 +23,7 @@ import enum
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -202,25 +203,42 @@ def _marker_applies(marker: str | None) -> bool:
         return True
 
 
+@lru_cache(maxsize=4096)
+def _specifier_set(*texts: str) -> SpecifierSet:
+    """The intersection of ``texts`` (each valid), built once: many packages share a range
+    text, and packaging works out a set's version ranges the first time it is asked."""
+    specifier = SpecifierSet()
+    for text in texts:
+        specifier &= SpecifierSet(text)
+    return specifier
+
+
+def _valid(text: str) -> bool:
+    try:
+        _specifier_set(text)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
 def _combine(ranges: Sequence[DeclaredRange]) -> dict[str, _Declared]:
     grouped: dict[str, list[DeclaredRange]] = {}
     for declared in ranges:
         grouped.setdefault(declared.name, []).append(declared)
     combined: dict[str, _Declared] = {}
     for name, items in grouped.items():
-        specifier = SpecifierSet()
+        texts: list[str] = []
         shown: list[str] = []
         for item in items:
-            try:
-                specifier &= SpecifierSet(item.specifier)
-            except InvalidSpecifier:
+            if not _valid(item.specifier):
                 continue
+            texts.append(item.specifier)
             if item.specifier and item.specifier not in shown:
                 shown.append(item.specifier)
         requiring = [item for item in items if not item.constraint]
         first = (requiring or items)[0]
         combined[name] = _Declared(
-            specifier=specifier,
+            specifier=_specifier_set(*texts),
             shown=", ".join(shown),
             origin=str(first.origin) if first.origin is not None else None,
             required=bool(requiring),
