@@ -41,3 +41,14 @@ def test_python_dash_m() -> None:
         check=True,
     )
     assert result.stdout.strip() == f"lockmigrate {__version__}"
+
+
+def test_a_command_runs_on_an_app_that_holds_it_alone() -> None:
+    """typer works out every command's parameters on each run; a named command gets a copy
+    of the application with itself only, and the top level keeps them all."""
+    from lockmigrate.cli.commands import app, app_for
+
+    assert [info.name for info in app_for(["diff", "--offline"]).registered_commands] == ["diff"]
+    assert app_for(["--help"]) is app
+    assert app_for(["dif"]) is app  # a mistyped command still gets "Did you mean 'diff'?"
+    assert len(app.registered_commands) == 5

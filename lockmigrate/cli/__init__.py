@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import typer
 
-    from lockmigrate.cli.commands import app
+    from lockmigrate.cli.commands import app_for
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # a cancelled CI job: clean up scratch trees, write nothing
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
 
     try:
+        app = app_for(arguments)
         result = app(args=arguments, prog_name="lockmigrate", standalone_mode=False)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
