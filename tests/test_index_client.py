@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import posixpath
 import select
 import socket
 import ssl
@@ -24,9 +25,12 @@ from dataclasses import dataclass, field, replace
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import trustme
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from index.catalog import DEFAULT_CATALOG
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
@@ -674,3 +678,98 @@ def test_proxy_without_a_port_is_port_80(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ConnectionRefusedError):
         transport._connect(("http", "pypi.org", 80))
     assert dialled == [("proxy.invalid", 80)]  # as pip (urllib3) defaults it
+
+
+def test_answers_that_arrive_a_few_bytes_at_a_time(scripted: Callable[..., Scripted]) -> None:
+    """The loop frames responses from whatever has arrived: headers, chunk sizes and bodies
+    split across many small reads."""
+    body = json_page("a-1.0.tar.gz", "a-2.0-py3-none-any.whl").body
+    chunked = b"".join(
+        b"%x;ext=1\r\n%s\r\n" % (len(body[i : i + 5]), body[i : i + 5])
+        for i in range(0, len(body), 5)
+    )
+    raw = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: " + JSON_TYPE.encode() + b"\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + chunked + b"0\r\nX-Trailer: 1\r\n\r\n"
+    )
+
+    def trickle(handler: BaseHTTPRequestHandler) -> Reply:
+        for start in range(0, len(raw), 7):
+            handler.wfile.write(raw[start : start + 7])
+            handler.wfile.flush()
+            time.sleep(0.001)
+        return Reply(raw=b"")
+
+    server = scripted({"/simple/a/": trickle})
+    found = fetch_versions(["a"], sources=IndexSources(index_urls=(f"{server.url}/simple/",)))
+    assert found["a"].error is None
+    assert [str(v.version) for v in found["a"].versions] == ["1.0", "2.0"]
+
+
+_ATTRIBUTE_VALUES = st.lists(
+    st.sampled_from([*"abc-1.0_=<>&;#?:% /'\"", "//", "&gt;", "&amp;", "&#62;", "%2B", "é"]),
+    max_size=10,
+).map("".join)
+
+
+@st.composite
+def _anchor(draw: st.DrawFn) -> str:
+    names = draw(
+        st.lists(
+            st.sampled_from(["href", "HREF", "data-requires-python", "data-yanked", "title", "x"]),
+            max_size=4,
+        )
+    )
+    parts = []
+    for name in names:
+        value = draw(_ATTRIBUTE_VALUES)
+        style = draw(st.sampled_from(["double", "single", "bare", "none"]))
+        if style == "double" and '"' not in value:
+            parts.append(f'{name}="{value}"')
+        elif style == "single" and "'" not in value:
+            parts.append(f"{name}='{value}'")
+        elif style == "bare" and value and not any(c in value for c in " '\"=<>`"):
+            parts.append(f"{name}={value}")
+        else:
+            parts.append(name)
+    spacing = draw(st.sampled_from([" ", "\n  ", "\t"]))
+    tag = draw(st.sampled_from(["a", "A"]))
+    return f"<{tag}{spacing}{spacing.join(parts)}>{draw(_ATTRIBUTE_VALUES)}</{tag}>"
+
+
+@given(st.lists(_anchor(), max_size=6), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_generated_anchors_read_as_html_parser_reads_them(
+    anchors: list[str], commented: bool
+) -> None:
+    from html.parser import HTMLParser
+
+    class Anchors(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.found: list[dict[str, str | None]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                self.found.append(dict(attrs))
+
+    page = "<html><body>\n" + "\n".join(anchors)
+    if commented:
+        page += "\n<!-- <a href='hidden-1.0.tar.gz'>x</a> -->"
+    page += "\n</body></html>"
+    parser = Anchors()
+    parser.feed(page)
+    parser.close()
+    expected = [
+        (
+            # pip's Link.filename
+            unquote(posixpath.basename(urlsplit(str(anchor["href"])).path)),
+            anchor.get("data-requires-python") or None,
+            anchor.get("data-yanked"),
+        )
+        for anchor in parser.found
+        if anchor.get("href")
+    ]
+    found = parse_page(page.encode(), "text/html")
+    assert [(f.filename, f.requires_python, f.yanked) for f in found] == expected

@@ -47,6 +47,8 @@ _SDIST_EXTENSIONS = (
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _ANCHOR = re.compile(r"""<a(?=[\s/>])((?:"[^"]*"|'[^']*'|[^'">])*)>""", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([^\s/>="']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?""")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # urllib.parse's scheme characters
+_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))  # urllib.parse's, for lstrip
 # packaging.utils' rules for wheel names (PEP 427 escaping) and build tags
 _WHEEL_NAME = re.compile(r"[\w._]+")
 _BUILD_TAG = re.compile(r"\d", re.ASCII)
@@ -157,10 +159,16 @@ def _parse_html(text: str) -> list[IndexFile]:
 
 def _filename_of(url: str) -> str:
     """The last path segment of a (relative or absolute) URL, percent-decoded: what pip's
-    ``Link.filename`` is for a file link."""
+    ``Link.filename`` is for a file link, without ``urlsplit``'s cost per anchor (whose
+    clean-up it repeats: leading controls and spaces, and tabs and newlines anywhere, go)."""
+    if url[:1] <= " " or "\t" in url or "\n" in url or "\r" in url:
+        url = url.lstrip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
     path = url.split("#", 1)[0].split("?", 1)[0]
-    if "//" in path:  # scheme://host/path or //host/path: the host holds no "/"
-        path = path.split("//", 1)[1].partition("/")[2]
+    scheme = _SCHEME.match(path)
+    if scheme is not None:
+        path = path[scheme.end() :]
+    if path.startswith("//"):
+        path = path[2:].partition("/")[2]  # drop the host
     name = path.rsplit("/", 1)[-1]
     return urllib.parse.unquote(name) if "%" in name else name
 
