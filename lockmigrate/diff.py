@@ -116,9 +116,12 @@ class DiffReport:
 
     @property
     def index_errors(self) -> tuple[str, ...]:
-        """The index failures, one per failing package."""
+        """The index failures, one per failing package (a package in several sections,
+        prod and dev say, counts once)."""
         return tuple(
-            f"{row.name}: {row.error}" for s in self.sections for row in s.rows if row.error
+            dict.fromkeys(
+                f"{row.name}: {row.error}" for s in self.sections for row in s.rows if row.error
+            )
         )
 
 

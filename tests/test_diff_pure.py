@@ -199,3 +199,26 @@ def test_pip_configuration_files_and_variables(tmp_path: Path) -> None:
     )
     assert overridden.index_url == "https://d.example/"
     assert read_index_settings({"PIP_CONFIG_FILE": "/dev/null"}).index_url is None
+
+
+def test_an_index_failure_counts_once_per_package() -> None:
+    from lockmigrate.diff import DiffReport, DiffRow, DiffSection
+
+    row = DiffRow(
+        name="numpy", declared=None, origin=None, locked="1.26.4", in_range=None,
+        newest_in_range=None, newest=None, status=Status.OK, error="https://x/: HTTP 503",
+    )  # fmt: skip
+    sections = tuple(
+        DiffSection(
+            title=title,
+            declared_files=(),
+            lock=None,
+            lock_kind=None,
+            resolved=False,
+            python=None,
+            rows=(row,),
+        )  # fmt: skip
+        for title in ("prod", "dev")
+    )
+    report = DiffReport(sections=sections, offline=False, index=())
+    assert report.index_errors == ("numpy: https://x/: HTTP 503",)
