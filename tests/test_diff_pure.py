@@ -217,7 +217,7 @@ def test_an_index_failure_counts_once_per_package() -> None:
             resolved=False,
             python=None,
             rows=(row,),
-        )  # fmt: skip
+        )
         for title in ("prod", "dev")
     )
     report = DiffReport(sections=sections, offline=False, index=())
