@@ -22,10 +22,10 @@ def check(
         typer.Option("--full", help="Re-resolve every lock, even when its input digest matches."),
     ] = False,
     resolver: Annotated[
-        Resolver, typer.Option("--resolver", help="pip-tools (default) or uv.")
+        Resolver, typer.Option("--resolver", help="pip-tools or uv.")
     ] = Resolver.PIP_TOOLS,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="table (default), json or markdown.")
+        ReportFormat, typer.Option("--format", help="table, json or markdown.")
     ] = ReportFormat.TABLE,
 ) -> None:
     """Verify that every lock is fresh, in range, layered consistently and secret-free.

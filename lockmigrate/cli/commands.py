@@ -44,7 +44,7 @@ PathsArgument = Annotated[
     list[Path] | None,
     typer.Argument(help="Folders to search, or requirement files. Default: '.'."),
 ]
-FormatOption = Annotated[ScanFormat, typer.Option("--format", help="table (default) or json.")]
+FormatOption = Annotated[ScanFormat, typer.Option("--format", help="table or json.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 when any warning was found.")]
 WithOption = Annotated[
     str | None,
@@ -209,7 +209,7 @@ def to_pip_tools(
     ] = False,
     resolver: Annotated[
         Resolver,
-        typer.Option("--resolver", help="pip-tools (default) or uv (needs lockmigrate[uv])."),
+        typer.Option("--resolver", help="pip-tools or uv (needs lockmigrate[uv])."),
     ] = Resolver.PIP_TOOLS,
     python: Annotated[
         str | None,

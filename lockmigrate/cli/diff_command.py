@@ -58,7 +58,7 @@ def diff(
         Path | None, typer.Option("--to", help="Lock against lock: the new lock file.")
     ] = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="table (default), json or markdown.")
+        ReportFormat, typer.Option("--format", help="table, json or markdown.")
     ] = ReportFormat.TABLE,
     fail_on: Annotated[
         str,
@@ -81,7 +81,7 @@ def diff(
     ] = None,
     resolver: Annotated[
         Resolver,
-        typer.Option("--resolver", help="pip-tools (default) or uv, when ranges are resolved now."),
+        typer.Option("--resolver", help="pip-tools or uv, when ranges are resolved now."),
     ] = Resolver.PIP_TOOLS,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
