@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import platform
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -287,6 +286,8 @@ def _targets(
 def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
     """Resolve a target that to-pip-tools has no plan for (a lone ``.in``, a
     ``pyproject.toml``) in a scratch folder, with the same resolver and options."""
+    import tempfile
+
     from lockmigrate.resolve import CompileJob, compile_requirements
 
     with tempfile.TemporaryDirectory(prefix="lockmigrate-diff-") as scratch:

@@ -7,7 +7,6 @@ responses are never written. Credentials never reach a key or a file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import urllib.parse
@@ -19,6 +18,12 @@ from typing import Any
 __all__ = ["HttpCache", "cache_control", "freshness"]
 
 _CACHE_FORMAT = 2
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # only once a cache folder exists: a cold run never hashes
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def cache_control(headers: Mapping[str, str]) -> dict[str, str | None]:
@@ -43,7 +48,7 @@ class HttpCache:
         parts = urllib.parse.urlsplit(url)
         netloc = parts.netloc.rpartition("@")[2]  # credentials never reach the key or disk
         bare = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        return hashlib.sha256(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode()).hexdigest()
+        return _sha256(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode())
 
     def load(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
         if self._present is None:
@@ -56,13 +61,13 @@ class HttpCache:
             body = (self.root / f"{key}.body").read_bytes()
         except (OSError, ValueError):
             return None
-        if not isinstance(meta, dict) or hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+        if not isinstance(meta, dict) or _sha256(body) != meta.get("sha256"):
             return None
         return meta, body
 
     def store(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
         key = self._key(url, accept)
-        meta = {**meta, "sha256": hashlib.sha256(body).hexdigest()}
+        meta = {**meta, "sha256": _sha256(body)}
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             self._present = True

@@ -24,7 +24,6 @@ import io
 import os
 import selectors
 import socket
-import ssl
 import threading
 import time
 import urllib.parse
@@ -32,7 +31,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockmigrate import __version__
 from lockmigrate.index.wire import (
@@ -47,7 +46,23 @@ from lockmigrate.index.wire import (
 )
 from lockmigrate.redact import redact_text, redact_url
 
+if TYPE_CHECKING:
+    import ssl
+
 __all__ = ["FetchError", "Response", "Transport"]
+
+#: What a non-blocking socket raises when it has nothing to give or take yet; the ssl
+#: module's two are added when TLS is first used (importing ssl costs ~7 ms that a plain
+#: HTTP index never needs).
+_WOULD_BLOCK: tuple[type[OSError], ...] = (BlockingIOError,)
+
+
+def _load_ssl() -> None:
+    global _WOULD_BLOCK  # noqa: PLW0603 - set once, before any TLS socket exists
+    import ssl
+
+    _WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 10
@@ -245,6 +260,9 @@ class Transport:
     def _ssl_context(self, host: str) -> ssl.SSLContext:
         """TLS verified against pip's certificates, except for a ``--trusted-host``, whose
         certificate pip does not check either."""
+        import ssl
+
+        _load_ssl()
         with self._lock:
             if host in self._trusted:
                 if self._unverified is None:
@@ -629,6 +647,8 @@ class _Loop:
                 dialing.tls = True
                 self.selector.register(dialing.sock, selectors.EVENT_WRITE, dialing)
         if dialing.tls:
+            import ssl  # loaded already: the socket was wrapped by _ssl_context's context
+
             assert isinstance(dialing.sock, ssl.SSLSocket)  # noqa: S101 - wrapped above
             try:
                 dialing.sock.do_handshake()
@@ -676,7 +696,7 @@ class _Loop:
     def _send(self, slot: _Slot) -> None:
         try:
             sent = slot.route.connection.sock.send(slot.outgoing)
-        except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+        except _WOULD_BLOCK:
             sent = 0
         except OSError as error:
             self._broken(slot, error, stale=True)
@@ -699,7 +719,7 @@ class _Loop:
         while True:
             try:
                 data = sock.recv(262144)
-            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            except _WOULD_BLOCK:
                 break
             except OSError as error:
                 self._broken(slot, error, stale=not slot.incoming)
