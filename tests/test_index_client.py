@@ -773,3 +773,12 @@ def test_generated_anchors_read_as_html_parser_reads_them(
     ]
     found = parse_page(page.encode(), "text/html")
     assert [(f.filename, f.requires_python, f.yanked) for f in found] == expected
+
+
+@given(st.text(alphabet="aZ9-_.É", max_size=20))
+def test_canonical_name_is_packagings(name: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    from lockmigrate.index.pages import canonical_name
+
+    assert canonical_name(name) == canonicalize_name(name)

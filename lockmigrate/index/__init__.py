@@ -35,7 +35,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from lockmigrate.index.cache import HttpCache, freshness
@@ -43,6 +42,7 @@ from lockmigrate.index.pages import (
     ACCEPT,
     IndexFile,
     PageError,
+    canonical_name,
     parse_page,
     projects_of,
     version_of,
@@ -52,6 +52,7 @@ from lockmigrate.redact import redact_url
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
+    from packaging.utils import NormalizedName
 
     from lockmigrate.index.http import Response
     from lockmigrate.model import Option
@@ -552,7 +553,7 @@ class VersionFetcher:
         """Start asking for ``names`` (canonicalised) that were not asked for yet."""
         if not self.sources.index_urls and not self.sources.find_links:
             return
-        new = sorted({canonicalize_name(name) for name in names} - self._batches.keys())
+        new = sorted({canonical_name(name) for name in names} - self._batches.keys())
         if not new:
             return
         if self._client is None:
@@ -569,7 +570,7 @@ class VersionFetcher:
     def results(self, names: Iterable[str]) -> dict[str, ProjectVersions]:
         """What the sources offer for each of ``names``, waiting for the answers (asking
         first for any not asked for yet). Never raises for a failing project."""
-        wanted = sorted({canonicalize_name(name) for name in names})
+        wanted = sorted({canonical_name(name) for name in names})
         if not self.sources.index_urls and not self.sources.find_links:
             return {name: ProjectVersions(name=name, found=False) for name in wanted}
         self.submit(wanted)

@@ -15,14 +15,18 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 __all__ = [
     "ACCEPT",
     "IndexFile",
     "PageError",
+    "canonical_name",
     "parse_page",
     "projects_of",
     "version_of",
@@ -52,6 +56,16 @@ _C0_OR_SPACE = "".join(chr(code) for code in range(0x21))  # urllib.parse's, for
 # packaging.utils' rules for wheel names (PEP 427 escaping) and build tags
 _WHEEL_NAME = re.compile(r"[\w._]+")
 _BUILD_TAG = re.compile(r"\d", re.ASCII)
+
+
+def canonical_name(name: str) -> NormalizedName:
+    """PEP 503's normal form, as packaging's ``canonicalize_name`` computes it (which
+    cannot be imported without ``packaging.tags``, and with it logging, platform and
+    subprocess: 10-15 ms before the first request)."""
+    value = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in value:
+        value = value.replace("--", "-")
+    return cast("NormalizedName", value)
 
 
 class PageError(ValueError):
@@ -203,7 +217,7 @@ def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
     if dashes == 5 and _BUILD_TAG.match(parts[2]) is None:
         return None
     version = _version(parts[1])
-    return None if version is None else (canonicalize_name(parts[0]), version)
+    return None if version is None else (canonical_name(parts[0]), version)
 
 
 def projects_of(filename: str) -> tuple[NormalizedName, ...]:
@@ -217,7 +231,7 @@ def projects_of(filename: str) -> tuple[NormalizedName, ...]:
     if stem is None:
         return ()
     dashes = [index for index, char in enumerate(stem) if char == "-"]
-    return tuple(dict.fromkeys(canonicalize_name(stem[:index]) for index in dashes if index))
+    return tuple(dict.fromkeys(canonical_name(stem[:index]) for index in dashes if index))
 
 
 def version_of(filename: str, project: NormalizedName) -> Version | None:
@@ -232,6 +246,6 @@ def version_of(filename: str, project: NormalizedName) -> Version | None:
     if stem is None:
         return None
     for index, char in enumerate(stem):
-        if char == "-" and canonicalize_name(stem[:index]) == project:
+        if char == "-" and canonical_name(stem[:index]) == project:
             return _version(stem[index + 1 :])
     return None
