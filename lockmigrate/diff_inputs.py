@@ -474,4 +474,11 @@ def run_lock_diff(old: str, new: Path, *, collector: Collector) -> LockDiffRepor
     else:
         raise UsageError("--from needs a lock file or a git revision")
     ranges, files = _declared_for_lock(new, collector)
+    if not files:
+        collector.warning(
+            "no-ranges",
+            f"no .in or pyproject.toml beside {display_path(new)}: the changes are not checked "
+            "against declared ranges, and every package shows as transitive (give the newer "
+            "lock as --to)",
+        )
     return diff_locks(old=old_lock, new=new_lock, declared=ranges, declared_files=files)

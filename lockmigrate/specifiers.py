@@ -54,8 +54,14 @@ def _variants(version: Version) -> list[str]:
     base = ".".join(str(part) for part in version.release)
     epoch = f"{version.epoch}!" if version.epoch else ""
     root = f"{epoch}{base}"
+    public = version.public
     return [
         str(version),
+        # the bound's own post-releases and local versions: poetry-core reads !=1.0rc1 as
+        # <1.0rc1 || >1.0rc1, which leaves out 1.0rc1.post1, where PEP 440 lets it in
+        f"{public}.post1",
+        f"{public}.post1.dev0",
+        f"{public}+local.1",
         root,
         f"{root}.dev0",
         f"{root}a1",

@@ -94,6 +94,21 @@ def test_pip_compile_lock_to_lock(
     assert "diff found 1 out-of-range, 1 missing" in capsys.readouterr().err
 
 
+def test_a_new_lock_without_ranges_beside_it_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the locks given the wrong way round: old.txt has no .in beside it
+    monkeypatch.chdir(tmp_path)
+    Path("old.txt").write_text(OLD_TXT)
+    Path("requirements.txt").write_text(NEW_TXT)
+    Path("requirements.in").write_text(IN)
+    assert main(["diff", "--from", "requirements.txt", "--to", "old.txt", "--fail-on", ""]) == 0
+    err = capsys.readouterr().err
+    assert "no-ranges" in err and "no .in or pyproject.toml beside old.txt" in err
+    main(["diff", "--from", "old.txt", "--to", "requirements.txt", "--fail-on", ""])
+    assert "no-ranges" not in capsys.readouterr().err
+
+
 def test_transitive_major_upgrade_is_unguarded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -125,7 +125,13 @@ def _lock_against_lock(
         raise UsageError("give the new lock either as --to or as the argument, not both")
     if old is None:
         raise UsageError("--to needs --from OLD_LOCK_OR_GIT_REVISION")
-    report = api.diff_locks(old, new)
+    from lockmigrate.diagnostics import Collector, Level
+
+    collector = Collector()
+    report = api.diff_locks(old, new, collector=collector)
+    for diagnostic in collector.items:
+        if diagnostic.level is not Level.INFO:
+            sys.stderr.write(f"{diagnostic}\n")
     if output_format is ReportFormat.JSON:
         from lockmigrate.reporters import diff_json
 
