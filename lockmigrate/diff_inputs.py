@@ -339,19 +339,7 @@ def _resolve(
             else display_path(target.source)
         )
         lock = parse_lock(data, path=lock_path, display=shown, kind=LockKind.PIP_COMPILE)
-        resolved.append(
-            _Target(
-                title=target.title,
-                source=target.source,
-                declared=target.declared,
-                declared_files=target.declared_files,
-                options=target.options,
-                requires_python=target.requires_python,
-                lock_path=None,
-                lock=lock,
-                resolved=True,
-            )
-        )
+        resolved.append(replace(target, lock_path=None, lock=lock, resolved=True))
     return resolved
 
 

@@ -18,6 +18,8 @@ from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 if TYPE_CHECKING:
     from collections import Counter
 
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.diff import DiffReport, LockDiffReport
     from lockmigrate.statuses import Status
 
 __all__ = ["diff"]
@@ -125,27 +127,11 @@ def _lock_against_lock(
         raise UsageError("give the new lock either as --to or as the argument, not both")
     if old is None:
         raise UsageError("--to needs --from OLD_LOCK_OR_GIT_REVISION")
-    from lockmigrate.diagnostics import Collector, Level
+    from lockmigrate.diagnostics import Collector
 
     collector = Collector()
     report = api.diff_locks(old, new, collector=collector)
-    for diagnostic in collector.items:
-        if diagnostic.level is not Level.INFO:
-            sys.stderr.write(f"{diagnostic}\n")
-    if output_format is ReportFormat.JSON:
-        from lockmigrate.reporters import diff_json
-
-        sys.stdout.write(diff_json.render_locks(report))
-    elif output_format is ReportFormat.MARKDOWN:
-        from lockmigrate.reporters import diff_markdown
-
-        sys.stdout.write(diff_markdown.render_locks(report))
-    else:
-        from lockmigrate.reporters import diff_table
-
-        sys.stdout.write(
-            diff_table.render_locks(report, color=_use_color(), width=terminal_width())
-        )
+    _show(collector, report, output_format)
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), statuses))
 
@@ -162,7 +148,7 @@ def _lock_against_ranges(
     statuses: frozenset[Status],
 ) -> None:
     from lockmigrate import api
-    from lockmigrate.diagnostics import Collector, Level
+    from lockmigrate.diagnostics import Collector
     from lockmigrate.resolve import Backend
 
     collector = Collector()
@@ -175,21 +161,7 @@ def _lock_against_ranges(
         backend=Backend(resolver.value),
         collector=collector,
     )
-    for diagnostic in collector.items:
-        if diagnostic.level is not Level.INFO:
-            sys.stderr.write(f"{diagnostic}\n")
-    if output_format is ReportFormat.JSON:
-        from lockmigrate.reporters import diff_json
-
-        sys.stdout.write(diff_json.render(report))
-    elif output_format is ReportFormat.MARKDOWN:
-        from lockmigrate.reporters import diff_markdown
-
-        sys.stdout.write(diff_markdown.render(report))
-    else:
-        from lockmigrate.reporters import diff_table
-
-        sys.stdout.write(diff_table.render(report, color=_use_color(), width=terminal_width()))
+    _show(collector, report, output_format)
     errors = report.index_errors
     if errors:
         shown = "\n  ".join(errors[:10]) + ("\n  ..." if len(errors) > 10 else "")
@@ -198,6 +170,41 @@ def _lock_against_ranges(
         )
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), statuses))
+
+
+def _show(
+    collector: Collector, report: DiffReport | LockDiffReport, output_format: ReportFormat
+) -> None:
+    """Warnings to stderr, then the report in ``output_format`` to stdout."""
+    from lockmigrate.diagnostics import Level
+
+    for diagnostic in collector.items:
+        if diagnostic.level is not Level.INFO:
+            sys.stderr.write(f"{diagnostic}\n")
+    sys.stdout.write(_rendered(report, output_format))
+
+
+def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) -> str:
+    from lockmigrate.diff import DiffReport
+
+    if output_format is ReportFormat.JSON:
+        from lockmigrate.reporters import diff_json
+
+        if isinstance(report, DiffReport):
+            return diff_json.render(report)
+        return diff_json.render_locks(report)
+    if output_format is ReportFormat.MARKDOWN:
+        from lockmigrate.reporters import diff_markdown
+
+        if isinstance(report, DiffReport):
+            return diff_markdown.render(report)
+        return diff_markdown.render_locks(report)
+    from lockmigrate.reporters import diff_table
+
+    color, width = _use_color(), terminal_width()
+    if isinstance(report, DiffReport):
+        return diff_table.render(report, color=color, width=width)
+    return diff_table.render_locks(report, color=color, width=width)
 
 
 def _failure(counts: Counter[Status], statuses: frozenset[Status]) -> str:
