@@ -8,7 +8,8 @@ and an on-disk HTTP cache (:mod:`.cache`). On top, lockmigrate adds:
 * the index configuration pip would use (:func:`lockmigrate.pipconfig.read_index_settings`)
   overridden by a requirements file's own ``--index-url``/``--extra-index-url``/
   ``--find-links``/``--no-index``/``--trusted-host``, as pip applies them;
-* concurrent queries on a bounded thread pool, where a project that fails becomes a
+* concurrent queries from one background thread per batch, with a bounded number of
+  connections per index, where a project that fails becomes a
   :class:`ProjectVersions` with an ``error`` instead of failing the run;
 * credentials redacted in every message.
 
@@ -267,7 +268,7 @@ class _Answer:
 
 
 class _Client:
-    """Pages from the sources, through the cache; shared by the worker threads."""
+    """Pages from the sources, through the cache; shared by the background batches."""
 
     def __init__(
         self, sources: IndexSources, cache: HttpCache | None, *, connections: int = 16

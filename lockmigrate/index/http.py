@@ -1,7 +1,7 @@
-"""A small HTTP client for simple-API pages, for many threads at once.
+"""A small HTTP client for simple-API pages, many at once from one thread.
 
-It does what fetching index pages needs and nothing more: ``GET`` with keep-alive (one
-connection per origin per thread, reopened once when the server closed an idle one),
+It does what fetching index pages needs and nothing more: ``GET`` with keep-alive (up to a
+given number of connections per origin, one reopened when the server closed it while idle),
 redirects, gzip, basic auth from the URL, from another configured URL of the same host or
 from ``~/.netrc`` (as pip's ``MultiDomainBasicAuth`` finds them), the ``*_proxy``/
 ``no_proxy`` variables (CONNECT tunnels for HTTPS), and TLS verified against the system's
@@ -11,7 +11,7 @@ certificates plus certifi's (or pip's ``cert`` setting alone). The bytes on the 
 Why not httpx (through unearth), requests or ``http.client``: importing either of the first
 two costs more than the whole time budget of ``lockmigrate diff`` on a 200-package lock (see
 ``benchmarks/bench_diff.py``), and ``http.client`` spends about 0.4 ms of Python per
-response parsing headers with the ``email`` package, which threads then queue for.
+response parsing headers with the ``email`` package.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 from lockmigrate import __version__
 from lockmigrate.index.wire import (
-    Connection,
     Reply,
     WireError,
     complete_length,
@@ -153,19 +152,14 @@ def bypasses_proxy(host: str, port: int, no_proxy: str) -> bool:
 class _Route:
     """An open connection to one origin, direct or through a proxy."""
 
-    connection: Connection
+    sock: socket.socket
     absolute: bool  # through a plain-HTTP proxy: the request line names the whole URL
     proxy_headers: dict[str, str]
 
 
-class _Routes(threading.local):
-    def __init__(self) -> None:
-        self.by_origin: dict[tuple[str, str, int], _Route] = {}
-
-
 class Transport:
-    """GET requests for many threads at once; each thread keeps its own connections, and
-    :meth:`close` closes every connection any thread opened."""
+    """GET requests, many at once (:meth:`get_many`); :meth:`close` stops the batches
+    under way. Each batch keeps its own connections and closes them when it ends."""
 
     def __init__(
         self,
@@ -190,9 +184,7 @@ class Transport:
         self._netrc_path = env.get("NETRC") or os.path.join(home, ".netrc")  # noqa: PTH118
         self._netrc: dict[str, tuple[str, str] | None] = {}
         self._lock = threading.Lock()
-        self.closed = False
-        self._routes = _Routes()
-        self._opened: list[Connection] = []
+        self.generation = 0  # close() moves it on; a batch started before stops
         proxies = environment_proxies(env)
         self._no_proxy = proxies.pop("no", "")
         self._proxies = proxies
@@ -208,14 +200,10 @@ class Transport:
     def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> Response:
         """``GET url``, following redirects; raises :class:`FetchError` when there is no
         answer. Every HTTP status is an answer."""
-        current = url
-        for _ in range(_MAX_REDIRECTS + 1):
-            response = self._request(current, headers or {})
-            location = response.headers.get("location")
-            if response.status not in _REDIRECTS or not location:
-                return response
-            current = urllib.parse.urljoin(current, location)
-        raise FetchError(f"{redact_url(url)}: more than {_MAX_REDIRECTS} redirects")
+        answer = self.get_many([(url, headers or {})], connections=1)[0]
+        if isinstance(answer, FetchError):
+            raise answer
+        return answer
 
     def get_many(
         self,
@@ -232,15 +220,11 @@ class Transport:
         return _Loop(self, max(1, connections), on_answer).run(requests)
 
     def close(self) -> None:
-        """Close every connection opened so far by :meth:`get`, and make every running
-        :meth:`get_many` stop: it answers what is left with an error and closes its own
-        connections (within a quarter of a second)."""
+        """Make every running :meth:`get_many` stop: it answers what is left with an error
+        and closes its own connections (within a quarter of a second). The transport can
+        be used again afterwards."""
         with self._lock:
-            self.closed = True
-            opened, self._opened = self._opened, []
-            self._routes = _Routes()  # no thread reuses a closed connection
-        for connection in opened:
-            connection.close()
+            self.generation += 1
 
     # -- credentials, TLS, proxies ---------------------------------------------------------
 
@@ -280,9 +264,9 @@ class Transport:
             return None
         return urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
 
-    def _connect(self, origin: tuple[str, str, int], *, register: bool = True) -> _Route:
-        """A connection to ``origin``, direct or through its proxy, blocking. ``register``
-        puts it with the connections :meth:`close` closes (the loop keeps its own)."""
+    def _connect(self, origin: tuple[str, str, int]) -> _Route:
+        """A connection to ``origin``, direct or through its proxy, blocking (the loop's
+        helper threads open proxied connections with it)."""
         scheme, host, port = origin
         proxy = self._proxy_for(scheme, host, port)
         if proxy is not None and proxy.scheme not in {"http", ""}:
@@ -310,15 +294,11 @@ class Transport:
         except BaseException:
             sock.close()
             raise
-        route = _Route(
-            connection=Connection(sock),
+        return _Route(
+            sock=sock,
             absolute=proxy is not None and scheme == "http",
             proxy_headers=headers if proxy is not None and scheme == "http" else {},
         )
-        if register:
-            with self._lock:
-                self._opened.append(route.connection)
-        return route
 
     # -- one request -----------------------------------------------------------------------
 
@@ -350,37 +330,6 @@ class Transport:
             request_headers["Authorization"] = authorization
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return origin, path, f"{parts.scheme}://{netloc}{path}", request_headers
-
-    def _request(self, url: str, headers: Mapping[str, str]) -> Response:
-        origin, path, absolute, request_headers = self._prepare(url, headers)
-        routes = self._routes.by_origin
-        for attempt in (1, 2):
-            route = routes.get(origin)
-            reused = route is not None
-            try:
-                if route is None:
-                    route = routes[origin] = self._connect(origin)
-                target = absolute if route.absolute else path
-                reply = route.connection.get(target, {**request_headers, **route.proxy_headers})
-            except WireError as error:
-                self._drop(origin)
-                if error.stale and reused and attempt == 1:
-                    continue  # the server had closed an idle keep-alive connection: once more
-                raise FetchError(f"{redact_url(url)}: {redact_text(str(error))}") from None
-            except OSError as error:
-                self._drop(origin)
-                raise FetchError(f"{redact_url(url)}: {_describe(error)}") from None
-            if not reply.reusable:
-                self._drop(origin)
-            return _response(url, reply)
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-    def _drop(self, origin: tuple[str, str, int]) -> None:
-        route = self._routes.by_origin.pop(origin, None)
-        if route is not None:
-            route.connection.close()
-            with self._lock:
-                self._opened.remove(route.connection)
 
 
 def _response(url: str, reply: Reply) -> Response:
@@ -464,6 +413,7 @@ class _Loop:
         self.left = 0
 
     def run(self, requests: Sequence[tuple[str, Mapping[str, str]]]) -> list[Response | FetchError]:
+        generation = self.transport.generation
         self.results = [None] * len(requests)
         self.left = len(requests)
         for position, (url, headers) in enumerate(requests):
@@ -472,7 +422,7 @@ class _Loop:
         self.selector = selectors.DefaultSelector()
         try:
             while self.left:
-                if self.transport.closed:  # Transport.close(): nobody wants the answers
+                if self.transport.generation != generation:  # closed: nobody wants the answers
                     self._cancel_all()
                     break
                 self._dispatch(opener)
@@ -554,7 +504,7 @@ class _Loop:
                 if direct:
                     self._dial(origin)
                 else:
-                    opening_one = opener.submit(self.transport._connect, origin, register=False)
+                    opening_one = opener.submit(self.transport._connect, origin)
                     self.opening[opening_one] = origin
                 if not self.queues.get(origin):
                     break  # the origin failed: every job waiting for it has its error
@@ -663,7 +613,7 @@ class _Loop:
                 self._unreachable(dialing.origin, error)
                 return
         self._drop_dialing(dialing, close=False)
-        route = _Route(connection=Connection(dialing.sock), absolute=False, proxy_headers={})
+        route = _Route(sock=dialing.sock, absolute=False, proxy_headers={})
         self._connected(dialing.origin, route)
 
     def _drop_dialing(self, dialing: _Dialing, *, close: bool = True) -> None:
@@ -684,9 +634,9 @@ class _Loop:
 
     def _connected(self, origin: tuple[str, str, int], route: _Route) -> None:
         """Put a new connection to work: on the next waiting job, else with the idle."""
-        route.connection.sock.setblocking(False)
+        route.sock.setblocking(False)
         slot = _Slot(origin=origin, route=route)
-        self.selector.register(route.connection.sock, selectors.EVENT_READ, slot)
+        self.selector.register(route.sock, selectors.EVENT_READ, slot)
         waiting = self.queues.get(origin)
         if waiting:
             self._start(slot, waiting.popleft())
@@ -695,19 +645,17 @@ class _Loop:
 
     def _send(self, slot: _Slot) -> None:
         try:
-            sent = slot.route.connection.sock.send(slot.outgoing)
+            sent = slot.route.sock.send(slot.outgoing)
         except _WOULD_BLOCK:
             sent = 0
         except OSError as error:
             self._broken(slot, error, stale=True)
             return
         slot.outgoing = slot.outgoing[sent:]
-        writing = bool(
-            self.selector.get_key(slot.route.connection.sock).events & selectors.EVENT_WRITE
-        )
+        writing = bool(self.selector.get_key(slot.route.sock).events & selectors.EVENT_WRITE)
         if bool(slot.outgoing) != writing:  # wait for room to write only while there is more
             events = selectors.EVENT_READ | (selectors.EVENT_WRITE if slot.outgoing else 0)
-            self.selector.modify(slot.route.connection.sock, events, slot)
+            self.selector.modify(slot.route.sock, events, slot)
 
     def _on_ready(self, slot: _Slot, mask: int) -> None:
         if mask & selectors.EVENT_WRITE and slot.outgoing:
@@ -715,7 +663,7 @@ class _Loop:
         if slot.closed or not mask & selectors.EVENT_READ:
             return
         eof = False
-        sock = slot.route.connection.sock
+        sock = slot.route.sock
         while True:
             try:
                 data = sock.recv(262144)
@@ -816,12 +764,12 @@ class _Loop:
         slot.closed = True
         self.counts[slot.origin] -= 1
         with contextlib.suppress(KeyError, ValueError):
-            self.selector.unregister(slot.route.connection.sock)
+            self.selector.unregister(slot.route.sock)
         self._discard(slot.route)
 
     @staticmethod
     def _discard(route: _Route) -> None:
-        route.connection.close()  # the loop's own: Transport.close never touches it
+        route.sock.close()  # the loop's own: Transport.close never touches it
 
 
 def _read_netrc(path: str, host: str) -> tuple[str, str] | None:

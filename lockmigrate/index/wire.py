@@ -1,12 +1,13 @@
-"""HTTP/1.1 on one socket: write a ``GET``, read the response (RFC 9112).
+"""HTTP/1.1 bytes (RFC 9112): a ``GET`` request, and the responses read back.
 
 Just what fetching index pages needs: a status line and headers, then a body framed by
 ``Transfer-Encoding: chunked``, by ``Content-Length``, or by the server closing the
 connection; interim ``1xx`` responses skipped; whether the connection may be reused; and a
-``CONNECT`` tunnel through a proxy. Reading goes through the socket's buffered reader, whose
-``readline``/``read`` are C code: a response costs tens of microseconds of Python, where
-``http.client`` (which parses headers with the ``email`` package) costs several hundred, and
-``diff`` reads hundreds of pages in one run.
+``CONNECT`` tunnel through a proxy. :func:`complete_length` frames a response from the bytes
+received so far (and reads the common Content-Length case in the same pass);
+:func:`read_reply` reads the others from a buffer. A response costs tens of microseconds of
+Python, where ``http.client`` (which parses headers with the ``email`` package) costs
+several hundred, and ``diff`` reads hundreds of pages in one run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 __all__ = [
-    "Connection",
     "Reply",
     "WireError",
     "complete_length",
@@ -50,26 +50,6 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     reusable: bool
-
-
-class Connection:
-    """A socket to one server with its buffered reader; one request at a time."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.reader: BinaryIO = sock.makefile("rb")
-
-    def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
-
-    def get(self, target: str, headers: dict[str, str]) -> Reply:
-        """Send ``GET target`` with ``headers`` (``Host`` among them) and read the answer."""
-        try:
-            self.sock.sendall(request_bytes(target, headers))
-        except (BrokenPipeError, ConnectionResetError) as error:
-            raise WireError(f"{type(error).__name__}: {error}", stale=True) from None
-        return read_reply(self.reader)
 
 
 _HEX = frozenset(b"0123456789abcdefABCDEF")
