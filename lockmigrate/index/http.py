@@ -42,6 +42,7 @@ from lockmigrate.index.wire import (
     open_tunnel,
     read_reply,
     request_bytes,
+    resolvable,
 )
 from lockmigrate.redact import redact_text, redact_url
 
@@ -290,7 +291,7 @@ class Transport:
                     # The proxy is spoken to in plain HTTP; TLS to the origin goes inside.
                     authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
                     open_tunnel(sock, authority, headers)
-                sock = self._ssl_context(host).wrap_socket(sock, server_hostname=host)
+                sock = self._ssl_context(host).wrap_socket(sock, server_hostname=resolvable(host))
         except BaseException:
             sock.close()
             raise
@@ -540,7 +541,7 @@ class _Loop:
         _, host, port = origin
         try:
             if (host, port) not in self.addresses:
-                found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                found = socket.getaddrinfo(resolvable(host), port, type=socket.SOCK_STREAM)
                 self.addresses[(host, port)] = [(info[0], info[4]) for info in found]
             addresses = list(self.addresses[(host, port)])
         except (OSError, UnicodeError) as error:
@@ -587,7 +588,9 @@ class _Loop:
                 self.selector.unregister(dialing.sock)
                 try:
                     dialing.sock = self.transport._ssl_context(host).wrap_socket(
-                        dialing.sock, server_hostname=host, do_handshake_on_connect=False
+                        dialing.sock,
+                        server_hostname=resolvable(host),
+                        do_handshake_on_connect=False,
                     )
                 except (OSError, ValueError) as error:
                     self.dialing.remove(dialing)

@@ -235,9 +235,17 @@ def read_reply(reader: BinaryIO, *, body: bool = True) -> Reply:
     return Reply(status=status, reason=reason, headers=headers, body=content, reusable=reusable)
 
 
+def resolvable(host: str) -> str | bytes:
+    """``host`` as :func:`socket.getaddrinfo` and ``server_hostname`` take it without the
+    ``idna`` codec when it is ASCII: given a str, the socket and ssl modules encode it with
+    that codec, whose first use imports ``stringprep`` and ``unicodedata`` (13 ms here).
+    An internationalised name keeps the codec."""
+    return host.encode("ascii") if host.isascii() else host
+
+
 def connect(host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection, with Nagle's algorithm off (a request is one small write)."""
-    sock = socket.create_connection((host, port), timeout=timeout)
+    sock = socket.create_connection((resolvable(host), port), timeout=timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
