@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 __all__ = [
     "Reply",
@@ -245,7 +245,9 @@ def resolvable(host: str) -> str | bytes:
 
 def connect(host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection, with Nagle's algorithm off (a request is one small write)."""
-    sock = socket.create_connection((resolvable(host), port), timeout=timeout)
+    # create_connection hands the host to getaddrinfo, which takes bytes too (typeshed: str)
+    address = cast("str", resolvable(host))
+    sock = socket.create_connection((address, port), timeout=timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
