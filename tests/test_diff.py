@@ -6,6 +6,8 @@ tests/test_diff_resolve.py runs the real resolver."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -242,13 +244,13 @@ def test_table_colour_follows_the_flag() -> None:
 def test_no_color_is_respected_on_a_terminal(
     index_env: LocalIndex, tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lockmigrate.cli import diff_command
+    from lockmigrate.cli.common import use_color
 
     monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
-    assert diff_command._use_color() is False
+    assert use_color() is False
     monkeypatch.delenv("NO_COLOR")
-    assert diff_command._use_color() is True
+    assert use_color() is True
 
 
 def test_markdown_format(
@@ -340,3 +342,53 @@ def test_bad_lock_is_bad_input(tree: Path, capsys: pytest.CaptureFixture[str]) -
 def test_nothing_to_diff_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", str(tmp_path), "--offline"]) == 2
     assert "no declared ranges found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--offline", "--format", "json"],
+        ["--offline", "--format=markdown", "churn"],
+        ["--offline", "--fail-on", "held,out-of-range"],
+        ["--format", "json", "--fail-on", ""],
+        ["--from", "churn/requirements.txt", "--to", "taxi/requirements.txt", "--lock", "x"],
+        ["--fail-on", "nonsense"],
+    ],
+)
+def test_a_diff_read_without_typer_runs_as_through_typer(
+    index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str], arguments: list[str]
+) -> None:
+    """``main`` reads these without typer (lockmigrate.cli.diff_run); the typer application
+    reading the same line must print the same and exit the same."""
+    from lockmigrate.cli import _run_typer
+    from lockmigrate.cli.diff_run import read_arguments
+    from lockmigrate.errors import LockmigrateError
+
+    assert read_arguments(arguments) is not None
+    code = main(["diff", *arguments])
+    without_typer = capsys.readouterr()
+    try:
+        typer_code = _run_typer(["diff", *arguments])
+    except LockmigrateError as error:  # main prints these for both readings
+        sys.stderr.write(f"lockmigrate: error: {error}\n")
+        typer_code = int(error.exit_code)
+    through_typer = capsys.readouterr()
+    assert (code, without_typer.out, without_typer.err) == (
+        typer_code,
+        through_typer.out,
+        through_typer.err,
+    )
+
+
+def test_a_plain_diff_does_not_import_typer(tree: Path) -> None:
+    script = (
+        "import sys\n"
+        "from lockmigrate.cli import main\n"
+        "code = main(['diff', '--offline', '--format', 'json', '--fail-on', ''])\n"
+        "print(code, 'typer' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tree
+    )
+    assert done.stderr.splitlines()[-1] == "0 False"
+    assert json.loads(done.stdout)["sections"]

@@ -2,7 +2,9 @@
 errors to exit codes. No logic lives here.
 
 This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
-imported, and the typer application lives in :mod:`lockmigrate.cli.commands`.
+imported, and so is a ``diff`` whose options are all in plain forms
+(:mod:`lockmigrate.cli.diff_run`); the typer application lives in
+:mod:`lockmigrate.cli.commands`.
 """
 
 from __future__ import annotations
@@ -44,28 +46,46 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.OK)
     import signal
 
-    import typer
-
-    from lockmigrate.cli.commands import app_for
-
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # a cancelled CI job: clean up scratch trees, write nothing
 
     signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if arguments[:1] == ["diff"]:
+            # the plain forms of diff's options are read without typer (see diff_run)
+            from lockmigrate.cli import diff_run
+
+            read = diff_run.read_arguments(arguments[1:])
+            if read is not None:
+                diff_run.run(read)
+                return int(ExitCode.OK)
+        return _run_typer(arguments)
+    except LockmigrateError as error:
+        sys.stderr.write(f"lockmigrate: error: {error}\n")
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
+        return int(ExitCode.INTERRUPTED)
+
+
+def _run_typer(arguments: list[str]) -> int:
+    """``arguments`` read and run by the typer application; a :class:`LockmigrateError` or
+    an interrupt is left to :func:`main`."""
+    import typer
+
+    from lockmigrate.cli.commands import app_for
 
     try:
         app = app_for(arguments)
         result = app(args=arguments, prog_name="lockmigrate", standalone_mode=False)
-    except LockmigrateError as error:
-        sys.stderr.write(f"lockmigrate: error: {error}\n")
-        return int(error.exit_code)
     except typer.Exit as exit_:
         if exit_.exit_code == ExitCode.INTERRUPTED:  # typer's own form of Ctrl-C
             sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(exit_.exit_code)
-    except (KeyboardInterrupt, typer.Abort):
-        sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
-        return int(ExitCode.INTERRUPTED)
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    except LockmigrateError:
+        raise
     except Exception as error:
         # typer's usage errors (its own copy of click's ClickException): print them the way
         # typer would, with exit code 2. Anything else is a bug and keeps its traceback.

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import ReportFormat, Resolver, app
+from lockmigrate.cli.commands import app
+from lockmigrate.cli.common import ReportFormat, Resolver
 
 
 @app.command("check")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lockmigrate import __version__
+from lockmigrate.cli.common import Resolver, terminal_width, use_color
 from lockmigrate.errors import FindingsError
 
 if TYPE_CHECKING:
@@ -75,19 +75,6 @@ def _root(
     """Move ranged requirements*.txt files to real lockfiles."""
 
 
-def _use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def terminal_width() -> int | None:
-    """The terminal's width for tables, or ``None`` (the renderer's default) for pipes."""
-    if not sys.stdout.isatty():
-        return None
-    import shutil
-
-    return shutil.get_terminal_size().columns
-
-
 def _finish(collector_has_warnings: bool, strict: bool) -> None:
     if strict and collector_has_warnings:
         raise FindingsError("warnings were found and --strict is set")
@@ -112,21 +99,8 @@ def scan(
     else:
         from lockmigrate.reporters import scan_table
 
-        sys.stdout.write(scan_table.render(report, color=_use_color(), width=terminal_width()))
+        sys.stdout.write(scan_table.render(report, color=use_color(), width=terminal_width()))
     _finish(collector.has_warnings(), strict)
-
-
-class ReportFormat(str, enum.Enum):
-    """The formats of the reports made for CI (check, diff)."""
-
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-
-class Resolver(str, enum.Enum):
-    PIP_TOOLS = "pip-tools"
-    UV = "uv"
 
 
 # Notes that record a decision the user asked for (--merge): always shown.

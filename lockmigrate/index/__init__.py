@@ -126,8 +126,6 @@ class IndexSources:
         ``--find-links`` and ``--trusted-host`` add to it, ``--no-index`` drops every index.
         ``${VAR}`` in option values is expanded; relative ``--find-links`` paths are taken
         relative to ``base`` (the requirements file's folder) when they exist there."""
-        from lockmigrate.sources.requirements import expand_variables
-
         env = os.environ if environ is None else environ
         index_url = settings.index_url or DEFAULT_INDEX_URL
         extra = list(settings.extra_index_urls)
@@ -135,6 +133,9 @@ class IndexSources:
         trusted = list(settings.trusted_hosts)
         no_index = settings.no_index
         for option in options:
+            # imported here: the parser is not needed before diff's first request
+            from lockmigrate.sources.requirements import expand_variables
+
             value = expand_variables(option.value, env) if option.value is not None else None
             if option.name == "--index-url" and value:
                 index_url = value

@@ -29,7 +29,6 @@ import time
 import urllib.parse
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ from lockmigrate.redact import redact_text, redact_url
 
 if TYPE_CHECKING:
     import ssl
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["FetchError", "Response", "Transport"]
 
@@ -407,6 +407,7 @@ class _Loop:
         self.idle: dict[tuple[str, str, int], list[_Slot]] = {}
         self.counts: dict[tuple[str, str, int], int] = {}  # open or opening
         self.opening: dict[Future[_Route], tuple[str, str, int]] = {}
+        self.opener: ThreadPoolExecutor | None = None
         self.dialing: list[_Dialing] = []
         self.addresses: dict[tuple[str, int], list[tuple[int, tuple[Any, ...]]]] = {}
         self.busy: list[_Slot] = []
@@ -419,14 +420,13 @@ class _Loop:
         self.left = len(requests)
         for position, (url, headers) in enumerate(requests):
             self._enqueue(_Job(index=position, url=url, current=url, headers=headers))
-        opener = ThreadPoolExecutor(max_workers=min(self.per_origin, 8))
         self.selector = selectors.DefaultSelector()
         try:
             while self.left:
                 if self.transport.generation != generation:  # closed: nobody wants the answers
                     self._cancel_all()
                     break
-                self._dispatch(opener)
+                self._dispatch()
                 timeout = 0.002 if self.opening else 0.25
                 for key, mask in self.selector.select(timeout):
                     if isinstance(key.data, _Dialing):
@@ -438,7 +438,8 @@ class _Loop:
         finally:
             for future in self.opening:
                 future.cancel()
-            opener.shutdown(wait=True)
+            if self.opener is not None:
+                self.opener.shutdown(wait=True)
             for future in self.opening:
                 if future.done() and future.exception() is None:
                     self._discard(future.result())
@@ -485,7 +486,16 @@ class _Loop:
         if self.on_answer is not None:
             self.on_answer(job.index, result)
 
-    def _dispatch(self, opener: ThreadPoolExecutor) -> None:
+    def _open_proxied(self, origin: tuple[str, str, int]) -> None:
+        """Open a connection through a proxy in a helper thread (the proxy's own address
+        lookup, connect and CONNECT tunnel block); direct ones are dialled by the loop."""
+        if self.opener is None:
+            from concurrent.futures import ThreadPoolExecutor  # only with a proxy
+
+            self.opener = ThreadPoolExecutor(max_workers=min(self.per_origin, 8))
+        self.opening[self.opener.submit(self.transport._connect, origin)] = origin
+
+    def _dispatch(self) -> None:
         for origin, queue in self.queues.items():
             idle = self.idle.setdefault(origin, [])
             while queue and idle:
@@ -505,8 +515,7 @@ class _Loop:
                 if direct:
                     self._dial(origin)
                 else:
-                    opening_one = opener.submit(self.transport._connect, origin)
-                    self.opening[opening_one] = origin
+                    self._open_proxied(origin)
                 if not self.queues.get(origin):
                     break  # the origin failed: every job waiting for it has its error
 

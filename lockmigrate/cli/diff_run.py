@@ -1,0 +1,223 @@
+"""What ``lockmigrate diff`` does once its options are read, and a reader of those options
+that needs no typer.
+
+The typer command (:mod:`lockmigrate.cli.diff_command`) declares the options, their help
+and their errors, and calls :func:`run`. :func:`read_arguments` reads the plain forms of the
+same options (``--name value``, ``--name=value``, flags, paths) so that :func:`lockmigrate.cli.main`
+can run ``diff`` without importing typer: about 40 ms, a tenth of a ``diff`` on a
+200-package lock, where start-up is most of the run. It answers ``None`` for anything else
+(``--help``, an unknown or misspelt option, a value that looks like an option, a missing or
+empty value, an unknown format), and typer then reads the whole command line as usual, with
+its own messages. ``tests/test_cli_diff_run.py`` holds the reader to typer's reading of the
+same arguments, option by option.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lockmigrate.cli.common import ReportFormat, Resolver, terminal_width, use_color
+from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.statuses import Status
+
+__all__ = ["DEFAULT_FAIL_ON", "DiffArguments", "read_arguments", "run"]
+
+DEFAULT_FAIL_ON = "out-of-range,missing"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiffArguments:
+    """The options of ``lockmigrate diff``, as its typer command declares them."""
+
+    paths: tuple[Path, ...] = ()
+    lock: Path | None = None
+    resolve: bool = False
+    old: str | None = None
+    new: Path | None = None
+    output_format: ReportFormat = ReportFormat.TABLE
+    fail_on: str = DEFAULT_FAIL_ON
+    offline: bool = False
+    python_version: str | None = None
+    resolver: Resolver = Resolver.PIP_TOOLS
+
+
+# The options read without typer: each long name and the field it sets. A flag takes no
+# value; the others take one (converted by the field's type). An option missing here is
+# left to typer, which is what the test that compares the two readings checks first.
+FLAGS = {"--resolve": "resolve", "--offline": "offline"}
+VALUED = {
+    "--lock": "lock",
+    "--from": "old",
+    "--to": "new",
+    "--format": "output_format",
+    "--fail-on": "fail_on",
+    "--python-version": "python_version",
+    "--resolver": "resolver",
+}
+_PATHS = frozenset({"lock", "new"})
+_CHOICES: dict[str, type[ReportFormat] | type[Resolver]] = {
+    "output_format": ReportFormat,
+    "resolver": Resolver,
+}
+
+
+def read_arguments(arguments: Sequence[str]) -> DiffArguments | None:
+    """The options in ``arguments`` (what follows ``diff``), or ``None`` when any of them
+    is not in a plain form this reader knows: typer must read those."""
+    values: dict[str, Any] = {}
+    paths: list[Path] = []
+    position = 0
+    while position < len(arguments):
+        token = arguments[position]
+        position += 1
+        if not token.startswith("-"):
+            if not token:
+                return None
+            paths.append(Path(token))
+            continue
+        name, equals, inline = token.partition("=")
+        if name in FLAGS and not equals:
+            values[FLAGS[name]] = True
+            continue
+        if name not in VALUED:
+            return None  # --help, --, -x, an unknown option, a flag given a value
+        if equals:
+            value = inline
+        elif position < len(arguments) and not arguments[position].startswith("-"):
+            value = arguments[position]
+            position += 1
+        else:
+            return None  # no value, or one typer might read as an option
+        field = VALUED[name]
+        if field in _PATHS:
+            if not value:
+                return None
+            values[field] = Path(value)
+        elif field in _CHOICES:
+            choices = {choice.value: choice for choice in _CHOICES[field]}
+            if value not in choices:
+                return None
+            values[field] = choices[value]
+        else:
+            values[field] = value
+    return DiffArguments(paths=tuple(paths), **values)
+
+
+def run(arguments: DiffArguments) -> None:
+    """Compare, print the report, and raise the error whose exit code the run ends with."""
+    from lockmigrate.statuses import parse_statuses
+
+    try:
+        statuses = parse_statuses(arguments.fail_on)
+    except ValueError as error:
+        raise UsageError(f"--fail-on: {error}") from None
+    if arguments.old is not None or arguments.new is not None:
+        if arguments.lock is not None or arguments.resolve:
+            raise UsageError("--from/--to compare two locks; --lock and --resolve do not apply")
+        _lock_against_lock(arguments, statuses)
+        return
+    _lock_against_ranges(arguments, statuses)
+
+
+def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+    from lockmigrate import api
+
+    new, paths = arguments.new, arguments.paths
+    if new is None:
+        if len(paths) != 1:
+            raise UsageError("--from needs --to NEW_LOCK (or one lock file as the argument)")
+        new = paths[0]
+    elif paths:
+        raise UsageError("give the new lock either as --to or as the argument, not both")
+    if arguments.old is None:
+        raise UsageError("--to needs --from OLD_LOCK_OR_GIT_REVISION")
+    from lockmigrate.diagnostics import Collector
+
+    collector = Collector()
+    report = api.diff_locks(arguments.old, new, collector=collector)
+    _show(collector, report, arguments.output_format)
+    if report.failed(statuses):
+        raise FindingsError(_failure(report.counts(), statuses))
+
+
+def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+    from lockmigrate import api
+    from lockmigrate.diagnostics import Collector
+
+    backend = None  # api.diff's own default, pip-tools
+    if arguments.resolver is not Resolver.PIP_TOOLS:
+        from lockmigrate.resolve import Backend  # its imports would delay the first request
+
+        backend = Backend(arguments.resolver.value)
+    collector = Collector()
+    report = api.diff(
+        arguments.paths or (Path(),),
+        lock=arguments.lock,
+        resolve=arguments.resolve,
+        offline=arguments.offline,
+        python_version=arguments.python_version,
+        backend=backend,
+        collector=collector,
+    )
+    _show(collector, report, arguments.output_format)
+    errors = report.index_errors
+    if errors:
+        shown = "\n  ".join(errors[:10]) + ("\n  ..." if len(errors) > 10 else "")
+        raise ExternalToolError(
+            f"the package index failed for {len(errors)} package(s):\n  {shown}"
+        )
+    if report.failed(statuses):
+        raise FindingsError(_failure(report.counts(), statuses))
+
+
+def _show(
+    collector: Collector, report: DiffReport | LockDiffReport, output_format: ReportFormat
+) -> None:
+    """Warnings to stderr, then the report in ``output_format`` to stdout."""
+    from lockmigrate.diagnostics import Level
+
+    for diagnostic in collector.items:
+        if diagnostic.level is not Level.INFO:
+            sys.stderr.write(f"{diagnostic}\n")
+    sys.stdout.write(_rendered(report, output_format))
+
+
+def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) -> str:
+    from lockmigrate.diff import DiffReport
+
+    if output_format is ReportFormat.JSON:
+        from lockmigrate.reporters import diff_json
+
+        if isinstance(report, DiffReport):
+            return diff_json.render(report)
+        return diff_json.render_locks(report)
+    if output_format is ReportFormat.MARKDOWN:
+        from lockmigrate.reporters import diff_markdown
+
+        if isinstance(report, DiffReport):
+            return diff_markdown.render(report)
+        return diff_markdown.render_locks(report)
+    from lockmigrate.reporters import diff_table
+
+    color, width = use_color(), terminal_width()
+    if isinstance(report, DiffReport):
+        return diff_table.render(report, color=color, width=width)
+    return diff_table.render_locks(report, color=color, width=width)
+
+
+def _failure(counts: Counter[Status], statuses: frozenset[Status]) -> str:
+    from lockmigrate.statuses import Status
+
+    found = [f"{counts[s]} {s.value}" for s in Status if s in statuses and counts.get(s)]
+    listed = ",".join(s.value for s in Status if s in statuses)
+    return f"diff found {', '.join(found)} (--fail-on {listed})"
