@@ -5,12 +5,15 @@ client of ``lockmigrate diff``."""
 
 from __future__ import annotations
 
-import configparser
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import configparser
 
 __all__ = ["IndexSettings", "pip_config_files", "read_index_settings"]
 
@@ -80,6 +83,8 @@ def read_index_settings(
     values: dict[str, str] = {}
     parsers: list[configparser.RawConfigParser] = []
     for path in pip_config_files(env):
+        import configparser  # only with a file to read (diff's first request waits for it)
+
         parser = configparser.RawConfigParser()
         try:
             parser.read(path, encoding="utf-8")

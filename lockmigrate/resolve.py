@@ -12,7 +12,6 @@ import enum
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -68,6 +67,8 @@ class CompileJob:
 def _uv_command() -> list[str]:
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
+    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
+
     found = shutil.which("uv")
     if found is None:
         raise ExternalToolError(

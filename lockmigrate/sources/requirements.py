@@ -16,17 +16,15 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import functools
-import optparse
 import os
 import posixpath
 import re
-import shlex
 import sys
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -45,6 +43,9 @@ from lockmigrate.model import (
     TextLayout,
 )
 from lockmigrate.redact import redact_url
+
+if TYPE_CHECKING:
+    import optparse
 
 __all__ = [
     "ENV_VAR_RE",
@@ -276,14 +277,6 @@ class _ParsedOptions:
     leftover: list[str] = field(default_factory=list)
 
 
-class _Parser(optparse.OptionParser):
-    def error(self, msg: str) -> NoReturn:
-        raise _OptionError(msg)
-
-    def exit(self, status: int = 0, msg: str | None = None) -> NoReturn:
-        raise _OptionError(msg or "invalid options")
-
-
 def _check_hash(opt_str: str, value: str) -> None:
     algo, sep, _digest = value.partition(":")
     if not sep:
@@ -313,9 +306,19 @@ def _record(
     cast("_ParsedOptions", parser.values).seen.append((name, value))
 
 
-def _build_parser() -> _Parser:
+def _build_parser() -> optparse.OptionParser:
     """The options pip 26.3 accepts in a requirements file, spelled as pip spells them, so
-    that optparse gives the same abbreviations, ``=``/space forms and errors."""
+    that optparse gives the same abbreviations, ``=``/space forms and errors. (optparse is
+    imported here: most files hold no option line, and ``diff`` is timed from start-up.)"""
+    import optparse
+
+    class _Parser(optparse.OptionParser):
+        def error(self, msg: str) -> NoReturn:
+            raise _OptionError(msg)
+
+        def exit(self, status: int = 0, msg: str | None = None) -> NoReturn:
+            raise _OptionError(msg or "invalid options")
+
     parser = _Parser(add_help_option=False)
     with_value: list[tuple[str, ...]] = [
         ("-i", "--index-url", "--pypi-url"),
@@ -358,6 +361,8 @@ def _split_options(options_str: str) -> list[str]:
     if not any(char in options_str for char in "'\"\\"):
         stripped = options_str.strip(" \t\r\n")
         return _SHLEX_WHITESPACE.split(stripped) if stripped else []
+    import shlex
+
     try:
         return shlex.split(options_str)
     except ValueError:
