@@ -311,6 +311,17 @@ def _resolve(
     pending = [t for t in targets if t.lock_path is None]
     if not pending:
         return targets
+    if options.offline:  # resolving asks the index: --offline never touches the network
+        for target in pending:
+            collector.warning(
+                "offline-no-lock",
+                f"{target.title}: no lock to compare with, and --offline does not resolve "
+                "(lock it first, or drop --offline to resolve it now)",
+            )
+        kept = [t for t in targets if t.lock_path is not None]
+        if not kept:
+            raise InputError("--offline: nothing to compare (no input has a lock beside it)")
+        return kept
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     compile_options = options.compile

@@ -211,6 +211,26 @@ def test_offline_never_reaches_the_index(
     assert churn["pytest"]["status"] == "missing"
 
 
+def test_offline_never_resolves_an_input_without_a_lock(
+    index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Resolving asks the index; --offline skips such an input with a warning instead."""
+    (tree / "taxi" / "requirements.txt").unlink()
+    with index_env.recording() as served:
+        code = main(["diff", "--offline", "--format", "json", "--fail-on", ""])
+    captured = capsys.readouterr()
+    assert served == []
+    assert code == 0
+    sections = json.loads(captured.out)["sections"]
+    assert [section["title"] for section in sections] == ["churn/requirements.in"]
+    assert "warning: taxi/requirements.in: no lock to compare with" in captured.err
+    (tree / "churn" / "requirements.txt").unlink()
+    with index_env.recording() as served:
+        assert main(["diff", "--offline"]) == 2
+    assert served == []
+    assert "--offline: nothing to compare" in capsys.readouterr().err
+
+
 def test_table_format(
     index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -392,3 +412,24 @@ def test_a_plain_diff_does_not_import_typer(tree: Path) -> None:
     )
     assert done.stderr.splitlines()[-1] == "0 False"
     assert json.loads(done.stdout)["sections"]
+
+
+def test_a_reader_that_leaves_early_ends_the_run_quietly(tree: Path) -> None:
+    """``lockmigrate diff | head``: exit 1 without a traceback, as typer (click) ends it."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "lockmigrate", "diff", "--offline", "--format", "json"],
+        cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # before the report is written: the child is still starting
+        error = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize("value", ["banana", "3", "3.11.x", ""])
+def test_python_version_must_be_a_version(
+    tree: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert main(["diff", "--offline", f"--python-version={value}"]) == 2
+    assert "--python-version: " in capsys.readouterr().err

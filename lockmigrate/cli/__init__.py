@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
             read = diff_run.read_arguments(arguments[1:])
             if read is not None:
-                diff_run.run(read)
+                try:
+                    diff_run.run(read)
+                except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
+                    return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
         return _run_typer(arguments)
     except LockmigrateError as error:

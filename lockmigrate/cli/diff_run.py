@@ -8,12 +8,13 @@ can run ``diff`` without importing typer: about 40 ms, a tenth of a ``diff`` on 
 200-package lock, where start-up is most of the run. It answers ``None`` for anything else
 (``--help``, an unknown or misspelt option, a value that looks like an option, a missing or
 empty value, an unknown format), and typer then reads the whole command line as usual, with
-its own messages. ``tests/test_cli_diff_run.py`` holds the reader to typer's reading of the
-same arguments, option by option.
+its own messages. ``tests/property/test_diff_arguments.py`` holds the reader to typer's
+reading of the same arguments, option by option.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_FAIL_ON", "DiffArguments", "read_arguments", "run"]
 
 DEFAULT_FAIL_ON = "out-of-range,missing"
+_PYTHON_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){1,2}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +123,13 @@ def run(arguments: DiffArguments) -> None:
         statuses = parse_statuses(arguments.fail_on)
     except ValueError as error:
         raise UsageError(f"--fail-on: {error}") from None
+    if arguments.python_version is not None and not _PYTHON_VERSION.fullmatch(
+        arguments.python_version
+    ):
+        raise UsageError(
+            f"--python-version: {arguments.python_version!r} is not a Python version "
+            "(such as 3.11 or 3.11.7)"
+        )
     if arguments.old is not None or arguments.new is not None:
         if arguments.lock is not None or arguments.resolve:
             raise UsageError("--from/--to compare two locks; --lock and --resolve do not apply")

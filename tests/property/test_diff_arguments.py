@@ -80,7 +80,7 @@ VALUES = st.sampled_from(
     [
         "json", "table", "markdown", "JSON", "uv", "pip-tools", "pip_tools", "", " ", "-",
         "x.txt", "svc/requirements.in", "a b", "-x", "--offline", "HEAD~1", "3.11",
-        "out-of-range,missing", "=", "a=b", "requirements.in",
+        "out-of-range,missing", "=", "a=b", "requirements.in", "bücher svc", "-é",
     ]
 )  # fmt: skip
 NAMES = st.sampled_from(
