@@ -50,6 +50,7 @@ def _context(command: object, name: str, parent: typer.Context | None = None) ->
         parent=parent,
         terminal_width=WIDTH,
         max_content_width=WIDTH,
+        **getattr(command, "context_settings", {}),  # -h beside --help, as the CLI has it
     )
 
 
