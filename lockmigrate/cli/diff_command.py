@@ -33,7 +33,9 @@ def diff(
     lock: Annotated[
         Path | None,
         typer.Option(
-            "--lock", help="Compare with this lock (pip-compile .txt, poetry.lock, pylock.toml)."
+            "--lock",
+            metavar="LOCK",
+            help="Compare with this lock (pip-compile .txt, poetry.lock, pylock.toml).",
         ),
     ] = None,
     resolve: Annotated[
@@ -47,11 +49,13 @@ def diff(
         str | None,
         typer.Option(
             "--from",
+            metavar="OLD",
             help="Lock against lock: the old lock file, or a git revision of --to (HEAD~1).",
         ),
     ] = None,
     new: Annotated[
-        Path | None, typer.Option("--to", help="Lock against lock: the new lock file.")
+        Path | None,
+        typer.Option("--to", metavar="NEW", help="Lock against lock: the new lock file."),
     ] = None,
     output_format: Annotated[
         ReportFormat, typer.Option("--format", help="table, json or markdown.")
@@ -60,17 +64,24 @@ def diff(
         str,
         typer.Option(
             "--fail-on",
+            metavar="STATUSES",
             help="Exit 1 when a row has one of these statuses (comma-separated: ok, "
             "out-of-range, behind, held, unguarded, missing; '' for never).",
         ),
     ] = DEFAULT_FAIL_ON,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Do not ask the package index (no newest columns).")
+        bool,
+        typer.Option(
+            "--offline",
+            help="Never touch the network: no newest columns, and inputs without a lock "
+            "are skipped, not resolved.",
+        ),
     ] = False,
     python_version: Annotated[
         str | None,
         typer.Option(
             "--python-version",
+            metavar="X.Y",
             help="Filter versions by this Python (default: the lowest requires-python "
             "allows, else this interpreter's).",
         ),
