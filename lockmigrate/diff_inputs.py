@@ -385,6 +385,8 @@ def run_diff(
     answers are used where its sources are the ones a target needs."""
     if options.lock is not None and not options.lock.is_file():
         raise InputError(f"{options.lock}: no such lock file")
+    if options.offline and options.resolve:
+        raise UsageError("--resolve resolves with the package index, which --offline never asks")
     targets, report = _targets(paths, options, collector)
     if not targets:
         raise InputError(

@@ -231,6 +231,13 @@ def test_offline_never_resolves_an_input_without_a_lock(
     assert "--offline: nothing to compare" in capsys.readouterr().err
 
 
+def test_offline_and_resolve_do_not_go_together(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["diff", "--offline", "--resolve"]) == 2
+    assert "--offline never asks" in capsys.readouterr().err
+
+
 def test_table_format(
     index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
