@@ -96,7 +96,9 @@ def diff(
     """Compare each declared input under ``paths`` (ranged requirements files, ``.in``
     files, ``pyproject.toml``) with its lock (``lock``, else the ``.txt`` beside a ``.in``,
     ``poetry.lock``, ``pylock.toml``; else resolved now, or always with ``resolve``) and,
-    unless ``offline``, with the versions the package index offers. Writes nothing.
+    unless ``offline``, with the versions the package index offers. ``offline`` never
+    resolves: an input without a lock is left out (:attr:`DiffReport.skipped`, warning
+    ``offline-no-lock``). Writes nothing.
 
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
     :class:`~lockmigrate.errors.InputError` for bad input and

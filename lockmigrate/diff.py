@@ -104,6 +104,7 @@ class DiffReport:
     sections: tuple[DiffSection, ...]
     offline: bool
     index: tuple[str, ...]  # the sources asked, redacted
+    skipped: tuple[str, ...] = ()  # inputs left out: no lock, and --offline does not resolve
 
     def counts(self) -> Counter[Status]:
         """How many rows have each status."""

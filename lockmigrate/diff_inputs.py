@@ -2,7 +2,8 @@
 (a ranged requirements file, a ``.in``, a ``pyproject.toml``) its declared ranges, and its
 lock, found in this order: ``--lock FILE``, the pip-compile ``.txt`` beside the ``.in``,
 ``poetry.lock``, ``pylock.toml``; with none (or with ``--resolve``) the ranges are resolved
-now, exactly as ``to-pip-tools`` would, and nothing is written.
+now, exactly as ``to-pip-tools`` would, and nothing is written (with ``--offline``, which
+never asks the index, an input without a lock is left out instead).
 
 Then the index is asked (unless offline) and :mod:`lockmigrate.diff` does the comparing.
 """
@@ -311,17 +312,6 @@ def _resolve(
     pending = [t for t in targets if t.lock_path is None]
     if not pending:
         return targets
-    if options.offline:  # resolving asks the index: --offline never touches the network
-        for target in pending:
-            collector.warning(
-                "offline-no-lock",
-                f"{target.title}: no lock to compare with, and --offline does not resolve "
-                "(lock it first, or drop --offline to resolve it now)",
-            )
-        kept = [t for t in targets if t.lock_path is not None]
-        if not kept:
-            raise InputError("--offline: nothing to compare (no input has a lock beside it)")
-        return kept
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     compile_options = options.compile
@@ -393,6 +383,18 @@ def run_diff(
             "no declared ranges found (requirements files, .in files or a pyproject.toml) in "
             + ", ".join(display_path(p) for p in paths)
         )
+    skipped: tuple[str, ...] = ()
+    if options.offline:  # resolving asks the index: --offline never touches the network
+        skipped = tuple(t.title for t in targets if t.lock_path is None)
+        for title in skipped:
+            collector.warning(
+                "offline-no-lock",
+                f"{title}: no lock to compare with, and --offline does not resolve "
+                "(lock it first, or drop --offline to resolve it now)",
+            )
+        targets = [t for t in targets if t.lock_path is not None]
+        if not targets:
+            raise InputError("--offline: nothing to compare: no lock beside " + ", ".join(skipped))
     targets = _resolve(targets, report, options, collector)
     loaded: list[tuple[_Target, Lock]] = []
     for target in targets:
@@ -444,7 +446,9 @@ def run_diff(
             )
         )
     shown = tuple(dict.fromkeys(url for sources in available for url in sources.shown))
-    return DiffReport(sections=tuple(sections), offline=options.offline, index=shown)
+    return DiffReport(
+        sections=tuple(sections), offline=options.offline, index=shown, skipped=skipped
+    )
 
 
 def _declared_for_lock(path: Path, collector: Collector) -> tuple[list[DeclaredRange], list[str]]:

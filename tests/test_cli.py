@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +54,23 @@ def test_a_command_runs_on_an_app_that_holds_it_alone() -> None:
     assert app_for(["--help"]) is app
     assert app_for(["dif"]) is app  # a mistyped command still gets "Did you mean 'diff'?"
     assert len(app.registered_commands) == 5
+
+
+def test_dash_h_is_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", "-h"]) == 0
+    assert "Usage: lockmigrate diff" in capsys.readouterr().out
+    assert main(["-h"]) == 0
+    assert "Commands" in capsys.readouterr().out
+
+
+def test_closed_standard_output_is_not_a_crash(tmp_path: Path) -> None:
+    """``lockmigrate ... >&-``: Python starts with ``sys.stdout`` None."""
+    (tmp_path / "requirements.in").write_text("numpy~=1.26.4\n")
+    (tmp_path / "requirements.txt").write_text("numpy==1.26.4\n    # via -r requirements.in\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "lockmigrate", "diff", "--offline"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        check=False, close_fds=True, preexec_fn=lambda: os.close(1),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

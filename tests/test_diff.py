@@ -221,14 +221,25 @@ def test_offline_never_resolves_an_input_without_a_lock(
     captured = capsys.readouterr()
     assert served == []
     assert code == 0
-    sections = json.loads(captured.out)["sections"]
-    assert [section["title"] for section in sections] == ["churn/requirements.in"]
+    document = json.loads(captured.out)
+    assert [section["title"] for section in document["sections"]] == ["churn/requirements.in"]
+    assert document["skipped"] == ["taxi/requirements.in"]  # in the report, not only stderr
     assert "warning: taxi/requirements.in: no lock to compare with" in captured.err
+    assert main(["diff", "--offline", "--format", "markdown", "--fail-on", ""]) == 0
+    assert "Not compared (no lock, and `--offline` does not resolve): `taxi/requirements.in`" in (
+        capsys.readouterr().out
+    )
+    assert main(["diff", "--offline", "--fail-on", ""]) == 0
+    assert "not compared (no lock, and --offline does not resolve): taxi/requirements.in" in (
+        capsys.readouterr().out
+    )
     (tree / "churn" / "requirements.txt").unlink()
     with index_env.recording() as served:
         assert main(["diff", "--offline"]) == 2
     assert served == []
-    assert "--offline: nothing to compare" in capsys.readouterr().err
+    assert "--offline: nothing to compare: no lock beside churn/requirements.in, taxi/" in (
+        capsys.readouterr().err
+    )
 
 
 def test_offline_and_resolve_do_not_go_together(
@@ -421,10 +432,13 @@ def test_a_plain_diff_does_not_import_typer(tree: Path) -> None:
     assert json.loads(done.stdout)["sections"]
 
 
-def test_a_reader_that_leaves_early_ends_the_run_quietly(tree: Path) -> None:
-    """``lockmigrate diff | head``: exit 1 without a traceback, as typer (click) ends it."""
+@pytest.mark.parametrize("through_typer", [False, True], ids=["plain", "typer"])
+def test_a_reader_that_leaves_early_ends_the_run_quietly(tree: Path, through_typer: bool) -> None:
+    """``lockmigrate diff | head``: exit 1 without a traceback, as typer (click) ends it;
+    ``--`` is read by typer only."""
+    arguments = ["diff", "--offline", "--format", "json", *(["--", "."] if through_typer else [])]
     with subprocess.Popen(
-        [sys.executable, "-m", "lockmigrate", "diff", "--offline", "--format", "json"],
+        [sys.executable, "-m", "lockmigrate", *arguments],
         cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     ) as process:  # fmt: skip
         assert process.stdout is not None and process.stderr is not None

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, and never shows a traceback
     for an error lockmigrate raised on purpose."""
     arguments = sys.argv[1:] if argv is None else argv
+    if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
+        devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process
+        sys.stdout, sys.stderr = sys.stdout or devnull, sys.stderr or devnull
     if arguments == ["--version"]:  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
@@ -87,6 +90,9 @@ def _run_typer(arguments: list[str]) -> int:
         return int(exit_.exit_code)
     except typer.Abort:
         raise KeyboardInterrupt from None
+    except SystemExit as exit_:  # typer ends a run whose reader left early with sys.exit(1)
+        code = exit_.code
+        return int(ExitCode.OK) if code is None else code if isinstance(code, int) else 1
     except LockmigrateError:
         raise
     except Exception as error:

@@ -20,6 +20,8 @@ class ReportFormat(str, enum.Enum):
 
 
 class Resolver(str, enum.Enum):
+    """The resolver that compiles locks (``--resolver``)."""
+
     PIP_TOOLS = "pip-tools"
     UV = "uv"
 

@@ -6,9 +6,9 @@ and their errors, and calls :func:`run`. :func:`read_arguments` reads the plain 
 same options (``--name value``, ``--name=value``, flags, paths) so that :func:`lockmigrate.cli.main`
 can run ``diff`` without importing typer: about 40 ms, a tenth of a ``diff`` on a
 200-package lock, where start-up is most of the run. It answers ``None`` for anything else
-(``--help``, an unknown or misspelt option, a value that looks like an option, a missing or
-empty value, an unknown format), and typer then reads the whole command line as usual, with
-its own messages. ``tests/property/test_diff_arguments.py`` holds the reader to typer's
+(``--help``, an unknown or misspelt option, a value that looks like an option, a missing
+value or an empty path, an unknown format), and typer then reads the whole command line as
+usual, with its own messages. ``tests/property/test_diff_arguments.py`` holds the reader to typer's
 reading of the same arguments, option by option.
 """
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from lockmigrate.diff import DiffReport, LockDiffReport
     from lockmigrate.statuses import Status
 
-__all__ = ["DEFAULT_FAIL_ON", "DiffArguments", "read_arguments", "run"]
+__all__ = ["DEFAULT_FAIL_ON", "FLAGS", "VALUED", "DiffArguments", "read_arguments", "run"]
 
 DEFAULT_FAIL_ON = "out-of-range,missing"
 _PYTHON_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){1,2}")

@@ -45,6 +45,7 @@ def render(report: DiffReport) -> str:
         "kind": "diff",
         "offline": report.offline,
         "index": list(report.index),
+        "skipped": list(report.skipped),
         "sections": [
             {
                 "title": section.title,

@@ -46,6 +46,9 @@ def render(report: DiffReport) -> str:
     out = ["## lockmigrate diff\n\n", summary_text(report.counts(), packages) + "\n\n"]
     if report.offline:
         out.append("_Offline: the index was not asked, so newest versions are not shown._\n\n")
+    if report.skipped:
+        shown = ", ".join(f"`{_cell(title)}`" for title in report.skipped)
+        out.append(f"_Not compared (no lock, and `--offline` does not resolve): {shown}._\n\n")
     for section in report.sections:
         source = "resolved now" if section.resolved else section.lock_kind or ""
         out.append(f"### `{_cell(section.title)}`\n\n")

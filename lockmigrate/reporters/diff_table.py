@@ -46,7 +46,7 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
     for section in report.sections:
         source = "resolved now, not written" if section.resolved else f"{section.lock_kind}"
         console.print(Text(f"{section.title}", style="bold"))
-        console.print(f"  lock: {section.lock} ({source})  python: {section.python}")
+        console.print(f"  lock: {section.lock} ({source})  python: {section.python}", markup=False)
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("package")
         table.add_column("declared")
@@ -75,8 +75,13 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
     packages = sum(len(section.rows) for section in report.sections)
     if report.offline:
         console.print("offline: the index was not asked, so newest versions are not shown")
+    if report.skipped:
+        console.print(
+            "not compared (no lock, and --offline does not resolve): " + ", ".join(report.skipped),
+            markup=False,
+        )
     elif report.index:
-        console.print("index: " + ", ".join(report.index))
+        console.print("index: " + ", ".join(report.index), markup=False)
     console.print(summary_text(report.counts(), packages))
     return buffer.getvalue()
 
