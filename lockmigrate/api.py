@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
 
-#: Index queries ``diff`` keeps in flight at once (each thread keeps its own connection).
+#: Keep-alive connections ``diff`` opens to each index, all served by one thread.
 DIFF_WORKERS = 16
 
 

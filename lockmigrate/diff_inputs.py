@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from lockmigrate.scan import FileFormat, ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revision
+from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:
     from lockmigrate.sources.pyproject import ProjectDeclarations
@@ -103,44 +103,6 @@ def _walk(graph: IncludeGraph, path: Path, constraint: bool) -> Iterator[Require
         if nested and _is_pip_compile_lock(target):
             continue  # pip-tools layering (-c the other lock): pins, not declared ranges
         yield from _walk(graph, target, nested)
-
-
-_INDEX_OPTIONS = frozenset(
-    {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--trusted-host", "--pre"}
-)
-
-
-def index_options(file: RequirementFile) -> list[Option]:
-    """The index options of ``file`` with their values as written: the reader redacts
-    credentials in :attr:`Option.value` for display, but the index needs them."""
-    from lockmigrate.sources.requirements import break_args_options, parse_options
-
-    found: list[Option] = []
-    for line in file.lines:
-        if not any(option.name in _INDEX_OPTIONS for option in line.options):
-            continue
-        _, options_text = break_args_options(line.content)
-        for name, value in parse_options(options_text).seen:
-            if name in _INDEX_OPTIONS:
-                found.append(Option(name=name, value=value, origin=line.origin))
-    return found
-
-
-# A line that may carry an index option: one that starts with "-" and is not a --hash or
-# -e line (a false positive only costs a full parse; optparse takes abbreviations, such as
-# --extra-index, and attached values, such as -ihttps://..., so nothing narrower is safe).
-_OPTION_LINE = re.compile(rb"(?m)^[ \t]*-(?!-hash[ \t=])(?!e[ \t])(?!-editable[ \t=])")
-
-
-def _lock_index_options(path: Path) -> tuple[Option, ...]:
-    """The index options written in a pip-compile lock (most have none: lockmigrate's
-    locks are compiled with ``--no-emit-index-url``)."""
-    data = path.read_bytes()
-    if not _OPTION_LINE.search(data):
-        return ()
-    from lockmigrate.sources.requirements import parse_bytes
-
-    return tuple(index_options(parse_bytes(data, path=path)))
 
 
 def _requirement_ranges(
@@ -409,9 +371,7 @@ def run_diff(
     if not options.offline:
         wanted: dict[IndexSources, set[str]] = {}
         for position, (target, lock) in enumerate(loaded):
-            lock_options: tuple[Option, ...] = ()
-            if lock.kind is LockKind.PIP_COMPILE and not target.resolved and lock.path.is_file():
-                lock_options = _lock_index_options(lock.path)
+            lock_options = lock.index_options if not target.resolved else ()
             sources = IndexSources.from_pip(
                 (*target.options, *lock_options), base=target.source.parent
             )

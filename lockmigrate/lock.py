@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lockmigrate.model import Origin
+from lockmigrate.model import Option, Origin
 
 __all__ = ["Lock", "LockKind", "PinnedPackage", "lock_kind_for"]
 
@@ -67,6 +67,9 @@ class Lock:
     requires_python: str | None = None
     # Whether the format records who requires what (pylock.toml may not).
     has_graph: bool = True
+    # A pip-compile lock's own --index-url, --extra-index-url, --find-links... (values as
+    # written, credentials included: the index needs them)
+    index_options: tuple[Option, ...] = ()
 
     def by_name(self) -> Mapping[str, PinnedPackage]:
         """The packages keyed by canonical name."""

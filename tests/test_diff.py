@@ -340,6 +340,18 @@ def test_a_failing_index_gives_rows_with_errors_and_exit_3(
     assert "Traceback" not in captured.err
 
 
+def test_a_locks_own_index_options_are_asked_too(
+    index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pip-compile writes the file's --extra-index-url into the lock unless told not to
+    lock = tree / "taxi" / "requirements.txt"
+    lock.write_text("--extra-index-url http://127.0.0.1:9/simple/\n" + TAXI_TXT)
+    code = main(["diff", "taxi", "--format", "json", "--fail-on", ""])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "127.0.0.1:9" in rows(json.loads(captured.out))["numpy"]["error"]
+
+
 def test_credentials_never_shown(
     local_index_factory: LocalIndexFactory,
     tmp_path: Path,

@@ -57,13 +57,19 @@ def by_name(document: dict[str, object]) -> dict[str, dict[str, object]]:
     return {row["name"]: row for row in rows}
 
 
-def test_pip_compile_lock_to_lock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A weekly lock refresh in the current folder: ``old.txt`` and the new
+    ``requirements.txt`` beside its ``requirements.in``."""
     monkeypatch.chdir(tmp_path)
     Path("old.txt").write_text(OLD_TXT)
     Path("requirements.txt").write_text(NEW_TXT)
     Path("requirements.in").write_text(IN)
+    return tmp_path
+
+
+@pytest.mark.usefixtures("refresh")
+def test_pip_compile_lock_to_lock(capsys: pytest.CaptureFixture[str]) -> None:
     code, document = lock_json(capsys, "--from", "old.txt", "--to", "requirements.txt")
     assert code == 0
     rows = by_name(document)
@@ -94,14 +100,11 @@ def test_pip_compile_lock_to_lock(
     assert "diff found 1 out-of-range, 1 missing" in capsys.readouterr().err
 
 
+@pytest.mark.usefixtures("refresh")
 def test_a_new_lock_without_ranges_beside_it_is_warned_about(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # the locks given the wrong way round: old.txt has no .in beside it
-    monkeypatch.chdir(tmp_path)
-    Path("old.txt").write_text(OLD_TXT)
-    Path("requirements.txt").write_text(NEW_TXT)
-    Path("requirements.in").write_text(IN)
     assert main(["diff", "--from", "requirements.txt", "--to", "old.txt", "--fail-on", ""]) == 0
     err = capsys.readouterr().err
     assert "no-ranges" in err and "no .in or pyproject.toml beside old.txt" in err

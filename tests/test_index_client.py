@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -122,6 +123,24 @@ def test_asking_an_index_does_not_load_the_idna_codec(local_index: LocalIndex) -
         env=scrubbed_env(),
     )  # fmt: skip
     assert done.stdout.strip() == "False"
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.found.append(dict(attrs))
+
+
+def html_parser_anchors(page: str) -> list[dict[str, str | None]]:
+    """The attributes of each ``<a>`` on ``page`` as html.parser (pip's reader) sees them."""
+    parser = _Anchors()
+    parser.feed(page)
+    parser.close()
+    return parser.found
 
 
 # -- file names and pages -----------------------------------------------------------------------
@@ -560,17 +579,6 @@ def test_wheel_names_as_packaging_reads_them(filename: str) -> None:
 
 def test_html_anchors_as_html_parser_reads_them() -> None:
     """The regex scan of PEP 503 pages gives what pip's html.parser reading gives."""
-    from html.parser import HTMLParser
-
-    class Anchors(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.anchors: list[dict[str, str | None]] = []
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "a":
-                self.anchors.append(dict(attrs))
-
     page = (
         "<!DOCTYPE html><html><head><title>Links for a</title></head><body>\n"
         "<!-- <a href='a-0.1.tar.gz'>commented out</a> -->\n"
@@ -585,15 +593,13 @@ def test_html_anchors_as_html_parser_reads_them() -> None:
         '<abbr href="a-9.tar.gz">not an anchor</abbr><a>no href</a><a href="">empty</a>\n'
         "</body></html>"
     )
-    parser = Anchors()
-    parser.feed(page)
     expected = [
         (
-            anchor["href"].split("#")[0].split("?")[0].rsplit("/", 1)[-1].replace("%2B", "+"),
+            str(anchor["href"]).split("#")[0].split("?")[0].rsplit("/", 1)[-1].replace("%2B", "+"),
             anchor.get("data-requires-python") or None,
             anchor.get("data-yanked"),  # pip: Link(yanked_reason=anchor.get("data-yanked"))
         )
-        for anchor in parser.anchors
+        for anchor in html_parser_anchors(page)
         if anchor.get("href")
     ]
     found = parse_page(page.encode(), "text/html")
@@ -770,24 +776,10 @@ def _anchor(draw: st.DrawFn) -> str:
 def test_generated_anchors_read_as_html_parser_reads_them(
     anchors: list[str], commented: bool
 ) -> None:
-    from html.parser import HTMLParser
-
-    class Anchors(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.found: list[dict[str, str | None]] = []
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            if tag == "a":
-                self.found.append(dict(attrs))
-
     page = "<html><body>\n" + "\n".join(anchors)
     if commented:
         page += "\n<!-- <a href='hidden-1.0.tar.gz'>x</a> -->"
     page += "\n</body></html>"
-    parser = Anchors()
-    parser.feed(page)
-    parser.close()
     expected = [
         (
             # pip's Link.filename
@@ -795,7 +787,7 @@ def test_generated_anchors_read_as_html_parser_reads_them(
             anchor.get("data-requires-python") or None,
             anchor.get("data-yanked"),
         )
-        for anchor in parser.found
+        for anchor in html_parser_anchors(page)
         if anchor.get("href")
     ]
     found = parse_page(page.encode(), "text/html")

@@ -106,10 +106,10 @@ def read_arguments(arguments: Sequence[str]) -> DiffArguments | None:
                 return None
             values[field] = Path(value)
         elif field in _CHOICES:
-            choices = {choice.value: choice for choice in _CHOICES[field]}
-            if value not in choices:
-                return None
-            values[field] = choices[value]
+            try:
+                values[field] = _CHOICES[field](value)
+            except ValueError:
+                return None  # typer names the valid choices
         else:
             values[field] = value
     return DiffArguments(paths=tuple(paths), **values)

@@ -75,13 +75,13 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
     packages = sum(len(section.rows) for section in report.sections)
     if report.offline:
         console.print("offline: the index was not asked, so newest versions are not shown")
+    elif report.index:
+        console.print("index: " + ", ".join(report.index), markup=False)
     if report.skipped:
         console.print(
             "not compared (no lock, and --offline does not resolve): " + ", ".join(report.skipped),
             markup=False,
         )
-    elif report.index:
-        console.print("index: " + ", ".join(report.index), markup=False)
     console.print(summary_text(report.counts(), packages))
     return buffer.getvalue()
 

@@ -23,7 +23,7 @@ from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import DeclaredRequirement, Origin, RequirementFile
-from lockmigrate.sources.requirements import parse_bytes
+from lockmigrate.sources.requirements import index_options, parse_bytes
 
 __all__ = ["parse_lock_txt"]
 
@@ -149,4 +149,5 @@ def parse_lock_txt(
         kind=LockKind.PIP_COMPILE,
         packages=tuple(packages),
         has_graph=has_graph,
+        index_options=tuple(index_options(file)),
     )

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_VAR_RE",
     "expand_variables",
+    "index_options",
     "parse_bytes",
     "read_file",
 ]
@@ -925,3 +926,22 @@ def read_file(
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
+
+
+_INDEX_OPTIONS = frozenset(
+    {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--trusted-host", "--pre"}
+)
+
+
+def index_options(file: RequirementFile) -> list[Option]:
+    """The index options of ``file`` with their values as written: the reader redacts
+    credentials in :attr:`Option.value` for display, but the index needs them."""
+    found: list[Option] = []
+    for line in file.lines:
+        if not any(option.name in _INDEX_OPTIONS for option in line.options):
+            continue
+        _, options_text = break_args_options(line.content)
+        for name, value in parse_options(options_text).seen:
+            if name in _INDEX_OPTIONS:
+                found.append(Option(name=name, value=value, origin=line.origin))
+    return found
