@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
 from lockmigrate.diagnostics import Collector, Diagnostic
+from lockmigrate.errors import InputError
 from lockmigrate.model import (
     DeclaredRequirement,
     IncludeKind,
+    Origin,
     RequirementFile,
     RequirementKind,
 )
 from lockmigrate.redact import contains_credentials
-from lockmigrate.sources.discover import DiscoveredService
+from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
+from lockmigrate.sources.metadata import MetadataReads, read_metadata_readers
 
 __all__ = [
     "FileFormat",
@@ -100,13 +105,22 @@ def _classify_specifier(specifier: str) -> RangeKind:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScannedFile:
-    """One requirements file of a service, read, with what each target would do."""
+    """One requirements file of a service, read, with what each target would do.
+
+    ``lock`` is, for an input, the lock it is (or will be) compiled to; ``input`` is, for a
+    lock, the file it was compiled from. ``kept`` says why an input must stay as written
+    (package metadata reads it, or such a file includes it), in which case ``to-pip-tools``
+    compiles it as it is into a lock beside it instead of turning it into a ``.in``.
+    """
 
     file: RequirementFile
     role: str
     format: FileFormat
     pip_tools: str
     poetry: str
+    lock: Path | None = None
+    input: Path | None = None
+    kept: str | None = None
 
     @property
     def path(self) -> Path:
@@ -128,36 +142,126 @@ class ScanReport:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def _file_format(file: RequirementFile, role: str, siblings: set[str]) -> FileFormat:
+# Options whose value is a file but not an input, in a resolver's recorded command.
+_VALUED_OPTIONS = frozenset(
+    {"-o", "--output-file", "-c", "--constraint", "--constraints", "--overrides", "-p",
+     "--python", "--python-version", "-i", "--index-url", "--extra-index-url", "-f",
+     "--find-links", "--cache-dir", "--pip-args", "-P", "--upgrade-package",
+     "--unsafe-package", "--build-constraints", "--override"}
+)  # fmt: skip
+_COMMAND_RE = re.compile(
+    r"^#\s+(?P<command>(?:pip-compile|uv pip compile|python -m piptools)\b.*)$"
+)
+_INPUT_SUFFIXES = (".in", ".txt", ".toml", ".cfg", ".py")
+
+
+def is_lock_text(file: RequirementFile) -> bool:
+    """Whether ``file``'s header says a resolver (pip-compile, uv) wrote it."""
+    head = "".join(file.physical_lines[:8]).lower()
+    return any(marker in head for marker in _PIP_COMPILE_MARKERS)
+
+
+def recorded_inputs(file: RequirementFile) -> list[Path]:
+    """The input files named by the command in a lock's header, resolved against the
+    lock's folder (where pip-compile writes relative names), as absolute paths."""
+    import shlex
+
+    for raw in file.physical_lines[:12]:
+        match = _COMMAND_RE.match(raw.strip())
+        if match is None:
+            continue
+        try:
+            tokens = shlex.split(match.group("command"))
+        except ValueError:
+            return []
+        inputs: list[Path] = []
+        skip_next = False
+        for token in tokens[1:]:
+            if skip_next:
+                skip_next = False
+                continue
+            if token.startswith("-"):
+                skip_next = "=" not in token and token in _VALUED_OPTIONS
+                continue
+            if token.endswith(_INPUT_SUFFIXES):
+                inputs.append(Path(os.path.abspath(file.path.parent / token)))  # noqa: PTH100
+        return inputs
+    return []
+
+
+def input_named_like(lock: Path) -> list[Path]:
+    """The inputs a lock's name pairs it with, most specific first: ``X.txt`` <- ``X.in``
+    or ``X.txt.in``; ``X-lock.txt`` <- ``X.txt`` (boto3's convention, which lockmigrate
+    also writes for files that package metadata reads)."""
+    name = lock.name
+    candidates = [lock.with_name(name + ".in"), lock.with_suffix(".in")]
+    for suffix in ("-lock.txt", "_lock.txt", ".lock.txt"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            candidates.append(lock.with_name(stem + ".txt"))
+            if lock.parent.name == "locks":  # locks/X-lock.txt <- X.txt
+                candidates.append(lock.parent.parent / (stem + ".txt"))
+    return candidates
+
+
+def lock_named_like(source: Path) -> Path:
+    """Where the lock of a ``.in`` goes: ``X.in`` -> ``X.txt``, ``X.txt.in`` -> ``X.txt``."""
+    stem = source.name[: -len(".in")]
+    return source.with_name(stem if stem.endswith(".txt") else stem + ".txt")
+
+
+def _file_format(file: RequirementFile, role: str, is_lock: bool) -> FileFormat:
     if file.path.suffix == ".in":
         return FileFormat.PIP_TOOLS_IN
-    if file.path.with_suffix(".in").name in siblings:
-        return FileFormat.PIP_TOOLS_LOCK
-    head = "".join(file.physical_lines[:8]).lower()
-    if any(marker in head for marker in _PIP_COMPILE_MARKERS):
+    if is_lock or is_lock_text(file):
         return FileFormat.PIP_TOOLS_LOCK
     if role == "constraints":
         return FileFormat.CONSTRAINTS
     return FileFormat.RANGES
 
 
-def _plans(file: RequirementFile, role: str, fmt: FileFormat) -> tuple[str, str]:
+def _shown_relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _plans(
+    file: RequirementFile,
+    role: str,
+    fmt: FileFormat,
+    *,
+    lock: Path | None,
+    source: Path | None,
+    kept: str | None,
+    converted: set[Path],
+) -> tuple[str, str]:
     name = file.path.name
     stem = file.path.stem
+    here = file.path.parent
     if fmt is FileFormat.PIP_TOOLS_LOCK:
-        return ("already a lock (pip-compile output): left as it is", "read as a lock")
+        origin = f" of {_shown_relative(source, here)}" if source is not None else ""
+        return (f"already a lock{origin}: left as it is", "read as a lock")
+    compiled = lock is not None and lock != file.path and lock.exists()
+    if compiled and lock is not None and fmt is not FileFormat.CONSTRAINTS:
+        shown_lock = _shown_relative(lock, here)
+        return (f"already compiled to {shown_lock}: left as it is", "read as ranges")
     if fmt is FileFormat.PIP_TOOLS_IN:
-        return (f"already a pip-compile input: compiled to {stem}.txt", "read as ranges")
+        target = _shown_relative(lock, here) if lock is not None else f"{stem}.txt"
+        return (f"already a pip-compile input: compiled to {target}", "read as ranges")
     if fmt is FileFormat.CONSTRAINTS:
         return ("kept as a -c constraints file", "not expressible: reported")
     layered = [
         include.target
         for include in file.includes
-        if include.kind is IncludeKind.REQUIREMENT and include.target.endswith(".txt")
+        if include.kind is IncludeKind.REQUIREMENT
+        and include.resolved is not None
+        and Path(os.path.abspath(include.resolved)) in converted  # noqa: PTH100
     ]
-    pip_tools = f"{name} -> {stem}.in (ranges, comments) + {stem}.txt (pins)"
+    if kept is not None and lock is not None:
+        pip_tools = f"kept as written ({kept}); pins compiled to {_shown_relative(lock, here)}"
+    else:
+        pip_tools = f"{name} -> {stem}.in (ranges, comments) + {stem}.txt (pins)"
     if layered:
-        pip_tools += "; layered on " + ", ".join(t.removesuffix(".txt") + ".txt" for t in layered)
+        pip_tools += "; layered on " + ", ".join(layered)
     poetry = "main dependencies" if role == "main" else f"group '{role}'"
     return pip_tools, poetry
 
@@ -188,13 +292,6 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
             collector.info(
                 "editable", "editable install: Poetry writes it as develop = true", origin
             )
-        if requirement.hashes:
-            collector.info(
-                "hashes",
-                f"{len(requirement.hashes)} --hash value(s): pip-compile regenerates hashes with "
-                "--generate-hashes; Poetry records them in poetry.lock",
-                origin,
-            )
         if requirement.variables:
             collector.info(
                 "variable",
@@ -209,6 +306,16 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
                 "a URL in this requirement carries a password or token; use ${VAR} instead",
                 origin,
             )
+    hashed = [requirement for requirement in file.requirements if requirement.hashes]
+    if hashed:
+        count = sum(len(requirement.hashes) for requirement in hashed)
+        collector.info(
+            "hashes",
+            f"{len(hashed)} requirement(s) carry {count} --hash value(s) (first here): "
+            "pip-compile regenerates hashes with --generate-hashes; Poetry records them in "
+            "poetry.lock",
+            hashed[0].origin,
+        )
     for line in file.lines:
         for option in line.options:
             if option.name in _INDEX_OPTIONS:
@@ -240,22 +347,142 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
             )
 
 
+def _readable(service: DiscoveredService, collector: Collector) -> list[DiscoveredFile]:
+    """The files of ``service`` that can be read with everything they include. A file found
+    by walking a folder that does not parse (or includes one that does not) is skipped with
+    a warning naming it; a file the user named is read strictly."""
+    try:
+        load_graph([f.path for f in service.files], collector=Collector())
+        return list(service.files)
+    except InputError:
+        pass
+    readable: list[DiscoveredFile] = []
+    for discovered in service.files:
+        try:
+            load_graph([discovered.path], collector=Collector())
+        except InputError as error:
+            if discovered.explicit:
+                raise
+            collector.warning(
+                "unreadable-file",
+                f"{display_path(discovered.path)} looks like a requirements file but was "
+                f"skipped: {error}".replace("\n", " "),
+                Origin(path=display_path(discovered.path), line=1)
+                if error.origin is None
+                else error.origin,
+            )
+            continue
+        readable.append(discovered)
+    return readable
+
+
+@dataclass(slots=True)
+class _Pairing:
+    """Which input each lock is compiled from, and which inputs stay as written."""
+
+    lock_of: dict[Path, Path]
+    input_of: dict[Path, Path]
+    kept: dict[Path, str]
+    locked: set[Path]  # inputs that have, or will have, a lock
+
+
+def _pair(
+    files: dict[Path, RequirementFile], roles: dict[Path, str], reads: MetadataReads
+) -> _Pairing:
+    lock_of: dict[Path, Path] = {}
+    input_of: dict[Path, Path] = {}
+    for path, file in files.items():
+        if path.suffix != ".txt":
+            continue
+        named = [c for c in input_named_like(path) if c.is_file() and c != path]
+        if not is_lock_text(file) and not named:
+            continue
+        recorded = [p for p in recorded_inputs(file) if p.is_file() and p != path]
+        candidates = recorded or named
+        if not candidates:
+            continue
+        source = candidates[0]
+        input_of[path] = source
+        lock_of.setdefault(source, path)
+    for path in files:
+        if path.suffix == ".in" and path not in lock_of:
+            lock_of[path] = Path(os.path.abspath(lock_named_like(path)))  # noqa: PTH100
+    kept: dict[Path, str] = {}
+    for path in files:
+        reader = reads.reader_of(path)
+        if reader is not None and path not in input_of:
+            kept[path] = f"package metadata reads it: {reader.describe()}"
+    # a file that stays as written keeps its meaning only if what it includes does too
+    stays = [p for p in files if p in kept or p in lock_of or p in input_of]
+    while stays:
+        path = stays.pop()
+        including = files.get(path)
+        if including is None or path in input_of:
+            continue
+        for include in including.includes:
+            if include.resolved is None:
+                continue
+            target = Path(os.path.abspath(include.resolved))  # noqa: PTH100
+            if (
+                target in files
+                and target not in kept
+                and target not in input_of
+                and target.suffix == ".txt"
+                and target not in lock_of
+            ):
+                kept[target] = f"{display_path(path)} includes it and stays as written"
+                stays.append(target)
+    for path in files:
+        if path in input_of or path in lock_of or path.suffix != ".txt":
+            continue
+        if roles.get(path) == "constraints" and path not in kept:
+            continue
+        if path in kept:
+            stem = path.name[: -len(".txt")]
+            folder = path.parent / "locks" if reads.globs(path.parent) else path.parent
+            lock_of[path] = folder / f"{stem}-lock.txt"
+        else:
+            lock_of[path] = path  # becomes the lock; its ranges move to X.in
+    return _Pairing(lock_of=lock_of, input_of=input_of, kept=kept, locked=set(lock_of))
+
+
 def scan_services(services: list[DiscoveredService], *, collector: Collector) -> ScanReport:
     """Read every file of every service, follow includes, and describe the migration."""
     scanned: list[ScannedService] = []
     for service in services:
-        graph = load_graph([f.path for f in service.files], collector=collector)
-        siblings = {f.path.name for f in service.files}
+        discovered_files = _readable(service, collector)
+        graph = load_graph([f.path for f in discovered_files], collector=collector)
+        reads = read_metadata_readers(service.path, display=display_path(service.path))
+        read_files = {f.path: graph.get(f.path.absolute()) for f in discovered_files}
+        roles = {f.path: f.role for f in discovered_files}
+        pairing = _pair(read_files, roles, reads)
         files: list[ScannedFile] = []
-        for discovered in service.files:
-            file = graph.get(discovered.path.absolute())
-            fmt = _file_format(file, discovered.role, siblings)
-            pip_tools, poetry = _plans(file, discovered.role, fmt)
+        for discovered in discovered_files:
+            path = discovered.path
+            file = read_files[path]
+            fmt = _file_format(file, discovered.role, path in pairing.input_of)
+            lock = pairing.lock_of.get(path)
+            pip_tools, poetry = _plans(
+                file,
+                discovered.role,
+                fmt,
+                lock=lock,
+                source=pairing.input_of.get(path),
+                kept=pairing.kept.get(path),
+                converted=pairing.locked,
+            )
             _attention(file, collector)
             _redeclared(graph, file, collector)
             files.append(
                 ScannedFile(
-                    file=file, role=discovered.role, format=fmt, pip_tools=pip_tools, poetry=poetry
+                    file=file,
+                    role=discovered.role,
+                    format=fmt,
+                    pip_tools=pip_tools,
+                    poetry=poetry,
+                    lock=lock,
+                    input=pairing.input_of.get(path),
+                    kept=pairing.kept.get(path),
                 )
             )
         scanned.append(

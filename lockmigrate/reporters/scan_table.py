@@ -38,6 +38,7 @@ def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
         width=width or 120,
         highlight=False,
         soft_wrap=False,
+        markup=False,  # file names, extras ("bleach[css]") and comments are not markup
     )
     if not report.services:
         console.print("No requirement files found.")
@@ -73,11 +74,11 @@ def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
                 if requirement.marker:
                     spec += f" ; {requirement.marker}"
                 table.add_row(
-                    str(requirement.origin.line),
-                    name,
-                    spec,
-                    _RANGE_TEXT[classify_range(requirement)],
-                    line.comment or "",
+                    Text(str(requirement.origin.line)),
+                    Text(name),
+                    Text(spec),
+                    Text(_RANGE_TEXT[classify_range(requirement)]),
+                    Text(line.comment or ""),
                 )
             console.print(table)
         console.print()

@@ -46,28 +46,53 @@ _ROLE_ALIASES = {
 _SEPARATORS = re.compile(r"[-_.\s]+")
 
 
-def is_requirements_name(path: Path) -> bool:
-    """Whether ``path``'s name is one lockmigrate treats as a requirements file:
-    ``requirements*.txt``, ``*-requirements.txt``, ``requirements/*.txt``, ``*.in`` and
-    ``constraints*.txt``."""
+# ``.in`` files of other tools that sit beside requirement files (autotools, setuptools'
+# sdist manifest, templates of other formats): never pip-compile inputs.
+_NOT_REQUIREMENTS_IN = frozenset({"manifest.in", "makefile.in", "configure.in", "config.in"})
+
+
+def is_requirements_name(path: Path, *, in_requirements_folder: bool | None = None) -> bool:
+    """Whether ``path``'s name is one a user would call a requirements file:
+    ``requirements*.txt``, ``*-requirements.txt``, ``constraints*.txt``, ``*-lock.txt``, any
+    ``.txt`` in a ``requirements/`` folder (or below one), and pip-compile inputs: ``X.in``
+    or ``X.txt.in``, but not ``MANIFEST.in``, ``Makefile.in`` or a template of another
+    format (``setup.cfg.in``, ``config.h.in``).
+
+    ``in_requirements_folder`` says whether a folder between the searched root and the file
+    is called ``requirements``; by default only the file's own folder is looked at.
+    """
     name = path.name.lower()
     if name.endswith(".in"):
-        return True
+        inner = name[: -len(".in")]
+        if name in _NOT_REQUIREMENTS_IN or not inner:
+            return False
+        # X.in and X.txt.in are inputs; X.cfg.in, X.h.in, X.py.in are templates
+        return "." not in inner or inner.endswith(".txt")
     if not name.endswith(".txt"):
         return False
     stem = name[: -len(".txt")]
+    if in_requirements_folder is None:
+        in_requirements_folder = path.parent.name.lower() == "requirements"
     return (
         stem.startswith(("requirements", "constraints"))
-        or stem.endswith(("-requirements", "_requirements", "-constraints", "_constraints"))
-        or path.parent.name.lower() == "requirements"
+        or stem.endswith(
+            ("-requirements", "_requirements", "-constraints", "_constraints", "-lock", "_lock")
+        )
+        or in_requirements_folder
     )
 
 
 def service_dir_for(path: Path) -> Path:
-    """The service folder a requirements file belongs to."""
+    """The service folder a requirements file belongs to: the folder above the nearest
+    ``requirements/`` folder that holds it (``svc/requirements/extras/x.txt`` belongs to
+    ``svc``), else its own folder. A ``locks/`` folder lockmigrate writes beside inputs
+    belongs to the folder that holds it."""
     parent = path.parent
-    if parent.name.lower() == "requirements":
-        return parent.parent
+    if parent.name.lower() == "locks":
+        parent = parent.parent
+    for folder in (parent, *parent.parents):
+        if folder.name.lower() == "requirements":
+            return folder.parent
     return parent
 
 
@@ -75,6 +100,9 @@ def role_for(path: Path) -> str:
     """The role of a requirements file, from its name: ``main`` (prod/main), ``dev``,
     ``test``, ``docs``, ``constraints``, or the distinctive part of its name."""
     stem = path.name.lower().rsplit(".", 1)[0]
+    stem = stem.removesuffix(".txt")  # X.txt.in: the input of X.txt
+    for suffix in ("-lock", "_lock", ".lock"):  # X-lock.txt: the lock of X.txt
+        stem = stem.removesuffix(suffix)
     key = stem
     for affix in ("requirements", "reqs"):
         if key.startswith(affix):
@@ -93,8 +121,13 @@ def role_for(path: Path) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiscoveredFile:
+    """A requirements file found under a folder, or named by the user (``explicit``): a
+    file found by walking that does not parse is skipped with a warning; a named one is an
+    error."""
+
     path: Path
     role: str
+    explicit: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,9 +142,10 @@ def _is_venv(path: Path) -> bool:
 
 def _walk(root: Path) -> list[Path]:
     found: list[Path] = []
-    stack = [root]
+    # (folder, whether it is a requirements/ folder or lies below one)
+    stack = [(root, root.name.lower() == "requirements")]
     while stack:
-        folder = stack.pop()
+        folder, in_requirements = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -122,8 +156,10 @@ def _walk(root: Path) -> list[Path]:
                     continue
                 child = Path(entry.path)
                 if not _is_venv(child):
-                    stack.append(child)
-            elif entry.is_file() and is_requirements_name(Path(entry.path)):
+                    stack.append((child, in_requirements or entry.name.lower() == "requirements"))
+            elif entry.is_file() and is_requirements_name(
+                Path(entry.path), in_requirements_folder=in_requirements
+            ):
                 found.append(Path(entry.path))
     return found
 
@@ -131,17 +167,17 @@ def _walk(root: Path) -> list[Path]:
 def discover(paths: list[Path]) -> list[DiscoveredService]:
     """Services under ``paths`` (folders are searched, files are taken as given), sorted by
     folder, each with its files sorted main first, then by name."""
-    files: dict[Path, None] = {}
+    files: dict[Path, bool] = {}  # path -> named by the user
     for path in paths:
         if path.is_dir():
             for found in _walk(path):
-                files.setdefault(Path(os.path.abspath(found)), None)  # noqa: PTH100
+                files.setdefault(Path(os.path.abspath(found)), False)  # noqa: PTH100
         else:
-            files.setdefault(Path(os.path.abspath(path)), None)  # noqa: PTH100
+            files[Path(os.path.abspath(path))] = True  # noqa: PTH100
     by_service: dict[Path, list[DiscoveredFile]] = {}
-    for file in files:
+    for file, explicit in files.items():
         by_service.setdefault(service_dir_for(file), []).append(
-            DiscoveredFile(path=file, role=role_for(file))
+            DiscoveredFile(path=file, role=role_for(file), explicit=explicit)
         )
     return [
         DiscoveredService(
