@@ -52,10 +52,12 @@ def to_pip_tools(
     options: CompileOptions | None = None,
     collector: Collector | None = None,
     progress: Progress | None = None,
+    keep_going: bool = False,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
-    the returned plan with :func:`lockmigrate.io.apply`).
+    the returned plan with :func:`lockmigrate.io.apply`). With ``keep_going``, files that
+    fail are listed in :attr:`MigrationResult.failures` and left out of the plan.
     """
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import plan_pip_tools
@@ -63,7 +65,11 @@ def to_pip_tools(
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
     return plan_pip_tools(
-        report, options=options or CompileOptions(), collector=collector, progress=progress
+        report,
+        options=options or CompileOptions(),
+        collector=collector,
+        progress=progress,
+        keep_going=keep_going,
     )
 
 

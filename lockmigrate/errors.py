@@ -19,6 +19,7 @@ __all__ = [
     "FindingsError",
     "InputError",
     "LockmigrateError",
+    "PartialError",
     "UsageError",
 ]
 
@@ -30,6 +31,7 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1  # --strict with warnings, or a check/diff gate that failed
     BAD_INPUT = 2  # malformed files, bad usage
     EXTERNAL = 3  # pip-compile, Poetry or a package index failed
+    PARTIAL = 4  # --keep-going: what resolved was written, the files that failed were not
     INTERRUPTED = 130  # Ctrl-C: nothing was written
 
 
@@ -76,6 +78,12 @@ class ExternalToolError(LockmigrateError, RuntimeError):
     """pip-compile, uv, Poetry or a package index failed; the message carries its own words."""
 
     exit_code = ExitCode.EXTERNAL
+
+
+class PartialError(LockmigrateError, RuntimeError):
+    """``--keep-going`` wrote what it could; some files failed and were left as they were."""
+
+    exit_code = ExitCode.PARTIAL
 
 
 class FindingsError(LockmigrateError, RuntimeError):

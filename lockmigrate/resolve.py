@@ -62,6 +62,9 @@ class CompileJob:
     workdir: str
     input: str  # relative to workdir
     output: str  # relative to workdir
+    #: constraints files passed on the command line (relative to workdir), for an input that
+    #: must stay as written and so cannot carry its own ``-c`` lines
+    constraints: tuple[str, ...] = ()
 
 
 def _uv_command() -> list[str]:
@@ -95,6 +98,8 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
             argv.append("--generate-hashes")
         if options.upgrade:
             argv.append("--upgrade")
+        for constraint in job.constraints:
+            argv += ["--constraint", constraint]
         return [*argv, "--output-file", job.output, job.input]
     if options.python_version is not None:
         raise UsageError(
@@ -106,6 +111,7 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
         argv.append("--generate-hashes")
     if options.upgrade:
         argv.append("--upgrade")
+    argv += [f"--constraint={constraint}" for constraint in job.constraints]
     return [*argv, "--output-file", job.output, job.input]
 
 

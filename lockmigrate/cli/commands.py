@@ -195,6 +195,14 @@ def to_pip_tools(
     python_version: Annotated[
         str | None, typer.Option("--python-version", help="uv: resolve for this Python version.")
     ] = None,
+    keep_going: Annotated[
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="Write every file that compiles; leave a file that fails (and the files "
+            "layered on it) as it was, report it at file:line and exit 4.",
+        ),
+    ] = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
@@ -220,6 +228,7 @@ def to_pip_tools(
         options=options,
         collector=collector,
         progress=_progress_printer("files"),
+        keep_going=keep_going,
     )
     plan = result.plan
     if integrations:
@@ -249,6 +258,16 @@ def to_pip_tools(
         diagnostics=collector.items,
         notes=notes,
     )
+    if result.failures:
+        from lockmigrate.errors import PartialError
+
+        for failure in result.failures:
+            sys.stderr.write(f"{failure.origin}: error: {failure.message}\n")
+        raise PartialError(
+            f"{len(result.failures)} file(s) could not be migrated and were left as they were "
+            f"({', '.join(f.file for f in result.failures)}); "
+            f"{len(result.compiled)} lock(s) {'would be ' if dry_run else ''}written"
+        )
     _finish(collector.has_warnings(), strict)
 
 

@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
@@ -40,6 +40,7 @@ from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 from lockmigrate.targets.common import refuse_literal_credentials
 
 __all__ = [
+    "Failure",
     "MigrationResult",
     "Progress",
     "inputs_digest",
@@ -56,10 +57,22 @@ _PEP263_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Job:
     source: ScannedFile
-    in_path: Path
-    txt_path: Path
-    in_content: bytes | None  # None: the .in already exists and stays as it is
-    depends_on: tuple[Path, ...]  # .txt files that must be compiled first
+    in_path: Path  # what the resolver reads: a new or existing .in, or a file kept as written
+    txt_path: Path  # the lock it writes
+    in_content: bytes | None  # None: the input already exists and stays as it is
+    depends_on: tuple[Path, ...]  # locks that must be compiled first
+    constraints: tuple[Path, ...] = ()  # locks passed with --constraint (kept inputs)
+    constraint_origins: tuple[Origin, ...] = ()  # the include line of each constraint
+    generate_hashes: bool = False  # re-locking a lock that carries hashes keeps them
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure:
+    """A file that could not be migrated (``--keep-going``): where, and the resolver's words."""
+
+    file: str  # the input, as shown
+    origin: Origin  # the line that failed, when it can be told; else the file's first line
+    message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +80,7 @@ class MigrationResult:
     plan: Plan
     compiled: tuple[str, ...]  # .txt files compiled, as shown
     already_migrated: tuple[str, ...]  # .in/.txt pairs left alone (no --upgrade)
+    failures: tuple[Failure, ...] = ()  # --keep-going: files left as they were
 
 
 def _header(file: RequirementFile, in_name: str, txt_name: str) -> str:
@@ -74,18 +88,54 @@ def _header(file: RequirementFile, in_name: str, txt_name: str) -> str:
     return "".join(line + file.layout.newline for line in text.splitlines())
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Layers:
+    """How includes are layered on locks (absolute paths throughout)."""
+
+    converted: frozenset[Path]  # ranged X.txt files that become X.in plus the lock X.txt
+    lock_of: dict[Path, Path]  # an input -> its lock (existing or planned)
+    input_of: dict[Path, Path]  # a lock -> its input
+    unlayerable: frozenset[Path]  # locks holding editables or direct references
+
+    def for_include(self, target: Path) -> tuple[Path | None, Path | None]:
+        """For an included file: the input to include instead (``None``: keep the include
+        as written) and the lock to constrain with (``None``: none)."""
+        if target in self.converted:
+            return target.with_suffix(".in"), target
+        if target in self.input_of:
+            return self.input_of[target], target
+        lock = self.lock_of.get(target)
+        if lock is not None and lock != target:
+            return None, lock
+        return None, None
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _unlayerable_warning(collector: Collector | None, target: str, origin: Origin) -> None:
+    if collector is not None:
+        collector.warning(
+            "layering-skipped",
+            f"{target} holds editable or direct (URL/path) requirements, which pip refuses in "
+            "a -c constraints file: this file is compiled from its ranges without being "
+            "layered on its lock, so shared packages may be pinned differently (lockmigrate "
+            "check reports it)",
+            origin,
+        )
+
+
 def render_in(
-    file: RequirementFile,
-    migrated: set[Path],
-    unlayerable: frozenset[Path] = frozenset(),
-    collector: Collector | None = None,
+    file: RequirementFile, layers: _Layers, collector: Collector | None = None
 ) -> tuple[str, tuple[Path, ...]]:
     """The text of the ``.in`` for ``file`` and the locks it is layered on.
 
-    ``migrated`` holds the absolute paths of the ranged ``.txt`` files that have (or will
-    have) a ``.in``: includes of those are rewritten and layered. A lock in ``unlayerable``
+    An include of a file that has a lock is layered on it: ``-r base.txt`` becomes
+    ``-r base.in`` when ``base.txt`` turns into a lock (or stays ``-r base.txt`` when that
+    file is kept as written), followed by ``-c`` of the lock. A lock in ``unlayerable``
     holds editables or direct references, which pip refuses in a constraints file: the
-    include is rewritten but not layered, and a warning says so.
+    include is not layered, and a warning says so.
     """
     newline = file.layout.newline
     out: list[str] = []
@@ -97,6 +147,7 @@ def render_in(
             keep_first = index + 1  # a coding declaration must stay in the first two lines
     out.extend(file.physical_lines[:keep_first])
     out.append(header)
+    folder = file.path.parent
     for line in file.lines:
         raw = "".join(file.physical_lines[max(line.first, keep_first) : line.first + line.count])
         include = line.include
@@ -104,28 +155,46 @@ def render_in(
             include is not None
             and include.kind is IncludeKind.REQUIREMENT
             and include.resolved is not None
-            and include.resolved.absolute() in migrated
-            and include.target.endswith(".txt")
         ):
-            target_in = include.target[: -len(".txt")] + ".in"
-            raw = raw.replace(include.target, target_in, 1)
-            if include.resolved.absolute() in unlayerable:
-                if collector is not None:
-                    collector.warning(
-                        "layering-skipped",
-                        f"{include.target} holds editable or direct (URL/path) requirements, "
-                        "which pip refuses in a -c constraints file: this file is compiled from "
-                        f"{target_in}'s ranges without being layered on its lock, so shared "
-                        "packages may be pinned differently (lockmigrate check reports it)",
-                        include.origin,
-                    )
-            else:
+            target = Path(os.path.abspath(include.resolved))  # noqa: PTH100
+            replacement, lock = layers.for_include(target)
+            if replacement is not None and target in layers.converted:
+                if include.target.endswith(".txt"):
+                    raw = raw.replace(include.target, include.target[: -len(".txt")] + ".in", 1)
+                else:
+                    replacement, lock = None, None
+            elif replacement is not None:
+                raw = raw.replace(include.target, _relative(replacement, folder), 1)
+            if lock is not None and lock in layers.unlayerable:
+                _unlayerable_warning(collector, include.target, include.origin)
+            elif lock is not None:
                 if not raw.endswith(("\n", "\r")):
                     raw += newline
-                raw += f"-c {include.target}{newline}"
-                layered.append(include.resolved.absolute())
+                written = include.target if target == lock else _relative(lock, folder)
+                raw += f"-c {written}{newline}"
+                layered.append(lock)
         out.append(raw)
     return "".join(out), tuple(layered)
+
+
+def _command_line_constraints(
+    file: RequirementFile, layers: _Layers, collector: Collector
+) -> dict[Path, Origin]:
+    """The locks to pass with ``--constraint`` when compiling ``file`` as it is (it stays as
+    written, so it cannot carry ``-c`` lines of its own), with the include line of each."""
+    found: dict[Path, Origin] = {}
+    for include in file.includes:
+        if include.kind is not IncludeKind.REQUIREMENT or include.resolved is None:
+            continue
+        target = Path(os.path.abspath(include.resolved))  # noqa: PTH100
+        replacement, lock = layers.for_include(target)
+        if lock is None or replacement is not None:
+            continue  # an include of a lock already pins; a converted file cannot be here
+        if lock in layers.unlayerable:
+            _unlayerable_warning(collector, include.target, include.origin)
+        else:
+            found.setdefault(lock, include.origin)
+    return found
 
 
 def _overlay(real_root: Path, mirror_root: Path, hidden: set[Path]) -> None:
@@ -233,6 +302,25 @@ def _origin(display: str, line: int) -> Origin:
     return Origin(path=display, line=line)
 
 
+def _ranges_of(path: Path) -> dict[str, list[tuple[str, Origin]]]:
+    """Every unconditional range ``path`` declares, includes followed, by package."""
+    graph = load_graph([path], collector=Collector())
+    found: dict[str, list[tuple[str, Origin]]] = {}
+    for _, requirement in graph.walk(path.absolute()):
+        if requirement.name and requirement.specifier and not requirement.marker:
+            found.setdefault(requirement.name, []).append(
+                (requirement.specifier, requirement.origin)
+            )
+    return found
+
+
+def _allows(specifier: str, version: str) -> bool:
+    try:
+        return SpecifierSet(specifier).contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return True
+
+
 def _pins(content: bytes, path: Path) -> dict[str, str]:
     lock = parse_bytes(content, path=path)
     pins: dict[str, str] = {}
@@ -250,8 +338,60 @@ class _Runner:
     options: CompileOptions
     progress: Progress | None
     workers: int
+    keep_going: bool = False
     failures: list[tuple[_Job, ExternalToolError]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: constraints left out because their pins disagree: (origin, text), one per input
+    dropped: list[tuple[Origin, str]] = field(default_factory=list)
+
+    def _agreeing(self, job: _Job) -> tuple[Path, ...]:
+        """``job``'s constraint locks, less any that pins a package outside a range the
+        input declares, or at another version than an earlier lock does: sibling locks
+        compiled apart can disagree, and the resolver would then find no solution although
+        the ranges have one. One warning per input names what was left out."""
+        ranges = _ranges_of(job.source.path)
+        kept: list[Path] = []
+        pinned: dict[str, tuple[str, Path]] = {}
+        reasons: list[str] = []
+        for lock in job.constraints:
+            pins = _pins(self.mirrored(lock).read_bytes(), lock)
+            reason = next(
+                (
+                    f"{display_path(lock)} pins {name}=={version} where "
+                    f"{display_path(pinned[name][1])} pins {name}=={pinned[name][0]}"
+                    for name, version in pins.items()
+                    if name in pinned and pinned[name][0] != version
+                ),
+                None,
+            ) or next(
+                (
+                    f"{display_path(lock)} pins {name}=={version}, outside {spec} at {origin}"
+                    for name, version in pins.items()
+                    for spec, origin in ranges.get(name, ())
+                    if not _allows(spec, version)
+                ),
+                None,
+            )
+            if reason is None:
+                kept.append(lock)
+                for name, version in pins.items():
+                    pinned.setdefault(name, (version, lock))
+            else:
+                reasons.append(reason)
+        if reasons:
+            left_out = len(job.constraints) - len(kept)
+            with self.lock:
+                self.dropped.append(
+                    (
+                        job.constraint_origins[0],
+                        f"{display_path(job.txt_path)} is layered on {len(kept)} of the "
+                        f"{len(job.constraints)} locks of the files it includes: {left_out} "
+                        f"disagree ({reasons[0]}"
+                        + (f"; {len(reasons) - 1} more" if len(reasons) > 1 else "")
+                        + "), so shared packages may be pinned differently there",
+                    )
+                )
+        return tuple(kept)
 
     def mirrored(self, path: Path) -> Path:
         return self.mirror / path.relative_to(self.real_root)
@@ -261,13 +401,21 @@ class _Runner:
         if self.progress:
             self.progress(shown, "compiling")
         in_mirror = self.mirrored(job.in_path)
+        out_mirror = self.mirrored(job.txt_path)
+        out_mirror.parent.mkdir(parents=True, exist_ok=True)  # a new locks/ folder
+        options = self.options
+        if job.generate_hashes and not options.generate_hashes:
+            options = replace(options, generate_hashes=True)
         compile_requirements(
             CompileJob(
                 workdir=str(in_mirror.parent),
                 input=in_mirror.name,
-                output=self.mirrored(job.txt_path).name,
+                output=_relative(out_mirror, in_mirror.parent),
+                constraints=tuple(
+                    _relative(self.mirrored(lock), in_mirror.parent) for lock in self._agreeing(job)
+                ),
             ),
-            self.options,
+            options,
         )
         if self.progress:
             self.progress(shown, "done")
@@ -290,10 +438,15 @@ class _Runner:
         done: set[Path],
         running: dict[Future[None], _Job],
     ) -> None:
+        failed: set[Path] = set()
         while pending or running:
-            if not self.failures:
+            if self.keep_going or not self.failures:
                 for key, job in list(pending.items()):
-                    if all(dep in done or dep not in self.jobs for dep in job.depends_on):
+                    if any(dep in failed for dep in job.depends_on):
+                        # layered on a lock that could not be made: left as it is too
+                        failed.add(job.txt_path)
+                        del pending[key]
+                    elif all(dep in done or dep not in self.jobs for dep in job.depends_on):
                         running[pool.submit(self.run_one, job)] = job
                         del pending[key]
             if not running:
@@ -306,9 +459,10 @@ class _Runner:
                     done.add(job.txt_path)
                 elif isinstance(error, ExternalToolError):
                     self.failures.append((job, error))
+                    failed.add(job.txt_path)
                 else:
                     raise error
-            if self.failures:
+            if self.failures and not self.keep_going:
                 pending.clear()
 
 
@@ -336,85 +490,134 @@ def _common_root(paths: Iterable[Path]) -> Path:
     return Path(os.path.commonpath([str(p) for p in paths]))
 
 
+def _layers(files: list[ScannedFile]) -> _Layers:
+    converted = frozenset(
+        f.path.absolute()
+        for f in files
+        if f.format is FileFormat.RANGES
+        and f.path.suffix == ".txt"
+        and f.lock is not None
+        and f.lock.absolute() == f.path.absolute()
+    )
+    lock_of = {f.path.absolute(): f.lock.absolute() for f in files if f.lock is not None}
+    input_of = {f.path.absolute(): f.input.absolute() for f in files if f.input is not None}
+    unlayerable: set[Path] = set()
+    for f in files:
+        if any(r.editable or r.kind is not RequirementKind.NAMED for r in f.file.requirements):
+            unlayerable.add(f.path.absolute())
+            if f.lock is not None:
+                unlayerable.add(f.lock.absolute())
+    return _Layers(
+        converted=converted,
+        lock_of=lock_of,
+        input_of=input_of,
+        unlayerable=frozenset(unlayerable),
+    )
+
+
+def _converted_job(scanned: ScannedFile, layers: _Layers, collector: Collector) -> _Job:
+    """``X.txt`` -> ``X.in`` (its ranges and comments, as written) + the lock ``X.txt``."""
+    file = scanned.file
+    refuse_literal_credentials(file)
+    in_path = file.path.with_suffix(".in").absolute()
+    text, layered = render_in(file, layers, collector)
+    content = file.layout.encode(text)
+    if in_path.exists() and in_path.read_bytes() != content:
+        raise InputError(
+            f"{display_path(in_path)} already exists and differs from what lockmigrate "
+            "would write; move it away or merge it by hand",
+            origin=None,
+        )
+    for requirement in file.requirements:
+        if requirement.hashes:
+            collector.warning(
+                "hashes-in-input",
+                "pip-compile does not use --hash pins written in an input; they stay in "
+                "the .in, and --generate-hashes pins hashes in the .txt",
+                requirement.origin,
+            )
+    return _Job(
+        source=scanned,
+        in_path=in_path,
+        txt_path=file.path.absolute(),
+        in_content=content,
+        depends_on=layered,
+    )
+
+
+def _as_is_job(
+    scanned: ScannedFile, source: RequirementFile, lock: Path, layers: _Layers, collector: Collector
+) -> _Job:
+    """Compile ``source`` as it is into ``lock``: a file kept as written (package metadata
+    reads it), a ``.in`` without its lock yet, or the input of an existing lock."""
+    constraints: dict[Path, Origin] = {}
+    depends: tuple[Path, ...] = ()
+    if source.path.suffix == ".in":
+        # a pip-compile input carries its own -c lines: compile its locks first
+        depends = tuple(
+            lock_path
+            for include in source.includes
+            if include.resolved is not None
+            for lock_path in [layers.for_include(Path(os.path.abspath(include.resolved)))[1]]  # noqa: PTH100
+            if lock_path is not None
+        )
+    else:
+        constraints = _command_line_constraints(source, layers, collector)
+        depends = tuple(constraints)
+    return _Job(
+        source=scanned,
+        in_path=source.path.absolute(),
+        txt_path=lock,
+        in_content=None,
+        depends_on=depends,
+        constraints=tuple(constraints),
+        constraint_origins=tuple(constraints.values()),
+    )
+
+
 def _plan_jobs(
     report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
 ) -> tuple[list[_Job], list[str]]:
     files = [f for service in report.services for f in service.files]
-    ranged = [f for f in files if f.format is FileFormat.RANGES and f.path.suffix == ".txt"]
-    locks = [f for f in files if f.format is FileFormat.PIP_TOOLS_LOCK]
-    migrated = {f.path.absolute() for f in ranged} | {
-        f.path.absolute() for f in locks if f.path.with_suffix(".in").exists()
-    }
-    unlayerable = frozenset(
-        f.path.absolute()
-        for f in (*ranged, *locks)
-        if any(r.editable or r.kind is not RequirementKind.NAMED for r in f.file.requirements)
-    )
+    layers = _layers(files)
     jobs: list[_Job] = []
-    for scanned in ranged:
-        file = scanned.file
-        refuse_literal_credentials(file)
-        in_path = file.path.with_suffix(".in").absolute()
-        text, layered = render_in(file, migrated, unlayerable, collector)
-        content = file.layout.encode(text)
-        if in_path.exists() and in_path.read_bytes() != content:
-            raise InputError(
-                f"{display_path(in_path)} already exists and differs from what lockmigrate "
-                "would write; move it away or merge it by hand",
-                origin=None,
+    for scanned in files:
+        path = scanned.path.absolute()
+        if path in layers.converted:
+            jobs.append(_converted_job(scanned, layers, collector))
+        elif (
+            scanned.format in (FileFormat.RANGES, FileFormat.PIP_TOOLS_IN)
+            and scanned.lock is not None
+            and not scanned.lock.exists()
+        ):
+            jobs.append(
+                _as_is_job(scanned, scanned.file, scanned.lock.absolute(), layers, collector)
             )
-        for requirement in file.requirements:
-            if requirement.hashes:
-                collector.warning(
-                    "hashes-in-input",
-                    "pip-compile does not use --hash pins written in an input; they stay in "
-                    "the .in, and --generate-hashes pins hashes in the .txt",
-                    requirement.origin,
-                )
-        jobs.append(
-            _Job(
-                source=scanned,
-                in_path=in_path,
-                txt_path=file.path.absolute(),
-                in_content=content,
-                depends_on=layered,
-            )
-        )
-    already = [display_path(f.path) for f in locks if f.path.with_suffix(".in").exists()]
+    locks = [
+        f
+        for f in files
+        if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
+    ]
     if not (options.upgrade or refresh):
         for scanned in locks:
-            in_path = scanned.path.with_suffix(".in")
+            assert scanned.input is not None  # noqa: S101 - filtered above
             recorded = recorded_digest("".join(scanned.file.physical_lines))
-            if in_path.exists() and recorded is not None and recorded != inputs_digest(in_path):
+            if recorded is not None and recorded != inputs_digest(scanned.input):
                 collector.warning(
                     "stale-lock",
-                    f"{in_path.name} (or a file it includes) changed since this lock was "
+                    f"{scanned.input.name} (or a file it includes) changed since this lock was "
                     "written: re-lock it with the command in its header, or --upgrade "
                     "(lockmigrate check shows what differs)",
                     Origin(path=scanned.file.display, line=1),
                 )
-    if options.upgrade or refresh:
-        for scanned in locks:
-            in_path = scanned.path.with_suffix(".in").absolute()
-            if not in_path.exists():
-                continue
-            source = parse_bytes(in_path.read_bytes(), path=in_path)
-            depends = tuple(
-                include.resolved.absolute().with_suffix(".txt")
-                for include in source.includes
-                if include.resolved is not None and include.target.endswith(".in")
-            )
-            jobs.append(
-                _Job(
-                    source=scanned,
-                    in_path=in_path,
-                    txt_path=scanned.path.absolute(),
-                    in_content=None,
-                    depends_on=depends,
-                )
-            )
-        already = []
-    return jobs, already
+        return jobs, [display_path(f.path) for f in locks]
+    for scanned in locks:
+        assert scanned.input is not None  # noqa: S101 - filtered above
+        source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
+        job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
+        hashed = any(r.hashes for r in scanned.file.requirements)
+        jobs.append(replace(job, generate_hashes=hashed))
+    return jobs, []
 
 
 def _verify_ranges(job: _Job, lock: bytes) -> None:
@@ -440,6 +643,36 @@ def _verify_ranges(job: _Job, lock: bytes) -> None:
             )
 
 
+def _failing_origin(job: _Job, message: str) -> Origin:
+    """The line of ``job``'s input the resolver's message is about: a direct reference whose
+    URL (or host) it names, else a requirement it names; else the file's first line."""
+    graph = load_graph([job.source.path], collector=Collector())
+    requirements = [r for _, r in graph.walk(job.source.path.absolute())]
+    lowered = message.lower()
+    with_urls = [r for r in requirements if r.url is not None]
+    for requirement in with_urls:  # the whole URL first, then its host
+        assert requirement.url is not None  # noqa: S101 - filtered above
+        if requirement.url.split("+", 1)[-1].split("#", 1)[0].lower() in lowered:
+            return requirement.origin
+    for requirement in with_urls:
+        assert requirement.url is not None  # noqa: S101 - filtered above
+        host = requirement.url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+        if host and host.lower() in lowered:
+            return requirement.origin
+    for requirement in requirements:
+        names = {requirement.name or "", (requirement.written_name or "").lower()} - {""}
+        if any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", lowered) for n in names):
+            return requirement.origin
+    return Origin(path=job.source.file.display, line=1)
+
+
+def _failure(job: _Job, error: ExternalToolError) -> Failure:
+    message = str(error)
+    return Failure(
+        file=job.source.file.display, origin=_failing_origin(job, message), message=message
+    )
+
+
 def plan_pip_tools(
     report: ScanReport,
     *,
@@ -448,11 +681,14 @@ def plan_pip_tools(
     progress: Progress | None = None,
     workers: int | None = None,
     refresh: bool = False,
+    keep_going: bool = False,
 ) -> MigrationResult:
     """Compile every ranged file of ``report`` and return the plan of file changes.
 
-    Raises :class:`ExternalToolError` naming the file and the resolver's message when any
-    compile fails; nothing is written either way.
+    Raises :class:`ExternalToolError` naming the file, the line and the resolver's message
+    when any compile fails; nothing is written either way. With ``keep_going``, a file that
+    fails (and every file layered on it) is left as it is and listed in
+    :attr:`MigrationResult.failures`; the plan holds the rest.
     """
     jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
     if not jobs:
@@ -477,7 +713,7 @@ def plan_pip_tools(
         for job in jobs:
             if job.in_content is not None:
                 (mirror / job.in_path.relative_to(real_root)).write_bytes(job.in_content)
-            elif not options.upgrade:
+            elif not options.upgrade and job.txt_path.exists():
                 # re-lock an existing pair: its lock is pip-compile's preference, as when a
                 # person runs pip-compile again (a copy: never a link to the real file)
                 (mirror / job.txt_path.relative_to(real_root)).write_bytes(
@@ -490,52 +726,104 @@ def plan_pip_tools(
             options=options,
             progress=progress,
             workers=workers or min(len(jobs), os.cpu_count() or 1),
+            keep_going=keep_going,
         )
         runner.run()
-        if runner.failures:
-            job, error = runner.failures[0]
+        for origin, text in runner.dropped:
+            collector.warning("layering-conflict", text, origin)
+        failures = [_failure(job, error) for job, error in runner.failures]
+        if failures and not keep_going:
+            job, _ = runner.failures[0]
+            first = failures[0]
             raise ExternalToolError(
-                f"{display_path(job.txt_path)} "
+                f"{first.origin}: {display_path(job.txt_path)} "
                 f"(service {display_path(service_dir_for(job.txt_path))}): "
-                f"{error}\nNothing was written."
+                f"{first.message}\nNothing was written."
             )
+        failed = {job.txt_path for job, _ in runner.failures}
         changes: list[FileChange] = []
         compiled: list[str] = []
         for job in _dependency_order(jobs):
-            produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
-            produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
-            # the digest reads the scratch tree: there, included locks are the new ones
-            produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
-            shown = display_path(job.txt_path)
-            _check_secrets(shown, produced, variables)
-            layout = job.source.file.layout
-            if job.in_content is None:
-                layout = parse_bytes(job.txt_path.read_bytes(), path=job.txt_path).layout
-            lock = layout.encode(produced.replace("\n", layout.newline))
-            # files layered on this lock digest it as it will be written
-            runner.mirrored(job.txt_path).write_bytes(lock)
-            if job.in_content is not None:
-                _verify_ranges(job, lock)
-                before_in = job.in_path.read_bytes() if job.in_path.exists() else None
-                changes.append(
-                    FileChange(
-                        path=job.in_path,
-                        display=display_path(job.in_path),
-                        before=before_in,
-                        after=job.in_content,
-                        reason=f"the ranges of {shown}, as written",
+            if job.txt_path in failed:
+                continue
+            broken = [dep for dep in job.depends_on if dep in failed]
+            if broken:
+                failed.add(job.txt_path)
+                failures.append(
+                    Failure(
+                        file=job.source.file.display,
+                        origin=Origin(path=job.source.file.display, line=1),
+                        message=f"not compiled: it is layered on {display_path(broken[0])}, "
+                        "which could not be compiled",
                     )
                 )
-            changes.append(
-                FileChange(
-                    path=job.txt_path,
-                    display=shown,
-                    before=job.txt_path.read_bytes(),
-                    after=lock,
-                    reason=f"exact pins compiled by {options.backend.value}",
+                continue
+            try:
+                changes += _changes_for(
+                    job,
+                    runner=runner,
+                    options=options,
+                    mirror=mirror,
+                    real_root=real_root,
+                    variables=variables,
                 )
-            )
-            compiled.append(shown)
+            except ExternalToolError as error:
+                if not keep_going:
+                    raise
+                failed.add(job.txt_path)
+                failures.append(_failure(job, error))
+                continue
+            compiled.append(display_path(job.txt_path))
     return MigrationResult(
-        plan=Plan(tuple(changes)), compiled=tuple(compiled), already_migrated=tuple(already)
+        plan=Plan(tuple(changes)),
+        compiled=tuple(compiled),
+        already_migrated=tuple(already),
+        failures=tuple(failures),
     )
+
+
+def _changes_for(
+    job: _Job,
+    *,
+    runner: _Runner,
+    options: CompileOptions,
+    mirror: Path,
+    real_root: Path,
+    variables: set[str],
+) -> list[FileChange]:
+    """The ``.in`` (when new) and the lock ``job`` produced in the scratch tree, checked."""
+    produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
+    produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
+    # the digest reads the scratch tree: there, included locks are the new ones
+    produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
+    shown = display_path(job.txt_path)
+    _check_secrets(shown, produced, variables)
+    layout = job.source.file.layout
+    before_lock = job.txt_path.read_bytes() if job.txt_path.exists() else None
+    if job.in_content is None and before_lock is not None:
+        layout = parse_bytes(before_lock, path=job.txt_path).layout
+    lock = layout.encode(produced.replace("\n", layout.newline))
+    # files layered on this lock digest it as it will be written
+    runner.mirrored(job.txt_path).write_bytes(lock)
+    changes: list[FileChange] = []
+    if job.source.format is not FileFormat.PIP_TOOLS_LOCK:
+        _verify_ranges(job, lock)
+    if job.in_content is not None:
+        before_in = job.in_path.read_bytes() if job.in_path.exists() else None
+        changes.append(
+            FileChange(
+                path=job.in_path,
+                display=display_path(job.in_path),
+                before=before_in,
+                after=job.in_content,
+                reason=f"the ranges of {shown}, as written",
+            )
+        )
+    source = display_path(job.in_path)
+    reason = f"exact pins compiled by {options.backend.value}"
+    if job.in_content is None and job.source.kept is not None:
+        reason += f" from {source}, which stays as written ({job.source.kept})"
+    changes.append(
+        FileChange(path=job.txt_path, display=shown, before=before_lock, after=lock, reason=reason)
+    )
+    return changes
