@@ -237,14 +237,13 @@ def _from_setup_py(path: Path, shown: str, reads: MetadataReads) -> None:
                 )
     if globs:
         for folder, line in folders:
-            if (
-                any(
-                    _looks_like_requirements(entry.name)
-                    for entry in os.scandir(folder)
-                    if entry.is_file()
+            if "requirement" not in folder.name.lower():
+                continue
+            with os.scandir(folder) as entries:
+                holds = any(
+                    _looks_like_requirements(entry.name) for entry in entries if entry.is_file()
                 )
-                and "requirement" in folder.name.lower()
-            ):
+            if holds:
                 reads.globbed.setdefault(
                     _absolute(folder),
                     MetadataReader(

@@ -654,10 +654,12 @@ def _failing_origin(job: _Job, message: str) -> Origin:
         assert requirement.url is not None  # noqa: S101 - filtered above
         if requirement.url.split("+", 1)[-1].split("#", 1)[0].lower() in lowered:
             return requirement.origin
-    for requirement in with_urls:
+    for requirement in with_urls:  # its file name, or its host without the port
         assert requirement.url is not None  # noqa: S101 - filtered above
-        host = requirement.url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
-        if host and host.lower() in lowered:
+        location = requirement.url.split("://", 1)[-1].split("#", 1)[0]
+        host = location.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+        leaf = location.rstrip("/").rsplit("/", 1)[-1] if "/" in location else ""
+        if any(part and part.lower() in lowered for part in (leaf, host)):
             return requirement.origin
     for requirement in requirements:
         names = {requirement.name or "", (requirement.written_name or "").lower()} - {""}
