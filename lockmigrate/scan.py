@@ -246,7 +246,10 @@ def _plans(
         return (f"already compiled to {shown_lock}: left as it is", "read as ranges")
     if fmt is FileFormat.PIP_TOOLS_IN:
         target = _shown_relative(lock, here) if lock is not None else f"{stem}.txt"
-        return (f"already a pip-compile input: compiled to {target}", "read as ranges")
+        return (
+            f"a pip-compile input without its lock {target}: left as it is (run pip-compile)",
+            "read as ranges",
+        )
     if fmt is FileFormat.CONSTRAINTS:
         return ("kept as a -c constraints file", "not expressible: reported")
     layered = [

@@ -30,8 +30,9 @@ def test_bad_input_is_reported_at_file_and_line(
     expected = (work / "expected_stderr.txt").read_text(encoding="utf-8")
     (work / "expected_stderr.txt").unlink()
     monkeypatch.chdir(work)
+    named = sorted(p.name for p in work.glob("requirements*.txt"))
 
-    code = main(["scan", "."])
+    code = main(["scan", *named])  # files the user names are read strictly
 
     captured = capsys.readouterr()
     assert code == 2
@@ -40,10 +41,33 @@ def test_bad_input_is_reported_at_file_and_line(
     assert captured.out == ""
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_broken_file_found_by_walking_is_a_warning_not_a_failure(
+    scenario: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / scenario
+    shutil.copytree(FIXTURES / scenario, work)
+    expected = (work / "expected_stderr.txt").read_text(encoding="utf-8")
+    (work / "expected_stderr.txt").unlink()
+    monkeypatch.chdir(work)
+
+    code = main(["scan", "--strict", "."])
+
+    captured = capsys.readouterr()
+    assert code == 1  # a warning, which --strict turns into a failing exit
+    assert "[unreadable-file]" in captured.out
+    first_line = expected.removeprefix("lockmigrate: error: ").splitlines()[0]
+    assert first_line.split(": ", 1)[1] in captured.out.replace("\n", " ")
+    assert "Traceback" not in captured.err
+
+
 def test_console_script_exits_2_without_traceback(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "invalid-operator", tmp_path / "svc")
     result = subprocess.run(
-        [sys.executable, "-m", "lockmigrate", "scan", "svc"],
+        [sys.executable, "-m", "lockmigrate", "scan", "svc/requirements.txt"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -586,7 +586,7 @@ def _plan_jobs(
         if path in layers.converted:
             jobs.append(_converted_job(scanned, layers, collector))
         elif (
-            scanned.format in (FileFormat.RANGES, FileFormat.PIP_TOOLS_IN)
+            scanned.format is FileFormat.RANGES
             and scanned.lock is not None
             and not scanned.lock.exists()
         ):
