@@ -26,6 +26,7 @@ __all__ = [
     "CompileJob",
     "CompileOptions",
     "compile_requirements",
+    "needed_python",
     "resolver_argv",
     "stop_all",
 ]
@@ -223,5 +224,54 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
         if "No module named piptools" in message:
             message = f"{argv[0]} has no pip-tools installed"
         raise ExternalToolError(
-            f"{options.backend.value} failed on {job.input}:\n{redact_text(message)}"
+            f"{options.backend.value} failed on {job.input}:\n"
+            f"{redact_text(_shorten_versions(message))}" + python_hint(message, options)
         )
+
+
+_NEEDS_PYTHON = re.compile(
+    r"(?:depends on Python\s*>=\s*|Requires-Python\s*>=\s*)(?P<version>3\.\d+)", re.IGNORECASE
+)
+
+
+_FROM_VERSIONS = re.compile(r"\(from versions: (?P<versions>[^)]*)\)")
+
+
+def _shorten_versions(message: str) -> str:
+    """pip lists every version it saw (about 140 for Django): keep the first and the last
+    few, and the count."""
+
+    def shorten(match: re.Match[str]) -> str:
+        versions = [v.strip() for v in match.group("versions").split(",") if v.strip()]
+        if len(versions) <= 8:
+            return match.group(0)
+        shown = ", ".join([*versions[:3], "...", *versions[-3:]])
+        return f"(from versions: {shown}; {len(versions)} in all)"
+
+    return _FROM_VERSIONS.sub(shorten, message)
+
+
+def needed_python(message: str) -> str | None:
+    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any."""
+    needed = sorted(
+        {match.group("version") for match in _NEEDS_PYTHON.finditer(message)},
+        key=lambda v: tuple(int(p) for p in v.split(".")),
+    )
+    return needed[-1] if needed else None
+
+
+def python_hint(message: str, options: CompileOptions) -> str:
+    """A hint when the resolver failed because every allowed release needs a newer Python
+    than the one it resolved for (Django 6 needs 3.12): how to resolve for that one."""
+    version = needed_python(message)
+    if version is None:
+        return ""
+    if options.python_version is not None and tuple(
+        int(p) for p in options.python_version.split(".")[:2]
+    ) >= tuple(int(p) for p in version.split(".")):
+        return ""
+    return (
+        f"\nhint: the ranges need Python >= {version}. Resolve for it with "
+        f"--resolver uv --python-version {version}, or --python with a Python {version} "
+        "interpreter that has pip-tools installed."
+    )

@@ -31,7 +31,14 @@ from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import CompileJob, CompileOptions, compile_requirements, stop_all
+from lockmigrate.resolve import (
+    Backend,
+    CompileJob,
+    CompileOptions,
+    compile_requirements,
+    needed_python,
+    stop_all,
+)
 from lockmigrate.resources import read_template
 from lockmigrate.scan import FileFormat, ScannedFile, ScanReport
 from lockmigrate.sources.discover import service_dir_for
@@ -341,6 +348,8 @@ class _Runner:
     keep_going: bool = False
     failures: list[tuple[_Job, ExternalToolError]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: files resolved for a newer Python than this one, because their ranges need it
+    notes: list[tuple[Origin, str]] = field(default_factory=list)
     #: constraints left out because their pins disagree: (origin, text), one per input
     dropped: list[tuple[Origin, str]] = field(default_factory=list)
 
@@ -406,17 +415,32 @@ class _Runner:
         options = self.options
         if job.generate_hashes and not options.generate_hashes:
             options = replace(options, generate_hashes=True)
-        compile_requirements(
-            CompileJob(
-                workdir=str(in_mirror.parent),
-                input=in_mirror.name,
-                output=_relative(out_mirror, in_mirror.parent),
-                constraints=tuple(
-                    _relative(self.mirrored(lock), in_mirror.parent) for lock in self._agreeing(job)
-                ),
+        compile_job = CompileJob(
+            workdir=str(in_mirror.parent),
+            input=in_mirror.name,
+            output=_relative(out_mirror, in_mirror.parent),
+            constraints=tuple(
+                _relative(self.mirrored(lock), in_mirror.parent) for lock in self._agreeing(job)
             ),
-            options,
         )
+        try:
+            compile_requirements(compile_job, options)
+        except ExternalToolError as error:
+            # uv can resolve for another Python: when the ranges need a newer one than this
+            # interpreter (Django 6 needs 3.12) and none was asked for, resolve for that one
+            needed = needed_python(str(error))
+            if options.backend is not Backend.UV or options.python_version or needed is None:
+                raise
+            compile_requirements(compile_job, replace(options, python_version=needed))
+            with self.lock:
+                self.notes.append(
+                    (
+                        Origin(path=job.source.file.display, line=1),
+                        f"{display_path(job.txt_path)} is resolved for Python {needed}: the "
+                        f"ranges need it and this interpreter is older (pass --python-version "
+                        "to choose another)",
+                    )
+                )
         if self.progress:
             self.progress(shown, "done")
 
@@ -733,6 +757,8 @@ def plan_pip_tools(
         runner.run()
         for origin, text in runner.dropped:
             collector.warning("layering-conflict", text, origin)
+        for origin, text in runner.notes:
+            collector.warning("python-version-derived", text, origin)
         failures = [_failure(job, error) for job, error in runner.failures]
         if failures and not keep_going:
             job, _ = runner.failures[0]

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from index.catalog import DEFAULT_CATALOG, Release
+from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 
 from lockmigrate.cli import main
@@ -342,3 +344,51 @@ def test_keep_going_writes_every_file_that_compiles(
     assert pins(tree / "good" / "requirements.txt") == {"joblib": "1.5.0"}
     assert (tree / "broken" / "requirements.txt").read_bytes() == before["broken/requirements.txt"]
     assert not (tree / "broken" / "requirements.in").exists()
+
+
+# --- ranges that need a newer Python than the one running ----------------------------------
+
+
+@pytest.mark.slow
+def test_ranges_that_need_a_newer_python_resolve_for_it_with_uv(
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index = local_index_factory(
+        [*DEFAULT_CATALOG, Release(name="futurepkg", version="1.0", requires_python=">=3.99")]
+    )
+    for key, value in index.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    tree = write(tmp_path / "svc", {"requirements.txt": "futurepkg>=1.0,<2\n"})
+    monkeypatch.chdir(tree)
+
+    # pip-compile resolves for the interpreter it runs under: a clear error and a hint
+    assert main(["to-pip-tools"]) == 3
+    err = capsys.readouterr().err
+    assert "hint: the ranges need Python >= 3.99. Resolve for it with --resolver uv " in err
+
+    # uv can resolve for another Python: it does, and says so
+    assert main(["to-pip-tools", "--resolver", "uv"]) == 0
+    captured = capsys.readouterr()
+    assert "is resolved for Python 3.99" in captured.err
+    assert "[python-version-derived]" in captured.err
+    lock = (tree / "requirements.txt").read_text()
+    assert "--python-version 3.99" in lock
+    assert pins(tree / "requirements.txt") == {"futurepkg": "1.0"}
+
+
+def test_long_version_lists_are_shortened() -> None:
+    from lockmigrate.resolve import CompileOptions, _shorten_versions, python_hint
+
+    message = (
+        "ERROR: Could not find a version (from versions: "
+        + ", ".join(f"1.{i}" for i in range(140))
+        + ")\nERROR: Ignored versions: 6.0 Requires-Python >=3.12; 6.0.1 Requires-Python >=3.12"
+    )
+    short = _shorten_versions(message)
+    assert "(from versions: 1.0, 1.1, 1.2, ..., 1.137, 1.138, 1.139; 140 in all)" in short
+    assert "--python-version 3.12" in python_hint(message, CompileOptions())
+    assert python_hint(message, CompileOptions(python_version="3.12")) == ""
