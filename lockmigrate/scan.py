@@ -456,6 +456,15 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
         discovered_files = _readable(service, collector)
         graph = load_graph([f.path for f in discovered_files], collector=collector)
         reads = read_metadata_readers(service.path, display=display_path(service.path))
+        if reads.unknown is not None:
+            collector.warning(
+                "metadata-unknown",
+                "the package's dependencies are dynamic, but lockmigrate does not know which "
+                "file its build reads them from: if it reads one of this service's requirement "
+                "files, migrating that file changes what the package publishes (name the files "
+                "the build reads in [tool.setuptools.dynamic] or check them by hand)",
+                reads.unknown,
+            )
         read_files = {f.path: graph.get(f.path.absolute()) for f in discovered_files}
         roles = {f.path: f.role for f in discovered_files}
         pairing = _pair(read_files, roles, reads)

@@ -50,6 +50,8 @@ class MetadataReads:
 
     files: dict[Path, MetadataReader] = field(default_factory=dict)
     globbed: dict[Path, MetadataReader] = field(default_factory=dict)
+    #: ``dynamic = ["dependencies"]`` whose reader lockmigrate does not know (a build hook)
+    unknown: Origin | None = None
 
     def reader_of(self, path: Path) -> MetadataReader | None:
         """The reader of ``path``, declared or through a globbed folder."""
@@ -90,6 +92,8 @@ def read_metadata_readers(folder: Path, *, display: str = "") -> MetadataReads:
     _from_pyproject(folder / "pyproject.toml", _shown(folder / "pyproject.toml", display), reads)
     _from_setup_cfg(folder / "setup.cfg", _shown(folder / "setup.cfg", display), reads)
     _from_setup_py(folder / "setup.py", _shown(folder / "setup.py", display), reads)
+    if reads.unknown is not None and (reads.files or reads.globbed):
+        reads.unknown = None  # the build's reader is one of those found
     return reads
 
 
@@ -118,6 +122,12 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
         document = load_toml(text.encode(), display=shown)
     except ValueError:
         return
+    project = document.get("project")
+    dynamic_fields = project.get("dynamic") if isinstance(project, dict) else None
+    if isinstance(dynamic_fields, list) and {"dependencies", "optional-dependencies"} & set(
+        dynamic_fields
+    ):
+        reads.unknown = Origin(path=shown, line=_line_of(text, "dynamic"))
     tool = document.get("tool")
     if not isinstance(tool, dict):
         return

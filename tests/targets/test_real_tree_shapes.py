@@ -392,3 +392,47 @@ def test_long_version_lists_are_shortened() -> None:
     assert "(from versions: 1.0, 1.1, 1.2, ..., 1.137, 1.138, 1.139; 140 in all)" in short
     assert "--python-version 3.12" in python_hint(message, CompileOptions())
     assert python_hint(message, CompileOptions(python_version="3.12")) == ""
+
+
+def test_dynamic_dependencies_from_an_unknown_reader_are_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write(
+        tmp_path / "svc",
+        {
+            "pyproject.toml": (
+                '[project]\nname = "svc"\nversion = "1"\ndynamic = ["dependencies"]\n'
+            ),
+            "requirements.txt": "numpy~=1.26.4\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "svc/pyproject.toml:4: warning: the package's dependencies are dynamic" in out
+    assert "[metadata-unknown]" in out
+
+
+def test_setup_cfg_file_directive_is_a_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write(
+        tmp_path / "svc",
+        {
+            "setup.cfg": (
+                "[metadata]\nname = svc\n\n[options]\n"
+                "install_requires = file: requirements.txt\n"
+                "\n[options.extras_require]\ntest = file: requirements-test.txt\n"
+            ),
+            "requirements.txt": "numpy~=1.26.4\n",
+            "requirements-test.txt": "pytest\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    files = scanned_files(scan_json(tree, capsys))
+    assert sorted(files) == ["svc/requirements-test.txt", "svc/requirements.txt"]
+    assert main(["scan", str(tree)]) == 0
+    out = capsys.readouterr().out
+    assert "setup.cfg install_requires at svc/setup.cfg:5" in out
+    assert "setup.cfg extras_require.test at svc/setup.cfg:8" in out
+    assert "pins compiled to requirements-test-lock.txt" in out
