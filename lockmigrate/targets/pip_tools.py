@@ -692,10 +692,41 @@ def _failing_origin(job: _Job, message: str) -> Origin:
     return Origin(path=job.source.file.display, line=1)
 
 
+# What a resolver's words mean for the user, and what to do next.
+_FAILURE_HINTS = (
+    (
+        ("could not resolve host", "dns error", "name or service not known", "connection refused",
+         "failed to establish a new connection", "temporary failure in name resolution"),
+        "this line needs a host that cannot be reached from here: migrate this file where it "
+        "can be (--keep-going migrates the rest of the tree meanwhile)",
+    ),
+    (
+        ("git sources cannot be editable",),
+        "uv cannot install a git URL as editable: migrate this file with --resolver pip-tools, "
+        "or drop -e for it",
+    ),
+    (
+        ("was not found in the package registry", "no matching distribution found"),
+        "the index has no release of this package: check its name, or the --index-url / "
+        "--extra-index-url it needs",
+    ),
+)  # fmt: skip
+
+
+def _hint(message: str) -> str:
+    lowered = message.lower()
+    for needles, hint in _FAILURE_HINTS:
+        if any(needle in lowered for needle in needles) and "hint:" not in lowered:
+            return f"\nhint: {hint}"
+    return ""
+
+
 def _failure(job: _Job, error: ExternalToolError) -> Failure:
     message = str(error)
     return Failure(
-        file=job.source.file.display, origin=_failing_origin(job, message), message=message
+        file=job.source.file.display,
+        origin=_failing_origin(job, message),
+        message=message + _hint(message),
     )
 
 
