@@ -3,7 +3,8 @@ offers; and what changed between two locks. Pure functions of the model: no I/O.
 
 ``diff_against_lock`` gives one :class:`DiffRow` per package with a :class:`Status`:
 
-* ``missing``: declared (and its marker applies here) but not in the lock;
+* ``missing``: declared (and its marker applies to the lock's environment) but not in the
+  lock;
 * ``out-of-range``: the locked version violates a declared range;
 * ``unguarded``: a transitive package that no declared range bounds, with a newer major
   version on the index (numpy 2 arriving through pandas);
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.lock import Lock, PinnedPackage
 from lockmigrate.model import Origin
 from lockmigrate.statuses import Status, parse_statuses
@@ -86,7 +88,8 @@ class DiffRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffSection:
-    """The rows of one declared input compared with one lock."""
+    """The rows of one declared input compared with one lock; or, when its ranges could
+    not be resolved now, no rows and the resolver's ``error``."""
 
     title: str
     declared_files: tuple[str, ...]
@@ -95,6 +98,17 @@ class DiffSection:
     resolved: bool  # the lock was resolved now, not read from a file
     python: str | None
     rows: tuple[DiffRow, ...]
+    environment: TargetEnvironment | None = None  # what markers were evaluated for
+    made_by: str | None = None  # "pip-compile" or "uv pip compile", as the lock's header says
+    error: str | None = None  # the resolver failed on this input: no rows
+
+    @property
+    def lock_label(self) -> str:
+        """How the lock was obtained, for people: ``resolved now, not written``, else the
+        tool its header names, else its format."""
+        if self.resolved:
+            return "resolved now, not written"
+        return self.made_by or self.lock_kind or ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +128,11 @@ class DiffReport:
         """Whether any row has one of the ``fail_on`` statuses."""
         wanted = set(fail_on)
         return any(row.status in wanted for s in self.sections for row in s.rows)
+
+    @property
+    def resolve_errors(self) -> tuple[str, ...]:
+        """``"TITLE: reason"`` for each input whose ranges could not be resolved."""
+        return tuple(f"{s.title}: {s.error}" for s in self.sections if s.error is not None)
 
     @property
     def index_errors(self) -> tuple[str, ...]:
@@ -196,17 +215,6 @@ class _Declared:
     markers: tuple[str, ...]
 
 
-def _marker_applies(marker: str | None) -> bool:
-    if marker is None:
-        return True
-    from packaging.markers import InvalidMarker, Marker
-
-    try:
-        return Marker(marker).evaluate({"extra": ""})
-    except InvalidMarker:
-        return True
-
-
 @lru_cache(maxsize=4096)
 def _specifier_set(*texts: str) -> SpecifierSet:
     """The intersection of ``texts`` (each valid), built once: many packages share a range
@@ -225,7 +233,12 @@ def _valid(text: str) -> bool:
     return True
 
 
-def _combine(ranges: Sequence[DeclaredRange]) -> dict[str, _Declared]:
+def _combine(
+    ranges: Sequence[DeclaredRange], environment: TargetEnvironment
+) -> dict[str, _Declared]:
+    """The declarations of each name, intersected. A declaration whose marker is false for
+    ``environment`` does not bound the lock (``six==1.16.0; python_version < "3.10"`` in a
+    lock for 3.11); when none applies, every one is shown and none bounds."""
     grouped: dict[str, list[DeclaredRange]] = {}
     for declared in ranges:
         grouped.setdefault(declared.name, []).append(declared)
@@ -233,20 +246,22 @@ def _combine(ranges: Sequence[DeclaredRange]) -> dict[str, _Declared]:
     for name, items in grouped.items():
         texts: list[str] = []
         shown: list[str] = []
-        for item in items:
+        applicable = [item for item in items if environment.applies(item.marker)]
+        for item in applicable or items:
             if not _valid(item.specifier):
                 continue
-            texts.append(item.specifier)
+            if applicable:
+                texts.append(item.specifier)
             if item.specifier and item.specifier not in shown:
                 shown.append(item.specifier)
         requiring = [item for item in items if not item.constraint]
-        first = (requiring or items)[0]
+        first = ([i for i in requiring if i in applicable] or requiring or items)[0]
         combined[name] = _Declared(
             specifier=_specifier_set(*texts),
             shown=", ".join(shown),
             origin=str(first.origin) if first.origin is not None else None,
             required=bool(requiring),
-            applies=any(_marker_applies(item.marker) for item in requiring),
+            applies=any(item in applicable for item in requiring),
             markers=tuple(item.marker for item in requiring if item.marker),
         )
     return combined
@@ -310,13 +325,17 @@ def diff_against_lock(
     declared_files: Sequence[str] = (),
     resolved: bool = False,
     allow_prereleases: bool = False,
+    environment: TargetEnvironment | None = None,
 ) -> DiffSection:
     """Compare ``lock`` with the ``declared`` ranges and, unless ``available`` is ``None``
-    (offline), with the versions the index offers for ``python``.
+    (offline), with the versions the index offers for ``python``. Markers are evaluated
+    for ``environment`` (default: ``python`` on this platform).
 
     Rows come declared packages first (in declaration order), then transitive ones by name.
     """
-    ranges = _combine(declared)
+    if environment is None:
+        environment = target_environment(python_version=python)
+    ranges = _combine(declared, environment)
     packages = lock.by_name()
     required = {name for name, item in ranges.items() if item.required}
     names = list(dict.fromkeys(d.name for d in declared))
@@ -390,6 +409,8 @@ def diff_against_lock(
         resolved=resolved,
         python=python,
         rows=tuple(rows),
+        environment=environment,
+        made_by=lock.header.made_by,
     )
 
 
@@ -412,9 +433,13 @@ def diff_locks(
     new: Lock,
     declared: Sequence[DeclaredRange] = (),
     declared_files: Sequence[str] = (),
+    environment: TargetEnvironment | None = None,
 ) -> LockDiffReport:
-    """What changed from ``old`` to ``new``, each change checked against ``declared``."""
-    ranges = _combine(declared)
+    """What changed from ``old`` to ``new``, each change checked against ``declared`` (its
+    markers evaluated for ``environment``, by default the one ``new``'s header names)."""
+    if environment is None:
+        environment = target_environment(lock_python=new.header.python_version)
+    ranges = _combine(declared, environment)
     required = {name for name, item in ranges.items() if item.required}
     before, after = old.by_name(), new.by_name()
     rows: list[LockChange] = []
