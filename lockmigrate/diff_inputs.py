@@ -426,6 +426,7 @@ def _run_batch(
         except ExternalToolError as error:
             if len(batch.targets) == 1:
                 reason = str(error).removesuffix("\nNothing was written.")
+                progress(batch.targets[0].title, "failed")
                 return [replace(batch.targets[0], error=reason)]
             service = batch.subset.services[0]
             alone: list[_Target] = []
@@ -480,23 +481,27 @@ def _resolve(
     pending = [t for t in targets if t.lock_path is None]
     if not pending:
         return targets
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from lockmigrate.resolve import stop_all
 
     batches = _batches(pending, report, options, collector)
     total = len(pending)
-    finished = [0]
+    finished: set[str] = set()  # a service's file tried again alone counts once
+    finished_lock = threading.Lock()
 
     def progress(shown: str, state: str) -> None:
         if options.progress is None:
             return
         if state == "compiling":
             options.progress(f"resolving {shown} ...")
-        else:
-            finished[0] += 1
-            verb = "resolved" if state == "done" else "could not resolve"
-            options.progress(f"{verb} {shown} ({finished[0]}/{total})")
+            return
+        with finished_lock:
+            finished.add(shown)
+            count = len(finished)
+        verb = "resolved" if state == "done" else "could not resolve"
+        options.progress(f"{verb} {shown} ({count}/{total})")
 
     results: dict[int, _Target] = {}
     with ThreadPoolExecutor(max_workers=min(len(batches), os.cpu_count() or 1)) as pool:
