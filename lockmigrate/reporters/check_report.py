@@ -33,8 +33,6 @@ def _resolver_lines(report: CheckReport) -> list[str]:
 
 def render_text(report: CheckReport) -> str:
     lines = [str(finding) for finding in report.findings]
-    lines += _environment_lines(report)
-    lines += _resolver_lines(report)
     checked = len(report.locks)
     summary = (
         f"{checked} lock(s) checked: {len(report.trusted)} trusted by their input digest, "
@@ -44,6 +42,8 @@ def render_text(report: CheckReport) -> str:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:
         lines.append(f"{len(report.findings)} problem(s); {summary}")
+    lines += _environment_lines(report)
+    lines += _resolver_lines(report)
     return "\n".join(lines) + "\n"
 
 
