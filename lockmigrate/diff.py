@@ -104,10 +104,11 @@ class DiffSection:
 
     @property
     def lock_label(self) -> str:
-        """How the lock was obtained, for people: ``resolved now, not written``, else the
-        tool its header names, else its format."""
+        """How the lock was obtained, for people: ``resolved now by uv pip compile, not
+        written``, else the tool its header names, else its format."""
         if self.resolved:
-            return "resolved now, not written"
+            by = f" by {self.made_by}" if self.made_by else ""
+            return f"resolved now{by}, not written"
         return self.made_by or self.lock_kind or ""
 
 

@@ -59,7 +59,7 @@ def render(report: DiffReport) -> str:
         if section.error is not None:
             out.append(f"**Could not resolve**:\n\n```\n{section.error}\n```\n\n")
             continue
-        source = "resolved now" if section.resolved else section.lock_label
+        source = section.lock_label
         out.append(
             f"Lock: `{_cell(section.lock)}` ({source}); {_cell(environment_text(section))}\n\n"
         )
