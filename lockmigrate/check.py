@@ -31,7 +31,7 @@ from lockmigrate.diagnostics import Collector
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import Backend, CompileOptions
+from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.lock_txt import read_header
@@ -250,7 +250,7 @@ def _relock_options(
     if options is not None:
         return options
     backend = Backend(header_resolver) if header_resolver is not None else Backend.PIP_TOOLS
-    if backend is Backend.UV and not _uv_installed():
+    if not installed(backend):
         collector.warning(
             "resolver-unavailable",
             f"{display} was made with uv, which is not installed here: re-locking it with "
@@ -260,13 +260,6 @@ def _relock_options(
     return CompileOptions(
         backend=backend, python_version=header_python if backend is Backend.UV else None
     )
-
-
-def _uv_installed() -> bool:
-    import importlib.util
-    import shutil
-
-    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
 
 
 def _subset(stale: list[tuple[ScannedService, ScannedFile]]) -> ScanReport:

@@ -214,6 +214,7 @@ class _Declared:
     required: bool  # some declaration requires it (not only -c)
     applies: bool  # some requiring declaration's marker is true here
     markers: tuple[str, ...]
+    bounds: bool = True  # some declaration's marker is true here: it bounds the lock
 
 
 @lru_cache(maxsize=4096)
@@ -239,7 +240,8 @@ def _combine(
 ) -> dict[str, _Declared]:
     """The declarations of each name, intersected. A declaration whose marker is false for
     ``environment`` does not bound the lock (``six==1.16.0; python_version < "3.10"`` in a
-    lock for 3.11); when none applies, every one is shown and none bounds."""
+    lock for 3.11); when none applies, every one is shown (and intersected, for the newest
+    version it allows) but none bounds the lock."""
     grouped: dict[str, list[DeclaredRange]] = {}
     for declared in ranges:
         grouped.setdefault(declared.name, []).append(declared)
@@ -251,8 +253,7 @@ def _combine(
         for item in applicable or items:
             if not _valid(item.specifier):
                 continue
-            if applicable:
-                texts.append(item.specifier)
+            texts.append(item.specifier)
             if item.specifier and item.specifier not in shown:
                 shown.append(item.specifier)
         requiring = [item for item in items if not item.constraint]
@@ -264,6 +265,7 @@ def _combine(
             required=bool(requiring),
             applies=any(item in applicable for item in requiring),
             markers=tuple(item.marker for item in requiring if item.marker),
+            bounds=bool(applicable),
         )
     return combined
 
@@ -316,6 +318,35 @@ def _major(version: Version) -> int:
 # --- lock against ranges ----------------------------------------------------------------
 
 
+def _status(
+    item: _Declared | None,
+    *,
+    locked: bool,
+    in_range: bool | None,
+    locked_version: Version | None,
+    newest: Version | None,
+    newest_in_range: Version | None,
+) -> tuple[Status, str | None]:
+    """A row's status, and the note that explains a declared package left out."""
+    if item is not None and item.required and not locked:
+        if item.applies:
+            return Status.MISSING, None
+        return Status.OK, "not locked here: " + " or ".join(item.markers)
+    if in_range is False:
+        return Status.OUT_OF_RANGE, None
+    if locked_version is None:
+        return Status.OK, None
+    guarded = item is not None
+    new_major = newest is not None and _major(newest) > _major(locked_version)
+    if newest_in_range is not None and newest_in_range > locked_version:
+        return (Status.UNGUARDED if not guarded and new_major else Status.BEHIND), None
+    if not guarded and new_major:
+        return Status.UNGUARDED, None
+    if guarded and newest is not None and newest > (newest_in_range or locked_version):
+        return Status.HELD, None
+    return Status.OK, None
+
+
 def diff_against_lock(
     *,
     title: str,
@@ -343,8 +374,11 @@ def diff_against_lock(
     names += sorted(name for name in packages if name not in ranges)
     rows: list[DiffRow] = []
     for name in names:
-        item = ranges.get(name)
+        declared_item = ranges.get(name)
         pinned = packages.get(name)
+        # a range for another environment does not bound a package the lock has for this one
+        unbounded = declared_item is not None and not declared_item.bounds and pinned is not None
+        item = None if unbounded else declared_item
         locked = pinned.version if pinned is not None else None
         locked_version = _version(locked)
         project = available.get(name) if available is not None else None
@@ -364,34 +398,24 @@ def diff_against_lock(
         )
         newest = max(candidates) if candidates else None
         newest_in_range = max(allowed) if allowed else None
-        note: str | None = None
-        status = Status.OK
-        if item is not None and item.required and pinned is None:
-            if item.applies:
-                status = Status.MISSING
-            else:
-                note = "not locked here: " + " or ".join(item.markers)
-        elif in_range is False:
-            status = Status.OUT_OF_RANGE
-        elif locked_version is not None:
-            guarded = item is not None
-            if newest_in_range is not None and newest_in_range > locked_version:
-                if not guarded and newest is not None and _major(newest) > _major(locked_version):
-                    status = Status.UNGUARDED
-                else:
-                    status = Status.BEHIND
-            elif not guarded and newest is not None and _major(newest) > _major(locked_version):
-                status = Status.UNGUARDED
-            elif guarded and newest is not None and newest > (newest_in_range or locked_version):
-                status = Status.HELD
+        status, note = _status(
+            item,
+            locked=pinned is not None,
+            in_range=in_range,
+            locked_version=locked_version,
+            newest=newest,
+            newest_in_range=newest_in_range,
+        )
+        if unbounded and declared_item is not None:
+            note = "declared only for: " + " or ".join(declared_item.markers)
         if project is not None and not project.found and project.error is None:
             note = "not found on the index"
         via = chain_to_declared(name, packages, required) if name not in required else ()
         rows.append(
             DiffRow(
                 name=name,
-                declared=item.shown if item is not None else None,
-                origin=item.origin if item is not None else None,
+                declared=declared_item.shown if declared_item is not None else None,
+                origin=declared_item.origin if declared_item is not None else None,
                 locked=locked if locked is not None else (pinned.url if pinned else None),
                 in_range=in_range,
                 newest_in_range=str(newest_in_range) if newest_in_range is not None else None,
@@ -466,7 +490,7 @@ def diff_locks(
             change = Change.CHANGED
         item = ranges.get(name)
         in_range: bool | None = None
-        if item is not None and new_version is not None:
+        if item is not None and item.bounds and new_version is not None:
             in_range = item.specifier.contains(new_version, prereleases=True)
         status = Status.OK
         if item is not None and item.required and now is None and item.applies:

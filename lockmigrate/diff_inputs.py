@@ -30,9 +30,9 @@ from lockmigrate.diff import (
 from lockmigrate.environment import target_environment
 from lockmigrate.errors import ExternalToolError, InputError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
-from lockmigrate.lock import Lock, LockKind, lock_kind_for
+from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
-from lockmigrate.resolve import Backend, CompileOptions
+from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
@@ -290,17 +290,16 @@ class _Batch:
     options: CompileOptions
 
 
-def _header_resolver(path: Path | None) -> Backend | None:
-    """The resolver a pip-compile lock's header names, if it names one."""
+def _own_header(target: _Target) -> LockHeader:
+    """What the header of ``target``'s own pip-compile lock says (empty without one)."""
+    path = target.own_lock
     if path is None or lock_kind_for(path) is not LockKind.PIP_COMPILE:
-        return None
+        return LockHeader()
     try:
         with path.open("rb") as handle:
-            head = handle.read(4096).decode("utf-8", errors="replace")
+            return read_header(handle.read(4096).decode("utf-8", errors="replace"))
     except OSError:
-        return None
-    resolver = read_header(head).resolver
-    return Backend(resolver) if resolver is not None else None
+        return LockHeader()
 
 
 def _tree_resolver(report: ScanReport) -> Backend | None:
@@ -315,15 +314,6 @@ def _tree_resolver(report: ScanReport) -> Backend | None:
     return Backend(named.pop()) if len(named) == 1 else None
 
 
-def _available(backend: Backend) -> bool:
-    if backend is not Backend.UV:
-        return True
-    import importlib.util
-    import shutil
-
-    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
-
-
 def _compile_options(
     target: _Target, tree: Backend | None, options: DiffOptions, collector: Collector
 ) -> CompileOptions:
@@ -334,22 +324,20 @@ def _compile_options(
         chosen = replace(chosen, upgrade=True)
     if options.resolver_given:
         return chosen
-    backend = _header_resolver(target.own_lock) or tree or Backend.PIP_TOOLS
-    if not _available(backend):
+    header = _own_header(target)
+    own = Backend(header.resolver) if header.resolver is not None else None
+    backend = own or tree or Backend.PIP_TOOLS
+    if not installed(backend):
         collector.warning(
             "resolver-unavailable",
             f"{target.title}: its locks were made with {backend.value}, which is not "
-            "installed here: resolving with pip-tools (install lockmigrate[uv] to match)",
+            "installed here: resolving with pip-tools, which may pin differently (install "
+            "lockmigrate[uv], or choose with --resolver)",
         )
         backend = Backend.PIP_TOOLS
     python_version = chosen.python_version
-    if backend is Backend.UV and python_version is None and target.own_lock is not None:
-        try:
-            with target.own_lock.open("rb") as handle:
-                head = handle.read(4096).decode("utf-8", errors="replace")
-        except OSError:
-            head = ""
-        python_version = read_header(head).python_version
+    if backend is Backend.UV and python_version is None and own is Backend.UV:
+        python_version = header.python_version
     return replace(
         chosen,
         backend=backend,
