@@ -256,3 +256,29 @@ def test_diff_bounds_a_lock_only_by_the_ranges_for_its_environment() -> None:
         title="r.in", declared=declared, lock=lock, available=None, python="3.9",
     )  # fmt: skip
     assert {row.name: row for row in old.rows}["six"].status is Status.OUT_OF_RANGE
+
+
+@pytest.mark.slow
+def test_the_same_package_twice_for_two_platforms(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """torchmetrics' pattern: one package, a range per platform. The lock is for this
+    machine's platform, so only its range bounds the pin."""
+    tree = tmp_path / "repo"
+    (tree / "svc").mkdir(parents=True)
+    (tree / "svc" / "requirements.txt").write_text(
+        'numpy==1.26.4 ; sys_platform == "win32"\nnumpy>=2.0 ; sys_platform != "win32"\n'
+    )
+    monkeypatch.chdir(tree)
+    monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "lockmigrate-cache"))
+    assert main(["to-pip-tools", "svc"]) == 0
+    assert "numpy==2.0.0" in (tree / "svc" / "requirements.txt").read_text()
+    assert main(["check", "--full", "svc"]) == 0
+    assert main(["diff", "svc", "--offline", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    (section,) = json.loads(out[out.index("{") :])["sections"]
+    (row,) = section["rows"]
+    assert (row["declared"], row["in_range"], row["status"]) == (">=2.0", True, "ok")
