@@ -417,6 +417,7 @@ def _run_batch(
                 progress(batch.targets[0].title, "failed")
                 return [replace(batch.targets[0], error=reason)]
             service = batch.subset.services[0]
+            progress(service.display, "retrying")
             alone: list[_Target] = []
             for target in batch.targets:
                 scanned = [f for f in service.files if _lock_source(f) == _absolute(target.source)]
@@ -484,6 +485,12 @@ def _resolve(
             return
         if state == "compiling":
             options.progress(f"resolving {shown} ...")
+            return
+        if state == "retrying":
+            options.progress(
+                f"the resolver failed on a file of service {shown}: resolving each of its "
+                "files on its own"
+            )
             return
         with finished_lock:
             finished.add(shown)
