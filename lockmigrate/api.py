@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,6 +98,7 @@ def diff(
     backend: Backend | None = None,
     cache_dir: Path | None = None,
     collector: Collector | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DiffReport:
     """Compare each declared input under ``paths`` (ranged requirements files, ``.in``
     files, ``pyproject.toml``) with its lock (``lock``, else the ``.txt`` beside a ``.in``,
@@ -106,10 +107,16 @@ def diff(
     resolves: an input without a lock is left out (:attr:`DiffReport.skipped`, warning
     ``offline-no-lock``). Writes nothing.
 
+    An input resolved now uses ``backend`` when given, else the resolver its own lock's
+    header names, else the one every lock of the tree names, else pip-tools. An input the
+    resolver fails on is a section with an ``error`` (:attr:`DiffReport.resolve_errors`),
+    the others are still compared; ``progress`` hears a line as each input is resolved.
+    Markers are evaluated for each lock's environment (``python_version``, else its header,
+    else ``requires-python``, else this interpreter; this platform).
+
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
-    :class:`~lockmigrate.errors.InputError` for bad input and
-    :class:`~lockmigrate.errors.ExternalToolError` when a resolver fails; a package the
-    index fails on is a row with an ``error``, not an exception.
+    :class:`~lockmigrate.errors.InputError` for bad input; a package the index fails on is
+    a row with an ``error``, not an exception.
     """
     from lockmigrate.diff_prefetch import start_prefetch
     from lockmigrate.index import default_cache_dir
@@ -133,10 +140,12 @@ def diff(
             python_version=python_version,
             compile=CompileOptions(
                 backend=backend or Backend.PIP_TOOLS,
-                python_version=python_version if backend is Backend.UV else None,
+                python_version=python_version if backend in {Backend.UV, None} else None,
             ),
+            resolver_given=backend is not None,
             cache_dir=cache,
             workers=DIFF_WORKERS,
+            progress=progress,
         )
         report = run_diff(
             existing,
@@ -171,14 +180,15 @@ def check(
     full: bool = False,
     collector: Collector | None = None,
 ) -> CheckReport:
-    """Check every migrated service under ``paths``: locks fresh, pins in range, layered
-    files consistent, no committed credentials. Writes nothing."""
+    """Check every migrated service under ``paths``: locks fresh, pins in range (markers
+    evaluated for the Python each lock's header names), layered files consistent, no
+    committed credentials. A stale lock is re-locked with ``options``, or when ``None`` with
+    the resolver its header names (uv or pip-compile). Writes nothing."""
     from lockmigrate.check import run_check
-    from lockmigrate.resolve import CompileOptions
 
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
-    return run_check(report, options=options or CompileOptions(), full=full, collector=collector)
+    return run_check(report, options=options, full=full, collector=collector)
 
 
 def workflow(

@@ -6,10 +6,15 @@ For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
   preference, as a person re-running pip-compile would) gives the committed pins, header
   lines aside. When the digest of the inputs recorded in the lock's header still matches,
   the lock is trusted without resolving (``--full`` resolves anyway);
-- every pin is inside every range its ``.in`` (and the files it includes) declares;
+- every pin is inside every range its ``.in`` (and the files it includes) declares for the
+  lock's environment: a range whose marker is false for the Python the lock's header names
+  (else this interpreter's) on this platform does not apply;
 - a file layered on another lock (``-c requirements-prod.txt``) pins every shared package
   exactly as that lock does;
 - no requirement or lock file holds a URL with a password or token.
+
+A lock is re-resolved with the resolver its header names (``uv pip compile`` or
+pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
 
 For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
 """
@@ -23,12 +28,13 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import ExternalToolError
+from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import CompileOptions
+from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.requirements import parse_bytes
 from lockmigrate.targets.pip_tools import inputs_digest, plan_pip_tools, recorded_digest
 
@@ -59,6 +65,10 @@ class CheckReport:
     locks: tuple[str, ...]  # every lock checked, as shown
     trusted: tuple[str, ...]  # locks whose recorded input digest matched (not resolved)
     resolved: tuple[str, ...]  # locks re-resolved to check freshness
+    # each pip-compile lock and the environment its ranges were checked for
+    environments: tuple[tuple[str, TargetEnvironment], ...] = ()
+    # each re-resolved lock and the resolver that re-resolved it ("pip-tools", "uv")
+    resolvers: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -115,7 +125,9 @@ def _credentials(report: ScanReport) -> list[Finding]:
     return findings
 
 
-def _ranges(lock: RequirementFile, in_path: Path, collector: Collector) -> list[Finding]:
+def _ranges(
+    lock: RequirementFile, in_path: Path, environment: TargetEnvironment, collector: Collector
+) -> list[Finding]:
     findings: list[Finding] = []
     pins = _pins(lock)
     graph = load_graph([in_path], collector=collector)
@@ -124,6 +136,8 @@ def _ranges(lock: RequirementFile, in_path: Path, collector: Collector) -> list[
             continue
         if not requirement.specifier or requirement.name not in pins:
             continue
+        if not environment.applies(requirement.marker):
+            continue  # this range is for another Python or platform than the lock's
         pin = pins[requirement.name]
         try:
             inside = SpecifierSet(requirement.specifier).contains(
@@ -224,52 +238,90 @@ def _poetry(report: ScanReport) -> tuple[list[Finding], list[str]]:
     return findings, checked
 
 
+def _relock_options(
+    header_resolver: str | None,
+    header_python: str | None,
+    display: str,
+    options: CompileOptions | None,
+    collector: Collector,
+) -> CompileOptions:
+    """How to re-lock one lock: with ``options`` when given (``--resolver``), else with the
+    resolver its header names (uv for the Python its command names), else pip-tools."""
+    if options is not None:
+        return options
+    backend = Backend(header_resolver) if header_resolver is not None else Backend.PIP_TOOLS
+    if not installed(backend):
+        collector.warning(
+            "resolver-unavailable",
+            f"{display} was made with uv, which is not installed here: re-locking it with "
+            "pip-tools, which may pin differently (install lockmigrate[uv])",
+        )
+        backend = Backend.PIP_TOOLS
+    return CompileOptions(
+        backend=backend, python_version=header_python if backend is Backend.UV else None
+    )
+
+
+def _subset(stale: list[tuple[ScannedService, ScannedFile]]) -> ScanReport:
+    return ScanReport(
+        services=tuple(
+            ScannedService(
+                path=service.path,
+                display=service.display,
+                files=tuple(f for s, f in stale if s is service),
+            )
+            for service in dict.fromkeys(s for s, _ in stale)
+        ),
+        diagnostics=(),
+    )
+
+
 def run_check(
-    report: ScanReport, *, options: CompileOptions, full: bool, collector: Collector
+    report: ScanReport, *, options: CompileOptions | None, full: bool, collector: Collector
 ) -> CheckReport:
-    """Check every migrated service of ``report``. Raises :class:`ExternalToolError` when
-    the resolver itself fails (the check could not be made)."""
+    """Check every migrated service of ``report``. ``options`` re-lock every stale lock;
+    ``None`` re-locks each with the resolver its header names. Raises
+    :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
+    check could not be made)."""
     findings = _credentials(report)
     pairs = _pairs(report)
     trusted: list[str] = []
-    stale: list[tuple[ScannedService, ScannedFile]] = []
+    environments: list[tuple[str, TargetEnvironment]] = []
+    stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = {}
     for service, scanned in pairs:
         in_path = scanned.path.with_suffix(".in")
         text = scanned.path.read_bytes().decode("utf-8", errors="replace")
+        header = read_header(text)
+        environment = target_environment(lock_python=header.python_version)
+        environments.append((scanned.file.display, environment))
         recorded = recorded_digest(text)
         if not full and recorded is not None and recorded == inputs_digest(in_path):
             trusted.append(scanned.file.display)
         else:
-            stale.append((service, scanned))
-        findings += _ranges(scanned.file, in_path, collector)
+            relock = _relock_options(
+                header.resolver, header.python_version, scanned.file.display, options, collector
+            )
+            stale.setdefault(relock, []).append((service, scanned))
+        findings += _ranges(scanned.file, in_path, environment, collector)
         findings += _layering(scanned.file, in_path)
-    if stale:
-        subset = ScanReport(
-            services=tuple(
-                ScannedService(
-                    path=service.path,
-                    display=service.display,
-                    files=tuple(f for s, f in stale if s is service),
-                )
-                for service in dict.fromkeys(s for s, _ in stale)
-            ),
-            diagnostics=(),
-        )
-        try:
-            relocked = plan_pip_tools(subset, options=options, collector=collector, refresh=True)
-        except ExternalToolError:
-            raise
+    resolvers: list[tuple[str, str]] = []
+    for relock, group in stale.items():
+        relocked = plan_pip_tools(_subset(group), options=relock, collector=collector, refresh=True)
+        resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:
             if change.after is None or change.before is None:
                 continue
             if _body(change.before) != _body(change.after):
-                committed = next(f.file for _, f in stale if f.path.absolute() == change.path)
+                committed = next(f.file for _, f in group if f.path.absolute() == change.path)
                 findings += _staleness(committed, change.after)
     poetry_findings, poetry_locks = _poetry(report)
     findings += poetry_findings
+    resolved = [f.file.display for _, f in pairs if f.file.display not in trusted]
     return CheckReport(
         findings=tuple(findings),
         locks=(*(f.file.display for _, f in pairs), *poetry_locks),
         trusted=tuple(trusted),
-        resolved=tuple(f.file.display for _, f in stale),
+        resolved=tuple(resolved),
+        environments=tuple(environments),
+        resolvers=tuple(resolvers),
     )

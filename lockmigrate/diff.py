@@ -3,7 +3,8 @@ offers; and what changed between two locks. Pure functions of the model: no I/O.
 
 ``diff_against_lock`` gives one :class:`DiffRow` per package with a :class:`Status`:
 
-* ``missing``: declared (and its marker applies here) but not in the lock;
+* ``missing``: declared (and its marker applies to the lock's environment) but not in the
+  lock;
 * ``out-of-range``: the locked version violates a declared range;
 * ``unguarded``: a transitive package that no declared range bounds, with a newer major
   version on the index (numpy 2 arriving through pandas);
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.lock import Lock, PinnedPackage
 from lockmigrate.model import Origin
 from lockmigrate.statuses import Status, parse_statuses
@@ -86,7 +88,8 @@ class DiffRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffSection:
-    """The rows of one declared input compared with one lock."""
+    """The rows of one declared input compared with one lock; or, when its ranges could
+    not be resolved now, no rows and the resolver's ``error``."""
 
     title: str
     declared_files: tuple[str, ...]
@@ -95,6 +98,18 @@ class DiffSection:
     resolved: bool  # the lock was resolved now, not read from a file
     python: str | None
     rows: tuple[DiffRow, ...]
+    environment: TargetEnvironment | None = None  # what markers were evaluated for
+    made_by: str | None = None  # "pip-compile" or "uv pip compile", as the lock's header says
+    error: str | None = None  # the resolver failed on this input: no rows
+
+    @property
+    def lock_label(self) -> str:
+        """How the lock was obtained, for people: ``resolved now by uv pip compile, not
+        written``, else the tool its header names, else its format."""
+        if self.resolved:
+            by = f" by {self.made_by}" if self.made_by else ""
+            return f"resolved now{by}, not written"
+        return self.made_by or self.lock_kind or ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +129,11 @@ class DiffReport:
         """Whether any row has one of the ``fail_on`` statuses."""
         wanted = set(fail_on)
         return any(row.status in wanted for s in self.sections for row in s.rows)
+
+    @property
+    def resolve_errors(self) -> tuple[str, ...]:
+        """``"TITLE: reason"`` for each input whose ranges could not be resolved."""
+        return tuple(f"{s.title}: {s.error}" for s in self.sections if s.error is not None)
 
     @property
     def index_errors(self) -> tuple[str, ...]:
@@ -194,17 +214,7 @@ class _Declared:
     required: bool  # some declaration requires it (not only -c)
     applies: bool  # some requiring declaration's marker is true here
     markers: tuple[str, ...]
-
-
-def _marker_applies(marker: str | None) -> bool:
-    if marker is None:
-        return True
-    from packaging.markers import InvalidMarker, Marker
-
-    try:
-        return Marker(marker).evaluate({"extra": ""})
-    except InvalidMarker:
-        return True
+    bounds: bool = True  # some declaration's marker is true here: it bounds the lock
 
 
 @lru_cache(maxsize=4096)
@@ -225,7 +235,13 @@ def _valid(text: str) -> bool:
     return True
 
 
-def _combine(ranges: Sequence[DeclaredRange]) -> dict[str, _Declared]:
+def _combine(
+    ranges: Sequence[DeclaredRange], environment: TargetEnvironment
+) -> dict[str, _Declared]:
+    """The declarations of each name, intersected. A declaration whose marker is false for
+    ``environment`` does not bound the lock (``six==1.16.0; python_version < "3.10"`` in a
+    lock for 3.11); when none applies, every one is shown (and intersected, for the newest
+    version it allows) but none bounds the lock."""
     grouped: dict[str, list[DeclaredRange]] = {}
     for declared in ranges:
         grouped.setdefault(declared.name, []).append(declared)
@@ -233,21 +249,23 @@ def _combine(ranges: Sequence[DeclaredRange]) -> dict[str, _Declared]:
     for name, items in grouped.items():
         texts: list[str] = []
         shown: list[str] = []
-        for item in items:
+        applicable = [item for item in items if environment.applies(item.marker)]
+        for item in applicable or items:
             if not _valid(item.specifier):
                 continue
             texts.append(item.specifier)
             if item.specifier and item.specifier not in shown:
                 shown.append(item.specifier)
         requiring = [item for item in items if not item.constraint]
-        first = (requiring or items)[0]
+        first = ([i for i in requiring if i in applicable] or requiring or items)[0]
         combined[name] = _Declared(
             specifier=_specifier_set(*texts),
             shown=", ".join(shown),
             origin=str(first.origin) if first.origin is not None else None,
             required=bool(requiring),
-            applies=any(_marker_applies(item.marker) for item in requiring),
+            applies=any(item in applicable for item in requiring),
             markers=tuple(item.marker for item in requiring if item.marker),
+            bounds=bool(applicable),
         )
     return combined
 
@@ -300,6 +318,35 @@ def _major(version: Version) -> int:
 # --- lock against ranges ----------------------------------------------------------------
 
 
+def _status(
+    item: _Declared | None,
+    *,
+    locked: bool,
+    in_range: bool | None,
+    locked_version: Version | None,
+    newest: Version | None,
+    newest_in_range: Version | None,
+) -> tuple[Status, str | None]:
+    """A row's status, and the note that explains a declared package left out."""
+    if item is not None and item.required and not locked:
+        if item.applies:
+            return Status.MISSING, None
+        return Status.OK, "not locked here: " + " or ".join(item.markers)
+    if in_range is False:
+        return Status.OUT_OF_RANGE, None
+    if locked_version is None:
+        return Status.OK, None
+    guarded = item is not None
+    new_major = newest is not None and _major(newest) > _major(locked_version)
+    if newest_in_range is not None and newest_in_range > locked_version:
+        return (Status.UNGUARDED if not guarded and new_major else Status.BEHIND), None
+    if not guarded and new_major:
+        return Status.UNGUARDED, None
+    if guarded and newest is not None and newest > (newest_in_range or locked_version):
+        return Status.HELD, None
+    return Status.OK, None
+
+
 def diff_against_lock(
     *,
     title: str,
@@ -310,21 +357,28 @@ def diff_against_lock(
     declared_files: Sequence[str] = (),
     resolved: bool = False,
     allow_prereleases: bool = False,
+    environment: TargetEnvironment | None = None,
 ) -> DiffSection:
     """Compare ``lock`` with the ``declared`` ranges and, unless ``available`` is ``None``
-    (offline), with the versions the index offers for ``python``.
+    (offline), with the versions the index offers for ``python``. Markers are evaluated
+    for ``environment`` (default: ``python`` on this platform).
 
     Rows come declared packages first (in declaration order), then transitive ones by name.
     """
-    ranges = _combine(declared)
+    if environment is None:
+        environment = target_environment(python_version=python)
+    ranges = _combine(declared, environment)
     packages = lock.by_name()
     required = {name for name, item in ranges.items() if item.required}
     names = list(dict.fromkeys(d.name for d in declared))
     names += sorted(name for name in packages if name not in ranges)
     rows: list[DiffRow] = []
     for name in names:
-        item = ranges.get(name)
+        declared_item = ranges.get(name)
         pinned = packages.get(name)
+        # a range for another environment does not bound a package the lock has for this one
+        unbounded = declared_item is not None and not declared_item.bounds and pinned is not None
+        item = None if unbounded else declared_item
         locked = pinned.version if pinned is not None else None
         locked_version = _version(locked)
         project = available.get(name) if available is not None else None
@@ -344,34 +398,24 @@ def diff_against_lock(
         )
         newest = max(candidates) if candidates else None
         newest_in_range = max(allowed) if allowed else None
-        note: str | None = None
-        status = Status.OK
-        if item is not None and item.required and pinned is None:
-            if item.applies:
-                status = Status.MISSING
-            else:
-                note = "not locked here: " + " or ".join(item.markers)
-        elif in_range is False:
-            status = Status.OUT_OF_RANGE
-        elif locked_version is not None:
-            guarded = item is not None
-            if newest_in_range is not None and newest_in_range > locked_version:
-                if not guarded and newest is not None and _major(newest) > _major(locked_version):
-                    status = Status.UNGUARDED
-                else:
-                    status = Status.BEHIND
-            elif not guarded and newest is not None and _major(newest) > _major(locked_version):
-                status = Status.UNGUARDED
-            elif guarded and newest is not None and newest > (newest_in_range or locked_version):
-                status = Status.HELD
+        status, note = _status(
+            item,
+            locked=pinned is not None,
+            in_range=in_range,
+            locked_version=locked_version,
+            newest=newest,
+            newest_in_range=newest_in_range,
+        )
+        if unbounded and declared_item is not None:
+            note = "declared only for: " + " or ".join(declared_item.markers)
         if project is not None and not project.found and project.error is None:
             note = "not found on the index"
         via = chain_to_declared(name, packages, required) if name not in required else ()
         rows.append(
             DiffRow(
                 name=name,
-                declared=item.shown if item is not None else None,
-                origin=item.origin if item is not None else None,
+                declared=declared_item.shown if declared_item is not None else None,
+                origin=declared_item.origin if declared_item is not None else None,
                 locked=locked if locked is not None else (pinned.url if pinned else None),
                 in_range=in_range,
                 newest_in_range=str(newest_in_range) if newest_in_range is not None else None,
@@ -390,6 +434,8 @@ def diff_against_lock(
         resolved=resolved,
         python=python,
         rows=tuple(rows),
+        environment=environment,
+        made_by=lock.header.made_by,
     )
 
 
@@ -412,9 +458,13 @@ def diff_locks(
     new: Lock,
     declared: Sequence[DeclaredRange] = (),
     declared_files: Sequence[str] = (),
+    environment: TargetEnvironment | None = None,
 ) -> LockDiffReport:
-    """What changed from ``old`` to ``new``, each change checked against ``declared``."""
-    ranges = _combine(declared)
+    """What changed from ``old`` to ``new``, each change checked against ``declared`` (its
+    markers evaluated for ``environment``, by default the one ``new``'s header names)."""
+    if environment is None:
+        environment = target_environment(lock_python=new.header.python_version)
+    ranges = _combine(declared, environment)
     required = {name for name, item in ranges.items() if item.required}
     before, after = old.by_name(), new.by_name()
     rows: list[LockChange] = []
@@ -440,7 +490,7 @@ def diff_locks(
             change = Change.CHANGED
         item = ranges.get(name)
         in_range: bool | None = None
-        if item is not None and new_version is not None:
+        if item is not None and item.bounds and new_version is not None:
             in_range = item.specifier.contains(new_version, prereleases=True)
         status = Status.OK
         if item is not None and item.required and now is None and item.applies:

@@ -11,8 +11,7 @@ Then the index is asked (unless offline) and :mod:`lockmigrate.diff` does the co
 from __future__ import annotations
 
 import os
-import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,14 +27,16 @@ from lockmigrate.diff import (
     diff_against_lock,
     diff_locks,
 )
-from lockmigrate.errors import InputError, UsageError
+from lockmigrate.environment import target_environment
+from lockmigrate.errors import ExternalToolError, InputError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
-from lockmigrate.lock import Lock, LockKind, lock_kind_for
+from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
-from lockmigrate.resolve import CompileOptions
-from lockmigrate.scan import FileFormat, ScanReport, scan_services
+from lockmigrate.resolve import Backend, CompileOptions, installed
+from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport, scan_services
 from lockmigrate.sources.discover import discover
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
+from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revision
 from lockmigrate.sources.requirements import index_options
 
@@ -53,15 +54,22 @@ _PYTHONS = tuple(f"3.{minor}" for minor in range(6, 16))
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffOptions:
-    """How ``diff`` finds versions: a lock to use, whether to resolve, and the index."""
+    """How ``diff`` finds versions: a lock to use, whether to resolve, and the index.
+
+    ``resolver_given``: ``compile.backend`` was asked for (``--resolver``); otherwise an input
+    resolved now uses the resolver its own lock's header names (``--resolve``), else the one
+    every lock in the tree names, else pip-tools. ``progress`` receives a line per input
+    being resolved, and one when it is done."""
 
     lock: Path | None = None
     resolve: bool = False
     offline: bool = False
     python_version: str | None = None
     compile: CompileOptions = field(default_factory=CompileOptions)
+    resolver_given: bool = False
     cache_dir: Path | None = None
     workers: int = 16
+    progress: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +83,8 @@ class _Target:
     lock_path: Path | None
     lock: Lock | None = None
     resolved: bool = False
+    own_lock: Path | None = None  # its lock on disk, also when --resolve resolves it now
+    error: str | None = None  # the resolver failed on it
 
 
 def _absolute(path: Path) -> Path:
@@ -225,6 +235,7 @@ def _targets(
                     options=tuple(file_options),
                     requires_python=None,
                     lock_path=None if options.resolve else lock_path,
+                    own_lock=lock_path,
                 )
             )
     for pyproject in _find_projects(paths):
@@ -241,6 +252,7 @@ def _targets(
                 options=(),
                 requires_python=project.requires_python,
                 lock_path=None if options.resolve else lock_path,
+                own_lock=lock_path,
             )
         )
     return targets, report
@@ -268,34 +280,170 @@ def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
         return (work / "requirements.txt").read_bytes()
 
 
-def _resolve(
-    targets: list[_Target], report: ScanReport, options: DiffOptions, collector: Collector
-) -> list[_Target]:
-    pending = [t for t in targets if t.lock_path is None]
-    if not pending:
-        return targets
-    from lockmigrate.targets.pip_tools import plan_pip_tools
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Batch:
+    """Inputs resolved in one run: one service's requirement files through to-pip-tools'
+    own plan (``subset``, layered as to-pip-tools layers them), or one input alone."""
 
-    compile_options = options.compile
-    if options.resolve and not compile_options.upgrade:
-        compile_options = replace(compile_options, upgrade=True)
+    targets: tuple[_Target, ...]
+    subset: ScanReport | None
+    options: CompileOptions
+
+
+def _own_header(target: _Target) -> LockHeader:
+    """What the header of ``target``'s own pip-compile lock says (empty without one)."""
+    path = target.own_lock
+    if path is None or lock_kind_for(path) is not LockKind.PIP_COMPILE:
+        return LockHeader()
+    try:
+        with path.open("rb") as handle:
+            return read_header(handle.read(4096).decode("utf-8", errors="replace"))
+    except OSError:
+        return LockHeader()
+
+
+def _tree_resolver(report: ScanReport) -> Backend | None:
+    """The resolver every pip-compile lock of the tree was made with, when they agree."""
+    named: set[str] = set()
+    for service in report.services:
+        for scanned in service.files:
+            if scanned.format is FileFormat.PIP_TOOLS_LOCK:
+                resolver = read_header("".join(scanned.file.physical_lines[:12])).resolver
+                if resolver is not None:
+                    named.add(resolver)
+    return Backend(named.pop()) if len(named) == 1 else None
+
+
+def _compile_options(
+    target: _Target, tree: Backend | None, options: DiffOptions, collector: Collector
+) -> CompileOptions:
+    """The resolver and its options for ``target``: ``--resolver`` when given, else its own
+    lock's, else the tree's, else pip-tools; uv resolves for the Python the lock was for."""
+    chosen = options.compile
+    if options.resolve and not chosen.upgrade:
+        chosen = replace(chosen, upgrade=True)
+    if options.resolver_given:
+        return chosen
+    header = _own_header(target)
+    own = Backend(header.resolver) if header.resolver is not None else None
+    backend = own or tree or Backend.PIP_TOOLS
+    if not installed(backend):
+        collector.warning(
+            "resolver-unavailable",
+            f"{target.title}: its locks were made with {backend.value}, which is not "
+            "installed here: resolving with pip-tools, which may pin differently (install "
+            "lockmigrate[uv], or choose with --resolver)",
+        )
+        backend = Backend.PIP_TOOLS
+    python_version = chosen.python_version
+    if backend is Backend.UV and python_version is None and own is Backend.UV:
+        python_version = header.python_version
+    return replace(
+        chosen,
+        backend=backend,
+        python_version=python_version if backend is Backend.UV else None,
+    )
+
+
+def _subset(service: ScannedService, scanned: Sequence[ScannedFile], upgrade: bool) -> ScanReport:
+    """``service`` holding only ``scanned`` and, unless re-locking (where each would be
+    compiled too), its pip-compile locks: what layering on them needs."""
+    locks = (
+        () if upgrade else tuple(f for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK)
+    )
+    files = tuple(dict.fromkeys((*scanned, *locks)))
+    return ScanReport(
+        services=(
+            ScannedService(
+                path=service.path, display=service.display, files=files, graph=service.graph
+            ),
+        ),
+        diagnostics=(),
+    )
+
+
+def _batches(
+    pending: Sequence[_Target], report: ScanReport, options: DiffOptions, collector: Collector
+) -> list[_Batch]:
+    """``pending`` in batches: the requirement files of each service that to-pip-tools
+    would compile together, with the same resolver; every other input alone."""
+    tree = _tree_resolver(report)
+    planned: dict[Path, tuple[ScannedService, ScannedFile]] = {}
+    for service in report.services:
+        for scanned in service.files:
+            if scanned.format is FileFormat.RANGES and scanned.path.suffix == ".txt":
+                planned[_absolute(scanned.path)] = (service, scanned)
+            elif scanned.format is FileFormat.PIP_TOOLS_LOCK and options.resolve:
+                planned[_absolute(scanned.path.with_suffix(".in"))] = (service, scanned)
+    groups: dict[tuple[int, CompileOptions], list[_Target]] = {}
+    batches: list[_Batch] = []
+    for target in pending:
+        compile_options = _compile_options(target, tree, options, collector)
+        found = planned.get(_absolute(target.source))
+        if found is None:
+            batches.append(_Batch(targets=(target,), subset=None, options=compile_options))
+            continue
+        service, _ = found
+        groups.setdefault((id(service), compile_options), []).append(target)
+    for (_, compile_options), members in groups.items():
+        service, _ = planned[_absolute(members[0].source)]
+        files = [planned[_absolute(t.source)][1] for t in members]
+        batches.append(
+            _Batch(
+                targets=tuple(members),
+                subset=_subset(service, files, compile_options.upgrade),
+                options=compile_options,
+            )
+        )
+    return batches
+
+
+def _run_batch(
+    batch: _Batch, collector: Collector, progress: Callable[[str, str], None]
+) -> list[_Target]:
+    """Resolve a batch's targets; a failure is each target's own ``error`` (a service's
+    files that fail together are tried one by one, so that the others still resolve)."""
     planned: dict[Path, bytes] = {}
-    if any(
-        t.source.suffix in {".txt", ".in"} and t.source.name != "pyproject.toml" for t in pending
-    ):
-        result = plan_pip_tools(report, options=compile_options, collector=collector)
+    if batch.subset is not None:
+        from lockmigrate.targets.pip_tools import plan_pip_tools
+
+        try:
+            result = plan_pip_tools(
+                batch.subset, options=batch.options, collector=collector, progress=progress
+            )
+        except ExternalToolError as error:
+            if len(batch.targets) == 1:
+                reason = str(error).removesuffix("\nNothing was written.")
+                progress(batch.targets[0].title, "failed")
+                return [replace(batch.targets[0], error=reason)]
+            service = batch.subset.services[0]
+            progress(service.display, "retrying")
+            alone: list[_Target] = []
+            for target in batch.targets:
+                scanned = [f for f in service.files if _lock_source(f) == _absolute(target.source)]
+                single = _Batch(
+                    targets=(target,),
+                    subset=_subset(service, scanned, batch.options.upgrade),
+                    options=batch.options,
+                )
+                alone += _run_batch(single, collector, progress)
+            return alone
         for change in result.plan.changes:
             if change.path.suffix == ".txt" and change.after is not None:
                 planned[_absolute(change.path)] = change.after
     resolved: list[_Target] = []
-    for target in targets:
-        if target.lock_path is not None:
-            resolved.append(target)
-            continue
+    for target in batch.targets:
         lock_path = _absolute(target.source.with_suffix(".txt"))
         data = planned.get(lock_path)
         if data is None:
-            data = _compile_to_text(target, compile_options)
+            progress(target.title, "compiling")
+            try:
+                data = _compile_to_text(target, batch.options)
+            except ExternalToolError as error:
+                resolved.append(replace(target, error=str(error)))
+                progress(target.title, "failed")
+                continue
+            progress(target.title, "done")
         shown = (
             display_path(lock_path)
             if target.source.suffix != ".toml"
@@ -304,6 +452,66 @@ def _resolve(
         lock = parse_lock(data, path=lock_path, display=shown, kind=LockKind.PIP_COMPILE)
         resolved.append(replace(target, lock_path=None, lock=lock, resolved=True))
     return resolved
+
+
+def _lock_source(scanned: ScannedFile) -> Path:
+    """The declared input a scanned file stands for in a batch: itself, or for a lock its
+    ``.in``."""
+    if scanned.format is FileFormat.PIP_TOOLS_LOCK:
+        return _absolute(scanned.path.with_suffix(".in"))
+    return _absolute(scanned.path)
+
+
+def _resolve(
+    targets: list[_Target], report: ScanReport, options: DiffOptions, collector: Collector
+) -> list[_Target]:
+    """Every target without a lock, resolved now: each gets a lock, or its ``error``.
+    Batches run side by side; ``options.progress`` hears of each input."""
+    pending = [t for t in targets if t.lock_path is None]
+    if not pending:
+        return targets
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lockmigrate.resolve import stop_all
+
+    batches = _batches(pending, report, options, collector)
+    total = len(pending)
+    finished: set[str] = set()  # a service's file tried again alone counts once
+    finished_lock = threading.Lock()
+
+    def progress(shown: str, state: str) -> None:
+        if options.progress is None:
+            return
+        if state == "compiling":
+            options.progress(f"resolving {shown} ...")
+            return
+        if state == "retrying":
+            options.progress(
+                f"the resolver failed on a file of service {shown}: resolving each of its "
+                "files on its own"
+            )
+            return
+        with finished_lock:
+            finished.add(shown)
+            count = len(finished)
+        verb = "resolved" if state == "done" else "could not resolve"
+        options.progress(f"{verb} {shown} ({count}/{total})")
+
+    results: dict[int, _Target] = {}
+    with ThreadPoolExecutor(max_workers=min(len(batches), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(_run_batch, batch, collector, progress) for batch in batches]
+        try:
+            for batch, future in zip(batches, futures, strict=True):
+                done = future.result()
+                for original, target in zip(batch.targets, done, strict=True):
+                    results[id(original)] = target
+        except BaseException:
+            stop_all()  # interrupted: stop the resolvers before waiting for the threads
+            for future in futures:
+                future.cancel()
+            raise
+    return [results.get(id(target), target) for target in targets]
 
 
 def _lowest_python(requires_python: str | None) -> str | None:
@@ -358,8 +566,11 @@ def run_diff(
         if not targets:
             raise InputError("--offline: nothing to compare: no lock beside " + ", ".join(skipped))
     targets = _resolve(targets, report, options, collector)
+    failed = {id(t) for t in targets if t.error is not None}
     loaded: list[tuple[_Target, Lock]] = []
     for target in targets:
+        if id(target) in failed:
+            continue
         lock = target.lock
         if lock is None:
             if target.lock_path is None:  # pragma: no cover - _resolve gave every target one
@@ -388,10 +599,11 @@ def run_diff(
                 )
     sections: list[DiffSection] = []
     for position, (target, lock) in enumerate(loaded):
-        python = options.python_version or _lowest_python(
-            target.requires_python or lock.requires_python
+        environment = target_environment(
+            python_version=options.python_version,
+            lock_python=lock.header.python_version,
+            lowest_python=_lowest_python(target.requires_python or lock.requires_python),
         )
-        python = python or platform.python_version()
         found = sources_of.get(position)
         sections.append(
             diff_against_lock(
@@ -399,12 +611,29 @@ def run_diff(
                 declared=target.declared,
                 lock=lock,
                 available=available.get(found) if found is not None else None,
-                python=python,
+                python=environment.python_version,
                 declared_files=target.declared_files,
                 resolved=target.resolved,
                 allow_prereleases=any(o.name == "--pre" for o in target.options),
+                environment=environment,
             )
         )
+    for target in targets:  # an input the resolver failed on: its own section, no rows
+        if target.error is not None:
+            sections.append(
+                DiffSection(
+                    title=target.title,
+                    declared_files=target.declared_files,
+                    lock=None,
+                    lock_kind=None,
+                    resolved=True,
+                    python=options.python_version,
+                    rows=(),
+                    error=target.error,
+                )
+            )
+    order = {target.title: position for position, target in enumerate(targets)}
+    sections.sort(key=lambda section: order.get(section.title, len(order)))
     shown = tuple(dict.fromkeys(url for sources in available for url in sources.shown))
     return DiffReport(
         sections=tuple(sections), offline=options.offline, index=shown, skipped=skipped

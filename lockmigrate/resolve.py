@@ -26,6 +26,7 @@ __all__ = [
     "CompileJob",
     "CompileOptions",
     "compile_requirements",
+    "installed",
     "needed_python",
     "resolver_argv",
     "stop_all",
@@ -79,6 +80,15 @@ def _uv_command() -> list[str]:
             "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
         )
     return [found]
+
+
+def installed(backend: Backend) -> bool:
+    """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
+    if backend is Backend.PIP_TOOLS:
+        return True
+    import shutil
+
+    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
 
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:

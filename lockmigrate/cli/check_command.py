@@ -23,8 +23,12 @@ def check(
         typer.Option("--full", help="Re-resolve every lock, even when its input digest matches."),
     ] = False,
     resolver: Annotated[
-        Resolver, typer.Option("--resolver", help="pip-tools or uv.")
-    ] = Resolver.PIP_TOOLS,
+        Resolver | None,
+        typer.Option(
+            "--resolver",
+            help="Re-lock with pip-tools or uv (default: the resolver each lock's header names).",
+        ),
+    ] = None,
     output_format: Annotated[
         ReportFormat, typer.Option("--format", help="table, json or markdown.")
     ] = ReportFormat.TABLE,
@@ -40,7 +44,7 @@ def check(
     collector = Collector()
     report = api.check(
         paths or [Path()],
-        options=CompileOptions(backend=Backend(resolver.value)),
+        options=CompileOptions(backend=Backend(resolver.value)) if resolver else None,
         full=full,
         collector=collector,
     )

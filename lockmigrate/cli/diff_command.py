@@ -82,14 +82,19 @@ def diff(
         typer.Option(
             "--python-version",
             metavar="X.Y",
-            help="Filter versions by this Python (default: the lowest requires-python "
-            "allows, else this interpreter's).",
+            help="Evaluate markers and filter versions for this Python (default: what the "
+            "lock's header says, else the lowest requires-python allows, else this "
+            "interpreter's).",
         ),
     ] = None,
     resolver: Annotated[
-        Resolver,
-        typer.Option("--resolver", help="pip-tools or uv, when ranges are resolved now."),
-    ] = Resolver.PIP_TOOLS,
+        Resolver | None,
+        typer.Option(
+            "--resolver",
+            help="pip-tools or uv, when ranges are resolved now (default: the resolver the "
+            "lock's header names, else the tree's locks', else pip-tools).",
+        ),
+    ] = None,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
     run(

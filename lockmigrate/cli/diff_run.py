@@ -26,6 +26,7 @@ from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 
 if TYPE_CHECKING:
     from collections import Counter
+    from collections.abc import Callable
 
     from lockmigrate.diagnostics import Collector
     from lockmigrate.diff import DiffReport, LockDiffReport
@@ -50,7 +51,7 @@ class DiffArguments:
     fail_on: str = DEFAULT_FAIL_ON
     offline: bool = False
     python_version: str | None = None
-    resolver: Resolver = Resolver.PIP_TOOLS
+    resolver: Resolver | None = None  # None: as the locks' headers say
 
 
 # The options read without typer: each long name and the field it sets. A flag takes no
@@ -163,8 +164,8 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
 
-    backend = None  # api.diff's own default, pip-tools
-    if arguments.resolver is not Resolver.PIP_TOOLS:
+    backend = None  # api.diff's own default: as the locks' headers say, else pip-tools
+    if arguments.resolver is not None:
         from lockmigrate.resolve import Backend  # its imports would delay the first request
 
         backend = Backend(arguments.resolver.value)
@@ -177,8 +178,16 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
         python_version=arguments.python_version,
         backend=backend,
         collector=collector,
+        progress=_progress_printer(arguments.output_format),
     )
     _show(collector, report, arguments.output_format)
+    failed_inputs = report.resolve_errors
+    if failed_inputs:
+        shown = "\n  ".join(line.replace("\n", "\n    ") for line in failed_inputs)
+        raise ExternalToolError(
+            f"the resolver failed on {len(failed_inputs)} input(s); the others are "
+            f"compared above:\n  {shown}"
+        )
     errors = report.index_errors
     if errors:
         shown = "\n  ".join(errors[:10]) + ("\n  ..." if len(errors) > 10 else "")
@@ -187,6 +196,25 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
         )
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), statuses))
+
+
+def _progress_printer(output_format: ReportFormat) -> Callable[[str], None] | None:
+    """A line on stderr as each input is resolved, terminal or not: a resolution can take
+    minutes, and a CI log with no output that long looks hung (some CI systems stop a job
+    that prints nothing for 10 minutes). Quiet with ``--format json``, whose readers are
+    programs."""
+    if output_format is ReportFormat.JSON:
+        return None
+    import threading
+
+    lock = threading.Lock()
+
+    def report(line: str) -> None:
+        with lock:
+            sys.stderr.write(f"diff: {line}\n")
+            sys.stderr.flush()
+
+    return report
 
 
 def _show(

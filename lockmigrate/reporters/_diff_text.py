@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lockmigrate.diff import DiffRow, LockChange, Status
+from lockmigrate.diff import DiffRow, DiffSection, LockChange, Status
 
-__all__ = ["in_range_text", "summary_text", "where_text"]
+__all__ = ["environment_text", "in_range_text", "summary_text", "where_text"]
 
 _ORDER = (
     Status.OUT_OF_RANGE,
@@ -25,6 +25,15 @@ def where_text(row: DiffRow | LockChange) -> str:
     if row.via:
         return "transitive via " + " > ".join(row.via)
     return "transitive"
+
+
+def environment_text(section: DiffSection) -> str:
+    """``assumed environment: Python 3.11, linux (lock header)``: what markers were
+    evaluated and releases filtered for."""
+    environment = section.environment
+    if environment is None:
+        return f"python: {section.python}" if section.python else ""
+    return f"assumed environment: {environment.describe()} ({environment.source.value})"
 
 
 def in_range_text(value: bool | None) -> str:

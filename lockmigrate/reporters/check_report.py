@@ -11,6 +11,26 @@ from lockmigrate.check import CheckReport
 __all__ = ["render_json", "render_markdown", "render_text"]
 
 
+def _environment_lines(report: CheckReport) -> list[str]:
+    """``assumed environment: Python 3.11, linux (lock header)``: once when every lock
+    shares it, else one line per lock."""
+    described = {
+        lock: f"{env.describe()} ({env.source.value})" for lock, env in report.environments
+    }
+    if not described:
+        return []
+    if len(set(described.values())) == 1:
+        return [f"assumed environment: {next(iter(described.values()))}"]
+    return [f"assumed environment for {lock}: {text}" for lock, text in described.items()]
+
+
+def _resolver_lines(report: CheckReport) -> list[str]:
+    used: dict[str, list[str]] = {}
+    for lock, resolver in report.resolvers:
+        used.setdefault(resolver, []).append(lock)
+    return [f"re-resolved with {resolver}: {', '.join(locks)}" for resolver, locks in used.items()]
+
+
 def render_text(report: CheckReport) -> str:
     lines = [str(finding) for finding in report.findings]
     checked = len(report.locks)
@@ -22,6 +42,8 @@ def render_text(report: CheckReport) -> str:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:
         lines.append(f"{len(report.findings)} problem(s); {summary}")
+    lines += _environment_lines(report)
+    lines += _resolver_lines(report)
     return "\n".join(lines) + "\n"
 
 
@@ -33,6 +55,8 @@ def render_json(report: CheckReport) -> str:
         "locks": list(report.locks),
         "trusted": list(report.trusted),
         "resolved": list(report.resolved),
+        "environments": {lock: env.as_json() for lock, env in report.environments},
+        "resolvers": dict(report.resolvers),
         "findings": [
             {
                 "code": finding.code,
@@ -53,10 +77,11 @@ def _cell(text: str | None) -> str:
 
 
 def render_markdown(report: CheckReport) -> str:
+    notes = "".join(f"\n_{_cell(line)}_\n" for line in _environment_lines(report))
     if report.ok:
         return (
             f"**lockmigrate check**: all {len(report.locks)} lock(s) are fresh, in range and "
-            "free of credentials.\n"
+            f"free of credentials.\n{notes}"
         )
     rows = [
         "**lockmigrate check** found problems:",
@@ -70,4 +95,4 @@ def render_markdown(report: CheckReport) -> str:
             f"| {where} | {_cell(finding.message)} ({finding.code}) | "
             f"{_cell(finding.expected)} | {_cell(finding.found)} |"
         )
-    return "\n".join(rows) + "\n"
+    return "\n".join(rows) + "\n" + notes

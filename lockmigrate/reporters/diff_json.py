@@ -54,6 +54,11 @@ def render(report: DiffReport) -> str:
                 "lock_kind": section.lock_kind,
                 "resolved": section.resolved,
                 "python": section.python,
+                "environment": (
+                    section.environment.as_json() if section.environment is not None else None
+                ),
+                "made_by": section.made_by,
+                "error": section.error,
                 "rows": [_row(row) for row in section.rows],
             }
             for section in report.sections

@@ -4,7 +4,12 @@ comment. What needs attention comes first; ``ok`` rows are folded away."""
 from __future__ import annotations
 
 from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, Status
-from lockmigrate.reporters._diff_text import in_range_text, summary_text, where_text
+from lockmigrate.reporters._diff_text import (
+    environment_text,
+    in_range_text,
+    summary_text,
+    where_text,
+)
 
 __all__ = ["render", "render_locks"]
 
@@ -50,9 +55,14 @@ def render(report: DiffReport) -> str:
         shown = ", ".join(f"`{_cell(title)}`" for title in report.skipped)
         out.append(f"_Not compared (no lock, and `--offline` does not resolve): {shown}._\n\n")
     for section in report.sections:
-        source = "resolved now" if section.resolved else section.lock_kind or ""
         out.append(f"### `{_cell(section.title)}`\n\n")
-        out.append(f"Lock: `{_cell(section.lock)}` ({source}), Python {section.python}\n\n")
+        if section.error is not None:
+            out.append(f"**Could not resolve**:\n\n```\n{section.error}\n```\n\n")
+            continue
+        source = section.lock_label
+        out.append(
+            f"Lock: `{_cell(section.lock)}` ({source}); {_cell(environment_text(section))}\n\n"
+        )
         attention = [row for row in section.rows if row.status is not Status.OK or row.error]
         fine = [row for row in section.rows if row not in attention]
         if attention:

@@ -6,7 +6,12 @@ from io import StringIO
 from typing import TYPE_CHECKING
 
 from lockmigrate.diff import DiffReport, LockDiffReport, Status
-from lockmigrate.reporters._diff_text import in_range_text, summary_text, where_text
+from lockmigrate.reporters._diff_text import (
+    environment_text,
+    in_range_text,
+    summary_text,
+    where_text,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,9 +49,15 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
     buffer = StringIO()
     console = _console(buffer, color, width)
     for section in report.sections:
-        source = "resolved now, not written" if section.resolved else f"{section.lock_kind}"
         console.print(Text(f"{section.title}", style="bold"))
-        console.print(f"  lock: {section.lock} ({source})  python: {section.python}", markup=False)
+        if section.error is not None:
+            console.print(Text("  could not resolve: " + section.error, style="red"))
+            console.print()
+            continue
+        console.print(
+            f"  lock: {section.lock} ({section.lock_label})  {environment_text(section)}",
+            markup=False,
+        )
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("package")
         table.add_column("declared")

@@ -645,12 +645,23 @@ def _plan_jobs(
 
 
 def _verify_ranges(job: _Job, lock: bytes) -> None:
-    """Every pin must satisfy every range the source file declared (a violation is a bug
-    in the resolver run and aborts the migration)."""
+    """Every pin must satisfy every range the source file declared for the lock's
+    environment (a violation is a bug in the resolver run and aborts the migration).
+
+    A range whose marker is false for the Python the lock was made for (its header says,
+    else this interpreter) does not apply: ``six==1.16.0; python_version < "3.10"`` beside
+    ``six==1.17.0; python_version >= "3.10"``."""
+    from lockmigrate.environment import target_environment
+    from lockmigrate.sources.lock_txt import read_header
+
+    header = read_header(lock[:4096].decode("utf-8", errors="replace"))
+    environment = target_environment(lock_python=header.python_version)
     pins = _pins(lock, job.txt_path)
     graph = load_graph([job.source.path], collector=Collector())
     for _, requirement in graph.walk(job.source.path.absolute()):
         if requirement.kind is not RequirementKind.NAMED or not requirement.specifier:
+            continue
+        if not environment.applies(requirement.marker):
             continue
         pinned = pins.get(requirement.name or "")
         if pinned is None:
@@ -663,7 +674,7 @@ def _verify_ranges(job: _Job, lock: bytes) -> None:
             raise ExternalToolError(
                 f"{display_path(job.txt_path)}: the resolver pinned {requirement.name}=="
                 f"{pinned}, outside the range {requirement.specifier} declared at "
-                f"{requirement.origin}; nothing was written"
+                f"{requirement.origin} (for {environment.describe()}); nothing was written"
             )
 
 

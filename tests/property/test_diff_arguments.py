@@ -57,7 +57,7 @@ def as_typer_reads(arguments: list[str]) -> DiffArguments | None:
         fail_on=params["fail_on"],
         offline=params["offline"],
         python_version=params["python_version"],
-        resolver=Resolver(params["resolver"]),
+        resolver=None if params["resolver"] is None else Resolver(params["resolver"]),
     )
 
 
