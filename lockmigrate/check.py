@@ -32,7 +32,13 @@ from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import Backend, CompileOptions, installed
-from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.scan import (
+    FileFormat,
+    ScannedFile,
+    ScannedService,
+    ScanReport,
+    recorded_constraints,
+)
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.requirements import parse_bytes
@@ -105,7 +111,9 @@ def _pairs(report: ScanReport) -> list[tuple[ScannedService, ScannedFile]]:
         (service, scanned)
         for service in report.services
         for scanned in service.files
-        if scanned.format is FileFormat.PIP_TOOLS_LOCK and scanned.path.with_suffix(".in").is_file()
+        if scanned.format is FileFormat.PIP_TOOLS_LOCK
+        and scanned.input is not None
+        and scanned.input.is_file()
     ]
 
 
@@ -163,10 +171,14 @@ def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
     findings: list[Finding] = []
     pins = _pins(lock)
     source = parse_bytes(in_path.read_bytes(), path=in_path, display=display_path(in_path))
-    for include in source.includes:
-        if include.kind is not IncludeKind.CONSTRAINT or include.resolved is None:
-            continue
-        base_path = include.resolved.absolute()
+    layered = [
+        include.resolved.absolute()
+        for include in source.includes
+        if include.kind is IncludeKind.CONSTRAINT and include.resolved is not None
+    ]
+    # a file that stays as written is layered from the command line (its lock's header)
+    layered += recorded_constraints(lock)
+    for base_path in layered:
         if not base_path.is_file():
             continue
         base = parse_bytes(base_path.read_bytes(), path=base_path, display=display_path(base_path))
@@ -288,8 +300,10 @@ def run_check(
     trusted: list[str] = []
     environments: list[tuple[str, TargetEnvironment]] = []
     stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = {}
+    unverified: list[str] = []
     for service, scanned in pairs:
-        in_path = scanned.path.with_suffix(".in")
+        assert scanned.input is not None  # noqa: S101 - _pairs keeps locks with an input
+        in_path = scanned.input
         text = scanned.path.read_bytes().decode("utf-8", errors="replace")
         header = read_header(text)
         environment = target_environment(lock_python=header.python_version)
@@ -297,6 +311,17 @@ def run_check(
         recorded = recorded_digest(text)
         if not full and recorded is not None and recorded == inputs_digest(in_path):
             trusted.append(scanned.file.display)
+        elif recorded is None and header.resolver is None and options is None:
+            # written by a script lockmigrate does not know: re-locking it with pip-compile
+            # would compare it with another tool's choices, not show that it is stale
+            unverified.append(scanned.file.display)
+            collector.info(
+                "freshness-unknown",
+                f"{scanned.file.display}'s header names no resolver (it was written by "
+                f"another tool from {display_path(in_path)}): its pins are checked against the "
+                "ranges, not re-resolved; pass --resolver to re-resolve it",
+                Origin(path=scanned.file.display, line=1),
+            )
         else:
             relock = _relock_options(
                 header.resolver, header.python_version, scanned.file.display, options, collector
@@ -316,7 +341,11 @@ def run_check(
                 findings += _staleness(committed, change.after)
     poetry_findings, poetry_locks = _poetry(report)
     findings += poetry_findings
-    resolved = [f.file.display for _, f in pairs if f.file.display not in trusted]
+    resolved = [
+        f.file.display
+        for _, f in pairs
+        if f.file.display not in trusted and f.file.display not in unverified
+    ]
     return CheckReport(
         findings=tuple(findings),
         locks=(*(f.file.display for _, f in pairs), *poetry_locks),

@@ -223,9 +223,15 @@ def _targets(
                 scanned.path, collector, service.graph
             )
             lock_path: Path | None = options.lock
-            if lock_path is None and scanned.format is FileFormat.PIP_TOOLS_IN:
-                beside = scanned.path.with_suffix(".txt")
-                lock_path = beside if beside.is_file() else None
+            if (
+                lock_path is None
+                and scanned.lock is not None
+                and scanned.lock.absolute() != scanned.path.absolute()
+                and scanned.lock.is_file()
+            ):
+                # X.in's X.txt, a file kept as written and its X-lock.txt, or a lock under
+                # another name that the scan linked to this input
+                lock_path = scanned.lock
             targets.append(
                 _Target(
                     title=scanned.file.display,
@@ -373,8 +379,12 @@ def _batches(
         for scanned in service.files:
             if scanned.format is FileFormat.RANGES and scanned.path.suffix == ".txt":
                 planned[_absolute(scanned.path)] = (service, scanned)
-            elif scanned.format is FileFormat.PIP_TOOLS_LOCK and options.resolve:
-                planned[_absolute(scanned.path.with_suffix(".in"))] = (service, scanned)
+            elif (
+                scanned.format is FileFormat.PIP_TOOLS_LOCK
+                and options.resolve
+                and scanned.input is not None
+            ):
+                planned[_absolute(scanned.input)] = (service, scanned)
     groups: dict[tuple[int, CompileOptions], list[_Target]] = {}
     batches: list[_Batch] = []
     for target in pending:
@@ -404,36 +414,47 @@ def _run_batch(
     """Resolve a batch's targets; a failure is each target's own ``error`` (a service's
     files that fail together are tried one by one, so that the others still resolve)."""
     planned: dict[Path, bytes] = {}
+    locks: dict[Path, Path] = {}  # an input -> the lock to-pip-tools compiles it to
+    failed: dict[str, str] = {}  # an input, as shown -> why it could not be resolved
     if batch.subset is not None:
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
+        locks = {
+            _absolute(f.path): _absolute(f.lock)
+            for service in batch.subset.services
+            for f in service.files
+            if f.lock is not None
+        }
         try:
+            # a file that fails (and the files layered on it) is reported on its own; the
+            # service's other files still resolve
             result = plan_pip_tools(
-                batch.subset, options=batch.options, collector=collector, progress=progress
+                batch.subset,
+                options=batch.options,
+                collector=collector,
+                progress=progress,
+                keep_going=True,
             )
-        except ExternalToolError as error:
-            if len(batch.targets) == 1:
-                reason = str(error).removesuffix("\nNothing was written.")
-                progress(batch.targets[0].title, "failed")
-                return [replace(batch.targets[0], error=reason)]
-            service = batch.subset.services[0]
-            progress(service.display, "retrying")
-            alone: list[_Target] = []
+        except ExternalToolError as error:  # a failure outside any one file's compile
+            reason = str(error).removesuffix("\nNothing was written.")
             for target in batch.targets:
-                scanned = [f for f in service.files if _lock_source(f) == _absolute(target.source)]
-                single = _Batch(
-                    targets=(target,),
-                    subset=_subset(service, scanned, batch.options.upgrade),
-                    options=batch.options,
-                )
-                alone += _run_batch(single, collector, progress)
-            return alone
+                progress(target.title, "failed")
+            return [replace(target, error=reason) for target in batch.targets]
+        failed = {
+            failure.file: f"{failure.origin}: {failure.message}" for failure in result.failures
+        }
         for change in result.plan.changes:
             if change.path.suffix == ".txt" and change.after is not None:
                 planned[_absolute(change.path)] = change.after
     resolved: list[_Target] = []
     for target in batch.targets:
-        lock_path = _absolute(target.source.with_suffix(".txt"))
+        if target.title in failed:
+            progress(target.title, "failed")
+            resolved.append(replace(target, error=failed[target.title]))
+            continue
+        lock_path = locks.get(_absolute(target.source)) or _absolute(
+            target.source.with_suffix(".txt")
+        )
         data = planned.get(lock_path)
         if data is None:
             progress(target.title, "compiling")
@@ -452,14 +473,6 @@ def _run_batch(
         lock = parse_lock(data, path=lock_path, display=shown, kind=LockKind.PIP_COMPILE)
         resolved.append(replace(target, lock_path=None, lock=lock, resolved=True))
     return resolved
-
-
-def _lock_source(scanned: ScannedFile) -> Path:
-    """The declared input a scanned file stands for in a batch: itself, or for a lock its
-    ``.in``."""
-    if scanned.format is FileFormat.PIP_TOOLS_LOCK:
-        return _absolute(scanned.path.with_suffix(".in"))
-    return _absolute(scanned.path)
 
 
 def _resolve(
@@ -485,12 +498,6 @@ def _resolve(
             return
         if state == "compiling":
             options.progress(f"resolving {shown} ...")
-            return
-        if state == "retrying":
-            options.progress(
-                f"the resolver failed on a file of service {shown}: resolving each of its "
-                "files on its own"
-            )
             return
         with finished_lock:
             finished.add(shown)

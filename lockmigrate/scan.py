@@ -36,6 +36,8 @@ __all__ = [
     "ScannedFile",
     "ScannedService",
     "classify_range",
+    "recorded_constraints",
+    "recorded_inputs",
     "scan_services",
 ]
 
@@ -161,9 +163,9 @@ def is_lock_text(file: RequirementFile) -> bool:
     return any(marker in head for marker in _PIP_COMPILE_MARKERS)
 
 
-def recorded_inputs(file: RequirementFile) -> list[Path]:
-    """The input files named by the command in a lock's header, resolved against the
-    lock's folder (where pip-compile writes relative names), as absolute paths."""
+def _recorded_command(file: RequirementFile) -> tuple[list[Path], list[Path]]:
+    """The input files and the ``--constraint`` files named by the command in a lock's
+    header, resolved against the lock's folder (where pip-compile writes relative names)."""
     import shlex
 
     for raw in file.physical_lines[:12]:
@@ -173,20 +175,42 @@ def recorded_inputs(file: RequirementFile) -> list[Path]:
         try:
             tokens = shlex.split(match.group("command"))
         except ValueError:
-            return []
+            return [], []
         inputs: list[Path] = []
-        skip_next = False
+        constraints: list[Path] = []
+        pending: str | None = None  # the option whose value comes next
         for token in tokens[1:]:
-            if skip_next:
-                skip_next = False
+            if pending is not None:
+                if pending in {"-c", "--constraint", "--constraints"}:
+                    constraints.append(_beside(file, token))
+                pending = None
                 continue
             if token.startswith("-"):
-                skip_next = "=" not in token and token in _VALUED_OPTIONS
+                name, _, value = token.partition("=")
+                if value and name in {"-c", "--constraint", "--constraints"}:
+                    constraints.append(_beside(file, value))
+                elif not value and name in _VALUED_OPTIONS:
+                    pending = name
                 continue
             if token.endswith(_INPUT_SUFFIXES):
-                inputs.append(Path(os.path.abspath(file.path.parent / token)))  # noqa: PTH100
-        return inputs
-    return []
+                inputs.append(_beside(file, token))
+        return inputs, constraints
+    return [], []
+
+
+def _beside(file: RequirementFile, name: str) -> Path:
+    return Path(os.path.abspath(file.path.parent / name))  # noqa: PTH100
+
+
+def recorded_inputs(file: RequirementFile) -> list[Path]:
+    """The input files named by the command in a lock's header, as absolute paths."""
+    return _recorded_command(file)[0]
+
+
+def recorded_constraints(file: RequirementFile) -> list[Path]:
+    """The ``--constraint`` files named by the command in a lock's header (how lockmigrate
+    layers a file that stays as written), as absolute paths."""
+    return _recorded_command(file)[1]
 
 
 def input_named_like(lock: Path) -> list[Path]:
