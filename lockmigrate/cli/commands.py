@@ -105,7 +105,15 @@ def scan(
 
 
 # Notes that record a decision the user asked for (--merge): always shown.
-_DECISIONS = frozenset({"poetry-merge-kept"})
+_DECISIONS = frozenset(
+    {
+        "poetry-merge-kept",
+        "poetry-metadata-kept",
+        "poetry-not-equal-post",
+        "poetry-overlapping-markers",
+        "poetry-package-mode-off",
+    }
+)
 
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
