@@ -125,7 +125,7 @@ def to_poetry(
 
         try:
             for service in result.services:
-                poetry_lock(Path(service.pyproject).parent)
+                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
