@@ -69,6 +69,8 @@ class PackageMetadata:
     def metadata_is_elsewhere(self) -> bool:
         """The package's dependencies come from its build, not from ``[project]``: a writer
         that added static ``[project] dependencies`` would change what it publishes."""
+        if self.dynamic_dependencies is not None:
+            return True
         return self.builder is not None and not self.static_dependencies
 
     def may_read(self, file: Path) -> bool:
@@ -170,7 +172,9 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
             ),
             what="[project] requires-python",
         )
-    poetry_python = data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+    poetry_python: object = data
+    for key in ("tool", "poetry", "dependencies", "python"):
+        poetry_python = poetry_python.get(key) if isinstance(poetry_python, Mapping) else None
     if python is None and isinstance(poetry_python, str):
         from poetry.core.constraints.version import parse_constraint
 

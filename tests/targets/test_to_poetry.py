@@ -734,3 +734,57 @@ def test_full_line_comments_are_carried_into_the_toml(
         "joblib": "~=1.4",
         "pandas": "~=2.2.3",
     }
+
+
+def test_a_setup_py_package_keeps_what_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torchmetrics' shape: setup.py reads requirements/*.txt, pyproject.toml has no
+    [project]. Creating [project] would make setuptools publish it instead."""
+    service = tmp_path / "metrics"
+    (service / "requirements").mkdir(parents=True)
+    (service / "setup.py").write_text(
+        "import os\nfrom setuptools import setup\n"
+        "_PATH_REQUIRE = os.path.join(os.path.dirname(__file__), 'requirements')\n"
+        "setup(name='metrics', python_requires='>=3.10', install_requires=load('base.txt'))\n"
+    )
+    (service / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n')
+    (service / "requirements.txt").write_text("-r requirements/base.txt\n")
+    (service / "requirements" / "base.txt").write_text("numpy~=1.26.4\n")
+    (service / "requirements" / "test.txt").write_text("pytest~=8.3.3\n")
+    monkeypatch.chdir(service)
+    assert run("--remove-requirements") == 0
+    captured = capsys.readouterr()
+    data = load(service / "pyproject.toml")
+    assert "project" not in data
+    assert data["tool"]["poetry"]["package-mode"] is False  # type: ignore[index]
+    assert data["tool"]["poetry"]["dependencies"] == {  # type: ignore[index]
+        "python": ">=3.10",
+        "numpy": "~=1.26.4",
+    }
+    assert "requires-python '>=3.10' (from setup.py:4 setup.py python_requires)" in captured.out
+    assert "setup.py:1: info: the package's dependencies come from its build" in captured.err
+    # setup.py names the requirements folder: its files stay; the root file is not read
+    assert (service / "requirements" / "base.txt").exists()
+    assert (service / "requirements" / "test.txt").exists()
+    assert not (service / "requirements.txt").exists()
+    assert "requirements/base.txt:1: warning: base.txt was not removed" in captured.err
+
+
+def test_dynamic_dependencies_without_a_build_system_are_never_also_static(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1.0"\ndynamic = ["dependencies"]\n'
+    )
+    (tmp_path / "requirements.txt").write_text("numpy~=1.26.4\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.11") == 0
+    data = load(tmp_path / "pyproject.toml")
+    assert data["project"] == {"name": "x", "version": "1.0", "dynamic": ["dependencies"]}
+    assert data["tool"]["poetry"]["dependencies"] == {  # type: ignore[index]
+        "python": ">=3.11",
+        "numpy": "~=1.26.4",
+    }
+    assert "package-mode" not in data["tool"]["poetry"]  # type: ignore[operator]  # a version
+    assert Factory.validate(data, strict=False)["errors"] == []
