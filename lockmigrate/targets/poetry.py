@@ -783,7 +783,7 @@ def plan_poetry(
         rendered = render_pyproject(
             before,
             display=display_path(pyproject),
-            name=canonicalize_name(service.path.name),
+            name=_project_name(service.path),
             destinations=destinations,
             sources=writer.sources,
             options=options,
@@ -839,6 +839,11 @@ def plan_poetry(
             )
         )
     return PoetryResult(plan=Plan(tuple(changes)), services=tuple(results))
+
+
+def _project_name(folder: Path) -> str:
+    """A valid project name from a folder's name (``my_app_`` -> ``my-app``)."""
+    return canonicalize_name(folder.absolute().name).strip("-") or "app"
 
 
 def _same_python(left: str, right: str) -> bool:

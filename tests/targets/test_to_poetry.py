@@ -788,3 +788,14 @@ def test_dynamic_dependencies_without_a_build_system_are_never_also_static(
     }
     assert "package-mode" not in data["tool"]["poetry"]  # type: ignore[operator]  # a version
     assert Factory.validate(data, strict=False)["errors"] == []
+
+
+def test_the_project_name_from_a_folder_name_is_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = tmp_path / "_my_app_"
+    service.mkdir()
+    (service / "requirements.txt").write_text("numpy~=1.26.4\n")
+    monkeypatch.chdir(service)
+    assert run("--python", "3.11") == 0
+    assert load(service / "pyproject.toml")["project"]["name"] == "my-app"  # type: ignore[index]
