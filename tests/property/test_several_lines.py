@@ -49,10 +49,12 @@ line = st.tuples(
     st.sampled_from(MARKERS),
     st.sets(st.sampled_from(["a", "b"]), max_size=2),
 ).map(
-    lambda parts: "pkg"
-    + (f"[{','.join(sorted(parts[2]))}]" if parts[2] else "")
-    + parts[0]
-    + (f" ; {parts[1]}" if parts[1] else "")
+    lambda parts: (
+        "pkg"
+        + (f"[{','.join(sorted(parts[2]))}]" if parts[2] else "")
+        + parts[0]
+        + (f" ; {parts[1]}" if parts[1] else "")
+    )
 )
 
 
@@ -111,9 +113,10 @@ def test_several_lines_are_read_by_poetry_as_pip_reads_them(lines: list[str]) ->
                 written = list(data["project"]["dependencies"])
                 parsed = [Dependency.create_from_pep_508(d) for d in written]
                 for left, right in itertools.combinations(parsed, 2):
-                    assert left.marker == right.marker or left.marker.intersect(
-                        right.marker
-                    ).is_empty(), written
+                    assert (
+                        left.marker == right.marker
+                        or left.marker.intersect(right.marker).is_empty()
+                    ), written
                 _same(lines, parsed, one=False)
             else:
                 value = data["tool"]["poetry"]["dependencies"]["pkg"]
