@@ -107,6 +107,7 @@ def to_poetry(
             explicit=options.requires_python,
             root=root_of(service.path.absolute()),
             display=display_path,
+            with_cap=True,  # Poetry locks for every Python in the range at once
         )
 
     return plan_poetry(

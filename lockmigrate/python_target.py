@@ -15,11 +15,16 @@ resolves for its :attr:`PythonTarget.minimum`. The first of these wins:
    is kept when it is newer (the ranges say only what Python they cannot go below; the
    interpreter the migration runs on is the best evidence of what the project runs on).
 
-Only ``>=X.Y`` lower bounds are derived: an upper bound would be a guess.
+Only ``>=X.Y`` lower bounds are derived for ``requires-python``. A resolver that locks for
+every Python at once (Poetry) also needs the ranges' upper bound: when every release a range
+allows says ``Requires-Python: <4.0``, Poetry refuses a project range open above. With
+``with_cap``, :attr:`PythonTarget.cap` says so (:class:`PythonCap`), to be written where only
+the locker reads it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 import sys
@@ -35,12 +40,14 @@ from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, Option, Origin, RequirementKind
 
 if TYPE_CHECKING:
-    from lockmigrate.index import ProjectVersions
+    from lockmigrate.index import AvailableVersion, ProjectVersions
 
-__all__ = ["PythonTarget", "TargetSource", "find_python_target", "python_floor_of"]
+__all__ = ["PythonCap", "PythonTarget", "TargetSource", "find_python_target", "python_floor_of"]
 
 #: The Python minors a derived floor is chosen from (``Requires-Python`` is compared at these).
 _CANDIDATES = tuple(Version(f"3.{minor}") for minor in range(21))
+#: Where a cap is looked for: every 3.X, then 4.0 standing for every later Python.
+_CAP_PROBES = (*_CANDIDATES, Version("4.0"))
 _VERSION_FILE_RE = re.compile(r"^(?:cpython-|python-?)?(?P<version>3\.\d+)(?:\.\d+)?\S*$")
 
 
@@ -53,6 +60,20 @@ class TargetSource(str, enum.Enum):
     RUNTIME_TXT = "runtime-txt"
     RANGES = "ranges"
     INTERPRETER = "interpreter"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PythonCap:
+    """The ranges install on no Python from ``below`` on: ``requirement`` (at ``origin``)
+    allows only releases whose ``Requires-Python`` stops there."""
+
+    below: str
+    requirement: str
+    origin: Origin
+
+    def lock_range(self, requires_python: str) -> str:
+        """``requires_python`` with this cap (``>=3.10`` -> ``<4.0,>=3.10``)."""
+        return str(SpecifierSet(requires_python) & SpecifierSet(f"<{self.below}"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +93,7 @@ class PythonTarget:
     reason: str
     origin: Origin | None = None
     warning: str | None = None
+    cap: PythonCap | None = None
 
 
 def _minimum(specifier: str) -> str:
@@ -201,6 +223,67 @@ def _needs(
     return best, culprit, unknown
 
 
+def _allowed(
+    requirement: DeclaredRequirement, answer: ProjectVersions | None
+) -> list[AvailableVersion]:
+    """The releases pip could pick for ``requirement`` (yanked ones only for ``==``)."""
+    if answer is None:
+        return []
+    specifier = SpecifierSet(requirement.specifier)
+    return [
+        available
+        for available in answer.versions
+        if (not available.yanked or requirement.specifier.startswith("=="))
+        and specifier.contains(available.version)
+    ]
+
+
+def _installs_on(available: AvailableVersion, python: Version) -> bool:
+    return available.allows_python(str(python)) or available.allows_python(f"{python}.99")
+
+
+def _cap(
+    requirements: Sequence[DeclaredRequirement],
+    versions: Mapping[str, ProjectVersions],
+    requires_python: str,
+) -> PythonCap | None:
+    """The lowest Python above the project's range start where some requirement has no
+    release left; ``None`` when every requirement has a release for all of the range."""
+    project = SpecifierSet(requires_python)
+    probes = [
+        p
+        for p in _CAP_PROBES
+        if project.contains(p, prereleases=True) or project.contains(Version(f"{p}.99"))
+    ]
+    if not probes:
+        return None
+    lowest: tuple[Version, DeclaredRequirement] | None = None
+    for requirement in requirements:
+        stops: list[Version] = []
+        for available in _allowed(requirement, versions.get(requirement.name or "")):
+            started, stop = False, None
+            for probe in probes:
+                if _installs_on(available, probe):
+                    started = True
+                elif started:
+                    stop = probe
+                    break
+            if not started:
+                continue  # not for this project's Pythons at all: the floor's business
+            if stop is None:
+                stops = []
+                break  # a release for the whole range: no cap from this requirement
+            stops.append(stop)
+        if stops and (lowest is None or max(stops) < lowest[0]):
+            lowest = (max(stops), requirement)
+    if lowest is None:
+        return None
+    below, requirement = lowest
+    return PythonCap(
+        below=str(below), requirement=requirement.text.strip(), origin=requirement.origin
+    )
+
+
 def find_python_target(
     folder: Path,
     *,
@@ -210,6 +293,7 @@ def find_python_target(
     root: Path | None = None,
     display: Callable[[Path], str] = lambda path: path.as_posix(),
     fetch: Callable[[Sequence[str], Sequence[Option]], Mapping[str, ProjectVersions]] | None = None,
+    with_cap: bool = False,
 ) -> PythonTarget:
     """The Python the project in ``folder`` targets, and where that came from.
 
@@ -219,9 +303,51 @@ def find_python_target(
     search for ``.python-version`` and ``runtime.txt`` in parent folders. ``fetch`` asks
     the index (``names, options -> {name: ProjectVersions}``); the default is
     :func:`lockmigrate.index.fetch_versions` over pip's sources. The index is asked only
-    when nothing earlier answers; when it cannot answer, the running interpreter is used
-    and :attr:`PythonTarget.reason` says why.
+    when nothing earlier answers (or for ``with_cap``); when it cannot answer, the running
+    interpreter is used and :attr:`PythonTarget.warning` says why.
+
+    ``with_cap`` also finds :attr:`PythonTarget.cap`, the upper bound a resolver that locks
+    for every Python at once needs (no cap when the index cannot answer).
     """
+    named = [
+        r
+        for r in requirements
+        if r.kind is RequirementKind.NAMED and r.name is not None and _applies_to_every_python(r)
+    ]
+    answers: dict[str, Mapping[str, ProjectVersions] | Exception] = {}
+
+    def ask() -> Mapping[str, ProjectVersions]:
+        if "versions" not in answers:
+            names = sorted({r.name for r in named if r.name is not None})
+            try:
+                answers["versions"] = (fetch or _fetch)(names, options)
+            except (OSError, ValueError) as error:
+                answers["versions"] = error
+        found = answers["versions"]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    target = _find(folder, named, explicit=explicit, root=root, display=display, ask=ask)
+    if not with_cap or not named:
+        return target
+    try:
+        versions = ask()
+    except (OSError, ValueError):
+        return target
+    cap = _cap(named, versions, target.requires_python)
+    return target if cap is None else dataclasses.replace(target, cap=cap)
+
+
+def _find(
+    folder: Path,
+    named: Sequence[DeclaredRequirement],
+    *,
+    explicit: str | None,
+    root: Path | None,
+    display: Callable[[Path], str],
+    ask: Callable[[], Mapping[str, ProjectVersions]],
+) -> PythonTarget:
     from lockmigrate.sources.metadata import read_package_metadata
 
     if explicit is not None:
@@ -246,11 +372,6 @@ def find_python_target(
             specifier, origin = found
             return _target(specifier, source, f"{origin} {name}", origin)
     interpreter = _interpreter()
-    named = [
-        r
-        for r in requirements
-        if r.kind is RequirementKind.NAMED and r.name is not None and _applies_to_every_python(r)
-    ]
     if not named:
         return _target(
             f">={interpreter}",
@@ -259,7 +380,7 @@ def find_python_target(
         )
     names = sorted({r.name for r in named if r.name is not None})
     try:
-        versions = (fetch or _fetch)(names, options)
+        versions = ask()
     except (OSError, ValueError) as error:
         return _unanswered(interpreter, str(error))
     need, culprit, unknown = _needs(named, versions)

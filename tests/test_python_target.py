@@ -197,3 +197,66 @@ def test_to_poetry_takes_requires_python_from_the_ranges_and_says_so(
             "pyproject.toml: requires-python '>=3.12' (from requirements.txt:2 "
             "Django>=6.0,<6.1 needs Python >=3.12 (Requires-Python on the index))"
         ) in out
+
+
+#: A release line that stops at Python 4, as many on PyPI do.
+CAPPED = [
+    *DEFAULT_CATALOG,
+    Release(name="environ", version="0.11.0", requires_python=">=3.8,<4"),
+    Release(name="environ", version="0.12.0", requires_python=">=3.9,<4"),
+    Release(name="environ", version="0.13.0", requires_python=">=3.9"),
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "cap"),
+    [
+        ("environ==0.12.0", "4.0"),  # every release allowed stops at 4
+        ("environ<0.13", "4.0"),
+        ("environ>=0.12", None),  # 0.13.0 installs on every Python from 3.9 on
+    ],
+)
+def test_with_cap_the_ranges_top_is_found(
+    line: str, cap: str | None, local_index_factory: LocalIndexFactory, tmp_path: Path
+) -> None:
+    index = local_index_factory(CAPPED)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.10"\n')
+    requirements, options = _requirements(tmp_path, f"numpy~=1.26.4\n{line}\n", index)
+    target = find_python_target(tmp_path, requirements=requirements, options=options, with_cap=True)
+    assert target.requires_python == ">=3.10"  # from the project, never capped
+    if cap is None:
+        assert target.cap is None
+    else:
+        assert target.cap is not None
+        assert (target.cap.below, target.cap.requirement) == (cap, line)
+        assert target.cap.lock_range(target.requires_python) == "<4.0,>=3.10"
+    # without with_cap, a project that names its Python never asks the index
+    with index.recording() as served:
+        find_python_target(tmp_path, requirements=requirements, options=options)
+    assert not served
+
+
+@pytest.mark.slow
+def test_to_poetry_gives_poetry_the_capped_range_and_poetry_locks(
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index = local_index_factory(CAPPED)
+    service = tmp_path / "svc"
+    service.mkdir()
+    (service / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nrequires-python = ">=3.10"\ndynamic = ["dependencies"]\n'
+    )
+    (service / "requirements.txt").write_text(f"--index-url {index.url}\nenviron==0.12.0\n")
+    monkeypatch.chdir(service)
+    for key in ("POETRY_CACHE_DIR", "POETRY_CONFIG_DIR", "POETRY_DATA_DIR"):
+        monkeypatch.setenv(key, str(tmp_path / key.lower()))
+    assert main(["to-poetry", "--lock"]) == 0
+    err = capsys.readouterr().err
+    assert "requirements.txt:2: info: environ==0.12.0 allows only releases for Python <4.0" in err
+    text = (service / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.10"' in text  # what the package publishes: unchanged
+    assert 'python = "<4.0,>=3.10"' in text
+    assert (service / "poetry.lock").exists()

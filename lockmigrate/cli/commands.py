@@ -112,6 +112,7 @@ _DECISIONS = frozenset(
         "poetry-not-equal-post",
         "poetry-overlapping-markers",
         "poetry-package-mode-off",
+        "poetry-python-cap",
     }
 )
 

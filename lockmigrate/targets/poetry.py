@@ -790,6 +790,7 @@ def plan_poetry(
             package_mode=package_mode,
             project_is_ours=project_is_ours,
             requires_python=target.requires_python,
+            python_cap=target.cap,
             version_origin=metadata.dynamic_version,
             collector=collector,
         )

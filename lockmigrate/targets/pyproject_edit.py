@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
+    from lockmigrate.python_target import PythonCap
     from lockmigrate.targets.poetry import PoetryOptions, PoetrySource, _Entry
 
 __all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]
@@ -247,6 +248,7 @@ def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file 
     package_mode: bool,
     project_is_ours: bool,
     requires_python: str,
+    python_cap: PythonCap | None,
     version_origin: Origin | None,
     collector: Collector,
 ) -> RenderedPyproject:
@@ -255,7 +257,10 @@ def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file 
 
     ``project_is_ours``: ``[project]`` may be created and given the main dependencies (no
     build reads the package's dependencies from elsewhere); otherwise ``[project]`` is not
-    touched, and the main dependencies and Python go to ``[tool.poetry.dependencies]``."""
+    touched, and the main dependencies and Python go to ``[tool.poetry.dependencies]``.
+    ``python_cap``: the ranges install on no Python from some version on, so Poetry (which
+    locks for the whole range) is given the capped range in ``[tool.poetry.dependencies]``
+    python, which only Poetry reads; ``requires-python`` is left uncapped."""
     if before is not None:
         text, bom, newline = _decode(before, display)
         try:
@@ -295,11 +300,22 @@ def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file 
     python_in_tool = not project_is_ours and not (
         isinstance(existing_project, Table) and "requires-python" in existing_project
     )
-    if python_in_tool or destinations.tables.get("main"):
+    lock_python = python_cap.lock_range(requires_python) if python_cap is not None else None
+    if python_in_tool or destinations.tables.get("main") or lock_python:
         dependencies = _poetry_dependencies(document, "main")
         if "python" in dependencies:
             if python_in_tool:
                 requires_python = str(dependencies["python"])
+        elif lock_python is not None and python_cap is not None:
+            dependencies["python"] = lock_python
+            collector.info(
+                "poetry-python-cap",
+                f"{python_cap.requirement} allows only releases for Python <"
+                f"{python_cap.below}, and Poetry locks for every Python the project allows: "
+                f"[tool.poetry.dependencies] python = {lock_python!r} (only Poetry reads it; "
+                "requires-python is left as it is)",
+                python_cap.origin,
+            )
         elif python_in_tool:
             dependencies["python"] = requires_python
     for group, entries in destinations.tables.items():
