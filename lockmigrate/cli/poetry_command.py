@@ -143,7 +143,13 @@ def to_poetry(
 
 def _print_services(result: PoetryResult) -> None:
     for service in result.services:
-        mode = "a package" if service.package_mode else "an application (package-mode = false)"
+        mode = (
+            "a package"
+            if service.package_mode
+            else "a package, installed by Poetry as dependencies only (package-mode = false)"
+            if service.is_package
+            else "an application (package-mode = false)"
+        )
         groups = f", groups: {', '.join(service.groups)}" if service.groups else ""
         sys.stdout.write(
             f"{service.pyproject}: requires-python {service.requires_python!r} (from "

@@ -123,6 +123,7 @@ class ServiceResult:
     package_mode: bool
     groups: tuple[str, ...]
     sources: tuple[PoetrySource, ...]
+    is_package: bool = False  # something builds it, whatever Poetry's package mode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -837,6 +838,7 @@ def plan_poetry(
                 package_mode=rendered.package_mode,
                 groups=tuple(g for g in groups if g != "main"),
                 sources=tuple(writer.sources),
+                is_package=metadata.is_package,
             )
         )
     return PoetryResult(plan=Plan(tuple(changes)), services=tuple(results))
