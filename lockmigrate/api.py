@@ -14,9 +14,11 @@ from lockmigrate.errors import InputError
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
     from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.model import DeclaredRequirement, Option
     from lockmigrate.plan import Plan
+    from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
-    from lockmigrate.scan import ScanReport
+    from lockmigrate.scan import ScannedService, ScanReport
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
     from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
@@ -80,12 +82,47 @@ def to_poetry(
     collector: Collector | None = None,
 ) -> PoetryResult:
     """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
-    requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`)."""
+    requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`).
+
+    Each service's package metadata is read first (what it publishes is never changed), and
+    its Python is found by :func:`lockmigrate.python_target.find_python_target`, which may
+    ask the package index what the ranges need."""
+    from lockmigrate.python_target import find_python_target
+    from lockmigrate.sources.includes import display_path
+    from lockmigrate.sources.metadata import read_package_metadata
     from lockmigrate.targets.poetry import PoetryOptions, plan_poetry
 
     collector = collector if collector is not None else Collector()
+    options = options or PoetryOptions()
     report = scan(paths, collector=collector)
-    return plan_poetry(report, options=options or PoetryOptions(), collector=collector)
+    roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
+
+    def root_of(folder: Path) -> Path | None:
+        inside = [r for r in roots if r == folder or r in folder.parents]
+        return max(inside, key=lambda r: len(r.parts)) if inside else None
+
+    def python_target_of(
+        service: ScannedService,
+        requirements: Sequence[DeclaredRequirement],
+        index_options: Sequence[Option],
+    ) -> PythonTarget:
+        return find_python_target(
+            service.path,
+            requirements=requirements,
+            options=index_options,
+            explicit=options.requires_python,
+            root=root_of(service.path.absolute()),
+            display=display_path,
+            with_cap=True,  # Poetry locks for every Python in the range at once
+        )
+
+    return plan_poetry(
+        report,
+        options=options,
+        collector=collector,
+        metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
+        python_target_of=python_target_of,
+    )
 
 
 def diff(

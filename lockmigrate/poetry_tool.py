@@ -29,11 +29,29 @@ def poetry_command() -> list[str]:
     )
 
 
-def _run(arguments: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+def _runs_here(requires_python: str | None) -> bool:
+    """Whether this interpreter is one the project allows (``None``: assume so)."""
+    if requires_python is None:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    here = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+    try:
+        return SpecifierSet(requires_python).contains(here, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
+def _run(
+    arguments: list[str], folder: Path, *, requires_python: str | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ)
     environment["NO_COLOR"] = "1"
-    # locking needs no virtual environment: don't leave one behind in Poetry's cache
-    environment.setdefault("POETRY_VIRTUALENVS_CREATE", "false")
+    if _runs_here(requires_python):
+        # locking needs no virtual environment: don't leave one behind in Poetry's cache.
+        # When the project needs another Python, Poetry must be free to find one (without
+        # a virtualenv it refuses: "Current Python version ... is not allowed").
+        environment.setdefault("POETRY_VIRTUALENVS_CREATE", "false")
     return subprocess.run(
         [*poetry_command(), *arguments, "--no-interaction"],
         cwd=folder,
@@ -46,9 +64,11 @@ def _run(arguments: list[str], folder: Path) -> subprocess.CompletedProcess[str]
     )
 
 
-def poetry_lock(folder: Path) -> None:
-    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words."""
-    result = _run(["lock"], folder)
+def poetry_lock(folder: Path, *, requires_python: str | None = None) -> None:
+    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words.
+    ``requires_python`` is the project's, to let Poetry find another interpreter when this
+    one is not allowed."""
+    result = _run(["lock"], folder, requires_python=requires_python)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         raise ExternalToolError(f"poetry lock failed in {folder}:\n{redact_text(message)}")

@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "counterexamples",
+    "only_excluded_post_releases",
     "poetry_allows",
     "poetry_style",
     "witness_versions",
@@ -171,3 +172,35 @@ def _find_counterexamples(specifier: str, written: str, *, as_pep508: bool) -> l
         for version, text in _witnesses(specifier)
         if pep440.contains(version, prereleases=True) != allows(_poetry_version(text))
     ]
+
+
+def only_excluded_post_releases(specifier: str, wrong: list[str]) -> bool:
+    """Whether every counterexample is a post-release of a version ``specifier`` excludes
+    with ``!=`` that pip allows and Poetry does not.
+
+    poetry-core reads ``>=4.5.2,!=5.0.2`` as ``>=4.5.2,<5.0.2 || >5.0.2``, and its ``>5.0.2``
+    leaves out ``5.0.2.post1`` (PEP 440's rule for ``>``), where PEP 440's ``!=5.0.2`` lets
+    it in. Such a constraint is narrower in Poetry, never wider, and only on releases of a
+    version the requirement already calls bad.
+    """
+    if not wrong:
+        return False
+    pep440 = SpecifierSet(specifier)
+    excluded = {
+        Version(spec.version)
+        for spec in pep440
+        if spec.operator == "!=" and not spec.version.endswith(".*")
+    }
+    for text in wrong:
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            return False  # "(Poetry cannot read it: ...)"
+        if version.post is None or not pep440.contains(version, prereleases=True):
+            return False
+        epoch = f"{version.epoch}!" if version.epoch else ""
+        pre = "".join(str(part) for part in version.pre) if version.pre else ""
+        base = Version(epoch + ".".join(str(part) for part in version.release) + pre)
+        if base not in excluded:
+            return False
+    return True

@@ -105,7 +105,16 @@ def scan(
 
 
 # Notes that record a decision the user asked for (--merge): always shown.
-_DECISIONS = frozenset({"poetry-merge-kept"})
+_DECISIONS = frozenset(
+    {
+        "poetry-merge-kept",
+        "poetry-metadata-kept",
+        "poetry-not-equal-post",
+        "poetry-overlapping-markers",
+        "poetry-package-mode-off",
+        "poetry-python-cap",
+    }
+)
 
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:

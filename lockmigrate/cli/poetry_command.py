@@ -54,7 +54,11 @@ def to_poetry(
     ] = StyleChoice.PEP440,
     python: Annotated[
         str | None,
-        typer.Option("--python", help="The Python the project supports, e.g. 3.11 (>=3.11)."),
+        typer.Option(
+            "--python",
+            help="The Python the project supports, e.g. 3.11 (>=3.11); default: the "
+            "project's own, else what the ranges need.",
+        ),
     ] = None,
     merge: Annotated[
         bool,
@@ -121,7 +125,7 @@ def to_poetry(
 
         try:
             for service in result.services:
-                poetry_lock(Path(service.pyproject).parent)
+                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
@@ -139,10 +143,17 @@ def to_poetry(
 
 def _print_services(result: PoetryResult) -> None:
     for service in result.services:
-        mode = "a package" if service.package_mode else "an application (package-mode = false)"
+        mode = (
+            "a package"
+            if service.package_mode
+            else "a package, installed by Poetry as dependencies only (package-mode = false)"
+            if service.is_package
+            else "an application (package-mode = false)"
+        )
         groups = f", groups: {', '.join(service.groups)}" if service.groups else ""
         sys.stdout.write(
-            f"{service.pyproject}: requires-python {service.requires_python!r}, {mode}{groups}\n"
+            f"{service.pyproject}: requires-python {service.requires_python!r} (from "
+            f"{service.requires_python_from}), {mode}{groups}\n"
         )
         for source in (s for s in service.sources if s.url):
             variable = source.name.upper().replace("-", "_")

@@ -1,18 +1,21 @@
 """Edit (or create) a ``pyproject.toml`` with tomlkit, touching only the entries written.
 
-Existing entries are compared by canonical package name: an identical entry is left as it
-is (so a second run changes nothing), a different one is a conflict that stops the run
-unless ``--merge`` keeps the existing entry and reports it.
+Existing entries are compared by canonical package name: the same lines are left as they
+are (so a second run changes nothing), different ones are a conflict that stops the run
+unless ``--merge`` keeps the existing entry and reports, as a warning at its line, each
+requirement it did not write. Full-line comments of the requirement files are written above
+the entry they preceded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from tomlkit.items import AoT, Array, Table
+from tomlkit.items import AoT, Array, InlineTable, Table
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
@@ -22,9 +25,26 @@ if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
+    from lockmigrate.python_target import PythonCap
     from lockmigrate.targets.poetry import PoetryOptions, PoetrySource, _Entry
 
-__all__ = ["render_pyproject"]
+__all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Destinations:
+    """Per group (``main`` or a group name), the entries written as PEP 508 strings
+    (``[project] dependencies`` / ``[dependency-groups]``) and as ``[tool.poetry]`` values."""
+
+    arrays: dict[str, list[_Entry]]
+    tables: dict[str, list[_Entry]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedPyproject:
+    content: bytes
+    package_mode: bool
+    requires_python: str  # as the file has it after the edit
 
 
 def _table(
@@ -83,26 +103,31 @@ class _Editor:
         self.collector = collector
         self.conflicts: list[str] = []
 
-    def conflict(self, entry: _Entry, theirs: str, where: str) -> None:
+    def conflict(self, entry: _Entry, theirs: list[str], where: str) -> None:
+        declared = ", ".join(repr(t) for t in theirs)
         if self.options.merge:
-            self.collector.info(
+            self.collector.warning(
                 "poetry-merge-kept",
-                f"{where} already declares {entry.name} as {theirs!r}: kept it "
-                f"(the requirements file says {entry.pep508 or entry.table!r})",
+                f"not written: {self.display} [{where}] already declares {entry.name} as "
+                f"{declared} and --merge keeps it; this line says "
+                f"{entry.pep508 or entry.table!r}: change the entry by hand if this line "
+                "is right",
                 entry.origin,
             )
             return
         self.conflicts.append(
             f"{entry.origin}: {entry.name} is {entry.pep508 or entry.table!r} here, but "
-            f"{self.display} [{where}] already has {theirs!r}"
+            f"{self.display} [{where}] already has {declared}"
         )
 
     def add_to_array(self, array: Array, entries: list[_Entry], where: str) -> None:
-        existing: dict[str, str] = {}
+        """Add each entry's PEP 508 line; a name the array already declares is left alone
+        when it has the same lines, and a conflict otherwise."""
+        existing: dict[str, list[str]] = {}
         for item in array:
             key = _requirement_key(str(item))
             if key is not None:
-                existing[key] = str(item)
+                existing.setdefault(key, []).append(str(item))
         rendered = array.as_string()
         multiline = "\n" in rendered
         indent = _item_indent(rendered) if multiline else "    "
@@ -112,11 +137,14 @@ class _Editor:
                 continue
             theirs = existing.get(entry.key)
             if theirs is not None:
-                if not _same_requirement(theirs, entry.pep508):
+                if not any(_same_requirement(t, entry.pep508) for t in theirs):
                     self.conflict(entry, theirs, where)
                 continue
+            for text in entry.leading:
+                array.add_line(indent=indent, comment=text)
             array.add_line(entry.pep508, indent=indent, comment=_comment_text(entry.comment))
-            existing[entry.key] = entry.pep508
+            for text in entry.trailing:
+                array.add_line(indent=indent, comment=text)
             added = True
         if added and not multiline:
             # a new array, or a one-line array we had to extend: one entry per line
@@ -126,23 +154,20 @@ class _Editor:
         existing: dict[str, str] = {canonicalize_name(str(key)): str(key) for key in table}
         for entry in entries:
             key = existing.get(entry.key)
-            value: Any
-            if isinstance(entry.table, dict):
-                value = tomlkit.inline_table()
-                value.update(entry.table)
-            else:
-                value = entry.table
             if key is not None:
                 theirs = table[key]
-                mine = entry.table
                 theirs_plain = theirs.unwrap() if hasattr(theirs, "unwrap") else theirs
-                if theirs_plain != mine:
-                    self.conflict(entry, str(theirs_plain), where)
+                if theirs_plain != entry.table:
+                    self.conflict(entry, [str(theirs_plain)], where)
                 continue
-            table[entry.name] = value
+            for text in entry.leading:
+                table.add(tomlkit.comment(text))
+            table[entry.name] = _toml_value(entry.table)
             comment = _comment_text(entry.comment)
             if comment:
                 table[entry.name].comment(comment)
+            for text in entry.trailing:
+                table.add(tomlkit.comment(text))
             existing[entry.key] = entry.name
 
     def array_at(self, table: Table, key: str) -> Array:
@@ -186,6 +211,22 @@ class _Editor:
             known.add(source.url.rstrip("/"))
 
 
+def _toml_value(value: dict[str, Any] | str | list[dict[str, Any]]) -> str | InlineTable | Array:
+    """A Poetry value as tomlkit writes it: tables inline, a multiple-constraints list one
+    table per line."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table
+    array = tomlkit.array()
+    for item in value:
+        array.add_line(_toml_value(item), indent="    ")
+    array.add_line(indent="")
+    return array
+
+
 def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
     bom = b"\xef\xbb\xbf" if before.startswith(b"\xef\xbb\xbf") else b""
     try:
@@ -196,21 +237,30 @@ def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
     return text.replace("\r\n", "\n"), bom, newline
 
 
-def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
+def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file order
     before: bytes | None,
     *,
     display: str,
     name: str,
-    groups: dict[str, list[_Entry]],
+    destinations: Destinations,
     sources: list[PoetrySource],
     options: PoetryOptions,
-    is_library: bool,
+    package_mode: bool,
+    project_is_ours: bool,
+    requires_python: str,
+    python_cap: PythonCap | None,
+    version_origin: Origin | None,
     collector: Collector,
-) -> tuple[bytes, bool, str]:
+) -> RenderedPyproject:
     """The new bytes of the pyproject, whether it is in package mode, and its
-    requires-python."""
-    from lockmigrate.targets.poetry import Layout
+    requires-python.
 
+    ``project_is_ours``: ``[project]`` may be created and given the main dependencies (no
+    build reads the package's dependencies from elsewhere); otherwise ``[project]`` is not
+    touched, and the main dependencies and Python go to ``[tool.poetry.dependencies]``.
+    ``python_cap``: the ranges install on no Python from some version on, so Poetry (which
+    locks for the whole range) is given the capped range in ``[tool.poetry.dependencies]``
+    python, which only Poetry reads; ``requires-python`` is left uncapped."""
     if before is not None:
         text, bom, newline = _decode(before, display)
         try:
@@ -222,9 +272,8 @@ def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
     else:
         document, bom, newline = tomlkit.document(), b"", "\n"
     editor = _Editor(document, display, options, collector)
-    package_mode = options.package_mode if options.package_mode is not None else is_library
-    requires_python = options.requires_python
-    if options.layout is Layout.PEP621:
+    existing_project = document.get("project")
+    if project_is_ours:
         project = _table(document, "project")
         if "name" not in project:
             project["name"] = name
@@ -233,31 +282,45 @@ def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
             project["requires-python"] = requires_python
         else:
             requires_python = str(current_python)
-        direct = {g: [e for e in entries if e.pep508 is not None] for g, entries in groups.items()}
-        tables = {g: [e for e in entries if e.pep508 is None] for g, entries in groups.items()}
-        if direct.get("main"):
+        if destinations.arrays.get("main"):
             editor.add_to_array(
-                editor.array_at(project, "dependencies"), direct["main"], "project.dependencies"
+                editor.array_at(project, "dependencies"),
+                destinations.arrays["main"],
+                "project.dependencies",
             )
-        for group, entries in direct.items():
-            if group == "main" or not entries:
-                continue
-            dependency_groups = _table(document, "dependency-groups")
-            editor.add_to_array(
-                editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
-            )
-        for group, entries in tables.items():
-            if entries:
-                editor.add_to_table(_poetry_dependencies(document, group), entries, _where(group))
-    else:
+    elif isinstance(existing_project, Table) and "requires-python" in existing_project:
+        requires_python = str(existing_project["requires-python"])
+    for group, entries in destinations.arrays.items():
+        if group == "main" or not entries:
+            continue
+        dependency_groups = _table(document, "dependency-groups")
+        editor.add_to_array(
+            editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
+        )
+    python_in_tool = not project_is_ours and not (
+        isinstance(existing_project, Table) and "requires-python" in existing_project
+    )
+    lock_python = python_cap.lock_range(requires_python) if python_cap is not None else None
+    if python_in_tool or destinations.tables.get("main") or lock_python:
         dependencies = _poetry_dependencies(document, "main")
-        if "python" not in dependencies:
+        if "python" in dependencies:
+            if python_in_tool:
+                requires_python = str(dependencies["python"])
+        elif lock_python is not None and python_cap is not None:
+            dependencies["python"] = lock_python
+            collector.info(
+                "poetry-python-cap",
+                f"{python_cap.requirement} allows only releases for Python <"
+                f"{python_cap.below}, and Poetry locks for every Python the project allows: "
+                f"[tool.poetry.dependencies] python = {lock_python!r} (only Poetry reads it; "
+                "requires-python is left as it is)",
+                python_cap.origin,
+            )
+        elif python_in_tool:
             dependencies["python"] = requires_python
-        else:
-            requires_python = str(dependencies["python"])
-        for group, entries in groups.items():
-            if entries:
-                editor.add_to_table(_poetry_dependencies(document, group), entries, _where(group))
+    for group, entries in destinations.tables.items():
+        if entries:
+            editor.add_to_table(_poetry_dependencies(document, group), entries, _where(group))
     tool = _table(document, "tool", super_table=True) if not package_mode or sources else None
     if tool is not None:
         poetry = _table(tool, "poetry")
@@ -270,13 +333,42 @@ def render_pyproject(  # noqa: PLR0915 - the two layouts side by side
     if editor.conflicts:
         raise InputError(
             "these dependencies are already declared differently; run with --merge to keep "
-            "the existing entries and add the rest:\n  " + "\n  ".join(editor.conflicts)
+            "the existing entries and add the rest (each line not written is reported):\n  "
+            + "\n  ".join(editor.conflicts)
         )
+    if package_mode:
+        _require_version(document, display, version_origin)
     rendered = document.as_string()
     if not rendered.endswith("\n"):
         rendered += "\n"
     _validate(rendered, display)
-    return bom + rendered.replace("\n", newline).encode("utf-8"), package_mode, requires_python
+    return RenderedPyproject(
+        content=bom + rendered.replace("\n", newline).encode("utf-8"),
+        package_mode=package_mode,
+        requires_python=requires_python,
+    )
+
+
+def _require_version(document: TOMLDocument, display: str, version_origin: Origin | None) -> None:
+    """Poetry's package mode needs a version it can read: say so, and what to do."""
+    project = document.get("project")
+    tool = document.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, Table) else None
+    if isinstance(project, Table) and "version" in project:
+        return
+    if isinstance(poetry, Table) and "version" in poetry:
+        return
+    why = (
+        "its version is dynamic (the build computes it, Poetry cannot)"
+        if version_origin is not None
+        else "it has no version"
+    )
+    raise InputError(
+        f"Poetry's package mode needs a version it can read, and {why}: set [project] "
+        "version, or run with --no-package-mode (Poetry then installs the dependencies "
+        "only); nothing was written",
+        origin=version_origin or Origin(path=display, line=1),
+    )
 
 
 def _where(group: str) -> str:

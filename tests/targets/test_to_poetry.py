@@ -406,3 +406,396 @@ def test_local_paths_in_a_requirements_folder_are_relative_to_that_file(
     assert run("svc") == 0
     tool = load(tmp_path / "svc" / "pyproject.toml")["tool"]["poetry"]  # type: ignore[index]
     assert tool["dependencies"] == {"tiny": {"path": "../libs/tiny", "develop": True}}  # type: ignore[index]
+
+
+# --- issue 11 item 4: the same package on several lines -------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _private_lockmigrate_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """to-poetry may ask the index which Python the ranges need: never in the user's cache."""
+    monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "lockmigrate-cache"))
+
+
+#: Environments where the lines of one name are compared, pip's reading against Poetry's.
+ENVIRONMENTS = [
+    {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": platform,
+     "platform_system": system}
+    for python in ("3.9", "3.11", "3.12")
+    for platform, system in (("linux", "Linux"), ("win32", "Windows"))
+]  # fmt: skip
+
+SEVERAL_LINES = (
+    "requests[socks]~=2.32.3  # for the proxy\n"
+    'requests~=2.32 ; sys_platform == "win32"\n'
+    'numpy==1.26.9 ; python_version >= "3.10"\n'
+    'numpy==1.26.4 ; python_version < "3.10"\n'
+    "pytest[dev]>=8.3\n"
+    "pytest[testing]<8.4\n"
+)
+
+
+def _pip_reading(lines: list[str], environment: dict[str, str]) -> tuple[str, frozenset[str]]:
+    """What pip installs for one name here: the intersection of the specifiers of every
+    line whose marker holds, and the union of their extras ("" and {} when none holds)."""
+    from packaging.markers import default_environment
+
+    env = {**default_environment(), **environment}
+    applying = [r for r in map(Requirement, lines) if r.marker is None or r.marker.evaluate(env)]
+    specifier = ",".join(str(r.specifier) for r in applying if str(r.specifier))
+    extras = frozenset(e for r in applying for e in r.extras)
+    return (specifier if applying else "none"), extras
+
+
+def _assert_same_reading(
+    original: list[str], poetry_dependencies: list[Dependency], *, one_per_environment: bool
+) -> None:
+    """Poetry allows exactly what pip allows, with the same extras, in every environment."""
+    for environment in ENVIRONMENTS:
+        specifier, extras = _pip_reading(original, environment)
+        applying = [d for d in poetry_dependencies if d.marker.validate(environment)]
+        if specifier == "none":
+            assert not applying, environment
+            continue
+        if one_per_environment:
+            assert len(applying) == 1, (environment, [d.to_pep_508() for d in applying])
+        assert frozenset(e for d in applying for e in d.extras) == extras, environment
+        for version in witness_versions(specifier or ">=0"):
+            pip_allows = Requirement(f"x{specifier}").specifier.contains(version, prereleases=True)
+            poetry = PoetryVersion.parse(str(version))
+            assert pip_allows == all(d.constraint.allows(poetry) for d in applying), (
+                environment,
+                version,
+            )
+
+
+def _lines_of(name: str, text: str) -> list[str]:
+    lines = [line.split("#")[0].strip() for line in text.splitlines()]
+    return [line for line in lines if line and Requirement(line).name == name]
+
+
+def test_a_name_on_several_lines_is_written_line_by_line_in_pep621(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "requirements.txt").write_text(SEVERAL_LINES)
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.9") == 0
+    written = load(tmp_path / "pyproject.toml")["project"]["dependencies"]  # type: ignore[index]
+    for name in ("numpy", "pytest"):  # markers that never overlap, or none: every line as is
+        assert [str(Requirement(d)) for d in written if Requirement(d).name == name] == [  # type: ignore[union-attr]
+            str(Requirement(line)) for line in _lines_of(name, SEVERAL_LINES)
+        ]
+    # requests: an unmarked line and a Windows one overlap, which Poetry misreads as
+    # alternatives; written as cases that never overlap
+    requests = [d for d in written if Requirement(d).name == "requests"]  # type: ignore[union-attr]
+    assert requests == [
+        'requests[socks]~=2.32,~=2.32.3 ; sys_platform == "win32"',
+        'requests[socks]~=2.32.3 ; sys_platform != "win32"',
+    ]
+    for name in ("numpy", "pytest", "requests"):
+        _assert_same_reading(
+            _lines_of(name, SEVERAL_LINES),
+            [Dependency.create_from_pep_508(d) for d in written if Requirement(d).name == name],  # type: ignore[union-attr]
+            one_per_environment=False,
+        )
+    assert main(["to-poetry", "--python", "3.9"]) == 0  # a second run changes nothing
+    assert load(tmp_path / "pyproject.toml")["project"]["dependencies"] == written  # type: ignore[index]
+
+
+def test_a_name_on_several_lines_becomes_poetry_multiple_constraints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "requirements.txt").write_text(SEVERAL_LINES)
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.9", "--layout", "poetry") == 0
+    dependencies = load(tmp_path / "pyproject.toml")["tool"]["poetry"]["dependencies"]  # type: ignore[index]
+    assert dependencies["numpy"] == [  # type: ignore[index]
+        {"version": "==1.26.9", "markers": 'python_version >= "3.10"'},
+        {"version": "==1.26.4", "markers": 'python_version < "3.10"'},
+    ]
+    assert dependencies["pytest"] == {"version": "<8.4,>=8.3", "extras": ["dev", "testing"]}  # type: ignore[index]
+    for name in ("numpy", "pytest", "requests"):
+        value = dependencies[name]  # type: ignore[index]
+        values = value if isinstance(value, list) else [value]
+        _assert_same_reading(
+            _lines_of(name, SEVERAL_LINES),
+            [Factory.create_dependency(name, v) for v in values],
+            one_per_environment=True,
+        )
+
+
+def test_merge_reports_every_line_it_does_not_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nrequires-python = ">=3.10"\ndependencies = ["numpy>=1.20"]\n'
+    )
+    (tmp_path / "requirements.txt").write_text(
+        'numpy==1.26.9 ; python_version >= "3.10"\nnumpy==1.26.4 ; python_version < "3.10"\n'
+        "joblib~=1.4\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run() == 2
+    err = capsys.readouterr().err
+    assert "requirements.txt:1: numpy is 'numpy==1.26.9 ; python_version >= \"3.10\"'" in err
+    assert "requirements.txt:2: numpy is 'numpy==1.26.4 ; python_version < \"3.10\"'" in err
+
+    assert run("--merge", "--strict") == 1  # a line not written is a warning
+    err = capsys.readouterr().err
+    for line in (1, 2):
+        assert f"requirements.txt:{line}: warning: not written: pyproject.toml" in err
+    assert err.count("[poetry-merge-kept]") == 2
+    assert load(tmp_path / "pyproject.toml")["project"]["dependencies"] == [  # type: ignore[index]
+        "numpy>=1.20",
+        "joblib~=1.4",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["pep621", "poetry"])
+def test_poetry_locks_lines_with_overlapping_markers_as_pip_reads_them(
+    local_index: LocalIndex, layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``requests[socks]`` everywhere and ``requests`` on Windows: Poetry, reading the two
+    lines as they are, would lock requests for Windows only; as written it locks it (and
+    PySocks) everywhere."""
+    service = tmp_path / "svc"
+    service.mkdir()
+    (service / "requirements.txt").write_text(
+        f"--index-url {local_index.url}\n"
+        "requests[socks]~=2.32.3\n"
+        'requests~=2.32 ; sys_platform == "win32"\n'
+    )
+    monkeypatch.chdir(service)
+    assert run("--python", "3.11", "--layout", layout) == 0
+    result = poetry("lock", cwd=service, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lock = tomlkit.parse((service / "poetry.lock").read_text()).unwrap()
+    packages = {p["name"]: p for p in lock["package"]}
+    assert packages["requests"]["version"] == "2.32.3"
+    assert "markers" not in packages["requests"], packages["requests"]
+    assert "pysocks" in packages
+    assert "markers" not in packages["pysocks"], packages["pysocks"]
+    assert poetry("check", cwd=service, tmp_path=tmp_path).returncode == 0
+
+
+# --- issue 11 item 5: smaller refusals --------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", ["pep621", "poetry"])
+def test_not_equal_beside_another_bound_is_written_as_written(
+    layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text("numpy>=1.26.4,!=1.26.9\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.11", "--layout", layout) == 0
+    data = load(tmp_path / "pyproject.toml")
+    if layout == "pep621":
+        assert data["project"]["dependencies"] == ["numpy!=1.26.9,>=1.26.4"]  # type: ignore[index]
+    else:
+        assert data["tool"]["poetry"]["dependencies"]["numpy"] == "!=1.26.9,>=1.26.4"  # type: ignore[index]
+    err = capsys.readouterr().err
+    assert "requirements.txt:1: info: Poetry reads '!=1.26.9,>=1.26.4' as also leaving out" in err
+    assert "1.26.9.post1" in err
+    assert "[poetry-not-equal-post]" in err
+    # the only difference: Poetry is narrower, on post-releases of the excluded version
+    constraint = Dependency.create_from_pep_508("numpy!=1.26.9,>=1.26.4").constraint
+    for version in witness_versions("!=1.26.9,>=1.26.4"):
+        pip_allows = Requirement("numpy!=1.26.9,>=1.26.4").specifier.contains(
+            version, prereleases=True
+        )
+        if constraint.allows(PoetryVersion.parse(str(version))) != pip_allows:
+            assert pip_allows and version.post is not None and version.release == (1, 26, 9)
+
+
+DYNAMIC_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=70"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "shop"
+requires-python = ">=3.10"
+dynamic = ["version", "dependencies"]
+
+[tool.setuptools.dynamic]
+version = {attr = "shop.__version__"}
+dependencies = {file = ["requirements.txt"]}
+"""
+
+
+def _dynamic_service(tmp_path: Path) -> Path:
+    service = tmp_path / "shop"
+    service.mkdir()
+    (service / "pyproject.toml").write_text(DYNAMIC_PYPROJECT)
+    (service / "requirements.txt").write_text("numpy~=1.26.4\n")
+    (service / "requirements-dev.txt").write_text("-r requirements.txt\npytest~=8.3.3\n")
+    return service
+
+
+def test_dynamic_dependencies_leave_the_package_metadata_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = _dynamic_service(tmp_path)
+    monkeypatch.chdir(service)
+    assert run() == 0
+    captured = capsys.readouterr()
+    data = load(service / "pyproject.toml")
+    assert data["project"] == tomlkit.parse(DYNAMIC_PYPROJECT).unwrap()["project"]  # untouched
+    assert (service / "pyproject.toml").read_text().startswith(DYNAMIC_PYPROJECT)
+    assert data["tool"]["poetry"] == {  # type: ignore[index]
+        "package-mode": False,
+        "dependencies": {"numpy": "~=1.26.4"},
+    }
+    assert data["dependency-groups"] == {"dev": ["pytest~=8.3.3"]}
+    assert Factory.validate(data, strict=False)["errors"] == []
+    assert "pyproject.toml:8: info: the package's dependencies come from its build" in captured.err
+    assert "reading requirements.txt" in captured.err
+    assert "[poetry-metadata-kept]" in captured.err
+    assert "pyproject.toml:8: info: Poetry cannot read this package's version" in captured.err
+    assert "requires-python '>=3.10' (from pyproject.toml:7 [project] requires-python)" in (
+        captured.out
+    )
+
+    # --no-package-mode: the same, never `dependencies` both static and dynamic
+    assert run("--no-package-mode") == 0
+    assert "dependencies" not in load(service / "pyproject.toml")["project"]  # type: ignore[operator]
+
+    # the build reads requirements.txt: --remove-requirements keeps it and says why
+    assert run("--remove-requirements") == 0
+    err = capsys.readouterr().err
+    assert (service / "requirements.txt").exists()
+    assert not (service / "requirements-dev.txt").exists()
+    assert "requirements.txt:1: warning: requirements.txt was not removed" in err
+    assert "[poetry-metadata-reads]" in err
+
+
+def test_package_mode_with_a_dynamic_version_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = _dynamic_service(tmp_path)
+    monkeypatch.chdir(service)
+    assert run("--package-mode") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lockmigrate: error: pyproject.toml:8: Poetry's package mode needs a ")
+    assert "its version is dynamic" in err
+    assert "--no-package-mode" in err
+    assert "Traceback" not in err
+    assert (service / "pyproject.toml").read_text() == DYNAMIC_PYPROJECT
+
+
+@pytest.mark.slow
+def test_poetry_check_passes_with_dynamic_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = _dynamic_service(tmp_path)
+    monkeypatch.chdir(service)
+    assert run() == 0
+    result = poetry("check", cwd=service, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_full_line_comments_are_carried_into_the_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "#\n# Common requirements\n#\n\n# Application\nnumpy~=1.26.4  # the array\n"
+        "joblib~=1.4\n\n# AWS\n#boto3\n\n# REST API\npandas~=2.2.3\n# the end\n"
+    )
+    (tmp_path / "requirements-dev.txt").write_text("-r requirements.txt\n# Tests\npytest~=8.3\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.11") == 0
+    text = (tmp_path / "pyproject.toml").read_text()
+    assert (
+        "dependencies = [\n"
+        "    # Common requirements\n"
+        "    # Application\n"
+        '    "numpy~=1.26.4", # the array\n'
+        '    "joblib~=1.4",\n'
+        "    # AWS\n"
+        "    # boto3\n"
+        "    # REST API\n"
+        '    "pandas~=2.2.3",\n'
+        "    # the end\n"
+        "]\n"
+    ) in text
+    assert 'dev = [\n    # Tests\n    "pytest~=8.3",\n]\n' in text
+    assert run("--python", "3.11") == 0
+    assert (tmp_path / "pyproject.toml").read_text() == text  # a second run adds none again
+
+    (tmp_path / "pyproject.toml").unlink()
+    assert run("--python", "3.11", "--layout", "poetry") == 0
+    text = (tmp_path / "pyproject.toml").read_text()
+    assert '# Application\nnumpy = "~=1.26.4" # the array\njoblib = "~=1.4"\n# AWS\n' in text
+    assert '# REST API\npandas = "~=2.2.3"\n# the end\n' in text
+    assert load(tmp_path / "pyproject.toml")["tool"]["poetry"]["dependencies"] == {  # type: ignore[index]
+        "python": ">=3.11",
+        "numpy": "~=1.26.4",
+        "joblib": "~=1.4",
+        "pandas": "~=2.2.3",
+    }
+
+
+def test_a_setup_py_package_keeps_what_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """torchmetrics' shape: setup.py reads requirements/*.txt, pyproject.toml has no
+    [project]. Creating [project] would make setuptools publish it instead."""
+    service = tmp_path / "metrics"
+    (service / "requirements").mkdir(parents=True)
+    (service / "setup.py").write_text(
+        "import os\nfrom setuptools import setup\n"
+        "_PATH_REQUIRE = os.path.join(os.path.dirname(__file__), 'requirements')\n"
+        "setup(name='metrics', python_requires='>=3.10', install_requires=load('base.txt'))\n"
+    )
+    (service / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n')
+    (service / "requirements.txt").write_text("-r requirements/base.txt\n")
+    (service / "requirements" / "base.txt").write_text("numpy~=1.26.4\n")
+    (service / "requirements" / "test.txt").write_text("pytest~=8.3.3\n")
+    monkeypatch.chdir(service)
+    assert run("--remove-requirements") == 0
+    captured = capsys.readouterr()
+    data = load(service / "pyproject.toml")
+    assert "project" not in data
+    assert data["tool"]["poetry"]["package-mode"] is False  # type: ignore[index]
+    assert data["tool"]["poetry"]["dependencies"] == {  # type: ignore[index]
+        "python": ">=3.10",
+        "numpy": "~=1.26.4",
+    }
+    assert "requires-python '>=3.10' (from setup.py:4 setup.py python_requires)" in captured.out
+    assert "setup.py:1: info: the package's dependencies come from its build" in captured.err
+    # setup.py names the requirements folder: its files stay; the root file is not read
+    assert (service / "requirements" / "base.txt").exists()
+    assert (service / "requirements" / "test.txt").exists()
+    assert not (service / "requirements.txt").exists()
+    assert "requirements/base.txt:1: warning: base.txt was not removed" in captured.err
+
+
+def test_dynamic_dependencies_without_a_build_system_are_never_also_static(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "1.0"\ndynamic = ["dependencies"]\n'
+    )
+    (tmp_path / "requirements.txt").write_text("numpy~=1.26.4\n")
+    monkeypatch.chdir(tmp_path)
+    assert run("--python", "3.11") == 0
+    data = load(tmp_path / "pyproject.toml")
+    assert data["project"] == {"name": "x", "version": "1.0", "dynamic": ["dependencies"]}
+    assert data["tool"]["poetry"]["dependencies"] == {  # type: ignore[index]
+        "python": ">=3.11",
+        "numpy": "~=1.26.4",
+    }
+    assert "package-mode" not in data["tool"]["poetry"]  # type: ignore[operator]  # a version
+    assert Factory.validate(data, strict=False)["errors"] == []
+
+
+def test_the_project_name_from_a_folder_name_is_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = tmp_path / "_my_app_"
+    service.mkdir()
+    (service / "requirements.txt").write_text("numpy~=1.26.4\n")
+    monkeypatch.chdir(service)
+    assert run("--python", "3.11") == 0
+    assert load(service / "pyproject.toml")["project"]["name"] == "my-app"  # type: ignore[index]
