@@ -21,6 +21,7 @@ For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,8 +198,12 @@ def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
     return findings
 
 
-def _staleness(committed: RequirementFile, relocked: bytes) -> list[Finding]:
-    """Precise differences between the committed lock and a fresh re-lock."""
+def _staleness(
+    committed: RequirementFile, relocked: bytes, *, same_resolver: bool = True
+) -> list[Finding]:
+    """Precise differences between the committed lock and a fresh re-lock. With another
+    resolver than the one that wrote the lock, only the pins are compared (the two write
+    annotations and options differently)."""
     fresh = _pins(parse_bytes(relocked, path=committed.path, display=committed.display))
     mine = _pins(committed)
     findings: list[Finding] = []
@@ -216,7 +221,7 @@ def _staleness(committed: RequirementFile, relocked: bytes) -> list[Finding]:
                 found=f"{name}=={found.version}" if found else None,
             )
         )
-    if not findings:
+    if not findings and same_resolver:
         findings.append(
             Finding(
                 code="stale",
@@ -269,6 +274,30 @@ def _relock_options(
             "pip-tools, which may pin differently (install lockmigrate[uv])",
         )
         backend = Backend.PIP_TOOLS
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if (
+        backend is Backend.PIP_TOOLS
+        and header_python is not None
+        and ".".join(header_python.split(".")[:2]) != running
+    ):
+        # pip-compile resolves for its own interpreter: a lock made with another Python
+        # would differ by every marker-dependent package (tomli, exceptiongroup) and look
+        # stale. uv can resolve for the header's Python.
+        if installed(Backend.UV):
+            collector.info(
+                "relocked-for-python",
+                f"{display} was made by pip-compile with Python {header_python} and this is "
+                f"Python {running}: re-locked with uv for Python {header_python}, which can "
+                "pin differently where the two resolvers choose differently",
+            )
+            backend = Backend.UV
+        else:
+            collector.warning(
+                "relocked-for-python",
+                f"{display} was made by pip-compile with Python {header_python} and this is "
+                f"Python {running}: re-locked for {running}, so packages needed only on one of "
+                "them show as stale (run check with that Python, or install lockmigrate[uv])",
+            )
     return CompileOptions(
         backend=backend, python_version=header_python if backend is Backend.UV else None
     )
@@ -338,7 +367,10 @@ def run_check(
                 continue
             if _body(change.before) != _body(change.after):
                 committed = next(f.file for _, f in group if f.path.absolute() == change.path)
-                findings += _staleness(committed, change.after)
+                made_by = read_header("".join(committed.physical_lines)).resolver
+                findings += _staleness(
+                    committed, change.after, same_resolver=made_by in {None, relock.backend.value}
+                )
     poetry_findings, poetry_locks = _poetry(report)
     findings += poetry_findings
     resolved = [
