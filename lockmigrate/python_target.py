@@ -1,7 +1,9 @@
 """Which Python a project targets, and where that came from.
 
-One answer for every writer: ``to-poetry`` writes it as ``requires-python``, ``to-pip-tools``
-resolves for its :attr:`PythonTarget.minimum`. The first of these wins:
+``to-poetry`` writes it as ``requires-python``. (``to-pip-tools`` resolves for the running
+interpreter as pip-compile does, or ``--python-version``; only when the resolver says the
+ranges need a newer Python does it resolve for that one, with uv: see
+:func:`lockmigrate.resolve.needed_python`.) The first of these wins:
 
 1. what the user asked for (``--python``);
 2. what the project declares: ``[project] requires-python``, ``[tool.poetry.dependencies]

@@ -208,11 +208,18 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     redacted) when it fails.
     """
     argv = resolver_argv(job, options)
+    import tempfile
+
+    environment = _environment(options)
+    # pip checks out `-e git+...` requirements into <the running venv>/src by default: keep
+    # them out of the user's environment
+    src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
+    environment["PIP_SRC"] = src.name
     try:
         process = subprocess.Popen(
             argv,
             cwd=job.workdir,
-            env=_environment(options),
+            env=environment,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -220,6 +227,7 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
             errors="replace",
         )
     except FileNotFoundError as error:
+        src.cleanup()
         raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
     with _RUNNING_LOCK:
         _RUNNING.add(process)
@@ -228,6 +236,7 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
+        src.cleanup()
     result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)

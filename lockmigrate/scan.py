@@ -165,41 +165,60 @@ def is_lock_text(file: RequirementFile) -> bool:
 
 def _recorded_command(file: RequirementFile) -> tuple[list[Path], list[Path]]:
     """The input files and the ``--constraint`` files named by the command in a lock's
-    header, resolved against the lock's folder (where pip-compile writes relative names)."""
+    header, as absolute paths. The names are relative to the folder the command ran in:
+    the folder (the lock's, or one above it) where the recorded ``--output-file`` is the
+    lock itself; the lock's own folder when no output is recorded."""
     import shlex
 
     for raw in file.physical_lines[:12]:
         match = _COMMAND_RE.match(raw.strip())
         if match is None:
             continue
-        try:
-            tokens = shlex.split(match.group("command"))
+        try:  # a header written on Windows names requirements\dev.in
+            tokens = shlex.split(match.group("command").replace("\\", "/"))
         except ValueError:
             return [], []
-        inputs: list[Path] = []
-        constraints: list[Path] = []
+        inputs: list[str] = []
+        constraints: list[str] = []
+        outputs: list[str] = []
         pending: str | None = None  # the option whose value comes next
         for token in tokens[1:]:
             if pending is not None:
                 if pending in {"-c", "--constraint", "--constraints"}:
-                    constraints.append(_beside(file, token))
+                    constraints.append(token)
+                elif pending in {"-o", "--output-file"}:
+                    outputs.append(token)
                 pending = None
                 continue
             if token.startswith("-"):
                 name, _, value = token.partition("=")
                 if value and name in {"-c", "--constraint", "--constraints"}:
-                    constraints.append(_beside(file, value))
+                    constraints.append(value)
+                elif value and name in {"-o", "--output-file"}:
+                    outputs.append(value)
                 elif not value and name in _VALUED_OPTIONS:
                     pending = name
                 continue
             if token.endswith(_INPUT_SUFFIXES):
-                inputs.append(_beside(file, token))
-        return inputs, constraints
+                inputs.append(token)
+        base = _command_folder(file.path, outputs)
+        return (
+            [_absolute_in(base, name) for name in inputs],
+            [_absolute_in(base, name) for name in constraints],
+        )
     return [], []
 
 
-def _beside(file: RequirementFile, name: str) -> Path:
-    return Path(os.path.abspath(file.path.parent / name))  # noqa: PTH100
+def _command_folder(lock: Path, outputs: list[str]) -> Path:
+    lock = Path(os.path.abspath(lock))  # noqa: PTH100
+    for folder in [lock.parent, *lock.parent.parents][:8]:
+        if any(_absolute_in(folder, output) == lock for output in outputs):
+            return folder
+    return lock.parent
+
+
+def _absolute_in(folder: Path, name: str) -> Path:
+    return Path(os.path.abspath(folder / name))  # noqa: PTH100
 
 
 def recorded_inputs(file: RequirementFile) -> list[Path]:
@@ -222,7 +241,7 @@ def input_named_like(lock: Path) -> list[Path]:
     for suffix in ("-lock.txt", "_lock.txt", ".lock.txt"):
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name[: -len(suffix)]
-            candidates.append(lock.with_name(stem + ".txt"))
+            candidates += [lock.with_name(stem + ".txt"), lock.with_name(stem + ".in")]
             if lock.parent.name == "locks":  # locks/X-lock.txt <- X.txt
                 candidates.append(lock.parent.parent / (stem + ".txt"))
     return candidates

@@ -11,6 +11,9 @@ import typer
 from lockmigrate.cli.commands import app
 from lockmigrate.cli.common import ReportFormat, Resolver
 
+# Notes that say how a lock was checked: shown although they are not warnings.
+_CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
+
 
 @app.command("check")
 def check(
@@ -48,6 +51,10 @@ def check(
         full=full,
         collector=collector,
     )
+    for diagnostic in collector.items:
+        # warnings always; of the notes, the ones that say how a lock was checked
+        if diagnostic.level.value != "info" or diagnostic.code in _CHECK_NOTES:
+            sys.stderr.write(f"{diagnostic}\n")
     if output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
     elif output_format is ReportFormat.MARKDOWN:

@@ -20,6 +20,7 @@ from lockmigrate.errors import FindingsError
 if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic
     from lockmigrate.plan import FileChange, Plan
+    from lockmigrate.targets.pip_tools import Failure
 
 __all__ = ["app", "app_for"]
 
@@ -132,13 +133,21 @@ def report_plan(
     already: tuple[str, ...] = (),
     diagnostics: tuple[Diagnostic, ...] = (),
     notes: list[str] | None = None,
+    failures: tuple[Failure, ...] = (),
 ) -> None:
-    """What a migration command did (or, with ``--dry-run``, would do), for both targets."""
+    """What a migration command did (or, with ``--dry-run``, would do), for both targets.
+    ``failures`` are the files ``--keep-going`` left as they were."""
     if json_output:
         from lockmigrate.reporters import migration_json
 
         sys.stdout.write(
-            migration_json.render(plan, dry_run=dry_run, already=already, diagnostics=diagnostics)
+            migration_json.render(
+                plan,
+                dry_run=dry_run,
+                already=already,
+                diagnostics=diagnostics,
+                failures=failures,
+            )
         )
         return
     from lockmigrate.plan import render_diff
@@ -151,7 +160,7 @@ def report_plan(
     else:
         for change in written:
             sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
-    if not plan:
+    if not plan and not failures:
         sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
 
 
@@ -266,12 +275,14 @@ def to_pip_tools(
         already=result.already_migrated,
         diagnostics=collector.items,
         notes=notes,
+        failures=result.failures,
     )
     if result.failures:
         from lockmigrate.errors import PartialError
 
-        for failure in result.failures:
-            sys.stderr.write(f"{failure.origin}: error: {failure.message}\n")
+        if output_format is not ScanFormat.JSON:
+            for failure in result.failures:
+                sys.stderr.write(f"{failure.origin}: error: {failure.message}\n")
         raise PartialError(
             f"{len(result.failures)} file(s) could not be migrated and were left as they were "
             f"({', '.join(f.file for f in result.failures)}); "

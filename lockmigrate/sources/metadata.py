@@ -331,7 +331,7 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
     if text is None:
         return
     try:
-        document = load_toml(text.encode(), display=shown)
+        document = load_toml(text.removeprefix("\ufeff").encode(), display=shown)
     except ValueError:
         return
     project = document.get("project")

@@ -573,7 +573,7 @@ def _as_is_job(
     scanned: ScannedFile, source: RequirementFile, lock: Path, layers: _Layers, collector: Collector
 ) -> _Job:
     """Compile ``source`` as it is into ``lock``: a file kept as written (package metadata
-    reads it), a ``.in`` without its lock yet, or the input of an existing lock."""
+    reads it), or the input of an existing lock (``--upgrade`` and ``check``)."""
     constraints: dict[Path, Origin] = {}
     depends: tuple[Path, ...] = ()
     if source.path.suffix == ".in":
@@ -727,7 +727,7 @@ _FAILURE_HINTS = (
 def _hint(message: str) -> str:
     lowered = message.lower()
     for needles, hint in _FAILURE_HINTS:
-        if any(needle in lowered for needle in needles) and "hint:" not in lowered:
+        if any(needle in lowered for needle in needles):
             return f"\nhint: {hint}"
     return ""
 

@@ -679,7 +679,10 @@ def _metadata_note(metadata: PackageMetadata, collector: Collector) -> None:
         if metadata.dynamic_dependencies is not None
         else f"{metadata.builder}, which builds it"
     )
-    reads = ", ".join(_display_in(metadata, p.name) for p in metadata.reads)
+    reads = ", ".join(
+        [display_path(p) for p in metadata.reads]
+        + [display_path(folder) + "/*" for folder in metadata.globbed]
+    )
     collector.info(
         "poetry-metadata-kept",
         f"the package's dependencies come from its build ({how}"
