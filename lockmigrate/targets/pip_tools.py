@@ -40,7 +40,7 @@ from lockmigrate.resolve import (
     stop_all,
 )
 from lockmigrate.resources import read_template
-from lockmigrate.scan import FileFormat, ScannedFile, ScanReport
+from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_constraints
 from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
@@ -424,6 +424,30 @@ class _Runner:
             ),
         )
         try:
+            self._compile(job, compile_job, options)
+        except ExternalToolError as error:
+            if not compile_job.constraints:
+                raise
+            # the locks this file is layered on (from the command line) leave no solution,
+            # although its ranges may have one: a dependency of its own needs another
+            # version of something they pin (monai needs numpy<2, the main lock has 2.3)
+            self._compile(job, replace(compile_job, constraints=()), options)
+            first = str(error).splitlines()[-1].strip()
+            with self.lock:
+                self.dropped.append(
+                    (
+                        job.constraint_origins[0],
+                        f"{display_path(job.txt_path)} is not layered on "
+                        f"{', '.join(display_path(c) for c in job.constraints)}: with their "
+                        f"pins it has no solution ({first}), so it is compiled from its ranges "
+                        "and shared packages may be pinned differently",
+                    )
+                )
+        if self.progress:
+            self.progress(shown, "done")
+
+    def _compile(self, job: _Job, compile_job: CompileJob, options: CompileOptions) -> None:
+        try:
             compile_requirements(compile_job, options)
         except ExternalToolError as error:
             # uv can resolve for another Python: when the ranges need a newer one than this
@@ -441,8 +465,6 @@ class _Runner:
                         "to choose another)",
                     )
                 )
-        if self.progress:
-            self.progress(shown, "done")
 
     def run(self) -> None:
         pending = dict(self.jobs)
@@ -570,10 +592,18 @@ def _converted_job(scanned: ScannedFile, layers: _Layers, collector: Collector) 
 
 
 def _as_is_job(
-    scanned: ScannedFile, source: RequirementFile, lock: Path, layers: _Layers, collector: Collector
+    scanned: ScannedFile,
+    source: RequirementFile,
+    lock: Path,
+    layers: _Layers,
+    collector: Collector,
+    *,
+    base: Path | None = None,
 ) -> _Job:
     """Compile ``source`` as it is into ``lock``: a file kept as written (package metadata
-    reads it), or the input of an existing lock (``--upgrade`` and ``check``)."""
+    reads it), or the input of an existing lock (``--upgrade`` and ``check``). ``base`` is
+    the lock of the package's main requirements when ``source`` holds one of its extras:
+    an extra is installed on top of them, so its lock is layered on theirs."""
     constraints: dict[Path, Origin] = {}
     depends: tuple[Path, ...] = ()
     if source.path.suffix == ".in":
@@ -587,6 +617,8 @@ def _as_is_job(
         )
     else:
         constraints = _command_line_constraints(source, layers, collector)
+        if base is not None and base != lock and base not in layers.unlayerable:
+            constraints.setdefault(base, Origin(path=source.display, line=1))
         depends = tuple(constraints)
     return _Job(
         source=scanned,
@@ -599,24 +631,65 @@ def _as_is_job(
     )
 
 
+# How scan says that package metadata reads a file (see ScannedFile.kept).
+_METADATA_READS = "package metadata reads it"
+
+
+def _package_base(files: tuple[ScannedFile, ...]) -> Path | None:
+    """The lock of a package's main requirements (the ``main`` file its metadata reads), on
+    which the locks of its other metadata-read files (extras) are layered."""
+    mains = [
+        f
+        for f in files
+        if f.role == "main" and f.kept is not None and _METADATA_READS in f.kept and f.lock
+    ]
+    if len(mains) != 1 or mains[0].lock is None:
+        return None
+    return mains[0].lock.absolute()
+
+
+def _included_by(file: RequirementFile) -> set[Path]:
+    """Every file ``file`` includes, directly or not."""
+    graph = load_graph([file.path], collector=Collector())
+    return {path for path, _ in graph.files} - {file.path.absolute()}
+
+
 def _plan_jobs(
     report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
 ) -> tuple[list[_Job], list[str]]:
     files = [f for service in report.services for f in service.files]
     layers = _layers(files)
     jobs: list[_Job] = []
-    for scanned in files:
-        path = scanned.path.absolute()
-        if path in layers.converted:
-            jobs.append(_converted_job(scanned, layers, collector))
-        elif (
-            scanned.format is FileFormat.RANGES
-            and scanned.lock is not None
-            and not scanned.lock.exists()
-        ):
-            jobs.append(
-                _as_is_job(scanned, scanned.file, scanned.lock.absolute(), layers, collector)
-            )
+    for service in report.services:
+        base = _package_base(service.files)
+        main = next(
+            (f for f in service.files if f.lock is not None and f.lock.absolute() == base), None
+        )
+        beneath = _included_by(main.file) if main is not None else set()
+        for scanned in service.files:
+            path = scanned.path.absolute()
+            if path in layers.converted:
+                jobs.append(_converted_job(scanned, layers, collector))
+            elif (
+                scanned.format is FileFormat.RANGES
+                and scanned.lock is not None
+                and not scanned.lock.exists()
+            ):
+                extra = (
+                    scanned.kept is not None
+                    and _METADATA_READS in scanned.kept
+                    and path not in beneath  # the main requirements include it: no cycle
+                )
+                jobs.append(
+                    _as_is_job(
+                        scanned,
+                        scanned.file,
+                        scanned.lock.absolute(),
+                        layers,
+                        collector,
+                        base=base if extra else None,
+                    )
+                )
     locks = [
         f
         for f in files
@@ -639,6 +712,15 @@ def _plan_jobs(
         assert scanned.input is not None  # noqa: S101 - filtered above
         source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
         job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
+        made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
+        if made_with:  # re-lock as it was made: with the constraints its header names
+            origin = Origin(path=source.display, line=1)
+            job = replace(
+                job,
+                constraints=made_with,
+                constraint_origins=(origin,) * len(made_with),
+                depends_on=tuple(dict.fromkeys((*job.depends_on, *made_with))),
+            )
         hashed = any(r.hashes for r in scanned.file.requirements)
         jobs.append(replace(job, generate_hashes=hashed))
     return jobs, []

@@ -305,6 +305,8 @@ def test_a_folder_setup_py_globs_keeps_what_setup_py_computes(
     assert devel["numpy"] == "1.26.9"
     header = (locks / "_devel-lock.txt").read_text()
     assert "--constraint=locks/base-lock.txt" in header  # layered from the command line
+    # an extra is installed on top of the main requirements: its lock is layered on theirs
+    assert "--constraint=locks/base-lock.txt" in (locks / "ml-lock.txt").read_text()
     assert (
         "-r requirements/base.txt\n-c requirements/locks/base-lock.txt\n"
         in (tree / "requirements.in").read_text()
@@ -526,3 +528,40 @@ def test_a_lock_header_names_files_relative_to_where_the_command_ran(
     out = capsys.readouterr().out
     assert "already a lock of ../prod.in" in out
     assert "already compiled to lock/prod.txt" in out
+
+
+@pytest.mark.slow
+def test_an_extra_that_cannot_share_the_main_pins_is_compiled_from_its_ranges(
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index = local_index_factory(
+        [*DEFAULT_CATALOG, Release(name="oldnp", version="1.0", requires_dist=("numpy<1.26.5",))]
+    )
+    for key, value in index.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    tree = write(
+        tmp_path / "pkg",
+        {
+            "pyproject.toml": PYPROJECT_DYNAMIC.replace(
+                'dependencies = { file = ["requirements.txt"] }',
+                'dependencies = { file = ["requirements.txt"] }\n'
+                'optional-dependencies.old = { file = ["requirements-old.txt"] }',
+            ),
+            "requirements.txt": "numpy~=1.26.4\n",
+            "requirements-old.txt": "oldnp\n",
+        },
+    )
+    monkeypatch.chdir(tree)
+
+    assert main(["to-pip-tools"]) == 0
+
+    err = capsys.readouterr().err
+    assert "requirements-old-lock.txt is not layered on requirements-lock.txt" in err
+    assert "[layering-conflict]" in err
+    assert pins(tree / "requirements-lock.txt")["numpy"] == "1.26.9"
+    assert pins(tree / "requirements-old-lock.txt")["numpy"] == "1.26.4"
+    assert main(["check"]) == 0  # re-locked as it was made
