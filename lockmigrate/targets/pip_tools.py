@@ -348,7 +348,8 @@ class _Runner:
     keep_going: bool = False
     failures: list[tuple[_Job, ExternalToolError]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    #: files resolved for a newer Python than this one, because their ranges need it
+    #: files resolved for a newer Python than this one, because their ranges need it:
+    #: (the file's first line, the Python)
     notes: list[tuple[Origin, str]] = field(default_factory=list)
     #: constraints left out because their pins disagree: (origin, text), one per input
     dropped: list[tuple[Origin, str]] = field(default_factory=list)
@@ -457,14 +458,7 @@ class _Runner:
                 raise
             compile_requirements(compile_job, replace(options, python_version=needed))
             with self.lock:
-                self.notes.append(
-                    (
-                        Origin(path=job.source.file.display, line=1),
-                        f"{display_path(job.txt_path)} is resolved for Python {needed}: the "
-                        f"ranges need it and this interpreter is older (pass --python-version "
-                        "to choose another)",
-                    )
-                )
+                self.notes.append((Origin(path=job.source.file.display, line=1), needed))
 
     def run(self) -> None:
         pending = dict(self.jobs)
@@ -814,6 +808,21 @@ def _hint(message: str) -> str:
     return ""
 
 
+def _include_of(file: RequirementFile, lock: Path) -> Origin:
+    """The ``-r``/``-c`` line of ``file`` that layers it on ``lock`` (the include of the
+    lock's input, or of the lock), else the file's first line."""
+    for include in file.includes:
+        if include.resolved is None:
+            continue
+        target = Path(os.path.abspath(include.resolved))  # noqa: PTH100
+        names = {target.name, target.stem + "-lock.txt", target.stem + ".txt"}
+        if target == lock or (
+            lock.name in names and lock.parent in {target.parent, target.parent / "locks"}
+        ):
+            return include.origin
+    return Origin(path=file.display, line=1)
+
+
 def _failure(job: _Job, error: ExternalToolError) -> Failure:
     message = str(error)
     return Failure(
@@ -881,8 +890,17 @@ def plan_pip_tools(
         runner.run()
         for origin, text in runner.dropped:
             collector.warning("layering-conflict", text, origin)
-        for origin, text in runner.notes:
-            collector.warning("python-version-derived", text, origin)
+        for needed in sorted({version for _, version in runner.notes}):
+            origins = sorted(
+                (origin for origin, version in runner.notes if version == needed), key=str
+            )
+            collector.warning(
+                "python-version-derived",
+                f"resolved for Python {needed}, which the ranges need (this interpreter is "
+                f"older): {', '.join(o.path for o in origins)}; pass --python-version to "
+                "choose another",
+                origins[0],
+            )
         failures = [_failure(job, error) for job, error in runner.failures]
         if failures and not keep_going:
             job, _ = runner.failures[0]
@@ -904,7 +922,7 @@ def plan_pip_tools(
                 failures.append(
                     Failure(
                         file=job.source.file.display,
-                        origin=Origin(path=job.source.file.display, line=1),
+                        origin=_include_of(job.source.file, broken[0]),
                         message=f"not compiled: it is layered on {display_path(broken[0])}, "
                         "which could not be compiled",
                     )

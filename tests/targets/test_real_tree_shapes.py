@@ -383,7 +383,7 @@ def test_ranges_that_need_a_newer_python_resolve_for_it_with_uv(
     # uv can resolve for another Python: it does, and says so
     assert main(["to-pip-tools", "--resolver", "uv"]) == 0
     captured = capsys.readouterr()
-    assert "is resolved for Python 3.99" in captured.err
+    assert "resolved for Python 3.99, which the ranges need" in captured.err
     assert "[python-version-derived]" in captured.err
     lock = (tree / "requirements.txt").read_text()
     assert "--python-version 3.99" in lock
