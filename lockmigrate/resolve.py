@@ -109,8 +109,9 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
             argv.append("--generate-hashes")
         if options.upgrade:
             argv.append("--upgrade")
-        for constraint in job.constraints:
-            argv += ["--constraint", constraint]
+        # one token, as for pip-compile: the header then reads unambiguously (a tool that
+        # takes every *.txt on the command line for an input is not misled)
+        argv += [f"--constraint={constraint}" for constraint in job.constraints]
         return [*argv, "--output-file", job.output, job.input]
     if options.python_version is not None:
         raise UsageError(
