@@ -855,7 +855,7 @@ def plan_pip_tools(
     # the scratch tree must hold every file the compiles read, includes of includes too
     involved: list[Path] = []
     for job in jobs:
-        involved += [job.in_path, job.txt_path]
+        involved += [job.in_path, job.txt_path, *job.constraints]
         graph = load_graph([job.source.path], collector=Collector())
         involved += [path for path, _ in graph.files]
     real_root = _common_root(Path(os.path.normpath(p.parent)) for p in involved)

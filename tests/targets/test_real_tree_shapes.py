@@ -565,3 +565,35 @@ def test_an_extra_that_cannot_share_the_main_pins_is_compiled_from_its_ranges(
     assert pins(tree / "requirements-lock.txt")["numpy"] == "1.26.9"
     assert pins(tree / "requirements-old-lock.txt")["numpy"] == "1.26.4"
     assert main(["check"]) == 0  # re-locked as it was made
+
+
+@pytest.mark.slow
+def test_a_second_keep_going_run_retries_only_what_failed(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = write(
+        tmp_path / "pkg",
+        {
+            "pyproject.toml": PYPROJECT_DYNAMIC.replace(
+                'dependencies = { file = ["requirements.txt"] }',
+                'dependencies = { file = ["requirements.txt"] }\n'
+                'optional-dependencies.hw = { file = ["requirements-hw.txt"] }',
+            ),
+            "requirements.txt": "numpy~=1.26.4\n",
+            "requirements-hw.txt": "tiny @ http://127.0.0.1:9/tiny-1.0-py3-none-any.whl\n",
+        },
+    )
+    monkeypatch.chdir(tree)
+    assert main(["to-pip-tools", "--keep-going"]) == 4
+    written = snapshot(tree)
+    assert "requirements-lock.txt" in written
+    capsys.readouterr()
+    # the extra is layered on a lock that exists now: retried, failing the same way
+    assert main(["to-pip-tools", "--keep-going"]) == 4
+    err = capsys.readouterr().err
+    assert "requirements-hw.txt:1: error: " in err
+    assert "Traceback" not in err
+    assert snapshot(tree) == written
