@@ -580,10 +580,11 @@ def test_a_second_keep_going_run_retries_only_what_failed(
             "pyproject.toml": PYPROJECT_DYNAMIC.replace(
                 'dependencies = { file = ["requirements.txt"] }',
                 'dependencies = { file = ["requirements.txt"] }\n'
-                'optional-dependencies.hw = { file = ["requirements-hw.txt"] }',
+                'optional-dependencies.hw = { file = ["requirements/hw.txt"] }',
             ),
             "requirements.txt": "numpy~=1.26.4\n",
-            "requirements-hw.txt": "tiny @ http://127.0.0.1:9/tiny-1.0-py3-none-any.whl\n",
+            # in a folder of its own: the main lock lies outside the folders compiled again
+            "requirements/hw.txt": "tiny @ http://127.0.0.1:9/tiny-1.0-py3-none-any.whl\n",
         },
     )
     monkeypatch.chdir(tree)
@@ -594,6 +595,6 @@ def test_a_second_keep_going_run_retries_only_what_failed(
     # the extra is layered on a lock that exists now: retried, failing the same way
     assert main(["to-pip-tools", "--keep-going"]) == 4
     err = capsys.readouterr().err
-    assert "requirements-hw.txt:1: error: " in err
+    assert "requirements/hw.txt:1: error: " in err
     assert "Traceback" not in err
     assert snapshot(tree) == written
