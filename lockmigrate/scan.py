@@ -433,7 +433,10 @@ class _Pairing:
 
 
 def _pair(
-    files: dict[Path, RequirementFile], roles: dict[Path, str], reads: MetadataReads
+    files: dict[Path, RequirementFile],
+    roles: dict[Path, str],
+    reads: MetadataReads,
+    linked: frozenset[Path] = frozenset(),
 ) -> _Pairing:
     lock_of: dict[Path, Path] = {}
     input_of: dict[Path, Path] = {}
@@ -458,6 +461,15 @@ def _pair(
         reader = reads.reader_of(path)
         if reader is not None and path not in input_of:
             kept[path] = f"package metadata reads it: {reader.describe()}"
+    for path in files:
+        # a link and the file it points to are one file: rewriting either through the
+        # other would replace the link or change what the link reads
+        if path in input_of or path in kept or path.suffix != ".txt" or not path.is_symlink():
+            continue
+        kept[path] = f"it is a symbolic link to {display_path(path.resolve())}"
+    for path in files:
+        if path in linked and path not in input_of and path not in kept:
+            kept[path] = "a symbolic link to it is a requirements file too"
     # a file that stays as written keeps its meaning only if what it includes does too
     stays = [p for p in files if p in kept or p in lock_of or p in input_of]
     while stays:
@@ -495,6 +507,9 @@ def _pair(
 def scan_services(services: list[DiscoveredService], *, collector: Collector) -> ScanReport:
     """Read every file of every service, follow includes, and describe the migration."""
     scanned: list[ScannedService] = []
+    linked = frozenset(
+        f.path.resolve() for service in services for f in service.files if f.path.is_symlink()
+    )
     for service in services:
         discovered_files = _readable(service, collector)
         graph = load_graph([f.path for f in discovered_files], collector=collector)
@@ -510,7 +525,7 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
             )
         read_files = {f.path: graph.get(f.path.absolute()) for f in discovered_files}
         roles = {f.path: f.role for f in discovered_files}
-        pairing = _pair(read_files, roles, reads)
+        pairing = _pair(read_files, roles, reads, linked)
         files: list[ScannedFile] = []
         for discovered in discovered_files:
             path = discovered.path

@@ -598,3 +598,25 @@ def test_a_second_keep_going_run_retries_only_what_failed(
     assert "requirements/hw.txt:1: error: " in err
     assert "Traceback" not in err
     assert snapshot(tree) == written
+
+
+@pytest.mark.slow
+def test_a_symlinked_requirements_file_and_its_target_stay_as_written(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = write(tmp_path / "mono", {"shared/requirements.txt": "joblib~=1.4\n"})
+    (tree / "svc").mkdir()
+    (tree / "svc" / "requirements.txt").symlink_to("../shared/requirements.txt")
+    monkeypatch.chdir(tree)
+
+    assert main(["to-pip-tools"]) == 0
+
+    capsys.readouterr()
+    link = tree / "svc" / "requirements.txt"
+    assert link.is_symlink()  # not replaced by a file
+    assert (tree / "shared" / "requirements.txt").read_text() == "joblib~=1.4\n"
+    assert pins(tree / "svc" / "requirements-lock.txt") == {"joblib": "1.5.0"}
+    assert pins(tree / "shared" / "requirements-lock.txt") == {"joblib": "1.5.0"}
