@@ -406,6 +406,14 @@ def diff_against_lock(
             newest=newest,
             newest_in_range=newest_in_range,
         )
+        if (
+            project is not None
+            and project.error is not None
+            and status not in {Status.OUT_OF_RANGE, Status.MISSING}
+        ):
+            # what the lock and the ranges say holds; whether anything newer exists is not
+            # known, so the row must not read "ok" (or "held")
+            status = Status.UNKNOWN
         if unbounded and declared_item is not None:
             note = "declared only for: " + " or ".join(declared_item.markers)
         if project is not None and not project.found and project.error is None:

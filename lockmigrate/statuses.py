@@ -20,6 +20,7 @@ class Status(str, enum.Enum):
     HELD = "held"
     UNGUARDED = "unguarded"
     MISSING = "missing"
+    UNKNOWN = "unknown"  # the index could not be asked: nothing is known of newer versions
 
 
 def parse_statuses(text: str) -> frozenset[Status]:

@@ -136,6 +136,7 @@ def test_every_status_against_the_real_index(
         "held": 2,
         "unguarded": 1,
         "missing": 1,
+        "unknown": 0,
     }
     assert document["sections"][0]["lock"] == "churn/requirements.txt"
     assert document["sections"][0]["lock_kind"] == "pip-compile"
@@ -466,3 +467,27 @@ def test_python_version_must_be_a_version(
 ) -> None:
     assert main(["diff", "--offline", f"--python-version={value}"]) == 2
     assert "--python-version: " in capsys.readouterr().err
+
+
+def test_a_row_the_index_could_not_answer_is_unknown_never_ok(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "requirements.in").write_text("joblib~=1.4\nnumpy~=1.26.4\n")
+    (tmp_path / "requirements.txt").write_text("joblib==1.5.0\nnumpy==1.27.0\n")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # nothing listens
+    monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+
+    code = main(["diff", "--format", "json", "requirements.in"])
+
+    document = json.loads(capsys.readouterr().out)
+    rows = {row["name"]: row for row in document["sections"][0]["rows"]}
+    assert code == 3
+    assert rows["joblib"]["status"] == "unknown"  # in range, but nothing known of newer ones
+    assert rows["joblib"]["error"]
+    assert rows["numpy"]["status"] == "out-of-range"  # what the lock and the range say holds
+    assert document["summary"]["unknown"] == 1
+    assert document["summary"]["ok"] == 0

@@ -66,7 +66,7 @@ def diff(
             "--fail-on",
             metavar="STATUSES",
             help="Exit 1 when a row has one of these statuses (comma-separated: ok, "
-            "out-of-range, behind, held, unguarded, missing; '' for never).",
+            "out-of-range, behind, held, unguarded, missing, unknown; '' for never).",
         ),
     ] = DEFAULT_FAIL_ON,
     offline: Annotated[

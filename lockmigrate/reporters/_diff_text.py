@@ -11,6 +11,7 @@ __all__ = ["environment_text", "in_range_text", "summary_text", "where_text"]
 _ORDER = (
     Status.OUT_OF_RANGE,
     Status.MISSING,
+    Status.UNKNOWN,
     Status.UNGUARDED,
     Status.BEHIND,
     Status.HELD,

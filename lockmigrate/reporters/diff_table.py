@@ -25,6 +25,7 @@ STATUS_STYLE = {
     Status.UNGUARDED: "bold magenta",
     Status.BEHIND: "yellow",
     Status.HELD: "cyan",
+    Status.UNKNOWN: "bold yellow",
 }
 
 
