@@ -245,7 +245,9 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
             message = f"{argv[0]} has no pip-tools installed"
         raise ExternalToolError(
             f"{options.backend.value} failed on {job.input}:\n"
-            f"{redact_text(_shorten_versions(message))}" + python_hint(message, options)
+            f"{redact_text(_shorten_versions(message))}"
+            + python_hint(message, options)
+            + index_hint(result.stderr + result.stdout)
         )
 
 
@@ -269,6 +271,41 @@ def _shorten_versions(message: str) -> str:
         return f"(from versions: {shown}; {len(versions)} in all)"
 
     return _FROM_VERSIONS.sub(shorten, message)
+
+
+_PIP_UNREACHABLE = re.compile(
+    r"HTTP(?P<tls>S?)Connection\(host='(?P<host>[^']+)', port=(?P<port>\d+)\)"
+    r"[^\n]*?(?P<why>\[Errno [^\]]+\] [^\"')]+|timed out|Name or service not known)"
+    r"[^\n]*?: (?P<path>/\S*?)(?P<project>[^/\s]+)/\s*$",
+    re.MULTILINE,
+)
+# a project page ends with "/" (a file to download does not)
+_UV_UNREACHABLE = re.compile(
+    r"Failed to fetch: `?(?P<url>https?://\S+/)(?P<project>[^/\s`]+)/(?=[`\s]|$)", re.MULTILINE
+)
+_UV_CAUSE = re.compile(r"^\s*cause: (?P<why>.+)$", re.MULTILINE)
+
+
+def index_hint(output: str) -> str:
+    """When the resolver's output shows that the package index itself could not be reached
+    (pip reports this as "from versions: none"), a hint that says which index and why."""
+    match = _PIP_UNREACHABLE.search(output)
+    if match is not None:
+        scheme = "https" if match.group("tls") else "http"
+        url = f"{scheme}://{match.group('host')}:{match.group('port')}{match.group('path')}"
+        why = match.group("why").split("] ", 1)[-1]
+    else:
+        uv = _UV_UNREACHABLE.search(output)
+        if uv is None:
+            return ""
+        url = uv.group("url")
+        causes = _UV_CAUSE.findall(output)
+        why = causes[-1] if causes else "no answer"
+    return (
+        f"\nhint: the package index {redact_text(url)} could not be reached ({why.strip()}): "
+        "the packages may well exist; check the index URL (--index-url, PIP_INDEX_URL, "
+        "pip.conf), the proxy settings and the network"
+    )
 
 
 def needed_python(message: str) -> str | None:

@@ -802,6 +802,8 @@ _FAILURE_HINTS = (
 
 def _hint(message: str) -> str:
     lowered = message.lower()
+    if "hint: the package index" in lowered:
+        return ""  # the index itself could not be reached: the resolver module said so
     for needles, hint in _FAILURE_HINTS:
         if any(needle in lowered for needle in needles):
             return f"\nhint: {hint}"

@@ -620,3 +620,28 @@ def test_a_symlinked_requirements_file_and_its_target_stay_as_written(
     assert (tree / "shared" / "requirements.txt").read_text() == "joblib~=1.4\n"
     assert pins(tree / "svc" / "requirements-lock.txt") == {"joblib": "1.5.0"}
     assert pins(tree / "shared" / "requirements-lock.txt") == {"joblib": "1.5.0"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_an_unreachable_index_is_named_not_blamed_on_the_package(
+    resolver: str,
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dead = "http://user:s3cret@127.0.0.1:9/simple/"  # nothing listens on port 9
+    for name in ("PIP_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX"):
+        monkeypatch.setenv(name, dead)
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")  # pip's retries are what show the cause
+    tree = write(tmp_path / "svc", {"requirements.txt": "joblib~=1.4\n"})
+    monkeypatch.chdir(tree)
+
+    assert main(["to-pip-tools", "--resolver", resolver]) == 3
+
+    err = capsys.readouterr().err
+    assert "hint: the package index http://" in err
+    assert "127.0.0.1:9/simple/ could not be reached (Connection refused" in err
+    assert "s3cret" not in err
+    assert "the index has no release of this package" not in err
