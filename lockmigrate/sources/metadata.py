@@ -111,28 +111,6 @@ def _line_of(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int:
     return 1
 
 
-def _dynamic_files(data: Mapping[str, Any], folder: Path) -> list[Path]:
-    """``[tool.setuptools.dynamic]``: ``dependencies`` and ``optional-dependencies.*``
-    read from files."""
-    tool = data.get("tool")
-    setuptools = tool.get("setuptools") if isinstance(tool, Mapping) else None
-    dynamic = setuptools.get("dynamic") if isinstance(setuptools, Mapping) else None
-    if not isinstance(dynamic, Mapping):
-        return []
-    found: list[Path] = []
-    tables: list[Any] = [dynamic.get("dependencies")]
-    optional = dynamic.get("optional-dependencies")
-    if isinstance(optional, Mapping):
-        tables.extend(optional.values())
-    for table in tables:
-        files = table.get("file") if isinstance(table, Mapping) else None
-        if isinstance(files, str):
-            files = [files]
-        if isinstance(files, list):
-            found.extend(folder / str(name) for name in files)
-    return found
-
-
 def _setup_cfg_python(path: Path, display: str) -> DeclaredPython | None:
     parser = configparser.ConfigParser(interpolation=None)
     try:
@@ -235,7 +213,7 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
         dynamic_dependencies=here if "dependencies" in dynamic else None,
         static_version=project is not None and "version" in project,
         dynamic_version=here if "version" in dynamic else None,
-        reads=tuple(dict.fromkeys([*_dynamic_files(data, folder), *readers.files])),
+        reads=tuple(readers.files),
         setup_py_literals=literals,
         python=python,
         globbed=tuple(readers.globbed),

@@ -40,6 +40,13 @@ def pins(path: Path) -> dict[str, str]:
     return {r.name: r.specifier.removeprefix("==") for r in lock.requirements if r.name}
 
 
+def point_at(index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the ``use_index`` fixture does, for an index a test started itself."""
+    for key, value in index.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+
+
 def scan_json(tree: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     assert main(["scan", "--format", "json", str(tree)]) == 0
     result: dict[str, object] = json.loads(capsys.readouterr().out)
@@ -369,9 +376,7 @@ def test_ranges_that_need_a_newer_python_resolve_for_it_with_uv(
     index = local_index_factory(
         [*DEFAULT_CATALOG, Release(name="futurepkg", version="1.0", requires_python=">=3.99")]
     )
-    for key, value in index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
+    point_at(index, tmp_path, monkeypatch)
     tree = write(tmp_path / "svc", {"requirements.txt": "futurepkg>=1.0,<2\n"})
     monkeypatch.chdir(tree)
 
@@ -540,9 +545,7 @@ def test_an_extra_that_cannot_share_the_main_pins_is_compiled_from_its_ranges(
     index = local_index_factory(
         [*DEFAULT_CATALOG, Release(name="oldnp", version="1.0", requires_dist=("numpy<1.26.5",))]
     )
-    for key, value in index.env(cache_dir=tmp_path / "cache").items():
-        if key.startswith(("PIP_", "UV_")):
-            monkeypatch.setenv(key, value)
+    point_at(index, tmp_path, monkeypatch)
     tree = write(
         tmp_path / "pkg",
         {
