@@ -393,15 +393,26 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
             )
 
 
-def _readable(service: DiscoveredService, collector: Collector) -> list[DiscoveredFile]:
-    """The files of ``service`` that can be read with everything they include. A file found
-    by walking a folder that does not parse (or includes one that does not) is skipped with
-    a warning naming it; a file the user named is read strictly."""
+def _read_service(
+    service: DiscoveredService, collector: Collector
+) -> tuple[list[DiscoveredFile], IncludeGraph]:
+    """The files of ``service`` that can be read with everything they include, and their
+    include graph. A file found by walking a folder that does not parse (or includes one
+    that does not) is skipped with a warning naming it; a file the user named is read
+    strictly. The whole service is read once when every file parses (the usual case)."""
+    attempt = Collector()
     try:
-        load_graph([f.path for f in service.files], collector=Collector())
-        return list(service.files)
+        graph = load_graph([f.path for f in service.files], collector=attempt)
     except InputError:
-        pass
+        readable = _readable(service, collector)
+        return readable, load_graph([f.path for f in readable], collector=collector)
+    collector.extend(attempt.items)
+    return list(service.files), graph
+
+
+def _readable(service: DiscoveredService, collector: Collector) -> list[DiscoveredFile]:
+    """The files of ``service`` that parse, each tried alone; the others are warnings (or,
+    when named by the user, the error)."""
     readable: list[DiscoveredFile] = []
     for discovered in service.files:
         try:
@@ -511,8 +522,7 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
         f.path.resolve() for service in services for f in service.files if f.path.is_symlink()
     )
     for service in services:
-        discovered_files = _readable(service, collector)
-        graph = load_graph([f.path for f in discovered_files], collector=collector)
+        discovered_files, graph = _read_service(service, collector)
         reads = read_metadata_readers(service.path, display=display_path(service.path))
         if reads.unknown is not None:
             collector.warning(
