@@ -8,6 +8,7 @@ reported because it shrugs off the odd slow run.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -24,6 +25,8 @@ class Contender:
 
     label: str
     run: Callable[[], object]
+    #: Untimed work before each run (emptying a cache for a cold run).
+    prepare: Callable[[], object] | None = None
 
 
 def child_env() -> dict[str, str]:
@@ -85,6 +88,41 @@ def time_alternating(
             contender.run()
             timings[contender.label].append(time.perf_counter() - start)
     return timings
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every child process waited for so far, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_alternating_cpu(
+    contenders: Sequence[Contender], *, rounds: int, warmup: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall seconds and CPU seconds of the whole process tree per run of each contender.
+
+    Like :func:`time_alternating`, for contenders that run subprocesses: the CPU figure is
+    the growth of ``RUSAGE_CHILDREN`` over the run, which counts every thread of the child
+    and of every grandchild it waited for (a resolver it ran, say). ``prepare`` runs untimed.
+    """
+    for _ in range(warmup):
+        for contender in contenders:
+            if contender.prepare is not None:
+                contender.prepare()
+            contender.run()
+    wall: dict[str, list[float]] = {contender.label: [] for contender in contenders}
+    cpu: dict[str, list[float]] = {contender.label: [] for contender in contenders}
+    for round_number in range(rounds):
+        shift = round_number % len(contenders)
+        for contender in [*contenders[shift:], *contenders[:shift]]:
+            if contender.prepare is not None:
+                contender.prepare()
+            cpu_start = _children_cpu()
+            start = time.perf_counter()
+            contender.run()
+            wall[contender.label].append(time.perf_counter() - start)
+            cpu[contender.label].append(_children_cpu() - cpu_start)
+    return wall, cpu
 
 
 def report(timings: dict[str, list[float]]) -> dict[str, float]:

@@ -286,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in {
             **headers,
             "Content-Length": str(len(body)),
-            "Cache-Control": "no-store",
+            "Cache-Control": self._server.index.cache_control,
         }.items():
             self.send_header(name, value)
         self.end_headers()
@@ -375,6 +375,7 @@ class LocalIndex:
     ``root`` is where the wheels are written (a temporary folder, removed on stop, when not
     given). ``serve_json=False`` makes it an HTML-only (PEP 503) index and
     ``serve_metadata=False`` drops PEP 658, so a client has to download wheels to read them.
+    ``cache_control`` is sent with every answer (``no-store`` unless told).
     """
 
     def __init__(
@@ -385,8 +386,12 @@ class LocalIndex:
         auth: tuple[str, str] | None = None,
         serve_json: bool = True,
         serve_metadata: bool = True,
+        cache_control: str = "no-store",
     ) -> None:
         self.catalog = tuple(catalog)
+        #: The ``Cache-Control`` of every answer: ``no-store`` keeps every client's cache
+        #: empty; PyPI's ``max-age=600, public`` lets clients reuse pages (benchmarks).
+        self.cache_control = cache_control
         self.auth = auth
         self.serve_json = serve_json
         self.serve_metadata = serve_metadata
