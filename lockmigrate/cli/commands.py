@@ -156,7 +156,8 @@ def report_plan(
     if dry_run:
         for change in plan.effective:
             sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
-        sys.stdout.write(render_diff(plan.effective))
+        # On a terminal a carriage return is shown as \r; piped, the diff applies as it is.
+        sys.stdout.write(render_diff(plan.effective, readable=sys.stdout.isatty()))
     else:
         for change in written:
             sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")

@@ -20,4 +20,5 @@ def refuse_literal_credentials(file: RequirementFile) -> None:
                 "into a file it writes. Replace it with a ${VARIABLE} (pip expands those) "
                 "and run again",
                 origin=line.origin,
+                text=raw,  # shown redacted
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,36 @@ def test_dry_run_shows_the_exact_diff_and_writes_nothing(
     assert "+numpy~=1.26.4        # allows 1.26.x, blocks 2.x\n" in out
     assert "--- a/churn/requirements-prod.txt\n+++ b/churn/requirements-prod.txt\n" in out
     assert "+numpy==1.26.9\n" in out
+
+
+@pytest.mark.slow
+def test_a_piped_dry_run_applies_with_git_apply_to_what_a_real_run_writes(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is needed")
+    dry = copy_fixture("three-services", tmp_path / "dry")
+    real = copy_fixture("three-services", tmp_path / "real")
+    for tree in (dry, real):  # one CRLF file and one old-Mac CR file among the LF ones
+        for name, ending in (
+            ("churn/requirements-prod.txt", b"\r\n"),
+            ("nlp/requirements-dev.txt", b"\r"),
+        ):
+            path = tree / name
+            path.write_bytes(path.read_bytes().replace(b"\n", ending))
+    monkeypatch.chdir(dry)
+    assert run("--dry-run") == 0
+    patch = tmp_path / "dry-run.patch"
+    patch.write_bytes(capsys.readouterr().out.encode("utf-8", "surrogateescape"))
+    monkeypatch.chdir(real)
+    assert run() == 0
+
+    subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch)], cwd=dry, check=True)
+
+    assert snapshot(dry) == snapshot(real)
 
 
 @pytest.mark.slow
