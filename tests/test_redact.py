@@ -69,7 +69,7 @@ def tree_with_query_secrets(root: Path) -> Path:
         ["to-poetry", "--dry-run", "."],
         ["check", "."],
     ],
-    ids=lambda command: " ".join(command),
+    ids=" ".join,
 )
 def test_a_secret_query_parameter_never_reaches_output(
     command: list[str],

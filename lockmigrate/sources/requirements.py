@@ -143,6 +143,14 @@ def _split_bom(data: bytes) -> tuple[bytes, str]:
     return b"", ""
 
 
+def _declaration_line(data: bytes) -> int:
+    """The line (1 or 2) of the first ``coding:`` declaration pip would honour."""
+    for number, raw_line in enumerate(data.split(b"\n")[:2], start=1):
+        if raw_line[0:1] == b"#" and PEP263_ENCODING_RE.search(raw_line):
+            return number
+    return 1
+
+
 def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
     the first two lines, then UTF-8.
@@ -180,18 +188,28 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
             origin=Origin(path=display, line=line),
             text=offending.decode(codec, errors="backslashreplace"),
         ) from None
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        # A declared codec that is not a text encoding (hex, rot13, base64, zlib, uu: a
+        # LookupError) or that fails on this text (punycode): pip cannot read the file either.
+        raise InputError(
+            f"the coding declaration names {codec!r}, which cannot decode this file "
+            f"({exc}); pip cannot read it either. Declare a text encoding such as utf-8",
+            origin=Origin(path=display, line=_declaration_line(data)),
+        ) from None
     physical = text.splitlines(keepends=True)
     terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
     counted = [t for t in terminators if t]
     newline = max(("\n", "\r\n", "\r"), key=counted.count) if counted else "\n"
     final_newline = bool(physical) and physical[-1] != physical[-1].splitlines()[0]
     layout = TextLayout(codec=codec, bom=bom, newline=newline, final_newline=final_newline)
-    if layout.encode(text) != data:
-        raise InputError(
-            f"the file does not survive decoding and re-encoding as {codec}; "
-            "lockmigrate will not rewrite it",
-            origin=Origin(path=display, line=1),
-        )
+    try:
+        lossless = layout.encode(text) == data
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        lossless = False
+    if not lossless:
+        # pip reads it (utf-7, unicode_escape, ...), so lockmigrate reads it too; only a
+        # migration that would write it back refuses (targets.common.refuse_lossy_encoding).
+        layout = dataclasses.replace(layout, lossless=False)
     return text, layout
 
 

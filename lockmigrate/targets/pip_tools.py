@@ -44,7 +44,7 @@ from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_const
 from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
-from lockmigrate.targets.common import refuse_literal_credentials
+from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
 
 __all__ = [
     "Failure",
@@ -559,6 +559,7 @@ def _converted_job(scanned: ScannedFile, layers: _Layers, collector: Collector) 
     """``X.txt`` -> ``X.in`` (its ranges and comments, as written) + the lock ``X.txt``."""
     file = scanned.file
     refuse_literal_credentials(file)
+    refuse_lossy_encoding(file)
     in_path = file.path.with_suffix(".in").absolute()
     text, layered = render_in(file, layers, collector)
     content = file.layout.encode(text)

@@ -330,3 +330,50 @@ def test_a_file_url_include_is_followed(tmp_path: Path) -> None:
     root.write_text(f"-r {(tmp_path / 'base.txt').as_uri()}\n")
     graph = load_graph([root], collector=Collector())
     assert [req.name for _, req in graph.walk(root)] == ["pandas"]
+
+
+# --- declared codecs: exactly the ones pip can read ---------------------------------------
+
+DECLARED_CODECS = [
+    "hex", "rot13", "base64", "zlib", "bz2", "uu", "quopri", "punycode", "idna",
+    "unicode_escape", "raw_unicode_escape", "utf-7", "latin-1", "cp1252", "utf-16",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("codec", DECLARED_CODECS)
+def test_a_declared_codec_is_read_exactly_when_pip_reads_it(tmp_path: Path, codec: str) -> None:
+    from pip._internal.req.req_file import _decode_req_file
+
+    data = f"# -*- coding: {codec} -*-\nnumpy~=1.26.4\n".encode("ascii")
+    try:
+        pip_text: str | None = _decode_req_file(data, "requirements.txt")
+    except (LookupError, UnicodeError):
+        pip_text = None
+
+    if pip_text is None:
+        with pytest.raises(InputError) as raised:
+            parse_bytes(data, path=tmp_path / "requirements.txt")
+        assert str(raised.value).startswith(f"{tmp_path / 'requirements.txt'}:")
+        assert codec in str(raised.value) or "utf_16" in codecs.lookup(codec).name
+    else:
+        file = parse_bytes(data, path=tmp_path / "requirements.txt")
+        assert "".join(file.physical_lines) == pip_text
+        assert [r.name for r in file.requirements] == (["numpy"] if "numpy" in pip_text else [])
+        assert file.layout.lossless == (file.layout.encode(pip_text) == data)
+
+
+def test_a_file_that_does_not_round_trip_is_read_but_not_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lockmigrate.cli import main
+
+    data = b"# coding: utf-7\nnumpy~=1.26.4\n"  # '~' is written +AH4- when encoded again
+    (tmp_path / "requirements.txt").write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["scan", "requirements.txt"]) == 0
+    assert main(["to-pip-tools", "--dry-run", "."]) == 2
+
+    err = capsys.readouterr().err
+    assert "requirements.txt:1: this file does not survive decoding and re-encoding as utf-7" in err
+    assert (tmp_path / "requirements.txt").read_bytes() == data
