@@ -422,11 +422,17 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith(".")
 
 
-def _archive_extension(name: str) -> str:
+def _pip_extension(name: str) -> str:
+    """pip's ``splitext(name)[1]``: ``.tar`` joins the extension after it (``.tar.gz``, and
+    also ``.tar.whl``), case kept."""
     base, ext = os.path.splitext(name)  # noqa: PTH122 - pip's splitext, on a string
     if base.lower().endswith(".tar"):
         ext = base[-4:] + ext
-    return ext.lower()
+    return ext
+
+
+def _archive_extension(name: str) -> str:
+    return _pip_extension(name).lower()
 
 
 def _is_archive(name: str) -> bool:
@@ -582,12 +588,12 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
 def _name_from_link(url: str) -> tuple[str | None, str]:
     """Name and specifier pip derives from a link: a wheel's file name, else ``#egg=``.
 
-    As in pip, ``#egg=`` is validated even for a wheel, and only a lower-case ``.whl`` makes
-    a wheel (``Link.is_wheel``).
+    As in pip, ``#egg=`` is validated even for a wheel, and only a lower-case ``.whl`` after
+    anything but ``.tar`` makes a wheel (``Link.is_wheel``; ``pkg.tar.whl`` is not one).
     """
     egg = _egg_fragment(url)
     filename = _url_filename(url)
-    if posixpath.splitext(filename)[1] == ".whl":
+    if _pip_extension(filename) == ".whl":
         try:
             name, version, _build, _tags = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:

@@ -377,3 +377,24 @@ def test_a_file_that_does_not_round_trip_is_read_but_not_migrated(
     err = capsys.readouterr().err
     assert "requirements.txt:1: this file does not survive decoding and re-encoding as utf-7" in err
     assert (tmp_path / "requirements.txt").read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "specifier"),
+    [
+        ("https://host/demo-1.0-py3-none-any.whl", "demo", "==1.0"),
+        ("https://host/pkg.tar.whl", None, ""),  # pip: .tar.whl is an extension, not a wheel
+        ("https://host/demo-1.0-py3-none-any.tar.whl#egg=demo", "demo", ""),
+        ("https://host/demo-1.0-py3-none-any.TAR.whl#egg=demo", "demo", ""),
+    ],
+)
+def test_a_wheel_is_what_pip_calls_a_wheel(
+    tmp_path: Path, line: str, name: str | None, specifier: str
+) -> None:
+    from pip._internal.req.constructors import install_req_from_line
+
+    pip_requirement = install_req_from_line(line)
+    assert pip_requirement.name == name
+    assert str(pip_requirement.req.specifier if pip_requirement.req else "") == specifier
+    requirement = only(tmp_path, line + "\n")
+    assert (requirement.name, requirement.specifier) == (name, specifier)
