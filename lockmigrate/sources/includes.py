@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, IncludeKind, RequirementFile
+from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
 from lockmigrate.sources.requirements import decode, parse_bytes, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
@@ -46,14 +46,27 @@ class IncludeGraph:
     def walk(
         self, path: Path, constraint: bool = False
     ) -> Iterator[tuple[RequirementFile, DeclaredRequirement]]:
-        """Requirements in the order pip yields them from ``path``, includes inlined."""
-        file = self.files[(path, constraint)]
-        for line in file.lines:
-            if line.requirement is not None:
+        """Requirements in the order pip yields them from ``path``, includes inlined.
+
+        Depth-first with a stack of its own, so a chain of includes as deep as pip reads
+        (hundreds of files) never meets the interpreter's recursion limit.
+        """
+        stack = [(self.files[(path, constraint)], iter(self.files[(path, constraint)].lines))]
+        while stack:
+            file, lines = stack[-1]
+            line = next(lines, None)
+            if line is None:
+                stack.pop()
+            elif line.requirement is not None:
                 yield file, line.requirement
             elif line.include is not None and line.include.resolved is not None:
-                nested = line.include.kind is IncludeKind.CONSTRAINT
-                yield from self.walk(_absolute(line.include.resolved), nested)
+                nested = self.files[
+                    (
+                        _absolute(line.include.resolved),
+                        line.include.kind is IncludeKind.CONSTRAINT,
+                    )
+                ]
+                stack.append((nested, iter(nested.lines)))
 
 
 def _absolute(path: Path) -> Path:
@@ -95,51 +108,99 @@ def load_graph(
     before an error further down the file that includes it.
     """
     graph = IncludeGraph()
-
-    def visit(path: Path, constraint: bool, ancestors: tuple[Path, ...]) -> None:
-        key = (path, constraint)
-        if key not in graph.files:
-            try:
-                graph.files[key] = read_file(
-                    path, display=display(path), constraint=constraint, collector=collector
-                )
-            except InputError as error:
-                before = _lines_before(error, path, display(path), constraint, collector)
-                if before is not None:
-                    follow(before, path, ancestors)
-                raise
-        follow(graph.files[key], path, ancestors)
-
-    def follow(file: RequirementFile, path: Path, ancestors: tuple[Path, ...]) -> None:
-        for include in file.includes:
-            if include.resolved is None:
-                collector.warning(
-                    "remote-include",
-                    f"{include.target} is a URL; lockmigrate does not fetch it",
-                    include.origin,
-                )
-                continue
-            target = _absolute(include.resolved)
-            if target in ancestors or target == path:
-                raise InputError(
-                    f"include cycle: {include.target} is already being read "
-                    f"({' -> '.join(display(p) for p in (*ancestors, path, target))})",
-                    origin=include.origin,
-                    text=f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} "
-                    f"{include.target}",
-                )
-            if not target.is_file():
-                what = "is a directory" if target.is_dir() else "does not exist"
-                raise InputError(
-                    f"included file {display(target)} {what}",
-                    origin=include.origin,
-                    text=f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} "
-                    f"{include.target}",
-                )
-            visit(target, include.kind is IncludeKind.CONSTRAINT, (*ancestors, path))
-
+    done: set[tuple[Path, bool]] = set()  # files followed to the end, with their role
     for root in roots:
         absolute = _absolute(root)
         graph.roots.append((absolute, False))
-        visit(absolute, False, ())
+        _follow_from(graph, absolute, collector, display, done)
     return graph
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A file being followed: its includes still to follow, and the error that stopped its
+    reading, raised once the includes before it are followed (pip reads lazily)."""
+
+    path: Path
+    constraint: bool
+    includes: Iterator[Include]
+    pending: InputError | None = None
+
+
+def _follow_from(
+    graph: IncludeGraph,
+    root: Path,
+    collector: Collector,
+    display: Callable[[Path], str],
+    done: set[tuple[Path, bool]],
+) -> None:
+    """Read ``root`` and every file it includes into ``graph``, depth first in pip's order,
+    with a stack of its own (no recursion: pip follows chains hundreds of files deep).
+
+    A file already followed to the end (``done``, shared by every root) is not followed
+    again: any cycle through it would have been met then, and a lattice of files that include
+    each other many ways is followed once per file, not once per path through it.
+    """
+    stack: list[_Frame] = []
+    on_stack: set[Path] = set()
+
+    def enter(path: Path, constraint: bool) -> None:
+        key = (path, constraint)
+        pending: InputError | None = None
+        file = graph.files.get(key)
+        if file is None:
+            try:
+                file = graph.files[key] = read_file(
+                    path, display=display(path), constraint=constraint, collector=collector
+                )
+            except InputError as error:
+                file = _lines_before(error, path, display(path), constraint, collector)
+                if file is None:
+                    raise
+                pending = error
+        stack.append(
+            _Frame(
+                path=path, constraint=constraint, includes=iter(file.includes), pending=pending
+            )
+        )
+        on_stack.add(path)
+
+    enter(root, False)
+    while stack:
+        frame = stack[-1]
+        include = next(frame.includes, None)
+        if include is None:
+            stack.pop()
+            on_stack.discard(frame.path)
+            if frame.pending is not None:
+                raise frame.pending
+            done.add((frame.path, frame.constraint))
+            continue
+        if include.resolved is None:
+            collector.warning(
+                "remote-include",
+                f"{include.target} is a URL; lockmigrate does not fetch it",
+                include.origin,
+            )
+            continue
+        target = _absolute(include.resolved)
+        option = "-r" if include.kind is IncludeKind.REQUIREMENT else "-c"
+        if target in on_stack:
+            chain = [frame_.path for frame_ in stack]
+            raise InputError(
+                f"include cycle: {include.target} is already being read "
+                f"({' -> '.join(display(p) for p in (*chain, target))})",
+                origin=include.origin,
+                text=f"{option} {include.target}",
+            )
+        if not target.is_file():
+            what = "is a directory" if target.is_dir() else "does not exist"
+            raise InputError(
+                f"included file {display(target)} {what}",
+                origin=include.origin,
+                text=f"{option} {include.target}",
+            )
+        constraint = include.kind is IncludeKind.CONSTRAINT
+        if (target, constraint) in done:
+            continue
+        enter(target, constraint)

@@ -398,3 +398,56 @@ def test_a_wheel_is_what_pip_calls_a_wheel(
     assert str(pip_requirement.req.specifier if pip_requirement.req else "") == specifier
     requirement = only(tmp_path, line + "\n")
     assert (requirement.name, requirement.specifier) == (name, specifier)
+
+
+# --- deep and wide include graphs -----------------------------------------------------------
+
+
+def _chain(tmp_path: Path, depth: int) -> Path:
+    """requirements.txt -> r1.txt -> ... -> r{depth-1}.txt, each declaring one package."""
+    for number in range(depth):
+        name = "requirements.txt" if number == 0 else f"r{number}.txt"
+        include = f"-r r{number + 1}.txt\n" if number + 1 < depth else ""
+        (tmp_path / name).write_text(f"{include}pkg{number}~=1.0\n")
+    return tmp_path / "requirements.txt"
+
+
+def test_a_chain_of_includes_deeper_than_the_recursion_limit_is_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() + 200  # pip reads 600 deep; the limit is 1000
+    root = _chain(tmp_path, depth)
+    graph = load_graph([root], collector=Collector())
+    names = [requirement.name for _, requirement in graph.walk(root)]
+    assert names == [f"pkg{number}" for number in reversed(range(depth))]  # pip's order
+
+    from lockmigrate.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "requirements.txt", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_cycle_at_the_end_of_a_deep_chain_is_still_an_error(tmp_path: Path) -> None:
+    root = _chain(tmp_path, 1500)
+    with (tmp_path / "r1499.txt").open("a") as handle:
+        handle.write("-r r700.txt\n")
+    with pytest.raises(InputError, match=r"r1499\.txt:2: include cycle: r700\.txt"):
+        load_graph(
+            [root],
+            collector=Collector(),
+            display=lambda path: display_path(path, relative_to=tmp_path),
+        )
+
+
+def test_a_lattice_of_includes_is_read_once_per_file(tmp_path: Path) -> None:
+    # 40 levels, each file including both files of the next level: 2**40 paths, 80 files.
+    for level in range(40):
+        for side in "ab":
+            name = "requirements.txt" if (level, side) == (0, "a") else f"{side}{level}.txt"
+            nxt = "" if level == 39 else f"-r a{level + 1}.txt\n-r b{level + 1}.txt\n"
+            (tmp_path / name).write_text(f"{nxt}pkg-{side}{level}\n")
+    graph = load_graph([tmp_path / "requirements.txt"], collector=Collector())
+    assert len(graph.files) == 1 + 2 * 39
