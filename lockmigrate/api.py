@@ -44,8 +44,9 @@ def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = Non
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import discover
 
-    found = discover(_existing(paths))
-    return scan_services(found, collector=collector if collector is not None else Collector())
+    collector = collector if collector is not None else Collector()
+    found = discover(_existing(paths), collector)
+    return scan_services(found, collector=collector)
 
 
 def to_pip_tools(

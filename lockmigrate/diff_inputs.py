@@ -216,7 +216,7 @@ def _targets(
         ):
             requirement_paths.append(path)
     report = (
-        scan_services(discover(requirement_paths), collector=collector)
+        scan_services(discover(requirement_paths, collector), collector=collector)
         if requirement_paths
         else ScanReport(services=(), diagnostics=())
     )

@@ -32,6 +32,7 @@ class ExitCode(enum.IntEnum):
     BAD_INPUT = 2  # malformed files, bad usage
     EXTERNAL = 3  # pip-compile, Poetry or a package index failed
     PARTIAL = 4  # --keep-going: what resolved was written, the files that failed were not
+    INTERNAL = 70  # a bug in lockmigrate (EX_SOFTWARE): never 1, which CI reads as findings
     INTERRUPTED = 130  # Ctrl-C: nothing was written
 
 

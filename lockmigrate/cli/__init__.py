@@ -72,6 +72,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:  # the system refused something no reader turned into an error
+        from lockmigrate.redact import redact_text
+
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(redact_text(f"lockmigrate: error: {where}{error.strerror or error}\n"))
+        return int(ExitCode.BAD_INPUT)
+    except Exception:  # noqa: BLE001 - a bug: say so, with what a report needs; never exit 1
+        import traceback
+
+        sys.stderr.write(
+            "lockmigrate: internal error (a bug in lockmigrate, not in your files); "
+            "please report it with the traceback below\n" + traceback.format_exc()
+        )
+        return int(ExitCode.INTERNAL)
 
 
 def _run_typer(arguments: list[str]) -> int:

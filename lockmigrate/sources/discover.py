@@ -6,10 +6,15 @@ belong to the folder above it. Each file gets a role from its name.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lockmigrate.diagnostics import Collector
 
 __all__ = [
     "DiscoveredFile",
@@ -140,37 +145,96 @@ def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file()
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, collector: Collector | None) -> list[Path]:
+    """The requirements files under ``root``, without following links to folders. A folder
+    that cannot be listed, and an entry named like a requirements file that is not a regular
+    file (a FIFO, a device, a dangling link, a symlink loop), are warnings naming them."""
     found: list[Path] = []
     # (folder, whether it is a requirements/ folder or lies below one)
     stack = [(root, root.name.lower() == "requirements")]
     while stack:
         folder, in_requirements = stack.pop()
         try:
-            entries = list(os.scandir(folder))
-        except OSError:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if collector is not None:
+                collector.warning(
+                    "unwalkable-folder",
+                    f"{_shown(folder)}: cannot be searched ({error.strerror or error}); "
+                    "its requirements files, if any, were not read",
+                )
             continue
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+                if is_folder:
+                    if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
+                        continue
+                    child = Path(entry.path)
+                    if not _is_venv(child):
+                        named_requirements = entry.name.lower() == "requirements"
+                        stack.append((child, in_requirements or named_requirements))
                     continue
-                child = Path(entry.path)
-                if not _is_venv(child):
-                    stack.append((child, in_requirements or entry.name.lower() == "requirements"))
-            elif entry.is_file() and is_requirements_name(
-                Path(entry.path), in_requirements_folder=in_requirements
-            ):
-                found.append(Path(entry.path))
+                if not is_requirements_name(
+                    Path(entry.path), in_requirements_folder=in_requirements
+                ):
+                    continue
+                if entry.is_file():
+                    found.append(Path(entry.path))
+                    continue
+                kind = _kind_of(Path(entry.path))
+            except OSError as error:  # a symlink loop, or an entry gone meanwhile
+                loop = error.errno == errno.ELOOP
+                kind = "a symlink loop" if loop else f"unreadable ({error.strerror or error})"
+            if collector is not None and kind is not None:
+                collector.warning(
+                    "not-a-regular-file",
+                    f"{_shown(Path(entry.path))} is named like a requirements file but is "
+                    f"{kind}; skipped",
+                )
     return found
 
 
-def discover(paths: list[Path]) -> list[DiscoveredService]:
+def _kind_of(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file; ``None`` for a folder reached through
+    a link (not a file, not worth a warning)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a link to nothing"
+    except OSError as error:
+        return "a symlink loop" if error.errno == errno.ELOOP else f"unreadable ({error.strerror})"
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _shown(path: Path) -> str:
+    """``path`` as the user sees it, its last part never resolved (it may be a link that
+    goes nowhere, or round in a loop)."""
+    from lockmigrate.sources.includes import display_path
+
+    folder = display_path(path.parent)
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
+def discover(paths: list[Path], collector: Collector | None = None) -> list[DiscoveredService]:
     """Services under ``paths`` (folders are searched, files are taken as given), sorted by
-    folder, each with its files sorted main first, then by name."""
+    folder, each with its files sorted main first, then by name. What could not be searched
+    is a warning in ``collector``."""
     files: dict[Path, bool] = {}  # path -> named by the user
     for path in paths:
         if path.is_dir():
-            for found in _walk(path):
+            for found in _walk(path, collector):
                 files.setdefault(Path(os.path.abspath(found)), False)  # noqa: PTH100
         else:
             files[Path(os.path.abspath(path))] = True  # noqa: PTH100

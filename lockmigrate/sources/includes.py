@@ -159,9 +159,7 @@ def _follow_from(
                     raise
                 pending = error
         stack.append(
-            _Frame(
-                path=path, constraint=constraint, includes=iter(file.includes), pending=pending
-            )
+            _Frame(path=path, constraint=constraint, includes=iter(file.includes), pending=pending)
         )
         on_stack.add(path)
 

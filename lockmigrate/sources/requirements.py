@@ -43,6 +43,7 @@ from lockmigrate.model import (
     TextLayout,
 )
 from lockmigrate.redact import redact_url
+from lockmigrate.sources._files import NotRegularFileError, read_regular
 
 if TYPE_CHECKING:
     import optparse
@@ -944,9 +945,11 @@ def read_file(
     if path.is_dir():
         raise InputError(f"{shown}: is a directory, not a requirements file")
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise InputError(f"{shown}: no such file") from None
+    except NotRegularFileError as exc:
+        raise InputError(f"{shown}: is {exc.kind}; lockmigrate reads only regular files") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
