@@ -11,7 +11,7 @@ from pathlib import Path
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
-from lockmigrate.sources.requirements import decode, parse_bytes, read_file
+from lockmigrate.sources.requirements import ENV_VAR_RE, decode, parse_bytes, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
 
@@ -193,6 +193,13 @@ def _follow_from(
             )
         if not target.is_file():
             what = "is a directory" if target.is_dir() else "does not exist"
+            unset = [
+                match.group("name")
+                for match in ENV_VAR_RE.finditer(include.target)
+                if not os.environ.get(match.group("name"))
+            ]
+            if unset:  # pip reads ${NAME} literally when the variable is unset or empty
+                what += f" (${{{unset[0]}}} is not set: pip expands it when it is)"
             raise InputError(
                 f"included file {display(target)} {what}",
                 origin=include.origin,

@@ -867,7 +867,9 @@ class _FileParser:
         target = chosen.value or ""
         kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
         try:
-            resolved = _include_path(target, self.base)
+            # pip expands ${VAR} before it reads the file named; the value is used to read,
+            # never written: Include.target keeps the line as written
+            resolved = _include_path(expand_variables(target, os.environ), self.base)
         except ValueError as exc:  # urlsplit's "Invalid IPv6 URL"; pip fails on it too
             self.fail(f"invalid URL: {exc}", origin, line.content)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)

@@ -289,6 +289,25 @@ def with_input_digest(text: str, digest: str) -> str:
     return "".join([*lines[:end], note, *lines[end:]])
 
 
+def _unexpanded(text: str, variables: Iterable[str]) -> str:
+    """``text`` with each variable's value in a comment line (pip-compile's ``# via -r
+    ../shared/base.in`` for ``-r ${SHARED}/base.in``) put back as ``${NAME}``: the lock says
+    what the input says, and never holds the value."""
+    values = [(os.environ.get(name) or "", name) for name in sorted(variables)]
+    values = [(value, name) for value, name in values if len(value) >= 4]
+    if not values:
+        return text
+    values.sort(key=lambda pair: -len(pair[0]))  # the longest value first
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            restored = line
+            for value, name in values:
+                restored = restored.replace(value, "${" + name + "}")
+            lines[number] = restored
+    return "".join(lines)
+
+
 def _check_secrets(display: str, text: str, variables: Iterable[str]) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
         if contains_credentials(line):
@@ -970,6 +989,7 @@ def _changes_for(
     # the digest reads the scratch tree: there, included locks are the new ones
     produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
     shown = display_path(job.txt_path)
+    produced = _unexpanded(produced, variables)
     _check_secrets(shown, produced, variables)
     layout = job.source.file.layout
     before_lock = job.txt_path.read_bytes() if job.txt_path.exists() else None

@@ -188,6 +188,42 @@ def test_a_piped_dry_run_applies_with_git_apply_to_what_a_real_run_writes(
 
 
 @pytest.mark.slow
+def test_an_include_through_a_variable_is_read_and_the_value_never_written(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "requirements-base.txt").write_text("numpy~=1.26.4\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "requirements.txt").write_text(
+        "-r ${SHARED_REQS}/requirements-base.txt\npandas~=2.2.3\n"
+    )
+    monkeypatch.setenv("SHARED_REQS", "../shared")
+    monkeypatch.chdir(tmp_path)
+
+    assert run() == 0
+
+    lock = (tmp_path / "svc" / "requirements.txt").read_text()
+    assert "numpy==1.26." in lock
+    assert "../shared" not in lock
+    assert "${SHARED_REQS}/requirements-base.in" in lock  # pip-compile's "# via" line
+    assert (
+        "-r ${SHARED_REQS}/requirements-base.in"
+        in (tmp_path / "svc" / "requirements.in").read_text()
+    )
+    capsys.readouterr()
+    assert main(["check", "."]) == 0
+    assert run() == 0
+    assert "Nothing to change" in capsys.readouterr().out
+
+    monkeypatch.delenv("SHARED_REQS")
+    assert main(["check", "."]) == 2
+    assert "${SHARED_REQS} is not set" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_a_failure_in_one_service_leaves_every_file_as_it_was(
     use_index: LocalIndex,
     tmp_path: Path,
