@@ -15,7 +15,7 @@ import sys
 from typing import NoReturn
 
 from lockmigrate import __version__
-from lockmigrate.errors import ExitCode, LockmigrateError
+from lockmigrate.errors import ExitCode, InputError, LockmigrateError
 
 __all__ = ["main", "run"]
 
@@ -66,12 +66,27 @@ def main(argv: list[str] | None = None) -> int:
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
         return _run_typer(arguments)
+    except InputError as error:
+        _report_bad_input(error)
+        return int(error.exit_code)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
         return int(error.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(ExitCode.INTERRUPTED)
+
+
+def _report_bad_input(error: InputError) -> None:
+    """Every bad line, each as ``lockmigrate: error: file:line: what is wrong`` with the
+    line below it; a count at the end when there are several."""
+    problems = error.problems
+    for problem in problems:
+        sys.stderr.write(f"lockmigrate: error: {problem}\n")
+    if len(problems) > 1:
+        files = {problem.origin.path for problem in problems if problem.origin is not None}
+        where = f" in {len(files)} files" if len(files) > 1 else ""
+        sys.stderr.write(f"lockmigrate: {len(problems)} errors{where}\n")
 
 
 def _run_typer(arguments: list[str]) -> int:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, IncludeKind, RequirementFile
-from lockmigrate.sources.requirements import decode, parse_bytes, read_file
+from lockmigrate.errors import InputError, raise_all
+from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
+from lockmigrate.sources.requirements import read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
 
@@ -62,23 +62,8 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))  # noqa: PTH100 - lexical normalisation, as pip
 
 
-def _lines_before(
-    error: InputError, path: Path, shown: str, constraint: bool, collector: Collector
-) -> RequirementFile | None:
-    """The part of ``path`` before the line ``error`` is about, parsed; ``None`` when there
-    is no such part (the error is on the first line, or in decoding, which pip does before
-    reading any line)."""
-    if error.origin is None or error.origin.path != shown or error.origin.line <= 1:
-        return None
-    try:
-        text, layout = decode(path.read_bytes(), shown)
-        physical = text.splitlines(keepends=True)
-        prefix = layout.encode("".join(physical[: error.origin.line - 1]))
-        return parse_bytes(
-            prefix, path=path, display=shown, constraint=constraint, collector=collector
-        )
-    except (InputError, OSError):
-        return None
+def _include_text(include: Include) -> str:
+    return f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} {include.target}"
 
 
 def load_graph(
@@ -87,59 +72,78 @@ def load_graph(
     collector: Collector,
     display: Callable[[Path], str] = display_path,
 ) -> IncludeGraph:
-    """Read ``roots`` and everything they include. Raises :class:`InputError` at the
-    including ``file:line`` for a missing include or an include cycle.
+    """Read ``roots`` and everything they include.
 
-    When several things are wrong, the error raised is the first one pip meets: pip reads
-    lazily, following an include when it reaches it, so a broken included file is reported
-    before an error further down the file that includes it.
+    Everything wrong is raised together once every file has been read
+    (:class:`~lockmigrate.errors.InputErrors` when there is more than one): each bad line of
+    each file, and each missing include or include cycle at the including ``file:line``. They
+    come in the order pip would meet them: pip reads lazily, following an include when it
+    reaches it, so a broken included file comes before an error further down the file that
+    includes it.
     """
     graph = IncludeGraph()
+    cycles: set[frozenset[Path]] = set()  # each cycle once, from whichever file it is met
 
-    def visit(path: Path, constraint: bool, ancestors: tuple[Path, ...]) -> None:
+    def visit(path: Path, constraint: bool, ancestors: tuple[Path, ...]) -> list[InputError]:
         key = (path, constraint)
+        own: list[InputError] = []
         if key not in graph.files:
             try:
                 graph.files[key] = read_file(
-                    path, display=display(path), constraint=constraint, collector=collector
+                    path,
+                    display=display(path),
+                    constraint=constraint,
+                    collector=collector,
+                    errors=own,
                 )
-            except InputError as error:
-                before = _lines_before(error, path, display(path), constraint, collector)
-                if before is not None:
-                    follow(before, path, ancestors)
-                raise
-        follow(graph.files[key], path, ancestors)
-
-    def follow(file: RequirementFile, path: Path, ancestors: tuple[Path, ...]) -> None:
+            except InputError as error:  # unreadable or undecodable: no lines to follow
+                return [error]
+        file = graph.files[key]
+        # (line, error), sorted by line: an included file's errors come at its -r line
+        found = [(error.origin.line if error.origin else 0, error) for error in own]
         for include in file.includes:
-            if include.resolved is None:
-                collector.warning(
-                    "remote-include",
-                    f"{include.target} is a URL; lockmigrate does not fetch it",
-                    include.origin,
-                )
-                continue
-            target = _absolute(include.resolved)
-            if target in ancestors or target == path:
-                raise InputError(
+            found += [(include.origin.line, error) for error in follow(include, path, ancestors)]
+        found.sort(key=lambda pair: pair[0])
+        return [error for _, error in found]
+
+    def follow(include: Include, path: Path, ancestors: tuple[Path, ...]) -> list[InputError]:
+        if include.resolved is None:
+            collector.warning(
+                "remote-include",
+                f"{include.target} is a URL; lockmigrate does not fetch it",
+                include.origin,
+            )
+            return []
+        target = _absolute(include.resolved)
+        if target in ancestors or target == path:
+            start = ancestors.index(target) if target in ancestors else len(ancestors)
+            members = frozenset((*ancestors[start:], path))
+            if members in cycles:
+                return []
+            cycles.add(members)
+            return [
+                InputError(
                     f"include cycle: {include.target} is already being read "
                     f"({' -> '.join(display(p) for p in (*ancestors, path, target))})",
                     origin=include.origin,
-                    text=f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} "
-                    f"{include.target}",
+                    text=_include_text(include),
                 )
-            if not target.is_file():
-                what = "is a directory" if target.is_dir() else "does not exist"
-                raise InputError(
+            ]
+        if not target.is_file():
+            what = "is a directory" if target.is_dir() else "does not exist"
+            return [
+                InputError(
                     f"included file {display(target)} {what}",
                     origin=include.origin,
-                    text=f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} "
-                    f"{include.target}",
+                    text=_include_text(include),
                 )
-            visit(target, include.kind is IncludeKind.CONSTRAINT, (*ancestors, path))
+            ]
+        return visit(target, include.kind is IncludeKind.CONSTRAINT, (*ancestors, path))
 
+    errors: list[InputError] = []
     for root in roots:
         absolute = _absolute(root)
         graph.roots.append((absolute, False))
-        visit(absolute, False, ())
+        errors += visit(absolute, False, ())
+    raise_all(errors)
     return graph
