@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
         devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process
         sys.stdout, sys.stderr = sys.stdout or devnull, sys.stderr or devnull
-    if arguments == ["--version"]:  # answered before typer is even imported
+    if arguments in (["--version"], ["-V"]):  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
     import signal

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import app
+from lockmigrate.cli.commands import QuietOption, VerboseOption, app, print_diagnostics, verbosity
 from lockmigrate.cli.common import ReportFormat, Resolver
 
 # Notes that say how a lock was checked: shown although they are not warnings.
@@ -17,6 +17,7 @@ _CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
 
 @app.command("check")
 def check(
+    context: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Folders to search, or files. Default: '.'."),
@@ -35,6 +36,8 @@ def check(
     output_format: Annotated[
         ReportFormat, typer.Option("--format", help="table, json or markdown.")
     ] = ReportFormat.TABLE,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Verify that every lock is fresh, in range, layered consistently and secret-free.
 
@@ -51,10 +54,9 @@ def check(
         full=full,
         collector=collector,
     )
-    for diagnostic in collector.items:
-        # warnings always; of the notes, the ones that say how a lock was checked
-        if diagnostic.level.value != "info" or diagnostic.code in _CHECK_NOTES:
-            sys.stderr.write(f"{diagnostic}\n")
+    # warnings; of the notes, the ones that say how a lock was checked
+    level = verbosity(context, verbose=verbose, quiet=quiet)
+    print_diagnostics(collector.items, level, notes=_CHECK_NOTES)
     if output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
     elif output_format is ReportFormat.MARKDOWN:

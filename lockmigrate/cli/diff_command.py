@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import app
+from lockmigrate.cli.commands import _VERBOSITY, QuietOption, VerboseOption, app
 from lockmigrate.cli.common import ReportFormat, Resolver
 from lockmigrate.cli.diff_run import DEFAULT_FAIL_ON, DiffArguments, run
 
@@ -23,6 +23,7 @@ __all__ = ["diff"]
 
 @app.command("diff")
 def diff(
+    context: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -95,8 +96,11 @@ def diff(
             "lock's header names, else the tree's locks', else pip-tools).",
         ),
     ] = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
+    before = context.meta.get(_VERBOSITY, (0, 0))  # lockmigrate -q diff
     run(
         DiffArguments(
             paths=tuple(paths or ()),
@@ -109,5 +113,7 @@ def diff(
             offline=offline,
             python_version=python_version,
             resolver=resolver,
+            verbose=verbose + before[0],
+            quiet=quiet + before[1],
         )
     )

@@ -12,13 +12,17 @@ import typer
 from lockmigrate.cli.commands import (
     FormatOption,
     PathsArgument,
+    QuietOption,
     ScanFormat,
     StrictOption,
+    VerboseOption,
     WithOption,
     _finish,
     app,
     report_plan,
+    verbosity,
 )
+from lockmigrate.cli.common import Verbosity
 
 if TYPE_CHECKING:
     from lockmigrate.targets.poetry import PoetryResult
@@ -36,6 +40,7 @@ class StyleChoice(str, enum.Enum):
 
 @app.command("to-poetry")
 def to_poetry(
+    context: typer.Context,
     paths: PathsArgument = None,
     layout: Annotated[
         LayoutChoice,
@@ -85,6 +90,8 @@ def to_poetry(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
@@ -100,6 +107,7 @@ def to_poetry(
             "--constraint-style poetry needs --layout poetry: [project] dependencies are "
             "PEP 508 strings, which cannot hold ^ or ~"
         )
+    level = verbosity(context, verbose=verbose, quiet=quiet)
     integrations = parse_integrations(with_) if with_ is not None else ()
     collector = Collector()
     options = PoetryOptions(
@@ -129,13 +137,14 @@ def to_poetry(
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
-    if output_format is not ScanFormat.JSON:
+    if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
         plan,
         written,
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
+        level=level,
         diagnostics=collector.items,
     )
     _finish(collector.has_warnings(), strict)
