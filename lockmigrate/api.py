@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.scan import ScannedService, ScanReport
+    from lockmigrate.sources.discover import Exclude
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
     from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
@@ -36,15 +37,23 @@ def _existing(paths: Sequence[Path]) -> list[Path]:
     return list(paths)
 
 
-def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = None) -> ScanReport:
-    """Find the requirement files under ``paths``, read them, and describe each service.
+def scan(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    collector: Collector | None = None,
+    exclude: Exclude | None = None,
+) -> ScanReport:
+    """Find the requirement files under ``paths`` (skipping what ``exclude`` names when
+    walking a folder), read them, and describe each service.
 
-    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file.
+    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file named
+    in ``paths`` (:class:`~lockmigrate.errors.InputErrors` for several bad lines); a file
+    found by walking that does not parse is skipped with an ``unreadable-file`` warning.
     """
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import discover
 
-    found = discover(_existing(paths))
+    found = discover(_existing(paths), exclude=exclude)
     return scan_services(found, collector=collector if collector is not None else Collector())
 
 
@@ -55,6 +64,7 @@ def to_pip_tools(
     collector: Collector | None = None,
     progress: Progress | None = None,
     keep_going: bool = False,
+    exclude: Exclude | None = None,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
@@ -65,7 +75,7 @@ def to_pip_tools(
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     return plan_pip_tools(
         report,
         options=options or CompileOptions(),
@@ -80,6 +90,7 @@ def to_poetry(
     *,
     options: PoetryOptions | None = None,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> PoetryResult:
     """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
     requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`).
@@ -94,7 +105,7 @@ def to_poetry(
 
     collector = collector if collector is not None else Collector()
     options = options or PoetryOptions()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
 
     def root_of(folder: Path) -> Path | None:
@@ -216,6 +227,7 @@ def check(
     options: CompileOptions | None = None,
     full: bool = False,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
@@ -224,7 +236,7 @@ def check(
     from lockmigrate.check import run_check
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     return run_check(report, options=options, full=full, collector=collector)
 
 
@@ -236,6 +248,7 @@ def workflow(
     paths: Sequence[Path] = (Path(),),
     rerun: Sequence[str] = (),
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> Plan:
     """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
     ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
@@ -254,7 +267,9 @@ def workflow(
     collector = collector if collector is not None else Collector()
     if tool is Tool.PIP_TOOLS:
         # the run's own diagnostics were reported already: scan again without them
-        setup = pip_tools_setup(scan(paths, collector=Collector()), plan, rerun=rerun)
+        setup = pip_tools_setup(
+            scan(paths, collector=Collector(), exclude=exclude), plan, rerun=rerun
+        )
     else:
         setup = poetry_setup(plan, rerun=rerun)
     changes = plan_workflow(setup, integrations, collector=collector)

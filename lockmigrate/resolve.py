@@ -27,6 +27,7 @@ __all__ = [
     "CompileOptions",
     "compile_requirements",
     "installed",
+    "is_running_python",
     "needed_python",
     "resolver_argv",
     "stop_all",
@@ -132,10 +133,13 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
         # takes every *.txt on the command line for an input is not misled)
         argv += [f"--constraint={constraint}" for constraint in job.constraints]
         return [*argv, "--output-file", job.output, job.input]
-    if options.python_version is not None:
+    if options.python_version is not None and not (
+        options.python is None and is_running_python(options.python_version)
+    ):
         raise UsageError(
-            "pip-compile resolves for the interpreter it runs under: use --python PATH "
-            "(an interpreter with pip-tools installed), or --resolver uv --python-version"
+            f"pip-compile resolves for the interpreter it runs under, not for Python "
+            f"{options.python_version}: use --python PATH (an interpreter of that version "
+            "with pip-tools installed) without --python-version, or --resolver uv"
         )
     argv = [options.python or sys.executable, "-m", "piptools", "compile", *_PIP_TOOLS_FLAGS]
     if options.generate_hashes:
@@ -145,6 +149,12 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
     argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
     argv += [f"--constraint={constraint}" for constraint in job.constraints]
     return [*argv, "--output-file", job.output, job.input]
+
+
+def is_running_python(version: str) -> bool:
+    """Whether ``version`` (``3.11`` or ``3.11.7``) is this interpreter's."""
+    parts = version.split(".")
+    return parts == [str(part) for part in sys.version_info[: len(parts)]]
 
 
 def _environment(options: CompileOptions) -> dict[str, str]:

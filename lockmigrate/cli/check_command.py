@@ -8,14 +8,29 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import QuietOption, VerboseOption, app, print_diagnostics, verbosity
+from lockmigrate.cli.commands import (
+    QuietOption,
+    VerboseOption,
+    app,
+    examples,
+    print_diagnostics,
+    project_settings,
+    verbosity,
+)
 from lockmigrate.cli.common import ReportFormat, Resolver
 
 # Notes that say how a lock was checked: shown although they are not warnings.
 _CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
 
 
-@app.command("check")
+@app.command(
+    "check",
+    epilog=examples(
+        "lockmigrate check  # every lock under ., as CI runs it",
+        "lockmigrate check --full services/api  # re-resolve every lock of one service",
+        "lockmigrate check --format markdown >> $GITHUB_STEP_SUMMARY",
+    ),
+)
 def check(
     context: typer.Context,
     paths: Annotated[
@@ -30,7 +45,8 @@ def check(
         Resolver | None,
         typer.Option(
             "--resolver",
-            help="Re-lock with pip-tools or uv (default: the resolver each lock's header names).",
+            help="Re-lock with pip-tools or uv (default: [tool.lockmigrate] resolver, else the "
+            "resolver each lock's header names).",
         ),
     ] = None,
     output_format: Annotated[
@@ -48,11 +64,14 @@ def check(
     from lockmigrate.resolve import Backend, CompileOptions
 
     collector = Collector()
+    settings = project_settings(paths or [])
+    chosen = resolver.value if resolver is not None else settings.resolver
     report = api.check(
         paths or [Path()],
-        options=CompileOptions(backend=Backend(resolver.value)) if resolver else None,
+        options=CompileOptions(backend=Backend(chosen)) if chosen else None,
         full=full,
         collector=collector,
+        exclude=settings.excluded,
     )
     # warnings; of the notes, the ones that say how a lock was checked
     level = verbosity(context, verbose=verbose, quiet=quiet)

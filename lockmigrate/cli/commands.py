@@ -20,6 +20,7 @@ from lockmigrate.errors import FindingsError
 if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic
     from lockmigrate.plan import FileChange, Plan
+    from lockmigrate.sources.settings import Settings
     from lockmigrate.targets.pip_tools import Failure
 
 __all__ = ["app", "app_for", "verbosity"]
@@ -117,12 +118,33 @@ def _root(
     context.meta[_VERBOSITY] = (verbose, quiet)
 
 
+def examples(*lines: str) -> str:
+    """A command's ``--help`` epilog: ``lines`` as written (``\b`` keeps click from
+    re-flowing them), each a command line with what it does."""
+    return "Examples:\n\n\b\n" + "\n".join(lines)
+
+
+def project_settings(paths: Sequence[Path]) -> Settings:
+    """``[tool.lockmigrate]`` of the project ``paths`` are in (the current folder's when
+    none is given): defaults for the options the command line leaves out."""
+    from lockmigrate.sources.settings import find_settings
+
+    return find_settings(paths)
+
+
 def _finish(collector_has_warnings: bool, strict: bool) -> None:
     if strict and collector_has_warnings:
         raise FindingsError("warnings were found and --strict is set")
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "lockmigrate scan  # every requirements file under .",
+        "lockmigrate scan services/api  # one service",
+        "lockmigrate scan requirements-dev.txt  # one file, read strictly (exit 2 if malformed)",
+        "lockmigrate scan --format json > scan.json",
+    )
+)
 def scan(
     paths: PathsArgument = None,
     output_format: FormatOption = ScanFormat.TABLE,
@@ -137,7 +159,8 @@ def scan(
     from lockmigrate.diagnostics import Collector
 
     collector = Collector()
-    report = api.scan(paths or [Path()], collector=collector)
+    settings = project_settings(paths or [])
+    report = api.scan(paths or [Path()], collector=collector, exclude=settings.excluded)
     if output_format is ScanFormat.JSON:
         from lockmigrate.reporters import scan_json
 
@@ -222,6 +245,23 @@ def report_plan(
         sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
 
 
+def _check_pip_compile_python(resolver: Resolver, python_version: str, where: str) -> None:
+    """pip-compile resolves for the interpreter it runs under: a ``python-version`` from
+    ``[tool.lockmigrate]`` that is not this one's is an error that says where it was set."""
+    from lockmigrate.resolve import is_running_python
+
+    if resolver is Resolver.PIP_TOOLS and not is_running_python(python_version):
+        from lockmigrate.errors import UsageError
+
+        running = ".".join(str(part) for part in sys.version_info[:3])
+        raise UsageError(
+            f"{where}: python-version = {python_version!r}, but pip-compile resolves for the "
+            f"interpreter it runs under (Python {running}): run lockmigrate with Python "
+            f"{python_version}, give --python PATH (a Python {python_version} with pip-tools), "
+            "or use --resolver uv (resolver = 'uv')"
+        )
+
+
 def _progress_printer(total_hint: str, level: Verbosity) -> Callable[[str, str], None] | None:
     """Progress lines on stderr for people at a terminal (and in logs too with ``-v``);
     nothing for pipes and CI logs otherwise, nor with ``-q``."""
@@ -243,7 +283,16 @@ def _progress_printer(total_hint: str, level: Verbosity) -> Callable[[str, str],
     return report
 
 
-@app.command("to-pip-tools")
+@app.command(
+    "to-pip-tools",
+    epilog=examples(
+        "lockmigrate to-pip-tools --dry-run  # the plan and a diff of every file",
+        "lockmigrate to-pip-tools  # migrate the tree under .",
+        "lockmigrate to-pip-tools --resolver uv --python-version 3.11 services/",
+        "lockmigrate to-pip-tools -P django  # re-lock, moving django only",
+        "lockmigrate to-pip-tools --upgrade  # re-lock, moving everything in range",
+    ),
+)
 def to_pip_tools(
     context: typer.Context,
     paths: PathsArgument = None,
@@ -271,17 +320,29 @@ def to_pip_tools(
         ),
     ] = None,
     resolver: Annotated[
-        Resolver,
-        typer.Option("--resolver", help="pip-tools or uv (needs lockmigrate[uv])."),
-    ] = Resolver.PIP_TOOLS,
+        Resolver | None,
+        typer.Option(
+            "--resolver",
+            help="pip-tools (default) or uv (needs lockmigrate[uv]).",
+            show_default=False,
+        ),
+    ] = None,
     python: Annotated[
         str | None,
         typer.Option(
-            "--python", help="pip-tools: the interpreter to resolve with (it needs pip-tools)."
+            "--python",
+            metavar="PATH",
+            help="pip-tools: the interpreter to resolve with (it needs pip-tools).",
         ),
     ] = None,
     python_version: Annotated[
-        str | None, typer.Option("--python-version", help="uv: resolve for this Python version.")
+        str | None,
+        typer.Option(
+            "--python-version",
+            metavar="X.Y",
+            help="The Python the locks are for (uv resolves for it; pip-compile resolves for "
+            "the interpreter it runs under, which must be this version).",
+        ),
     ] = None,
     keep_going: Annotated[
         bool,
@@ -305,6 +366,11 @@ def to_pip_tools(
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
     level = verbosity(context, verbose=verbose, quiet=quiet)
+    settings = project_settings(paths or [])
+    resolver = resolver or Resolver(settings.resolver or Resolver.PIP_TOOLS.value)
+    if python_version is None and python is None and settings.python_version is not None:
+        python_version = settings.python_version
+        _check_pip_compile_python(resolver, python_version, settings.where("python-version"))
     integrations = parse_integrations(with_) if with_ is not None else ()
     collector = Collector()
     options = CompileOptions(
@@ -321,6 +387,7 @@ def to_pip_tools(
         collector=collector,
         progress=_progress_printer("files", level),
         keep_going=keep_going,
+        exclude=settings.excluded,
     )
     plan = result.plan
     if integrations:
@@ -333,6 +400,7 @@ def to_pip_tools(
             paths=paths or [Path()],
             rerun=rerun,
             collector=collector,
+            exclude=settings.excluded,
         )
     written = () if dry_run else apply(plan)
     notes = []

@@ -14,14 +14,22 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import _VERBOSITY, QuietOption, VerboseOption, app
+from lockmigrate.cli.commands import _VERBOSITY, QuietOption, VerboseOption, app, examples
 from lockmigrate.cli.common import ReportFormat, Resolver
 from lockmigrate.cli.diff_run import DEFAULT_FAIL_ON, DiffArguments, run
 
 __all__ = ["diff"]
 
 
-@app.command("diff")
+@app.command(
+    "diff",
+    epilog=examples(
+        "lockmigrate diff  # locks under . against their ranges and the index",
+        "lockmigrate diff --offline  # the same without the network",
+        "lockmigrate diff requirements.in --lock requirements.txt --fail-on out-of-range,behind",
+        "lockmigrate diff --from HEAD~1 --to requirements.txt  # what a lock refresh changed",
+    ),
+)
 def diff(
     context: typer.Context,
     paths: Annotated[

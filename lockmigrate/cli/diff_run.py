@@ -185,19 +185,23 @@ def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) ->
 def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
+    from lockmigrate.sources.settings import find_settings
 
+    settings = find_settings(arguments.paths)  # [tool.lockmigrate]: what options leave out
+    resolver = arguments.resolver.value if arguments.resolver is not None else settings.resolver
+    python_version = arguments.python_version or settings.python_version
     backend = None  # api.diff's own default: as the locks' headers say, else pip-tools
-    if arguments.resolver is not None:
+    if resolver is not None:
         from lockmigrate.resolve import Backend  # its imports would delay the first request
 
-        backend = Backend(arguments.resolver.value)
+        backend = Backend(resolver)
     collector = Collector()
     report = api.diff(
         arguments.paths or (Path(),),
         lock=arguments.lock,
         resolve=arguments.resolve,
         offline=arguments.offline,
-        python_version=arguments.python_version,
+        python_version=python_version,
         backend=backend,
         collector=collector,
         progress=_progress_printer(arguments.output_format, arguments.verbosity),

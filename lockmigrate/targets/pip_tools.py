@@ -835,9 +835,7 @@ def _failure(job: _Job, error: ExternalToolError) -> Failure:
     )
 
 
-def _check_upgrade_packages(
-    jobs: list[_Job], names: tuple[str, ...], collector: Collector
-) -> None:
+def _check_upgrade_packages(jobs: list[_Job], names: tuple[str, ...], collector: Collector) -> None:
     """A warning for each ``-P`` package that no lock being re-locked pins: the resolvers
     ignore it silently, and the user probably misspelt it or meant another service."""
     pinned: set[str] = set()
