@@ -1,7 +1,14 @@
-"""The library entry points: what the CLI calls, usable without a terminal."""
+"""The library entry points: what the CLI calls, usable without a terminal.
+
+This module is lockmigrate's supported Python API (``docs/reference/api.md`` says what is
+stable and how it may change): the functions in :data:`FUNCTIONS`, and the classes they take
+and return, importable from here (:data:`TYPES`) wherever they live inside the package. The
+classes are imported when first asked for, so ``import lockmigrate.api`` stays cheap.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,18 +20,91 @@ from lockmigrate.errors import InputError
 # pip-tools or Poetry targets, nor ``scan`` for the index.
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
+    from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.io import apply
     from lockmigrate.model import DeclaredRequirement, Option
-    from lockmigrate.plan import Plan
+    from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.scan import ScannedService, ScanReport
     from lockmigrate.sources.discover import Exclude
+    from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
-    from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
+    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
 
-__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
+#: The entry points.
+FUNCTIONS = ("check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow")
+#: What they take and return, and what writes a plan: importable from here, each name from
+#: the module that defines it today (which may change; this name will not).
+TYPES = {
+    "Backend": "lockmigrate.resolve",
+    "CheckReport": "lockmigrate.check",
+    "Collector": "lockmigrate.diagnostics",
+    "CompileOptions": "lockmigrate.resolve",
+    "ConstraintStyle": "lockmigrate.targets.poetry",
+    "Diagnostic": "lockmigrate.diagnostics",
+    "DiffReport": "lockmigrate.diff",
+    "Exclude": "lockmigrate.sources.discover",
+    "FileChange": "lockmigrate.plan",
+    "Integration": "lockmigrate.targets.workflow",
+    "Layout": "lockmigrate.targets.poetry",
+    "Level": "lockmigrate.diagnostics",
+    "LockDiffReport": "lockmigrate.diff",
+    "MigrationResult": "lockmigrate.targets.pip_tools",
+    "Plan": "lockmigrate.plan",
+    "PoetryOptions": "lockmigrate.targets.poetry",
+    "PoetryResult": "lockmigrate.targets.poetry",
+    "ScanReport": "lockmigrate.scan",
+    "Settings": "lockmigrate.sources.settings",
+    "Tool": "lockmigrate.targets.workflow",
+    "apply": "lockmigrate.io",
+    "find_settings": "lockmigrate.sources.settings",
+}
+
+__all__ = [  # FUNCTIONS and TYPES, written out for type checkers
+    "Backend",
+    "CheckReport",
+    "Collector",
+    "CompileOptions",
+    "ConstraintStyle",
+    "Diagnostic",
+    "DiffReport",
+    "Exclude",
+    "FileChange",
+    "Integration",
+    "Layout",
+    "Level",
+    "LockDiffReport",
+    "MigrationResult",
+    "Plan",
+    "PoetryOptions",
+    "PoetryResult",
+    "ScanReport",
+    "Settings",
+    "Tool",
+    "apply",
+    "check",
+    "diff",
+    "diff_locks",
+    "find_settings",
+    "scan",
+    "to_pip_tools",
+    "to_poetry",
+    "workflow",
+]
+
+
+def __getattr__(name: str) -> object:
+    """The classes of :data:`TYPES`, imported when first asked for (PEP 562)."""
+    module = TYPES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 #: Keep-alive connections ``diff`` opens to each index, all served by one thread.
 DIFF_WORKERS = 16
