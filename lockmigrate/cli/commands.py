@@ -29,7 +29,7 @@ app = typer.Typer(
     name="lockmigrate",
     help="Move ranged requirements*.txt files to real lockfiles, and show what the ranges "
     "resolve to.",
-    add_completion=True,  # --install-completion / --show-completion, for bash, zsh, fish
+    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish, PowerShell
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

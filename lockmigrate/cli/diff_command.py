@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import _VERBOSITY, QuietOption, VerboseOption, app, examples
-from lockmigrate.cli.common import ReportFormat, Resolver
+from lockmigrate.cli.commands import QuietOption, VerboseOption, app, examples, verbosity
+from lockmigrate.cli.common import ReportFormat, Resolver, Verbosity
 from lockmigrate.cli.diff_run import DEFAULT_FAIL_ON, DiffArguments, run
 
 __all__ = ["diff"]
@@ -108,7 +108,7 @@ def diff(
     quiet: QuietOption = 0,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
-    before = context.meta.get(_VERBOSITY, (0, 0))  # lockmigrate -q diff
+    level = verbosity(context, verbose=verbose, quiet=quiet)  # lockmigrate -q diff too
     run(
         DiffArguments(
             paths=tuple(paths or ()),
@@ -121,7 +121,7 @@ def diff(
             offline=offline,
             python_version=python_version,
             resolver=resolver,
-            verbose=verbose + before[0],
-            quiet=quiet + before[1],
+            verbose=int(level is Verbosity.VERBOSE),
+            quiet=int(level is Verbosity.QUIET),
         )
     )
