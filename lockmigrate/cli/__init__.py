@@ -15,7 +15,7 @@ import sys
 from typing import NoReturn
 
 from lockmigrate import __version__
-from lockmigrate.errors import ExitCode, LockmigrateError
+from lockmigrate.errors import ExitCode, InputError, LockmigrateError
 
 __all__ = ["main", "run"]
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
         devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process
         sys.stdout, sys.stderr = sys.stdout or devnull, sys.stderr or devnull
-    if arguments == ["--version"]:  # answered before typer is even imported
+    if arguments in (["--version"], ["-V"]):  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
     import signal
@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
         return _run_typer(arguments)
+    except InputError as error:
+        _report_bad_input(error)
+        return int(error.exit_code)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
         return int(error.exit_code)
@@ -86,6 +89,18 @@ def main(argv: list[str] | None = None) -> int:
             "please report it with the traceback below\n" + traceback.format_exc()
         )
         return int(ExitCode.INTERNAL)
+
+
+def _report_bad_input(error: InputError) -> None:
+    """Every bad line, each as ``lockmigrate: error: file:line: what is wrong`` with the
+    line below it; a count at the end when there are several."""
+    problems = error.problems
+    for problem in problems:
+        sys.stderr.write(f"lockmigrate: error: {problem}\n")
+    if len(problems) > 1:
+        files = {problem.origin.path for problem in problems if problem.origin is not None}
+        where = f" in {len(files)} files" if len(files) > 1 else ""
+        sys.stderr.write(f"lockmigrate: {len(problems)} errors{where}\n")
 
 
 def _run_typer(arguments: list[str]) -> int:

@@ -10,6 +10,7 @@ import errno
 import os
 import re
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DiscoveredFile",
     "DiscoveredService",
+    "Exclude",
     "discover",
     "is_requirements_name",
     "role_for",
@@ -141,14 +143,57 @@ class DiscoveredService:
     files: tuple[DiscoveredFile, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exclude:
+    """Paths a walk skips (``[tool.lockmigrate] exclude``), as ruff reads its ``exclude``.
+
+    A pattern without ``/`` is matched against the name of every file and folder under the
+    walk (``legacy``, ``requirements-ci*.txt``); one with ``/`` against the path relative to
+    ``root`` (``services/old/**``, ``tools/*/requirements.txt``, ``/legacy``), where ``*``
+    and ``?`` stay within one folder and ``**`` spans any number. A folder that matches is
+    skipped with everything below it. Files named on the command line are read whatever the
+    patterns say.
+    """
+
+    root: Path
+    patterns: tuple[str, ...]
+
+    def matches(self, path: Path) -> bool:
+        """Whether ``path`` (absolute) is excluded."""
+        try:
+            parts = Path(os.path.relpath(path, self.root)).parts
+        except ValueError:  # another drive (Windows)
+            return False
+        if parts[:1] == ("..",):
+            parts = (path.name,)  # outside the project: only names can match
+        for pattern in self.patterns:
+            pieces = tuple(piece for piece in pattern.strip().split("/") if piece not in {"", "."})
+            if len(pieces) == 1 and "/" not in pattern.strip().rstrip("/"):
+                if any(fnmatchcase(part, pieces[0]) for part in parts):
+                    return True
+            elif any(_match(parts[:end], pieces) for end in range(1, len(parts) + 1)):
+                return True
+        return False
+
+
+def _match(parts: tuple[str, ...], pieces: tuple[str, ...]) -> bool:
+    """Whether the path ``parts`` matches the pattern ``pieces``, piece for part."""
+    if not pieces:
+        return not parts
+    if pieces[0] == "**":
+        return any(_match(parts[skip:], pieces[1:]) for skip in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], pieces[0]) and _match(parts[1:], pieces[1:])
+
+
 def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file()
 
 
-def _walk(root: Path, collector: Collector | None) -> list[Path]:
-    """The requirements files under ``root``, without following links to folders. A folder
-    that cannot be listed, and an entry named like a requirements file that is not a regular
-    file (a FIFO, a device, a dangling link, a symlink loop), are warnings naming them."""
+def _walk(root: Path, collector: Collector | None, exclude: Exclude | None = None) -> list[Path]:
+    """The requirements files under ``root``, without following links to folders, skipping
+    what ``exclude`` names. A folder that cannot be listed, and an entry named like a
+    requirements file that is not a regular file (a FIFO, a device, a dangling link, a
+    symlink loop), are warnings naming them."""
     found: list[Path] = []
     # (folder, whether it is a requirements/ folder or lies below one)
     stack = [(root, root.name.lower() == "requirements")]
@@ -166,6 +211,8 @@ def _walk(root: Path, collector: Collector | None) -> list[Path]:
                 )
             continue
         for entry in entries:
+            if exclude is not None and exclude.matches(Path(os.path.abspath(entry.path))):  # noqa: PTH100
+                continue
             try:
                 is_folder = entry.is_dir(follow_symlinks=False)
                 if is_folder:
@@ -227,14 +274,16 @@ def _shown(path: Path) -> str:
     return path.name if folder == "." else f"{folder}/{path.name}"
 
 
-def discover(paths: list[Path], collector: Collector | None = None) -> list[DiscoveredService]:
-    """Services under ``paths`` (folders are searched, files are taken as given), sorted by
-    folder, each with its files sorted main first, then by name. What could not be searched
-    is a warning in ``collector``."""
+def discover(
+    paths: list[Path], collector: Collector | None = None, *, exclude: Exclude | None = None
+) -> list[DiscoveredService]:
+    """Services under ``paths`` (folders are searched, skipping what ``exclude`` names;
+    files are taken as given), sorted by folder, each with its files sorted main first,
+    then by name. What could not be searched is a warning in ``collector``."""
     files: dict[Path, bool] = {}  # path -> named by the user
     for path in paths:
         if path.is_dir():
-            for found in _walk(path, collector):
+            for found in _walk(path, collector, exclude):
                 files.setdefault(Path(os.path.abspath(found)), False)  # noqa: PTH100
         else:
             files[Path(os.path.abspath(path))] = True  # noqa: PTH100

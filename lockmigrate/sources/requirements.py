@@ -30,7 +30,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
     DeclaredRequirement,
     Include,
@@ -732,13 +732,18 @@ class _FileParser:
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
 
-    def parse_line(self, logical: _LogicalLine) -> Line:
-        origin = self.origin(logical)
+    def bare_line(self, logical: _LogicalLine) -> Line:
+        """``logical`` with its content and comment, and no meaning: what a line is before
+        its options and requirement are read (and what a bad line stays)."""
         content, comment = split_comment(logical.text)
-        line = Line(
-            origin=origin, first=logical.first, count=logical.count, content=content,
-            comment=comment,
+        return Line(
+            origin=self.origin(logical), first=logical.first, count=logical.count,
+            content=content, comment=comment,
         )  # fmt: skip
+
+    def parse_line(self, logical: _LogicalLine) -> Line:
+        line = self.bare_line(logical)
+        origin, content = line.origin, line.content
         if not content:
             return line
         args, options_str = break_args_options(content)
@@ -912,8 +917,16 @@ def parse_bytes(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Parse the bytes of one requirements file. Includes are recorded, not followed."""
+    """Parse the bytes of one requirements file. Includes are recorded, not followed.
+
+    Every line is read, whatever is wrong with the lines before it. Bad lines are raised
+    together (:class:`~lockmigrate.errors.InputErrors` when there are several) after the
+    last line; or, when ``errors`` is given, appended to it, and the file is returned with
+    each bad line kept as text without meaning. A file that cannot be decoded raises at
+    once either way: it has no lines to read.
+    """
     shown = display if display is not None else str(path)
     text, layout = decode(data, shown)
     physical = text.splitlines(keepends=True)
@@ -924,7 +937,19 @@ def parse_bytes(
         collector=collector if collector is not None else Collector(),
         base=path.parent,
     )
-    lines = tuple(parser.parse_line(logical) for logical in join_lines(physical))
+    parsed: list[Line] = []
+    bad: list[InputError] = []
+    for logical in join_lines(physical):
+        try:
+            parsed.append(parser.parse_line(logical))
+        except InputError as error:
+            bad.append(error)
+            parsed.append(parser.bare_line(logical))
+    if errors is not None:
+        errors.extend(bad)
+    else:
+        raise_all(bad)
+    lines = tuple(parsed)
     return RequirementFile(
         path=path,
         display=shown,
@@ -941,8 +966,10 @@ def read_file(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Read and parse one requirements file; unreadable files raise :class:`InputError`."""
+    """Read and parse one requirements file; unreadable files raise :class:`InputError`,
+    and bad lines are raised or collected as :func:`parse_bytes` says."""
     shown = display if display is not None else str(path)
     if path.is_dir():
         raise InputError(f"{shown}: is a directory, not a requirements file")
@@ -954,7 +981,9 @@ def read_file(
         raise InputError(f"{shown}: is {exc.kind}; lockmigrate reads only regular files") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
+    return parse_bytes(
+        data, path=path, display=shown, constraint=constraint, collector=collector, errors=errors
+    )
 
 
 _INDEX_OPTIONS = frozenset(

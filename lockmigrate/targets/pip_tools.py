@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
@@ -709,7 +710,7 @@ def _plan_jobs(
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
-    if not (options.upgrade or refresh):
+    if not (options.upgrade or options.upgrade_packages or refresh):
         for scanned in locks:
             assert scanned.input is not None  # noqa: S101 - filtered above
             recorded = recorded_digest("".join(scanned.file.physical_lines))
@@ -854,6 +855,23 @@ def _failure(job: _Job, error: ExternalToolError) -> Failure:
     )
 
 
+def _check_upgrade_packages(jobs: list[_Job], names: tuple[str, ...], collector: Collector) -> None:
+    """A warning for each ``-P`` package that no lock being re-locked pins: the resolvers
+    ignore it silently, and the user probably misspelt it or meant another service."""
+    pinned: set[str] = set()
+    for job in jobs:
+        if job.in_content is None and job.txt_path.is_file():
+            pinned |= set(_pins(job.txt_path.read_bytes(), job.txt_path))
+    for name in names:
+        canonical = canonicalize_name(re.split(r"[\[<>=!~;@ ]", name, maxsplit=1)[0])
+        if canonical not in pinned:
+            collector.warning(
+                "upgrade-package-unlocked",
+                f"--upgrade-package {name}: no lock being re-locked pins {canonical}, so it "
+                "moves nowhere (check the name, or the paths given)",
+            )
+
+
 def plan_pip_tools(
     report: ScanReport,
     *,
@@ -872,6 +890,8 @@ def plan_pip_tools(
     :attr:`MigrationResult.failures`; the plan holds the rest.
     """
     jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
+    if options.upgrade_packages:
+        _check_upgrade_packages(jobs, options.upgrade_packages, collector)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     # the scratch tree must hold every file the compiles read, includes of includes too

@@ -299,6 +299,74 @@ def test_upgrade_relocks_and_plain_run_keeps_pins(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_upgrade_package_moves_one_package_and_keeps_the_other_pins(
+    resolver: str,
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("--resolver", resolver, "churn") == 0
+    lock = tree / "churn" / "requirements-prod.txt"
+    assert (pins(lock)["numpy"], pins(lock)["pandas"]) == ("1.26.9", "2.2.4")
+    held = lock.read_text().replace("numpy==1.26.9", "numpy==1.26.4")
+    lock.write_text(held.replace("pandas==2.2.4", "pandas==2.2.3"))
+    capsys.readouterr()
+
+    assert run("--resolver", resolver, "-P", "numpy", "churn") == 0
+
+    assert pins(lock)["numpy"] == "1.26.9"  # moved within ~=1.26.4
+    assert pins(lock)["pandas"] == "2.2.3"  # held: the existing lock is the preference
+    assert "upgrade-package" not in lock.read_text()  # not in the header's command
+    assert "updated churn/requirements-prod.txt" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_upgrade_package_of_a_package_no_lock_pins_is_a_warning(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("churn") == 0
+    capsys.readouterr()
+
+    assert run("--upgrade-package", "nunpy", "--strict", "churn") == 1
+
+    err = capsys.readouterr().err
+    assert "--upgrade-package nunpy: no lock being re-locked pins nunpy" in err
+    assert "[upgrade-package-unlocked]" in err
+
+
+def test_upgrade_package_is_passed_to_each_resolver() -> None:
+    from lockmigrate.resolve import Backend, CompileJob, CompileOptions, resolver_argv
+
+    job = CompileJob(workdir=".", input="requirements.in", output="requirements.txt")
+    for backend in Backend:
+        options = CompileOptions(backend=backend, upgrade_packages=("numpy", "pandas==2.2.4"))
+        argv = resolver_argv(job, options)
+        assert "--upgrade-package=numpy" in argv
+        assert "--upgrade-package=pandas==2.2.4" in argv
+        assert "--upgrade" not in argv
+
+
+def test_upgrade_and_upgrade_package_together_are_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("--upgrade", "-P", "numpy") == 2
+    assert run("-P", "not a name") == 2
+    err = capsys.readouterr().err
+    assert "give --upgrade or --upgrade-package, not both" in err
+    assert "--upgrade-package takes a package name, or NAME==VERSION, not 'not a name'" in err
+
+
+@pytest.mark.slow
 def test_generate_hashes(
     use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
