@@ -47,6 +47,7 @@ from lockmigrate.index.pages import (
     parse_page,
     projects_of,
     version_of,
+    wheel_tags,
 )
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
 from lockmigrate.redact import redact_url
@@ -190,13 +191,18 @@ class AvailableVersion:
     """One version of a project on the index, summarised over its files.
 
     A version is yanked when every file of it is (PEP 592). ``requires_python`` holds the
-    distinct ``Requires-Python`` of its files, ``""`` for a file without one.
+    distinct ``Requires-Python`` of its files, ``""`` for a file without one. ``files`` holds
+    the distinct kinds of file, each as its ``Requires-Python`` and its wheel tags as the
+    wheel's name writes them (``cp311-cp311-manylinux_2_17_x86_64``; ``""`` for a source
+    archive, which builds anywhere); it is empty when not known (a version made by hand),
+    and then only ``requires_python`` decides.
     """
 
     version: Version
     yanked: bool = False
     yank_reason: str | None = None
     requires_python: tuple[str, ...] = ("",)
+    files: tuple[tuple[str, str], ...] = ()
 
     def allows_python(self, python: str | None) -> bool:
         """Whether some file of this version installs on Python ``python`` (any when
@@ -204,6 +210,21 @@ class AvailableVersion:
         if python is None:
             return True
         return any(_python_allowed(text, python) for text in self.requires_python)
+
+    def installable(
+        self, python: str | None, installs_wheel: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Whether some one file of this version installs on Python ``python`` (any when
+        ``None``) and, when ``installs_wheel`` is given, is a source archive or a wheel whose
+        tags it accepts: a version with only ``cp313`` wheels, or only ``win_amd64`` ones,
+        is not installable on Linux CPython 3.11."""
+        if installs_wheel is None or not self.files:
+            return self.allows_python(python)
+        return any(
+            (python is None or _python_allowed(requires_python, python))
+            and (not tags or installs_wheel(tags))
+            for requires_python, tags in self.files
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -511,12 +532,18 @@ def _summarise(name: NormalizedName, files: Iterable[IndexFile]) -> tuple[Availa
         entries = by_version[version]
         yanked = all(entry.yanked is not None for entry in entries)
         reasons = [entry.yanked for entry in entries if entry.yanked]
+        kinds = {
+            (entry.requires_python or "", tags)
+            for entry in entries
+            if (tags := wheel_tags(entry.filename)) is not None
+        }
         summary.append(
             AvailableVersion(
                 version=version,
                 yanked=yanked,
                 yank_reason=reasons[0] if yanked and reasons else None,
                 requires_python=tuple(sorted({entry.requires_python or "" for entry in entries})),
+                files=tuple(sorted(kinds)),
             )
         )
     return tuple(summary)

@@ -30,6 +30,7 @@ __all__ = [
     "parse_page",
     "projects_of",
     "version_of",
+    "wheel_tags",
 ]
 
 #: What pip asks an index for: PEP 691 JSON first, then PEP 503 HTML.
@@ -218,6 +219,19 @@ def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
         return None
     version = _version(parts[1])
     return None if version is None else (canonical_name(parts[0]), version)
+
+
+def wheel_tags(filename: str) -> str | None:
+    """The compressed tag set of a wheel's name (``cp311-cp311-manylinux_2_17_x86_64``, as
+    ``packaging.tags.parse_tag`` reads it), ``""`` for a source archive (it builds anywhere),
+    or ``None`` for a name that is neither. Split by hand: a page lists hundreds of wheels, and
+    most share a few tag sets, which the caller decides once each."""
+    if filename.endswith(".whl"):
+        stem = filename[: -len(".whl")]
+        if stem.count("-") not in {4, 5}:
+            return None
+        return "-".join(stem.rsplit("-", 3)[-3:]).lower()
+    return "" if _sdist_stem(filename) is not None else None
 
 
 def projects_of(filename: str) -> tuple[NormalizedName, ...]:
