@@ -566,10 +566,9 @@ def _holders(
     if not holders:
         # the lock this one is layered on pins it (its own ranges, -c constraints.txt, are
         # in ``wanted`` already); what holds it there is that lock's own story
-        own_files = {text.rsplit("/", 1)[-1] for text in declared_files}
         for source in pinned.sources:
             kind, _, file = source.partition(" ")
-            if kind == "-c" and file.rsplit("/", 1)[-1] not in own_files:
+            if kind == "-c" and file not in declared_files:
                 holders.append(source)
                 reasons.append(f"{source}: the lock this one is layered on pins it")
     return tuple(holders), reasons

@@ -669,6 +669,27 @@ def _relock_options(environment: TargetEnvironment, options: DiffOptions) -> Com
     return replace(chosen, backend=backend, python_version=None)
 
 
+def _with_shown_constraints(lock: Lock, base: Path) -> Lock:
+    """``lock`` with each ``-c FILE`` among its packages' sources (a lock it is layered on,
+    as the resolver's ``# via`` names it, relative to ``base`` or absolute in a scratch tree)
+    shown as the report shows paths."""
+
+    def shown(source: str) -> str:
+        kind, _, file = source.partition(" ")
+        if kind != "-c" or not file:
+            return source
+        path = Path(file)
+        return f"-c {display_path(path if path.is_absolute() else base / path)}"
+
+    return replace(
+        lock,
+        packages=tuple(
+            replace(package, sources=tuple(shown(source) for source in package.sources))
+            for package in lock.packages
+        ),
+    )
+
+
 def _check_relocks(
     compared: Sequence[_Compared], report: ScanReport, options: DiffOptions, collector: Collector
 ) -> list[DiffSection]:
@@ -723,7 +744,12 @@ def _check_relocks(
                     sections[position], relock_check=RelockCheck.FAILED, relock_error=reason
                 )
             else:
-                relocks[position] = Relock(lock=result.lock, made_by=result.lock.header.made_by)
+                relocks[position] = Relock(
+                    lock=_with_shown_constraints(
+                        result.lock, compared[position].target.source.parent
+                    ),
+                    made_by=result.lock.header.made_by,
+                )
     requirements = _read_holders_metadata(
         {position: compared[position].compare(relock) for position, relock in relocks.items()},
         relocks,
@@ -745,8 +771,9 @@ def _read_holders_metadata(
 ) -> dict[int, dict[tuple[str, str], tuple[str, ...]]]:
     """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
     back (:func:`lockmigrate.diff.metadata_wanted`), read by pip: one run per index and
-    Python (more only when two sections want two versions of one package), side by side. A
-    run that fails is a warning: those rows then say "held back by the other pins"."""
+    Python (more when two sections want two versions of one package, and up to four side by
+    side for many packages on a machine with CPUs to spare). A run that fails is a warning:
+    those rows then say "held back by the other pins"."""
     from concurrent.futures import ThreadPoolExecutor
 
     from lockmigrate.resolve import read_requirements
@@ -767,7 +794,11 @@ def _read_holders_metadata(
                 layer = {}
                 layers.append(layer)
             layer[name] = version
-        runs += [(key, list(layer.items())) for layer in layers]
+        for layer in layers:
+            pins_of_layer = sorted(layer.items())
+            # pip reads one package after another: with CPUs to spare, a few runs side by side
+            parts = max(1, min(4, (os.cpu_count() or 1) // 2, len(pins_of_layer) // 4))
+            runs += [(key, pins_of_layer[start::parts]) for start in range(parts)]
 
     def run(
         key: tuple[tuple[str, ...], str], pins: list[tuple[str, str]]
@@ -777,7 +808,7 @@ def _read_holders_metadata(
 
     found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
     if runs:
-        with ThreadPoolExecutor(max_workers=min(len(runs), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [pool.submit(run, key, pins) for key, pins in runs]
             for (key, _), future in zip(runs, futures, strict=True):
                 try:

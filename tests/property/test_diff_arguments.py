@@ -58,6 +58,7 @@ def as_typer_reads(arguments: list[str]) -> DiffArguments | None:
         offline=params["offline"],
         python_version=params["python_version"],
         resolver=None if params["resolver"] is None else Resolver(params["resolver"]),
+        no_relock_check=params["no_relock_check"],
     )
 
 
