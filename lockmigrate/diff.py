@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -49,6 +48,8 @@ from lockmigrate.model import Origin
 from lockmigrate.statuses import Flag, Status, parse_statuses
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
     from lockmigrate.index import ProjectVersions
 
 __all__ = [
@@ -106,7 +107,9 @@ class Relock:
 
     lock: Lock
     requirements: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    made_by: str | None = None  # "uv pip compile" or "pip-compile"
+    # "uv pip compile" or "pip-compile"; None when the lock compared is its own re-lock
+    # (resolved now with nothing pinned)
+    made_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,7 +160,7 @@ class DiffSection:
     error: str | None = None  # the resolver failed on this input: no rows
     relock_check: RelockCheck = RelockCheck.OFF
     relock_error: str | None = None  # why the re-lock check failed or could not run
-    relock_by: str | None = None  # the resolver that made the re-lock
+    relock_by: str | None = None  # the resolver that made the re-lock; None: the lock itself
 
     @property
     def lock_label(self) -> str:
@@ -465,6 +468,9 @@ def _after_relock(status: Status, locked: Version, relocked: Version) -> Status:
 
 @lru_cache(maxsize=8192)
 def _requirement(text: str) -> Requirement | None:
+    # imported here: its parser costs tens of milliseconds, and only a re-lock check needs it
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return Requirement(text)
     except InvalidRequirement:
@@ -484,9 +490,9 @@ def _requirements_on(texts: Iterable[str], name: str) -> list[Requirement]:
 
 
 def _canonical(name: str) -> str:
-    from packaging.utils import canonicalize_name
+    from lockmigrate.index.pages import canonical_name  # packaging.utils imports its tags
 
-    return canonicalize_name(name)
+    return canonical_name(name)
 
 
 def _parent_keeps(

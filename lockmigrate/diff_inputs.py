@@ -705,7 +705,7 @@ def _check_relocks(
         if not needs_relock(item.section):
             sections[position] = replace(item.section, relock_check=RelockCheck.NOT_NEEDED)
         elif item.target.resolved and item.target.fresh:
-            relocks[position] = Relock(lock=item.lock, made_by=item.lock.header.made_by)
+            relocks[position] = Relock(lock=item.lock)  # its own re-lock: no second run
         else:
             choice = _relock_options(item.environment, options)
             if isinstance(choice, str):
@@ -776,7 +776,7 @@ def _read_holders_metadata(
     those rows then say "held back by the other pins"."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from lockmigrate.resolve import read_requirements
+    from lockmigrate.resolve import read_requirements, stop_all
 
     groups: dict[tuple[tuple[str, ...], str], set[tuple[str, str]]] = {}
     for position, section in checked.items():
@@ -810,16 +810,20 @@ def _read_holders_metadata(
     if runs:
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [pool.submit(run, key, pins) for key, pins in runs]
-            for (key, _), future in zip(runs, futures, strict=True):
-                try:
-                    found.setdefault(key, {}).update(future.result())
-                except ExternalToolError as error:
-                    collector.warning(
-                        "holders-unknown",
-                        "could not read what the packages that may cap others require, so "
-                        "capped rows say 'held back by the other pins' without naming them:"
-                        "\n  " + str(error).replace("\n", "\n  "),
-                    )
+            try:
+                for (key, _), future in zip(runs, futures, strict=True):
+                    try:
+                        found.setdefault(key, {}).update(future.result())
+                    except ExternalToolError as error:
+                        collector.warning(
+                            "holders-unknown",
+                            "could not read what the packages that may cap others require, "
+                            "so capped rows say 'held back by the other pins' without naming "
+                            "them:\n  " + str(error).replace("\n", "\n  "),
+                        )
+            except BaseException:
+                stop_all()  # interrupted: stop pip before waiting for the threads
+                raise
     return {
         position: found.get(
             (compared[position].index_lines(), compared[position].environment.python_version), {}

@@ -51,9 +51,9 @@ def relock_text(section: DiffSection) -> str:
     there was nothing to check."""
     check = section.relock_check
     if check is RelockCheck.DONE:
-        if section.resolved and section.relock_by == section.made_by:
-            return "re-lock check: this lock was resolved now, with upgrades"
-        return f"re-lock check: re-locked with upgrades by {section.relock_by or 'the resolver'}"
+        if section.relock_by is None:
+            return "re-lock check: this lock, resolved now with nothing pinned, is its own re-lock"
+        return f"re-lock check: re-locked with upgrades by {section.relock_by}"
     unchecked = any(row.status in {Status.BEHIND, Status.UNGUARDED} for row in section.rows)
     if not unchecked:
         return ""
