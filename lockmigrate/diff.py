@@ -500,23 +500,23 @@ def _parent_keeps(
     wanted: Version,
     environment: TargetEnvironment,
     extras: Iterable[str],
-) -> bool | None:
-    """Whether a parent's requirements on a package keep it from ``wanted``: ``True`` when
-    one that applies (its marker, for the extras it is known to be asked with) excludes it;
-    ``False`` when those that apply all allow it; ``None`` when none is known to apply. A
-    parent the re-lock says requires it only through extras not known here keeps it when
-    every extra's requirement excludes ``wanted`` (celery's ``redis<6; extra == "redis"``)."""
+) -> list[Requirement]:
+    """Which of a parent's requirements on a package keep it from ``wanted``: those that
+    apply (their marker, for the extras the parent is known to be asked with) and exclude
+    it; none when none is known to apply. A parent the re-lock says requires the package
+    only through extras not known here keeps it when every extra's requirement excludes
+    ``wanted`` (celery's ``redis<6; extra == "redis"``)."""
     asked = tuple(extras)
     applying = [r for r in requirements if environment.applies_with_extras(_marker(r), asked)]
-    if not applying:
-        named = tuple(
-            dict.fromkeys(extra for r in requirements for extra in _EXTRA.findall(_marker(r)))
-        )
-        applying = [r for r in requirements if environment.applies_with_extras(_marker(r), named)]
-        if applying and all(not r.specifier.contains(wanted, prereleases=True) for r in applying):
-            return True
-        return None
-    return any(not r.specifier.contains(wanted, prereleases=True) for r in applying)
+    excluding = [r for r in applying if not r.specifier.contains(wanted, prereleases=True)]
+    if applying:
+        return excluding
+    named = tuple(
+        dict.fromkeys(extra for r in requirements for extra in _EXTRA.findall(_marker(r)))
+    )
+    applying = [r for r in requirements if environment.applies_with_extras(_marker(r), named)]
+    excluding = [r for r in applying if not r.specifier.contains(wanted, prereleases=True)]
+    return excluding if applying and len(excluding) == len(applying) else []
 
 
 def _marker(requirement: Requirement) -> str:
@@ -533,8 +533,8 @@ def _holders(
     extras: Mapping[str, frozenset[str]],
     declared_files: Sequence[str],
 ) -> tuple[tuple[str, ...], list[str]]:
-    """What keeps ``name`` below ``wanted`` in the re-lock, and why (``"celery: celery 5.4.0
-    requires redis<6.0.0,>=4.5.2"``): its parents there whose requirement excludes
+    """What keeps ``name`` below ``wanted`` in the re-lock, and why (``"celery (celery 5.4.0
+    requires redis<6.0.0,>=4.5.2)"``): its parents there whose requirement excludes
     ``wanted``, and the packages ``wanted`` itself requires in versions the re-lock does not
     have (django-crispy-forms 2.7 needs Django 5.2, the lock keeps Django 4.2); failing
     those, the lock this one is layered on (``-c requirements.txt``), which pins it. Only what
@@ -549,11 +549,13 @@ def _holders(
         texts = relock.requirements.get((parent, parent_pin.version))
         if texts is None:
             continue
-        on_name = _requirements_on(texts, name)
-        if _parent_keeps(on_name, wanted, environment, extras.get(parent, frozenset())):
-            specifiers = ", ".join(dict.fromkeys(str(r.specifier) for r in on_name if r.specifier))
+        keeping = _parent_keeps(
+            _requirements_on(texts, name), wanted, environment, extras.get(parent, frozenset())
+        )
+        if keeping:
+            specifiers = ", ".join(dict.fromkeys(str(r.specifier) for r in keeping))
             holders.append(parent)
-            reasons.append(f"{parent}: {parent} {parent_pin.version} requires {name}{specifiers}")
+            reasons.append(f"{parent} ({parent} {parent_pin.version} requires {name}{specifiers})")
     own = relock.requirements.get((name, str(wanted)))
     for requirement in (r for text in own or () if (r := _requirement(text)) is not None):
         if not environment.applies_with_extras(_marker(requirement), extras.get(name, ())):
@@ -566,8 +568,8 @@ def _holders(
         if version is not None and not requirement.specifier.contains(version, prereleases=True):
             holders.append(dependency)
             reasons.append(
-                f"{dependency}: {name} {wanted} requires {dependency}{requirement.specifier}, "
-                f"the re-lock keeps {dependency} {dependency_pin.version}"
+                f"{dependency} ({name} {wanted} requires {dependency}{requirement.specifier}; "
+                f"the re-lock keeps {dependency} {dependency_pin.version})"
             )
     if not holders:
         # the lock this one is layered on pins it (its own ranges, -c constraints.txt, are
@@ -576,7 +578,7 @@ def _holders(
             kind, _, file = source.partition(" ")
             if kind == "-c" and file not in declared_files:
                 holders.append(source)
-                reasons.append(f"{source}: the lock this one is layered on pins it")
+                reasons.append(f"{source} (the lock this one is layered on pins it)")
     return tuple(holders), reasons
 
 

@@ -26,7 +26,12 @@ from lockmigrate.cli import main
 CATALOG = (
     *DEFAULT_CATALOG,
     # boto3 pins botocore to its own minor; s3transfer asks for any botocore 1.x
-    Release(name="boto3", version="1.42.0", requires_dist=("botocore<1.43.0,>=1.42.0",)),
+    Release(
+        name="boto3",
+        version="1.42.0",
+        requires_dist=("botocore<1.43.0,>=1.42.0",),
+        extras={"crt": ("botocore[crt]<2.0a0,>=1.21.0",)},  # not asked for: never blamed
+    ),
     Release(name="boto3", version="1.43.0", requires_dist=("botocore<1.44.0,>=1.43.0",)),
     *(Release(name="botocore", version=v) for v in ("1.42.0", "1.42.5", "1.43.0", "1.43.2")),
     Release(name="s3transfer", version="0.10.0", requires_dist=("botocore<2.0a0,>=1.37.4",)),
@@ -155,7 +160,7 @@ def test_a_package_another_pin_holds_is_capped_and_its_holder_named(
     assert found["botocore"]["newest_in_range"] == "1.43.2"
     assert found["botocore"]["held_by"] == ["boto3"]  # s3transfer allows 1.43.2
     assert found["botocore"]["note"] == (
-        "1.43.2 held back by boto3: boto3 1.42.0 requires botocore<1.43.0,>=1.42.0"
+        "1.43.2 held back by boto3 (boto3 1.42.0 requires botocore<1.43.0,>=1.42.0)"
     )
     # celery[redis]==5.4.0 keeps redis below 6, through its extra: not unguarded, capped
     assert found["redis"]["status"] == "capped"
@@ -165,8 +170,8 @@ def test_a_package_another_pin_holds_is_capped_and_its_holder_named(
     assert found["django-crispy-forms"]["status"] == "capped"
     assert found["django-crispy-forms"]["held_by"] == ["django"]
     assert found["django-crispy-forms"]["note"] == (
-        "2.7 held back by django: django-crispy-forms 2.7 requires django>=5.2, "
-        "the re-lock keeps django 4.2.20"
+        "2.7 held back by django (django-crispy-forms 2.7 requires django>=5.2; "
+        "the re-lock keeps django 4.2.20)"
     )
     assert found["markupsafe"]["status"] == "capped"  # a new major that jinja2 excludes
     assert found["markupsafe"]["held_by"] == ["jinja2"]
@@ -222,8 +227,8 @@ def test_capped_in_table_and_markdown_and_fail_on(
     markdown = capsys.readouterr().out
     assert (
         "| redis |  | transitive via celery | `5.3.1` |  | `6.0.0` | `6.0.0` | `5.3.1` "
-        "| **capped** (6.0.0 held back by celery: celery 5.4.0 requires "
-        "redis!=4.5.5,<6.0.0,>=4.5.2) |" in markdown
+        "| **capped** (6.0.0 held back by celery (celery 5.4.0 requires "
+        "redis!=4.5.5,<6.0.0,>=4.5.2)) |" in markdown
     )
     assert main(["diff", "--fail-on", "capped"]) == 1
     assert "diff found 3 capped (--fail-on capped)" in capsys.readouterr().err
