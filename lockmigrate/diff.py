@@ -371,25 +371,36 @@ def chain_to_declared(
     return fallback
 
 
-def _candidates(
+def _newest(
     available: ProjectVersions | None,
     python: str | None,
     allow_pre: bool,
-    environment: TargetEnvironment | None = None,
-) -> list[Version]:
-    """The versions a resolver could pick for ``python``: not yanked, not a pre-release
-    unless allowed, and with a file that installs there (its ``Requires-Python``, and with an
-    ``environment`` its wheel tags)."""
+    environment: TargetEnvironment | None,
+    specifier: SpecifierSet | None,
+) -> tuple[Version | None, Version | None]:
+    """The newest version a resolver could pick for ``python``, and the newest that
+    ``specifier`` also allows (the same when ``None``): not yanked, not a pre-release unless
+    allowed, and with a file that installs there (its ``Requires-Python`` and, with an
+    ``environment``, its wheel tags). Versions are read newest first (the index lists them
+    in ascending order) and only until both are found: the costlier checks of files and
+    tags are made for a few versions, not for numpy's hundred."""
     if available is None:
-        return []
+        return None, None
     installs_wheel = environment.installs_wheel if environment is not None else None
-    return [
-        entry.version
-        for entry in available.versions
-        if not entry.yanked
-        and (allow_pre or not entry.version.is_prerelease)
-        and entry.installable(python, installs_wheel)
-    ]
+    newest: Version | None = None
+    for entry in reversed(available.versions):
+        if entry.yanked or (not allow_pre and entry.version.is_prerelease):
+            continue
+        in_range = specifier is None or specifier.contains(entry.version, prereleases=True)
+        if newest is not None and not in_range:
+            continue  # the newest is known; only the newest in range is still sought
+        if not entry.installable(python, installs_wheel):
+            continue
+        if newest is None:
+            newest = entry.version
+        if in_range:
+            return newest, entry.version
+    return newest, None
 
 
 def _major(version: Version) -> int:
@@ -719,19 +730,14 @@ def diff_against_lock(
         allow_pre = allow_prereleases or bool(locked_version and locked_version.is_prerelease)
         if item is not None and item.specifier.prereleases:
             allow_pre = True
-        candidates = _candidates(project, python, allow_pre, environment)
+        newest, newest_in_range = _newest(
+            project, python, allow_pre, environment, item.specifier if item is not None else None
+        )
         in_range: bool | None = None
         if item is not None and locked_version is not None:
             in_range = item.specifier.contains(locked_version, prereleases=True)
         elif item is not None and pinned is not None and not item.shown:
             in_range = True
-        allowed = (
-            [v for v in candidates if item.specifier.contains(v, prereleases=True)]
-            if item is not None
-            else candidates
-        )
-        newest = max(candidates) if candidates else None
-        newest_in_range = max(allowed) if allowed else None
         status, note = _status(
             item,
             locked=pinned is not None,

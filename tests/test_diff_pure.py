@@ -32,6 +32,7 @@ from lockmigrate.index import (
     fetch_versions,
 )
 from lockmigrate.index.cache import HttpCache, freshness
+from lockmigrate.index.pages import IndexFile
 from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import Option, Origin
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
@@ -139,12 +140,23 @@ def test_calendar_versions_are_not_new_majors(locked: str, newest: str, status: 
     assert section.rows[0].status is status
 
 
+def files(*entries: tuple[str, str | None]) -> tuple[IndexFile, ...]:
+    return tuple(IndexFile(filename=name, requires_python=python) for name, python in entries)
+
+
 def test_a_version_installs_when_one_of_its_files_does() -> None:
     wheels_only = AvailableVersion(
         version=Version("1.1"),
         requires_python=(">=3.9",),
-        files=((">=3.9", "cp313-cp313-manylinux_2_17_x86_64"), (">=3.9", "cp313-cp313-win_amd64")),
+        distributions=files(
+            ("tool-1.1-cp313-cp313-manylinux_2_17_x86_64.whl", ">=3.9"),
+            ("tool-1.1-cp313-cp313-win_amd64.whl", ">=3.9"),
+        ),
     )
+    assert wheels_only.files == {
+        (">=3.9", "cp313-cp313-manylinux_2_17_x86_64"),
+        (">=3.9", "cp313-cp313-win_amd64"),
+    }
     linux_311 = target_environment(python_version="3.11", platform="linux")
     linux_313 = target_environment(python_version="3.13", platform="linux")
     if sys.platform == "linux" and platform.machine() == "x86_64":
@@ -153,12 +165,17 @@ def test_a_version_installs_when_one_of_its_files_does() -> None:
     assert wheels_only.installable("3.11")  # without a tag check: Requires-Python alone
     with_sdist = AvailableVersion(
         version=Version("1.1"),
-        files=(("", ""), ("", "cp313-cp313-win_amd64")),
+        distributions=files(
+            ("tool-1.1.tar.gz", None), ("tool-1.1-cp313-cp313-win_amd64.whl", None)
+        ),
     )
     assert with_sdist.installable("3.11", linux_311.installs_wheel)
     python_and_tag_together = AvailableVersion(
         version=Version("1.1"),  # the pure wheel needs 3.12; the 3.11 one is for Windows
-        files=((">=3.12", "py3-none-any"), ("", "cp311-cp311-win_amd64")),
+        requires_python=("", ">=3.12"),
+        distributions=files(
+            ("tool-1.1-py3-none-any.whl", ">=3.12"), ("tool-1.1-cp311-cp311-win_amd64.whl", None)
+        ),
     )
     if sys.platform != "win32":
         assert not python_and_tag_together.installable("3.11", linux_311.installs_wheel)

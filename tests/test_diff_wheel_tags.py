@@ -122,11 +122,11 @@ def test_the_index_summary_keeps_each_versions_kinds_of_file(
     )
     with_sdist = {str(entry.version): entry.files for entry in found["with-sdist"].versions}
     assert with_sdist == {
-        "1.0": (("", "py3-none-any"),),
-        "1.1": (("", ""), ("", f"cp313-cp313-{HERE}")),  # "" tags: the source archive
+        "1.0": {("", "py3-none-any")},
+        "1.1": {("", ""), ("", f"cp313-cp313-{HERE}")},  # "" tags: the source archive
     }
     only_binary = {str(entry.version): entry.files for entry in found["only-binary"].versions}
-    assert only_binary["1.2"] == (
+    assert only_binary["1.2"] == {
         ("", f"cp311-cp311-{ELSEWHERE}"),
         ("", f"cp313-cp313-{ELSEWHERE}"),
-    )
+    }

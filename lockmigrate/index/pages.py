@@ -221,19 +221,6 @@ def _wheel(filename: str) -> tuple[NormalizedName, Version] | None:
     return None if version is None else (canonical_name(parts[0]), version)
 
 
-def wheel_tags(filename: str) -> str | None:
-    """The compressed tag set of a wheel's name (``cp311-cp311-manylinux_2_17_x86_64``, as
-    ``packaging.tags.parse_tag`` reads it), ``""`` for a source archive (it builds anywhere),
-    or ``None`` for a name that is neither. Split by hand: a page lists hundreds of wheels, and
-    most share a few tag sets, which the caller decides once each."""
-    if filename.endswith(".whl"):
-        stem = filename[: -len(".whl")]
-        if stem.count("-") not in {4, 5}:
-            return None
-        return "-".join(stem.rsplit("-", 3)[-3:]).lower()
-    return "" if _sdist_stem(filename) is not None else None
-
-
 def projects_of(filename: str) -> tuple[NormalizedName, ...]:
     """The projects a wheel or source archive may belong to: a wheel names one; a source
     archive ``a-b-1.0.tar.gz`` may be project ``a`` (version ``b-1.0``) or ``a-b`` (version
@@ -263,3 +250,14 @@ def version_of(filename: str, project: NormalizedName) -> Version | None:
         if char == "-" and canonical_name(stem[:index]) == project:
             return _version(stem[index + 1 :])
     return None
+
+
+def wheel_tags(filename: str) -> str | None:
+    """A wheel's tag set as its name writes it (``cp311-cp311-manylinux_2_17_x86_64``, which
+    ``packaging.tags.parse_tag`` reads), ``""`` for a source archive (it builds anywhere), or
+    ``None`` for a name that is neither. Asked only of the few versions whose installability
+    decides something, so a page of 4,000 wheels costs nothing until then."""
+    if filename.endswith(".whl"):
+        stem = filename[: -len(".whl")]
+        return "-".join(stem.rsplit("-", 3)[-3:]) if stem.count("-") in {4, 5} else None
+    return "" if _sdist_stem(filename) is not None else None
