@@ -225,6 +225,8 @@ def test_capped_in_table_and_markdown_and_fail_on(
     assert "capped" in out.splitlines()[-1]
     assert main(["diff", "--format", "markdown", "--fail-on", ""]) == 0
     markdown = capsys.readouterr().out
+    assert "\nre-lock check: re-locked with upgrades by uv pip compile.\n" in markdown
+    assert "| newest | re-lock | status |" in markdown
     assert (
         "| redis |  | transitive via celery | `5.3.1` |  | `6.0.0` | `6.0.0` | `5.3.1` "
         "| **capped** (6.0.0 held back by celery (celery 5.4.0 requires "

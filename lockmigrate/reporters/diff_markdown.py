@@ -74,7 +74,8 @@ def render(report: DiffReport) -> str:
         )
         relock = relock_text(section)
         if relock:
-            out.append(f"_{_cell(relock)}._\n\n")
+            # plain text: a resolver's message may hold "_" or "*" that emphasis would eat
+            out.append(f"{_cell(relock)}.\n\n")
         relocked = section.relock_check is RelockCheck.DONE
         header = _header(relocked)
         attention = [
