@@ -776,6 +776,17 @@ def diff_against_lock(
             note = "declared only for: " + " or ".join(declared_item.markers)
         if project is not None and not project.found and project.error is None:
             note = "not found on the index"
+        elif (
+            project is not None
+            and project.error is None
+            and newest is None
+            and any(
+                not entry.yanked and (allow_pre or not entry.version.is_prerelease)
+                for entry in project.versions
+            )
+        ):
+            # releases exist, but none installs here: say so rather than look "ok" by silence
+            note = _join_notes(note, f"no release installs on {environment.describe()}")
         yanked, yank_reason = _yank(project, locked_version)
         via = chain_to_declared(name, packages, required) if name not in required else ()
         rows.append(

@@ -21,6 +21,8 @@ HERE = next(iter(platform_tags()))  # the most specific platform tag of this mac
 ELSEWHERE = "win_amd64" if sys.platform != "win32" else "manylinux_2_17_x86_64"
 
 CATALOG = (
+    # nothing-here: no release installs on this platform
+    Release(name="nothing-here", version="1.0", tag=f"cp311-cp311-{ELSEWHERE}"),
     # only-binary: 1.0 pure Python, 1.1 only CPython 3.13 wheels, 1.2 only another platform's
     Release(name="only-binary", version="1.0"),
     Release(name="only-binary", version="1.1", tag=f"cp313-cp313-{HERE}"),
@@ -38,10 +40,10 @@ CATALOG = (
     Release(name="py312-only", version="1.1", tag="py312-none-any"),
 )
 
-RANGES = "only-binary~=1.0\nwith-sdist~=1.0\nhere-wheels~=1.0\npy312-only~=1.0\n"
+RANGES = "only-binary~=1.0\nwith-sdist~=1.0\nhere-wheels~=1.0\npy312-only~=1.0\nnothing-here\n"
 LOCK = "".join(
     f"{name}==1.0\n    # via -r requirements.in\n"
-    for name in ("here-wheels", "only-binary", "py312-only", "with-sdist")
+    for name in ("here-wheels", "nothing-here", "only-binary", "py312-only", "with-sdist")
 )
 
 
@@ -82,6 +84,7 @@ def test_versions_with_no_installable_file_are_not_offered(
         "with-sdist": "1.1",  # its source archive installs anywhere
         "here-wheels": "1.1",  # an abi3 wheel for this platform
         "py312-only": "1.0",  # py312-none-any does not install on 3.11
+        "nothing-here": None,
     }
 
 
@@ -93,6 +96,7 @@ def test_the_locks_python_decides_which_wheels_install(
         "with-sdist": "1.1",
         "here-wheels": "1.1",  # abi3 from cp311 on
         "py312-only": "1.1",
+        "nothing-here": None,
     }
 
 
@@ -108,6 +112,8 @@ def test_the_row_says_behind_only_for_what_installs(
     assert rows["only-binary"]["status"] == "ok"
     assert rows["only-binary"]["newest"] == "1.0"
     assert rows["with-sdist"]["status"] == "behind"
+    assert rows["nothing-here"]["status"] == "ok"  # nothing newer; and the note says why
+    assert rows["nothing-here"]["note"].startswith("no release installs on Python 3.11, ")
 
 
 @pytest.mark.parametrize("serve_json", [True, False], ids=["json", "html"])

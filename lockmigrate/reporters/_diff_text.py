@@ -62,10 +62,12 @@ def relock_text(section: DiffSection) -> str:
             "no re-lock check: behind and unguarded rows say what the ranges allow; "
             "other pins may hold them back"
         )
-    reason = (section.relock_error or "").splitlines()[0] if section.relock_error else ""
+    if check is RelockCheck.UNAVAILABLE:
+        why = f"no re-lock check ({section.relock_error})"
+    else:
+        why = "the re-lock check failed (the relock-check-failed warning says why)"
     return (
-        f"re-lock check {check.value}{': ' + reason if reason else ''}; behind and unguarded "
-        "rows say what the ranges allow; other pins may hold them back"
+        f"{why}: behind and unguarded rows say what the ranges allow; other pins may hold them back"
     )
 
 
