@@ -294,7 +294,9 @@ def read_requirements(
         ]  # fmt: skip
         if python_version is not None:
             argv += ["--python-version", python_version]
-        result = _run(argv, scratch, _environment(CompileOptions()))
+        # nothing is installed: a PIP_REQUIRE_VIRTUALENV meant for installs does not apply
+        environment = {**_environment(CompileOptions()), "PIP_REQUIRE_VIRTUALENV": "0"}
+        result = _run(argv, scratch, environment)
         if result.returncode != 0:
             message = distill_error(result.stderr or result.stdout)
             raise ExternalToolError(

@@ -428,3 +428,27 @@ def test_a_new_year_of_a_calendar_version_is_not_a_new_major(
         "certifi": "ok",
         "tzdata": "ok",
     }
+
+
+# --- what pip reads of the packages that may hold others back -------------------------------
+
+
+@pytest.mark.slow
+def test_pip_reads_requires_dist_from_the_index_the_input_names(
+    index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lockmigrate.errors import ExternalToolError
+    from lockmigrate.resolve import read_requirements
+
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # the file's option wins
+    found = read_requirements(
+        [("celery", "5.4.0"), ("Django-Crispy-Forms", "2.7")],
+        index_lines=(f"--index-url {index.url}",),
+        python_version="3.11",
+    )
+    assert found == {
+        ("celery", "5.4.0"): ('redis!=4.5.5,<6.0.0,>=4.5.2; extra == "redis"',),
+        ("django-crispy-forms", "2.7"): ("django>=5.2",),
+    }
+    with pytest.raises(ExternalToolError, match="pip could not read the metadata of 1"):
+        read_requirements([("not-on-any-index", "1.0")], index_lines=(f"--index-url {index.url}",))
