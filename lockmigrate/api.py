@@ -225,6 +225,7 @@ def diff(
     offline: bool = False,
     python_version: str | None = None,
     backend: Backend | None = None,
+    relock_check: bool = True,
     cache_dir: Path | None = None,
     collector: Collector | None = None,
     progress: Callable[[str], None] | None = None,
@@ -242,6 +243,12 @@ def diff(
     the others are still compared; ``progress`` hears a line as each input is resolved.
     Markers are evaluated for each lock's environment (``python_version``, else its header,
     else ``requires-python``, else this interpreter; this platform).
+
+    With ``relock_check`` (and not ``offline``), each input with a ``behind`` or
+    ``unguarded`` row is re-locked with upgrades allowed (one resolver run per input, with
+    ``backend`` when given, else uv when installed, else pip-tools), so that a package no
+    re-lock would move reads ``capped``, with what holds it; when that fails, a warning says
+    so and the rows keep the statuses the ranges alone give.
 
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
     :class:`~lockmigrate.errors.InputError` for bad input; a package the index fails on is
@@ -272,6 +279,7 @@ def diff(
                 python_version=python_version if backend in {Backend.UV, None} else None,
             ),
             resolver_given=backend is not None,
+            relock_check=relock_check,
             cache_dir=cache,
             workers=DIFF_WORKERS,
             progress=progress,

@@ -1,5 +1,6 @@
 """The only place that runs a resolver: pip-compile (pip-tools) or ``uv pip compile``,
-always as a subprocess, never through pip's internals.
+always as a subprocess, never through pip's internals; and pip itself, to read what exact
+versions require (:func:`read_requirements`).
 
 A :class:`CompileJob` names an input and an output file relative to a working folder; the
 resolver runs there with relative paths, so its header and ``# via`` annotations contain no
@@ -15,7 +16,9 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lockmigrate.errors import ExternalToolError, UsageError
 from lockmigrate.pipconfig import read_index_settings
@@ -29,6 +32,7 @@ __all__ = [
     "installed",
     "is_running_python",
     "needed_python",
+    "read_requirements",
     "resolver_argv",
     "stop_all",
 ]
@@ -174,6 +178,9 @@ def _environment(options: CompileOptions) -> dict[str, str]:
         # pip compares the candidates of every index; uv by default takes a package from the
         # first index that has it. Resolve as pip does, so both backends give the same pins.
         environment.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
+        # --python-version X.Y needs no interpreter X.Y, but uv downloads one when none is
+        # installed (seconds, and a request to GitHub) only to build source archives with it
+        environment.setdefault("UV_PYTHON_DOWNLOADS", "never")
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so
@@ -232,6 +239,39 @@ def stop_all() -> None:
             process.kill()
 
 
+def _run(
+    argv: list[str], workdir: str, environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``workdir`` where :func:`stop_all` can stop it; its output is kept.
+    pip checks out ``-e git+...`` requirements into <the running venv>/src by default: they
+    go to a scratch folder instead, out of the user's environment."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lockmigrate-src-") as src:
+        environment = {**environment, "PIP_SRC": src}
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=workdir,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+            )
+        except FileNotFoundError as error:
+            raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            stdout, stderr = process.communicate()
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     """Run the resolver for ``job``; the output file is written in ``job.workdir``.
 
@@ -239,36 +279,7 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     redacted) when it fails.
     """
     argv = resolver_argv(job, options)
-    import tempfile
-
-    environment = _environment(options)
-    # pip checks out `-e git+...` requirements into <the running venv>/src by default: keep
-    # them out of the user's environment
-    src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
-    environment["PIP_SRC"] = src.name
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=job.workdir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-    except FileNotFoundError as error:
-        src.cleanup()
-        raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
-    try:
-        stdout, stderr = process.communicate()
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(process)
-        src.cleanup()
-    result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+    result = _run(argv, job.workdir, _environment(options))
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:
@@ -279,6 +290,78 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
             + python_hint(message, options)
             + index_hint(result.stderr + result.stdout)
         )
+
+
+def read_requirements(
+    pins: Iterable[tuple[str, str]],
+    *,
+    index_lines: Sequence[str] = (),
+    python_version: str | None = None,
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The ``Requires-Dist`` of each ``(name, version)`` in ``pins``, keyed by canonical name
+    and version as given, read by pip from the index (the PEP 658 metadata file where the
+    index serves one) without installing anything: ``pip install --dry-run --no-deps
+    --ignore-installed --report``, one run for all. ``index_lines`` are a requirements file's
+    index options (``--index-url ...``), applied over pip's configuration as pip applies
+    them; ``python_version`` chooses the files for that Python.
+
+    Raises :class:`ExternalToolError` (credentials redacted) when pip fails, on any of them.
+    """
+    import json
+    import tempfile
+
+    from packaging.utils import canonicalize_name
+
+    wanted = {(canonicalize_name(name), version): (name, version) for name, version in pins}
+    if not wanted:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="lockmigrate-metadata-") as scratch:
+        lines = [*index_lines, *(f"{name}=={version}" for name, version in sorted(wanted))]
+        (Path(scratch) / "pins.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        argv = [
+            sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps",
+            "--ignore-installed", "--quiet", "--report", "report.json", "-r", "pins.txt",
+        ]  # fmt: skip
+        if python_version is not None:
+            argv += ["--python-version", python_version]
+        # nothing is installed: a PIP_REQUIRE_VIRTUALENV meant for installs does not apply
+        environment = {**_environment(CompileOptions()), "PIP_REQUIRE_VIRTUALENV": "0"}
+        result = _run(argv, scratch, environment)
+        if result.returncode != 0:
+            message = distill_error(result.stderr or result.stdout)
+            raise ExternalToolError(
+                f"pip could not read the metadata of {len(wanted)} package(s):\n"
+                f"{redact_text(_shorten_versions(message))}"
+                + index_hint(result.stderr + result.stdout)
+            )
+        report = json.loads((Path(scratch) / "report.json").read_text(encoding="utf-8"))
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for item in report.get("install", ()):
+        metadata = item.get("metadata", {})
+        key = (canonicalize_name(str(metadata.get("name", ""))), str(metadata.get("version", "")))
+        asked = wanted.get(key)
+        if asked is None:  # pip normalised the version (1.0 -> 1.0.0): match it by value
+            asked = next(
+                (
+                    pin
+                    for (name, _), pin in wanted.items()
+                    if name == key[0] and _same(pin[1], key[1])
+                ),
+                None,
+            )
+        if asked is not None:
+            requires = metadata.get("requires_dist") or ()
+            found[(key[0], asked[1])] = tuple(str(text) for text in requires)
+    return found
+
+
+def _same(left: str, right: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(left) == Version(right)
+    except InvalidVersion:
+        return left == right
 
 
 _NEEDS_PYTHON = re.compile(

@@ -74,8 +74,9 @@ def diff(
         typer.Option(
             "--fail-on",
             metavar="STATUSES",
-            help="Exit 1 when a row has one of these statuses (comma-separated: ok, "
-            "out-of-range, behind, held, unguarded, missing, unknown; '' for never).",
+            help="Exit 1 when a row has one of these statuses or flags (comma-separated: "
+            "ok, out-of-range, behind, capped, held, unguarded, missing, unknown; the flag "
+            "yanked; '' for never).",
         ),
     ] = DEFAULT_FAIL_ON,
     offline: Annotated[
@@ -101,11 +102,20 @@ def diff(
         typer.Option(
             "--resolver",
             help="pip-tools or uv, when ranges are resolved now (default: the resolver the "
-            "lock's header names, else the tree's locks', else pip-tools).",
+            "lock's header names, else the tree's locks', else pip-tools), and for the "
+            "re-lock check (default: uv when installed).",
         ),
     ] = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = 0,
+    no_relock_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-relock-check",
+            help="Do not re-lock with upgrades to learn which behind/unguarded packages "
+            "another pin caps (one resolver run per input that has such rows).",
+        ),
+    ] = False,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
     level = verbosity(context, verbose=verbose, quiet=quiet)  # lockmigrate -q diff too
@@ -123,5 +133,6 @@ def diff(
             resolver=resolver,
             verbose=int(level is Verbosity.VERBOSE),
             quiet=int(level is Verbosity.QUIET),
+            no_relock_check=no_relock_check,
         )
     )

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from lockmigrate.diagnostics import Collector
     from lockmigrate.diff import DiffReport, LockDiffReport
-    from lockmigrate.statuses import Status
+    from lockmigrate.statuses import Flag, Status
 
 __all__ = [
     "COUNTED",
@@ -67,11 +67,13 @@ class DiffArguments:
     def verbosity(self) -> Verbosity:
         return Verbosity.of(verbose=self.verbose, quiet=self.quiet)
 
+    no_relock_check: bool = False
+
 
 # The options read without typer: each long name and the field it sets. A flag takes no
 # value; the others take one (converted by the field's type). An option missing here is
 # left to typer, which is what the test that compares the two readings checks first.
-FLAGS = {"--resolve": "resolve", "--offline": "offline"}
+FLAGS = {"--resolve": "resolve", "--offline": "offline", "--no-relock-check": "no_relock_check"}
 VALUED = {
     "--lock": "lock",
     "--from": "old",
@@ -161,7 +163,7 @@ def run(arguments: DiffArguments) -> None:
     _lock_against_ranges(arguments, statuses)
 
 
-def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status | Flag]) -> None:
     from lockmigrate import api
 
     new, paths = arguments.new, arguments.paths
@@ -179,10 +181,10 @@ def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) ->
     report = api.diff_locks(arguments.old, new, collector=collector)
     _show(collector, report, arguments.output_format, arguments.verbosity)
     if report.failed(statuses):
-        raise FindingsError(_failure(report.counts(), statuses))
+        raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
 
-def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | Flag]) -> None:
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.sources.settings import find_settings
@@ -203,6 +205,7 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
         offline=arguments.offline,
         python_version=python_version,
         backend=backend,
+        relock_check=not arguments.no_relock_check,
         collector=collector,
         progress=_progress_printer(arguments.output_format, arguments.verbosity),
     )
@@ -221,7 +224,7 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
             f"the package index failed for {len(errors)} package(s):\n  {shown}"
         )
     if report.failed(statuses):
-        raise FindingsError(_failure(report.counts(), statuses))
+        raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
 
 def _progress_printer(
@@ -288,9 +291,12 @@ def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) 
     return diff_table.render_locks(report, color=color, width=width)
 
 
-def _failure(counts: Counter[Status], statuses: frozenset[Status]) -> str:
-    from lockmigrate.statuses import Status
+def _failure(
+    counts: Counter[Status], flags: Counter[Flag], chosen: frozenset[Status | Flag]
+) -> str:
+    from lockmigrate.statuses import Flag, Status
 
-    found = [f"{counts[s]} {s.value}" for s in Status if s in statuses and counts.get(s)]
-    listed = ",".join(s.value for s in Status if s in statuses)
+    found = [f"{counts[s]} {s.value}" for s in Status if s in chosen and counts.get(s)]
+    found += [f"{flags[f]} {f.value}" for f in Flag if f in chosen and flags.get(f)]
+    listed = ",".join(s.value for s in (*Status, *Flag) if s in chosen)
     return f"diff found {', '.join(found)} (--fail-on {listed})"

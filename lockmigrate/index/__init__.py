@@ -47,6 +47,7 @@ from lockmigrate.index.pages import (
     parse_page,
     projects_of,
     version_of,
+    wheel_tags,
 )
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
 from lockmigrate.redact import redact_url
@@ -191,12 +192,15 @@ class AvailableVersion:
 
     A version is yanked when every file of it is (PEP 592). ``requires_python`` holds the
     distinct ``Requires-Python`` of its files, ``""`` for a file without one.
+    ``distributions`` are its files as the index lists them (empty when not known: a version
+    made by hand), whose wheel tags :meth:`installable` reads when asked.
     """
 
     version: Version
     yanked: bool = False
     yank_reason: str | None = None
     requires_python: tuple[str, ...] = ("",)
+    distributions: tuple[IndexFile, ...] = ()
 
     def allows_python(self, python: str | None) -> bool:
         """Whether some file of this version installs on Python ``python`` (any when
@@ -204,6 +208,38 @@ class AvailableVersion:
         if python is None:
             return True
         return any(_python_allowed(text, python) for text in self.requires_python)
+
+    @property
+    def files(self) -> frozenset[tuple[str, str]]:
+        """The distinct kinds of file of this version: ``Requires-Python`` and wheel tags as
+        the wheel's name writes them (``cp311-cp311-manylinux_2_17_x86_64``; ``""`` for a
+        source archive)."""
+        return frozenset(
+            (file.requires_python or "", tags)
+            for file in self.distributions
+            if (tags := wheel_tags(file.filename)) is not None
+        )
+
+    def installable(
+        self, python: str | None, installs_wheel: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Whether some one file of this version installs on Python ``python`` (any when
+        ``None``) and, when ``installs_wheel`` is given, is a source archive or a wheel whose
+        tags it accepts: a version with only ``cp313`` wheels, or only ``win_amd64`` ones,
+        is not installable on Linux CPython 3.11. Without its files, ``Requires-Python``
+        alone decides."""
+        if installs_wheel is None or not self.distributions:
+            return self.allows_python(python)
+        wheels: list[str] = []
+        for file in self.distributions:
+            if python is not None and not _python_allowed(file.requires_python or "", python):
+                continue
+            tags = wheel_tags(file.filename)
+            if tags == "":
+                return True  # a source archive: no wheel's tags need deciding
+            if tags is not None:
+                wheels.append(tags)
+        return any(installs_wheel(tags) for tags in dict.fromkeys(wheels))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -517,6 +553,7 @@ def _summarise(name: NormalizedName, files: Iterable[IndexFile]) -> tuple[Availa
                 yanked=yanked,
                 yank_reason=reasons[0] if yanked and reasons else None,
                 requires_python=tuple(sorted({entry.requires_python or "" for entry in entries})),
+                distributions=tuple(entries),
             )
         )
     return tuple(summary)

@@ -60,6 +60,7 @@ def as_typer_reads(arguments: list[str]) -> DiffArguments | None:
         resolver=None if params["resolver"] is None else Resolver(params["resolver"]),
         verbose=params["verbose"],
         quiet=params["quiet"],
+        no_relock_check=params["no_relock_check"],
     )
 
 
