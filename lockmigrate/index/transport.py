@@ -71,7 +71,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # requests' requote_uri: characters left as they are ("%" keeps escapes already made)
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~"
 # the parts of urllib3's messages that name its objects rather than the problem
-_NOISE = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>: |\w+ConnectionPool\([^)]*\): ")
+_NOISE = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>: |\w+Connection(?:Pool)?\(host=[^)]*\): ")
 #: errors that mean the origin could not be reached at all (not one page's trouble)
 _UNREACHABLE = (NewConnectionError, ConnectTimeoutError, SSLError, ProxyError)
 
@@ -115,14 +115,16 @@ def _basic(credentials: tuple[str, str]) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def _describe(error: BaseException) -> str:
-    """What went wrong, in words, without urllib3's object names."""
+def _describe(error: BaseException, proxy: str | None = None) -> str:
+    """What went wrong, in words, without urllib3's object names; a proxy's trouble names
+    the proxy (redacted)."""
     if isinstance(error, MaxRetryError) and error.reason is not None:
-        return _describe(error.reason)
+        return _describe(error.reason, proxy)
     if isinstance(error, ProxyError) and len(error.args) > 1:
         inner = error.args[1]
         cause = _describe(inner) if isinstance(inner, BaseException) else str(inner)
-        return f"{error.args[0]}: {cause}"
+        where = f" {redact_url(proxy)}" if proxy else ""
+        return f"{error.args[0]}{where}: {cause}"
     text = _NOISE.sub("", str(error))
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
@@ -178,7 +180,7 @@ def bypasses_proxy(url: str, no_proxy: str | None) -> bool:
             with_port = f"{host}:{parts.port}" if parts.port else host
             for entry in entries:
                 name = entry.lstrip(".")
-                if host in {name, with_port} or with_port == name:
+                if name in {host, with_port}:
                     return True
                 if host.endswith("." + name) or with_port.endswith("." + name):
                     return True
@@ -273,11 +275,11 @@ class Transport:
         authorization = _basic(found) if found is not None else None
         current = bare
         for _ in range(_MAX_REDIRECTS + 1):
-            response = self._send(current, headers, authorization)
+            response = self._send(current, headers, authorization, asked=url)
             if response.status == 401:
                 retry_with = self.credentials.after_401(current)
                 if retry_with is not None:
-                    response = self._send(current, headers, _basic(retry_with))
+                    response = self._send(current, headers, _basic(retry_with), asked=url)
             location = response.headers.get("location")
             if response.status not in _REDIRECTS or not location:
                 return response
@@ -296,20 +298,23 @@ class Transport:
             current = target
         raise FetchError(self._message(url, f"more than {_MAX_REDIRECTS} redirects"))
 
-    def _send(self, url: str, headers: Mapping[str, str], authorization: str | None) -> Response:
-        """One request (userinfo left out of the URL), retried as pip retries it."""
+    def _send(
+        self, url: str, headers: Mapping[str, str], authorization: str | None, *, asked: str
+    ) -> Response:
+        """One request (userinfo left out of the URL), retried as pip retries it; errors
+        name the URL ``asked`` (redacted), the one the caller knows."""
         parts = urllib.parse.urlsplit(url)
         wire_url = split_credentials(url)[0] if "@" in parts.netloc else url
         parts = urllib.parse.urlsplit(wire_url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
-            raise FetchError(self._message(url, f"unsupported URL scheme {parts.scheme!r}"))
+            raise FetchError(self._message(asked, f"unsupported URL scheme {parts.scheme!r}"))
         proxy = self._proxy_for(wire_url)
         origin = (scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS[scheme])
         key = (*origin, proxy or "")
         unreachable = self._unreachable.get(key)
         if unreachable is not None:
-            raise FetchError(self._message(url, unreachable))
+            raise FetchError(self._message(asked, unreachable))
         request_headers = {
             "User-Agent": _USER_AGENT,
             "Accept-Encoding": "gzip, deflate",  # pip's, so that answers do not vary
@@ -330,14 +335,14 @@ class Transport:
                 decode_content=True,
             )
         except MaxRetryError as error:
-            reason = _describe(error)
+            reason = _describe(error, proxy)
             if isinstance(error.reason, _UNREACHABLE):
                 self._unreachable.setdefault(key, reason)
-            raise FetchError(self._message(url, reason)) from None
+            raise FetchError(self._message(asked, reason)) from None
         except _UNREACHABLE as error:
-            reason = _describe(error)
+            reason = _describe(error, proxy)
             self._unreachable.setdefault(key, reason)
-            raise FetchError(self._message(url, reason)) from None
+            raise FetchError(self._message(asked, reason)) from None
         return Response(
             status=answer.status,
             reason=answer.reason or "",

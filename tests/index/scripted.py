@@ -86,13 +86,19 @@ def json_page(*filenames: str) -> Reply:
     return Reply(body=body.encode(), headers={"Content-Type": JSON_TYPE})
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away (a timeout, a refused certificate) is part of the test."""
+
+
 @contextmanager
 def serve(
     handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None
 ) -> Iterator[str]:
     """Serve ``handler`` on 127.0.0.1 (HTTPS with ``context``); yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), handler)
     if context is not None:
         server.socket = context.wrap_socket(
             server.socket, server_side=True, do_handshake_on_connect=False
@@ -255,6 +261,9 @@ def http_proxy() -> Iterator[Proxy]:
 class _SocksServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away is part of the test."""
 
 
 @pytest.fixture
