@@ -468,6 +468,22 @@ def test_credentials_from_keyring_after_a_401(
     assert "HTTP 401" in (fetch_versions(["numpy"], sources=disabled)["numpy"].error or "")
 
 
+def test_a_keyring_that_fails_is_named_on_the_row(
+    local_index_factory: LocalIndexFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring.core
+
+    class Locked(EnvironmentKeyring):
+        def get_credential(self, service: str, username: str | None) -> None:
+            raise RuntimeError("the keyring is locked")
+
+    private = local_index_factory(auth=("deploy", "l0cked-s3cr3t"))
+    monkeypatch.setattr(keyring.core, "_keyring_backend", Locked({}))
+    sources = IndexSources(index_urls=(private.url,), keyring_provider="import")
+    error = fetch_versions(["numpy"], sources=sources)["numpy"].error or ""
+    assert "HTTP 401" in error and "the keyring is locked" in error
+
+
 def test_credentials_from_the_keyring_executable(
     local_index_factory: LocalIndexFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

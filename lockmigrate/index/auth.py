@@ -156,7 +156,8 @@ class Credentials:
         self._provider = keyring_provider
         self._use_keyring = use_keyring and keyring_provider != "disabled"
         self._environ = dict(os.environ if environ is None else environ)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the passwords
+        self._keyring_lock = threading.Lock()  # keyring's questions, one at a time
         self._keyring: _Keyring | None = None
         self._keyring_chosen = False
         self._asked: dict[tuple[str, str | None], tuple[str, str] | None] = {}
@@ -241,7 +242,7 @@ class Credentials:
     def _from_keyring(self, service: str | None, username: str | None) -> tuple[str, str] | None:
         if not service:
             return None
-        with self._lock:  # one question to keyring at a time, each asked once
+        with self._keyring_lock:  # one question to keyring at a time, each asked once
             if (service, username) in self._asked:
                 return self._asked[(service, username)]
             provider = self._chosen_keyring()

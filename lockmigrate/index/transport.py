@@ -280,6 +280,11 @@ class Transport:
                 retry_with = self.credentials.after_401(current)
                 if retry_with is not None:
                     response = self._send(current, headers, _basic(retry_with), asked=url)
+            if response.status == 401 and self.credentials.warnings:
+                reason = f"HTTP 401 {response.reason}".rstrip()
+                raise FetchError(
+                    self._message(url, f"{reason} ({'; '.join(self.credentials.warnings)})")
+                )
             location = response.headers.get("location")
             if response.status not in _REDIRECTS or not location:
                 return response
