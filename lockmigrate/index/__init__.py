@@ -343,7 +343,8 @@ class _Client:
             done(position, answer)
             with finished:
                 waiting -= 1
-                finished.notify_all()
+                if not waiting:
+                    finished.notify_all()
 
         with finished:
             waiting = len(asked)

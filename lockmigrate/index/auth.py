@@ -153,6 +153,8 @@ class Credentials:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self._index_urls = tuple(index_urls)
+        #: the netlocs of the index URLs: most requests are for a host with none
+        self._index_netlocs = frozenset(split_credentials(url)[1] for url in self._index_urls)
         self._provider = keyring_provider
         self._use_keyring = use_keyring and keyring_provider != "disabled"
         self._environ = dict(os.environ if environ is None else environ)
@@ -163,6 +165,7 @@ class Credentials:
         self._asked: dict[tuple[str, str | None], tuple[str, str] | None] = {}
         #: credentials that worked or were found, by netloc (pip's ``passwords``)
         self._passwords: dict[str, tuple[str, str]] = {}
+        self._netrc: dict[str, tuple[str, str] | None] = {}  # by host, read once
         #: what went wrong with keyring, once (credentials never appear in it)
         self.warnings: list[str] = []
 
@@ -205,6 +208,8 @@ class Credentials:
         """The configured index URL (with its credentials) for ``bare_url``: the same one,
         else the one on the same host sharing the longest path (pip's ``_get_index_url``)."""
         wanted = urllib.parse.urlsplit(bare_url.rstrip("/") + "/")
+        if wanted.netloc not in self._index_netlocs:
+            return None
         candidates = []
         for configured in self._index_urls:
             index = configured.rstrip("/") + "/"
@@ -230,7 +235,10 @@ class Credentials:
             if index_user is not None and index_password is not None:
                 return index_user, index_password
         if netrc:
-            found = netrc_credentials(url, self._environ)
+            host = urllib.parse.urlsplit(bare).hostname or ""
+            if host not in self._netrc:
+                self._netrc[host] = netrc_credentials(bare, self._environ)
+            found = self._netrc[host]
             if found is not None:
                 return found
         if keyring:
