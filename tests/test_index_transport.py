@@ -251,6 +251,32 @@ def test_https_goes_through_a_connect_tunnel_with_proxy_credentials(
     ]
 
 
+def test_an_https_proxy(
+    local_index: LocalIndex,
+    tls_server: Scripted,
+    ca_file: Path,
+    https_proxy: Proxy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TLS to the proxy itself (checked against the same certificates as the index), then
+    plain HTTP forwarded, or a CONNECT tunnel with TLS to the index inside TLS."""
+    monkeypatch.setenv("http_proxy", https_proxy.url)
+    monkeypatch.setenv("https_proxy", https_proxy.url)
+    monkeypatch.setenv("no_proxy", "example.invalid")
+    sources = IndexSources(index_urls=(local_index.url,), retries=0, cert=str(ca_file))
+    found = fetch_versions(["numpy"], sources=sources)["numpy"]
+    assert found.error is None and found.versions
+    tunnelled = one_page(tls_server, retries=0, cert=str(ca_file))
+    assert tunnelled.error is None and versions(tunnelled) == ["1.0"]
+    assert https_proxy.seen == [
+        f"GET {local_index.url}numpy/",
+        f"CONNECT {tls_server.url.removeprefix('https://')}",
+    ]
+    unknown = one_page(tls_server, retries=0)  # the proxy's certificate is not trusted
+    assert "CERTIFICATE_VERIFY_FAILED" in (unknown.error or "")
+    assert https_proxy.url.removeprefix("https://") in (unknown.error or "")
+
+
 def test_pip_proxy_replaces_the_environment(
     local_index: LocalIndex, http_proxy: Proxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,8 +5,9 @@ them (registered from ``tests/conftest.py`` with ``pytest_plugins``):
   answering each path with its :class:`Reply`, or with what a function of the request returns;
   it records the paths, headers and client addresses it saw. A reply can be chunked, gzipped,
   slow, hang up, reset the connection, or be raw bytes (a server that is not quite HTTP).
-* ``http_proxy()``: a forward proxy (absolute-URI ``GET`` and ``CONNECT`` tunnels) that
-  records the request lines and ``Proxy-Authorization`` headers it saw.
+* ``http_proxy``: a forward proxy (absolute-URI ``GET`` and ``CONNECT`` tunnels) that
+  records the request lines and ``Proxy-Authorization`` headers it saw; ``https_proxy``, the
+  same spoken to over TLS.
 * ``socks_proxy()``: a SOCKS5 proxy (no authentication, or username/password) that records
   the destinations it was asked for.
 * ``certificate_authority``: a trustme CA for the module.
@@ -41,6 +42,7 @@ __all__ = [
     "Scripted",
     "certificate_authority",
     "http_proxy",
+    "https_proxy",
     "json_page",
     "scripted",
     "serve",
@@ -208,54 +210,77 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
             (upstream if sock is client else client).sendall(data)
 
 
+def _start_proxy(stack: ExitStack, tls: ssl.SSLContext | None = None) -> Proxy:
+    """A forward proxy (TLS to the proxy itself with ``tls``)."""
+    state = Proxy(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def handle(self) -> None:
+            if isinstance(self.connection, ssl.SSLSocket):
+                try:
+                    self.connection.do_handshake()
+                except (ssl.SSLError, OSError):
+                    return
+            super().handle()
+
+        def do_GET(self) -> None:
+            state.seen.append(f"GET {self.path}")
+            state.authorizations.append(self.headers.get("Proxy-Authorization"))
+            target = self.path.split("://", 1)[1]
+            host, _, path = target.partition("/")
+            upstream = HTTPConnection(host, timeout=10)
+            forwarded = {
+                name: value
+                for name, value in self.headers.items()
+                if name.lower() not in {"proxy-authorization", "connection", "host"}
+            }
+            upstream.request("GET", "/" + path, headers=forwarded)
+            answer = upstream.getresponse()
+            body = answer.read()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.getheader("Content-Type", ""))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            upstream.close()
+
+        def do_CONNECT(self) -> None:
+            state.seen.append(f"CONNECT {self.path}")
+            state.authorizations.append(self.headers.get("Proxy-Authorization"))
+            host, _, port = self.path.rpartition(":")
+            upstream = socket.create_connection((host, int(port)), timeout=10)
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            try:
+                _relay(self.connection, upstream)
+            finally:
+                upstream.close()
+                self.close_connection = True
+
+    state.url = stack.enter_context(serve(Handler, tls))
+    return state
+
+
 @pytest.fixture
 def http_proxy() -> Iterator[Proxy]:
     """A forward proxy: absolute-URI GETs and CONNECT tunnels."""
     with ExitStack() as stack:
-        state = Proxy(url="")
+        yield _start_proxy(stack)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                state.seen.append(f"GET {self.path}")
-                state.authorizations.append(self.headers.get("Proxy-Authorization"))
-                target = self.path.split("://", 1)[1]
-                host, _, path = target.partition("/")
-                upstream = HTTPConnection(host, timeout=10)
-                forwarded = {
-                    name: value
-                    for name, value in self.headers.items()
-                    if name.lower() not in {"proxy-authorization", "connection", "host"}
-                }
-                upstream.request("GET", "/" + path, headers=forwarded)
-                answer = upstream.getresponse()
-                body = answer.read()
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.getheader("Content-Type", ""))
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                upstream.close()
-
-            def do_CONNECT(self) -> None:
-                state.seen.append(f"CONNECT {self.path}")
-                state.authorizations.append(self.headers.get("Proxy-Authorization"))
-                host, _, port = self.path.rpartition(":")
-                upstream = socket.create_connection((host, int(port)), timeout=10)
-                self.send_response(200, "Connection established")
-                self.end_headers()
-                try:
-                    _relay(self.connection, upstream)
-                finally:
-                    upstream.close()
-                    self.close_connection = True
-
-        state.url = stack.enter_context(serve(Handler))
-        yield state
+@pytest.fixture
+def https_proxy(certificate_authority: trustme.CA) -> Iterator[Proxy]:
+    """The same proxy, spoken to over TLS (an ``https://`` proxy URL), its certificate
+    signed by ``certificate_authority``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
+    with ExitStack() as stack:
+        yield _start_proxy(stack, context)
 
 
 class _SocksServer(socketserver.ThreadingTCPServer):
