@@ -105,7 +105,8 @@ def test_network_settings_as_pip_reads_them(
     pip = json.loads(done.stdout)
     from lockmigrate.pipconfig import read_index_settings
 
-    mine = IndexSources.from_settings(read_index_settings(environ))
+    settings = read_index_settings(environ)
+    mine = IndexSources.from_settings(settings, environ=environ)
     # pip sets no timeout at all for 0 (index_command.py: "if options.timeout")
     assert mine.timeout == (pip["timeout"] or None)
     assert mine.retries == pip["retries"]
@@ -114,7 +115,9 @@ def test_network_settings_as_pip_reads_them(
     assert mine.proxy == pip["proxy"]
     assert mine.no_proxy_env == pip["no_proxy_env"]
     assert mine.keyring_provider == pip["keyring_provider"]
-    assert mine.no_input == bool(pip["no_input"])
+    assert settings.no_input == bool(pip["no_input"])
+    # as lockmigrate runs pip-compile: PIP_NO_INPUT=1 unless the variable is set
+    assert mine.no_input == (bool(pip["no_input"]) if "PIP_NO_INPUT" in variables else True)
     assert mine.legacy_certs == ("legacy-certs" in pip["deprecated_features_enabled"])
 
 

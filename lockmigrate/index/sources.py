@@ -48,7 +48,9 @@ class IndexSources:
       variables (pip's ``--no-proxy-env``);
     * ``keyring_provider`` (``auto``, ``disabled``, ``import``, ``subprocess``) and
       ``no_input``: whether keyring is asked after a 401, as pip decides it. lockmigrate
-      itself never prompts.
+      itself never prompts, and runs pip-compile with ``PIP_NO_INPUT=1`` unless that
+      variable is set: ``no_input`` is true in the same cases, so that ``auto`` asks
+      keyring in ``diff`` exactly when it does in the resolver.
     """
 
     index_urls: tuple[str, ...] = (DEFAULT_INDEX_URL,)
@@ -61,7 +63,7 @@ class IndexSources:
     proxy: str | None = None
     no_proxy_env: bool = False
     keyring_provider: str = "auto"
-    no_input: bool = False
+    no_input: bool = True
     legacy_certs: bool = False
 
     @property
@@ -121,7 +123,8 @@ class IndexSources:
             proxy=settings.proxy,
             no_proxy_env=settings.no_proxy_env,
             keyring_provider=settings.keyring_provider or "auto",
-            no_input=settings.no_input,
+            # lockmigrate.resolve gives pip-compile PIP_NO_INPUT=1 unless it is set
+            no_input=settings.no_input if "PIP_NO_INPUT" in env else True,
             legacy_certs="legacy-certs" in settings.deprecated_features,
         )
 
