@@ -6,7 +6,8 @@ configuration (:class:`~lockmigrate.index.sources.IndexSources`) the way pip's
 ``PipSession`` (``pip._internal.network.session``, built in ``cli/index_command.py``) and
 the requests library under it do:
 
-* **certificates**: truststore's OS store plus certifi's bundle; ``--cert`` (or, unless
+* **certificates**: the OS trust store (truststore's, see :func:`_system_store_context`)
+  plus certifi's bundle, as pip loads them; ``--cert`` (or, unless
   ``--proxy``/``--no-proxy-env`` is given, ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``, which
   then win over ``--cert`` as requests makes them) is trusted beside them;
   ``--use-deprecated=legacy-certs`` trusts certifi, or that bundle, alone. A
@@ -133,13 +134,15 @@ def _describe(error: BaseException, proxy: str | None = None) -> str:
 
 
 def _in_network(address: str, network: str) -> bool:
-    """Whether IPv4 ``address`` is in ``network`` (``a.b.c.d/bits``, bits 1-32)."""
-    import ipaddress
+    """requests' ``address_in_network``: whether IPv4 ``address`` is in ``network``
+    (``a.b.c.d/bits``, already checked by :func:`_is_cidr`)."""
+    import socket
 
-    try:
-        return ipaddress.IPv4Address(address) in ipaddress.IPv4Network(network, strict=False)
-    except ValueError:
-        return False
+    base, _, bits = network.partition("/")
+    mask = (0xFFFFFFFF << (32 - int(bits))) & 0xFFFFFFFF
+    host = int.from_bytes(socket.inet_aton(address), "big")
+    net = int.from_bytes(socket.inet_aton(base), "big")
+    return host & mask == net & mask
 
 
 def _is_ipv4(text: str) -> bool:
