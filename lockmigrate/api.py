@@ -30,6 +30,10 @@ DIFF_WORKERS = 16
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
+    from lockmigrate.io import recover_interrupted
+
+    # a write an earlier run left half done is completed or undone first (a few stat calls)
+    recover_interrupted(paths)
     missing = [path for path in paths if not path.exists()]
     if missing:
         raise InputError(f"{missing[0]}: no such file or directory")
@@ -204,7 +208,9 @@ def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None
     ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
     ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
     from lockmigrate.diff_inputs import run_lock_diff
+    from lockmigrate.io import recover_interrupted
 
+    recover_interrupted([new])
     return run_lock_diff(
         str(old), new, collector=collector if collector is not None else Collector()
     )
