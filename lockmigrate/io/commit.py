@@ -417,9 +417,9 @@ def _commit(
     except OSError as error:
         state.journal.unlink(missing_ok=True)  # no staging began: nothing else to undo
         raise _failed(doing, error) from None
-    checkpoint()
     touched = {target.file.parent for target in targets} | {f.parent for f in folders}
     try:
+        checkpoint()
         opened = _Opened()
         try:
             for folder in folders:
