@@ -1,6 +1,7 @@
 """Trees and plans for the tests of lockmigrate's writer (``tests/test_io_*.py``): a small
 monorepo, the plan a migration of it writes, and snapshots that compare every file, folder,
-link and mode."""
+link and mode. ``python tests/io_trees.py TREE`` writes the migration of TREE, as a command
+would, in a process the crash tests can kill."""
 
 from __future__ import annotations
 
@@ -116,3 +117,47 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def count_steps(scratch: Path, *, git: bool = True) -> tuple[int, int]:
+    """How many steps a commit of the migration takes, and which one ends at its commit
+    point (a crash there or later is completed; before it, undone)."""
+    from lockmigrate.io import apply
+    from lockmigrate.io.checkpoints import Checkpoints
+
+    seen: list[bool] = []
+    real = Checkpoints.__call__
+
+    def counting(self: Checkpoints, path: Path | None = None) -> None:
+        if self.kind == "step":
+            seen.append(self.interruptible)
+        real(self, path)
+
+    Checkpoints.__call__ = counting  # type: ignore[method-assign]
+    try:
+        apply(plan_for(make_tree(scratch, git=git)))
+    finally:
+        Checkpoints.__call__ = real  # type: ignore[method-assign]
+    return len(seen), seen.index(False) + 1
+
+
+def migrate(root: Path) -> int:
+    """Write the migration of ``root`` as a command does (errors on standard error, the
+    command's exit code): what the crash tests run in a process of its own."""
+    import sys
+
+    from lockmigrate.errors import LockmigrateError
+    from lockmigrate.io import apply
+
+    try:
+        apply(plan_for(root))
+    except LockmigrateError as error:
+        sys.stderr.write(f"lockmigrate: error: {error}\n")
+        return int(error.exit_code)
+    return 0
+
+
+if __name__ == "__main__":  # python tests/io_trees.py TREE
+    import sys
+
+    sys.exit(migrate(Path(sys.argv[1])))

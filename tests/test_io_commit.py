@@ -14,6 +14,7 @@ import pytest
 from filelock import FileLock
 from io_trees import (
     after_snapshot,
+    count_steps,
     make_tree,
     plan_for,
     snapshot,
@@ -81,21 +82,6 @@ def test_the_state_folder_is_the_git_folder_of_a_worktree(tmp_path: Path) -> Non
     assert state.folder == main_git / "worktrees" / "wt" / "lockmigrate"
 
 
-def count_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, git: bool = True) -> int:
-    """How many steps a commit of the migration takes (its checkpoints)."""
-    counted: list[str] = []
-    real = Checkpoints.__call__
-
-    def counting(self: Checkpoints, path: Path | None = None) -> None:
-        counted.append(self.kind)
-        real(self, path)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(Checkpoints, "__call__", counting)
-        apply(plan_for(make_tree(tmp_path / "counted", git=git)))
-    return counted.count("step")
-
-
 def test_a_failure_at_any_step_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -103,7 +89,7 @@ def test_a_failure_at_any_step_changes_nothing(
     before the commit point the tree is exactly as it was, with no temporary file, backup
     or journal left; after it, the files are written, and whatever tidying the failure
     stopped is finished by the next run."""
-    steps = count_steps(tmp_path, monkeypatch)
+    steps, _ = count_steps(tmp_path / "counted")
     assert steps > 20
     outcomes = []
     for step in range(1, steps + 1):
@@ -138,7 +124,7 @@ def test_an_interrupt_at_any_step_leaves_the_tree_before_or_after(
 ) -> None:
     """Ctrl-C after each step in turn: before the commit point the commit is undone and the
     interrupt goes on (nothing changed); after it, the commit is completed first."""
-    steps = count_steps(tmp_path, monkeypatch)
+    steps, _ = count_steps(tmp_path / "counted")
     real = Checkpoints.__call__
     for step in range(1, steps + 1):
         tree = make_tree(tmp_path / f"repo-{step}")
