@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,12 @@ def _existing(paths: Sequence[Path]) -> list[Path]:
     return list(paths)
 
 
+def _files_read(report: ScanReport) -> list[tuple[Path, bytes | None]]:
+    """Every requirements file the scan read, as it read it: what a migration is made from
+    (applying it checks that none changed while the resolver ran)."""
+    return [(f.file.path, f.file.render()) for service in report.services for f in service.files]
+
+
 def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = None) -> ScanReport:
     """Find the requirement files under ``paths``, read them, and describe each service.
 
@@ -70,13 +77,14 @@ def to_pip_tools(
 
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector)
-    return plan_pip_tools(
+    result = plan_pip_tools(
         report,
         options=options or CompileOptions(),
         collector=collector,
         progress=progress,
         keep_going=keep_going,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def to_poetry(
@@ -120,13 +128,14 @@ def to_poetry(
             with_cap=True,  # Poetry locks for every Python in the range at once
         )
 
-    return plan_poetry(
+    result = plan_poetry(
         report,
         options=options,
         collector=collector,
         metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
         python_target_of=python_target_of,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def diff(
@@ -264,4 +273,4 @@ def workflow(
     else:
         setup = poetry_setup(plan, rerun=rerun)
     changes = plan_workflow(setup, integrations, collector=collector)
-    return Plan((*plan.changes, *changes))
+    return Plan((*plan.changes, *changes), plan.made_from)

@@ -375,3 +375,23 @@ def test_the_dry_run_takes_no_lock_and_writes_no_journal(
     assert main(["to-poetry", "--dry-run", "--python", ">=3.10", "svc-a"]) == 0
     assert "would create svc-a/pyproject.toml" in capsys.readouterr().out
     assert snapshot(tree) == before  # no .lockmigrate/ either
+
+
+def test_a_requirements_file_changed_while_the_plan_was_made_stops_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files a migration was made from are checked too, not only its targets: a run that
+    rewrote svc-a/requirements.txt while this one was planning (resolving, for pip-tools)
+    stops this one, which writes nothing, instead of being overwritten by it."""
+    from lockmigrate import api
+    from lockmigrate.targets.poetry import PoetryOptions
+
+    tree = make_tree(tmp_path / "repo")
+    monkeypatch.chdir(tree)
+    result = api.to_poetry([Path("svc-a")], options=PoetryOptions(requires_python=">=3.10"))
+    assert [c.display for c in result.plan.effective] == ["svc-a/pyproject.toml"]
+    (tree / "svc-a" / "requirements.txt").write_text("numpy==1.26.9\n")  # the other run
+    before = snapshot(tree)
+    with pytest.raises(ApplyError, match=r"svc-a/requirements\.txt changed on disk"):
+        apply(result.plan)
+    assert snapshot(tree) == before

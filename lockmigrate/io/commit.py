@@ -302,13 +302,21 @@ def _current(path: Path) -> bytes | None:
         return None
 
 
-def _check_unchanged(targets: Sequence[_Target]) -> None:
-    """Under the lock, right before the commit: every target still holds what the plan was
-    made from."""
-    for target in targets:
-        if _current(target.change.path) != target.change.before:
+def _check_unchanged(plan: Plan, targets: Sequence[_Target]) -> None:
+    """Under the lock, right before the commit: every file the plan was made from, and
+    every target, still holds what it held when the plan was made."""
+    expected = [
+        (target.change.path, target.change.display, target.change.before) for target in targets
+    ]
+    expected += [(path, _shown(path), content) for path, content in plan.made_from]
+    for path, shown, content in expected:
+        try:
+            current = _current(path)
+        except OSError:  # a folder now, or unreadable: not what the plan was made from
+            current = b"" if content is None else None
+        if current != content:
             raise ApplyError(
-                f"{target.change.display} changed on disk while lockmigrate was working; "
+                f"{shown} changed on disk while lockmigrate was working; "
                 "nothing was written, run again"
             )
 
@@ -378,7 +386,7 @@ def apply(plan: Plan, *, report: Report | None = None) -> tuple[FileChange, ...]
         checkpoint = Checkpoints("step")
         with checkpoint.holding_interrupts():
             recover(state, report=say)
-            _check_unchanged(targets)
+            _check_unchanged(plan, targets)
             commit = new_id()
             _sweep(targets, commit, say)
             _commit(state, targets, commit, checkpoint)
