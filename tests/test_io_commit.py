@@ -395,3 +395,13 @@ def test_a_requirements_file_changed_while_the_plan_was_made_stops_the_write(
     with pytest.raises(ApplyError, match=r"svc-a/requirements\.txt changed on disk"):
         apply(result.plan)
     assert snapshot(tree) == before
+
+
+def test_the_codes_of_the_writer_s_lines_are_documented() -> None:
+    """They are printed outside any collector (recovery runs before a command starts), so
+    tests/test_docs.py's search of collector calls does not see them."""
+    docs = Path(__file__).parents[1] / "docs" / "reference" / "diagnostics.md"
+    text = docs.read_text(encoding="utf-8")
+    assert commit_module.CODES
+    for code in commit_module.CODES:
+        assert f"| `{code}` |" in text, code
