@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from index.environment import scrubbed_env
+from index.server import LocalIndex
 from io_trees import (
     after_snapshot,
     count_steps,
@@ -453,3 +455,57 @@ def test_two_runs_at_once_leave_one_migration(tmp_path: Path) -> None:
                 assert "changed on disk while lockmigrate was working" in err
         assert snapshot(tree) == after
         assert state_files(tree) == ["lock"]
+
+
+@pytest.mark.slow
+def test_a_real_migration_killed_after_any_step_is_recovered(
+    local_index: LocalIndex, tmp_path: Path
+) -> None:
+    """``lockmigrate to-pip-tools`` itself, on the churn service against the local index,
+    killed after every step of its commit; then ``lockmigrate scan`` and the migration
+    again, each a process of its own: the tree ends exactly as one uninterrupted run leaves
+    it, and after the scan it was exactly the tree before or that one."""
+    env = local_index.env(cache_dir=tmp_path / "cache", PYTHONDONTWRITEBYTECODE="1")
+    fixture = Path(__file__).parent / "fixtures" / "pip_tools" / "three-services" / "churn"
+    migration = [sys.executable, "-m", "lockmigrate", "to-pip-tools", "--resolver", "uv"]
+
+    def fresh(name: str) -> Path:
+        tree = tmp_path / name
+        shutil.copytree(fixture, tree / "churn")
+        (tree / ".git").mkdir()
+        return tree
+
+    def lockmigrate(
+        tree: Path, arguments: list[str], crash_at: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env.pop(CRASH_VARIABLE, None)
+        if crash_at is not None:
+            env[CRASH_VARIABLE] = crash_at
+        return subprocess.run(
+            arguments, cwd=tree, env=env, capture_output=True, text=True, check=False, timeout=300
+        )
+
+    reference = fresh("reference")
+    before = snapshot(reference)
+    assert lockmigrate(reference, migration).returncode == 0
+    after = snapshot(reference)
+    assert after != before
+    for step in range(1, 200):
+        tree = fresh(f"tree-{step}")
+        killed = lockmigrate(tree, migration, crash_at=f"step-{step}")
+        if killed.returncode == 0:
+            break  # past the last step
+        assert killed.returncode == KILLED, killed.stderr
+        scanned = lockmigrate(tree, [sys.executable, "-m", "lockmigrate", "scan"])
+        assert scanned.returncode == 0, scanned.stderr
+        assert snapshot(tree) in (before, after), step
+        assert ("completed it" in scanned.stderr) == (snapshot(tree) == after) or not (
+            scanned.stderr
+        ), scanned.stderr
+        assert state_files(tree) == ["lock"]
+        again = lockmigrate(tree, migration)
+        assert again.returncode == 0, again.stderr
+        assert snapshot(tree) == after, step
+    else:  # pragma: no cover
+        pytest.fail("the migration never finished")
+    assert step > 20
