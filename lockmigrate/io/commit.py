@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,8 @@ _CREATE_FLAGS = (
     | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_BINARY", 0)
 )
+#: A flush quicker than this (seconds) waited for no disk: the others go one by one.
+_QUICK_FLUSH = 0.0005
 #: A temporary file of lockmigrate before this journal existed: ``.NAME.XXXXXXXX.tmp``
 #: (``tempfile.mkstemp``), removed when lockmigrate writes NAME again.
 _OLD_TEMP = r"\.[a-z0-9_]{8}\.tmp"
@@ -100,10 +103,28 @@ def _place(folder: Path) -> str:
     return str(folder) if shown == "." else shown
 
 
-def _inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` is ``root`` or below it, once every symbolic link is followed."""
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+class _Physical:
+    """Where files really are, every symbolic link of their folders followed (the final
+    name is not followed: a link is where it is). Folders are resolved once each."""
+
+    def __init__(self, root: Path) -> None:
+        self._folders: dict[str, str] = {}
+        self.root = self.folder(str(root))
+
+    def folder(self, folder: str) -> str:
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return real
+
+    def of(self, path: Path) -> str:
+        return os.path.join(self.folder(str(path.parent)), path.name)  # noqa: PTH118 - str
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` is in the tree once its folders' links are followed."""
+        return (real := self.of(path)) == self.root or real.startswith(
+            self.root.rstrip(os.sep) + os.sep
+        )
 
 
 # -- the file system, flushed -------------------------------------------------------------
@@ -126,17 +147,24 @@ def _fsync(descriptor: int) -> None:
 
 
 def _flush(descriptors: Sequence[int]) -> None:
-    """Flush every descriptor to disk, in parallel: file systems commit flushes that wait
-    together at once (ext4, XFS and APFS group them), so fifty files and their folders cost
-    about what two do one after the other."""
-    if len(descriptors) <= 2:
-        for descriptor in descriptors:
+    """Flush every descriptor to disk. Where a flush waits for a disk, the rest go in
+    parallel threads: file systems commit flushes that wait together at once (ext4, XFS and
+    APFS group them), so fifty files and their folders cost about what two do one after the
+    other. Where the first is quick (tmpfs, a disk cache that lies), threads would only add
+    their own cost."""
+    if not descriptors:
+        return
+    started = time.perf_counter()
+    _fsync(descriptors[0])
+    rest = descriptors[1:]
+    if len(rest) < 2 or time.perf_counter() - started < _QUICK_FLUSH:
+        for descriptor in rest:
             _fsync(descriptor)
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(16, len(descriptors))) as pool:
-        for _ in pool.map(_fsync, descriptors):
+    with ThreadPoolExecutor(max_workers=min(16, len(rest))) as pool:
+        for _ in pool.map(_fsync, rest):
             pass
 
 
@@ -277,22 +305,39 @@ def _follow(path: Path, display: str) -> Path:
     raise ApplyError(f"{display} is a loop of symbolic links; nothing was written")
 
 
-def _targets(changes: Sequence[FileChange]) -> list[_Target]:
-    targets: list[_Target] = []
-    seen: dict[str, FileChange] = {}
+def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState, _Physical]:
+    """The files the changes touch, the tree they are in, and where they really are.
+    Raises :class:`ApplyError` for a folder in the way, a file named twice, or a file
+    outside the tree."""
+    files: list[tuple[FileChange, Path]] = []
     for change in changes:
         path = _absolute(change.path)
         file = path if change.after is None else _follow(path, change.display)
         if file.is_dir():
             raise ApplyError(f"{change.display} is a directory; nothing was written")
-        real = os.path.realpath(file)
-        other = seen.setdefault(real, change)
+        files.append((change, file))
+    state = state_for_writing(file for _, file in files)
+    physical = _Physical(state.root)
+    targets: list[_Target] = []
+    seen: dict[str, FileChange] = {}
+    for change, file in files:
+        if not physical.inside(file):
+            raise ApplyError(
+                f"{change.display} leads out of {_place(state.root)} through a symbolic "
+                "link; lockmigrate writes only inside one tree, nothing was written"
+            )
+        if file != _absolute(change.path) and physical.of(file) != os.path.realpath(change.path):
+            raise ApplyError(
+                f"{change.display} is a symbolic link whose '..' leads through another "
+                "link; lockmigrate cannot follow it safely, nothing was written"
+            )
+        other = seen.setdefault(physical.of(file), change)
         if other is not change:
             raise ApplyError(
                 f"{other.display} and {change.display} are the same file; nothing was written"
             )
         targets.append(_Target(change, file))
-    return targets
+    return targets, state, physical
 
 
 def _current(path: Path) -> bytes | None:
@@ -364,7 +409,10 @@ def _missing_folders(targets: Sequence[_Target]) -> list[Path]:
 
 
 def _relative(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
+    """``path`` below ``root`` (both absolute and normalised), written with ``/``."""
+    text, top = str(path), str(root).rstrip(os.sep) + os.sep
+    rest = text[len(top) :] if text.startswith(top) else os.path.relpath(text, root)
+    return rest.replace(os.sep, "/")
 
 
 def apply(plan: Plan, *, report: Report | None = None) -> tuple[FileChange, ...]:
@@ -374,14 +422,7 @@ def apply(plan: Plan, *, report: Report | None = None) -> tuple[FileChange, ...]
     if not changes:
         return ()
     say = report or _to_stderr
-    targets = _targets(changes)
-    state = state_for_writing(target.file for target in targets)
-    outside = [t for t in targets if not _inside(t.file, state.root)]
-    if outside:
-        raise ApplyError(
-            f"{outside[0].change.display} leads out of {_place(state.root)} through a symbolic "
-            "link; lockmigrate writes only inside one tree, nothing was written"
-        )
+    targets, state, _ = _targets(changes)
     with _locked(state, say):
         checkpoint = Checkpoints("step")
         with checkpoint.holding_interrupts():
@@ -618,8 +659,9 @@ def settle(
     :class:`ApplyError`, changing nothing, when neither is possible (someone changed a
     target since) or a path leads out of the tree."""
     root = state.root
+    physical = _Physical(root)
     for relative in (*(entry.path for entry in journal.entries), *journal.folders):
-        if not _inside(root / relative, root):
+        if not physical.inside(root / relative):
             raise ApplyError(
                 f"{_shown(state.journal)} names {relative}, which leads out of "
                 f"{_place(root)}; lockmigrate left it alone: check it, then delete it"

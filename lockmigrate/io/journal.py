@@ -122,15 +122,27 @@ class Journal:
         return dataclasses.replace(self, state=state)
 
     def to_json(self) -> bytes:
-        data = {
-            "lockmigrate-journal": VERSION,
-            "id": self.id,
-            "state": self.state.value,
-            "pid": self.pid,
-            "entries": [dataclasses.asdict(entry) for entry in self.entries],
-            "folders": list(self.folders),
-        }
-        return (json.dumps(data, indent=2) + "\n").encode("utf-8")
+        """The journal as JSON, one entry a line (the C encoder, so a commit of many files
+        does not wait for it)."""
+        head = json.dumps(
+            {"lockmigrate-journal": VERSION, "id": self.id, "state": self.state.value}
+        )[:-1]
+        entries = ",\n    ".join(
+            json.dumps(
+                {
+                    "path": entry.path,
+                    "before": entry.before,
+                    "after": entry.after,
+                    "temp": entry.temp,
+                    "backup": entry.backup,
+                }
+            )
+            for entry in self.entries
+        )
+        return (
+            f'{head}, "pid": {self.pid},\n  "entries": [\n    {entries}\n  ],\n'
+            f'  "folders": {json.dumps(list(self.folders))}\n}}\n'
+        ).encode()
 
     @classmethod
     def from_json(cls, text: bytes, where: str) -> Journal:

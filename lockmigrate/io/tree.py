@@ -63,19 +63,23 @@ def git_folder(level: Path) -> Path | None:
     """The git folder of the work tree whose top level is ``level``, or ``None`` when
     ``level`` holds no ``.git``. One ``stat``; a ``.git`` file (``gitdir: PATH``, as a
     worktree or a submodule has) is read as well."""
-    dot_git = level / ".git"
+    found = _git_folder(str(level))
+    return None if found is None else Path(found)
+
+
+def _git_folder(level: str) -> str | None:
+    dot_git = os.path.join(level, ".git")  # noqa: PTH118 - strings: every command runs this
     try:
-        if stat.S_ISDIR(dot_git.stat().st_mode):
+        if stat.S_ISDIR(os.stat(dot_git).st_mode):  # noqa: PTH116
             return dot_git
-        text = dot_git.read_text(encoding="utf-8", errors="replace")
+        with open(dot_git, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123
+            first = handle.readline()
     except OSError:
         return None
-    first = text.splitlines()[0] if text else ""
     if not first.startswith("gitdir:"):
         return None
-    folder = Path(first.removeprefix("gitdir:").strip())
-    folder = folder if folder.is_absolute() else level / folder
-    return folder if folder.is_dir() else None
+    folder = os.path.join(level, first.removeprefix("gitdir:").strip())  # noqa: PTH118
+    return folder if os.path.isdir(folder) else None  # noqa: PTH112
 
 
 def _absolute(path: Path) -> Path:
@@ -102,21 +106,26 @@ def state_for_writing(paths: Iterable[Path]) -> TreeState:
 def interrupted(paths: Iterable[Path]) -> list[TreeState]:
     """The trees holding ``paths`` (or above them) whose journal says a commit was
     interrupted. Looks in every folder from each path up to the file system's root: its
-    ``.lockmigrate/``, and the git folder of the nearest work tree."""
-    found: dict[Path, TreeState] = {}
+    ``.lockmigrate/``, and the git folder of the nearest work tree. Plain strings and
+    ``os.stat``: every command runs this, and usually finds nothing."""
+    found: dict[str, TreeState] = {}
     for path in paths:
-        start = _absolute(path)
+        level = os.path.abspath(path)  # noqa: PTH100
         in_git = False
-        for level in (start, *start.parents):
-            fallback = TreeState(root=level, folder=level / FALLBACK_FOLDER)
-            if fallback.journal.exists():
-                found.setdefault(fallback.journal, fallback)
-            if in_git:
-                continue
-            git = git_folder(level)
-            if git is not None:
-                in_git = True
-                state = TreeState(root=level, folder=git / GIT_STATE_FOLDER)
-                if state.journal.exists():
-                    found.setdefault(state.journal, state)
+        while True:
+            journal = os.path.join(level, FALLBACK_FOLDER, JOURNAL)  # noqa: PTH118
+            if os.path.exists(journal):  # noqa: PTH110
+                found.setdefault(journal, TreeState(Path(level), Path(level, FALLBACK_FOLDER)))
+            if not in_git:
+                git = _git_folder(level)
+                if git is not None:
+                    in_git = True
+                    journal = os.path.join(git, GIT_STATE_FOLDER, JOURNAL)  # noqa: PTH118
+                    if os.path.exists(journal):  # noqa: PTH110
+                        state = TreeState(Path(level), Path(git, GIT_STATE_FOLDER))
+                        found.setdefault(journal, state)
+            parent = os.path.dirname(level)  # noqa: PTH120
+            if parent == level:
+                break
+            level = parent
     return list(found.values())
