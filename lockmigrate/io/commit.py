@@ -251,36 +251,50 @@ def _locked(state: TreeState, report: Report) -> Iterator[None]:
     :data:`LOCK_TIMEOUT` seconds, then stops with :class:`ApplyError`."""
     from filelock import FileLock, Timeout
 
+    lock = FileLock(str(state.lock))
     try:
         state.folder.mkdir(parents=True, exist_ok=True)
         if not state.in_git:
-            ignore = state.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# lockmigrate's lock and journal: never commit them\n*\n")
+            _ignore_folder(state.folder)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            report(
+                f"waiting for another lockmigrate run to finish writing in "
+                f"{_place(state.root)} (up to {LOCK_TIMEOUT:.0f} s)"
+            )
+            lock.acquire(timeout=LOCK_TIMEOUT, poll_interval=0.05)
+    except Timeout:  # an OSError too: first
+        raise ApplyError(
+            f"another lockmigrate run has been writing in {_place(state.root)} for "
+            f"{LOCK_TIMEOUT:.0f} s (it holds {_shown(state.lock)}); nothing was written, "
+            "run again once it has finished"
+        ) from None
     except OSError as error:
         raise ApplyError(
-            f"cannot write {_shown(state.folder)}: {error.strerror or error}; nothing was changed"
+            f"cannot write {_shown(state.lock)}: {error.strerror or error}; nothing was changed"
         ) from None
-    lock = FileLock(str(state.lock))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        report(
-            f"waiting for another lockmigrate run to finish writing in {_place(state.root)} "
-            f"(up to {LOCK_TIMEOUT:.0f} s)"
-        )
-        try:
-            lock.acquire(timeout=LOCK_TIMEOUT, poll_interval=0.05)
-        except Timeout:
-            raise ApplyError(
-                f"another lockmigrate run has been writing in {_place(state.root)} for "
-                f"{LOCK_TIMEOUT:.0f} s (it holds {_shown(state.lock)}); nothing was written, "
-                "run again once it has finished"
-            ) from None
     try:
         yield
     finally:
         lock.release()
+
+
+_IGNORE_ALL = b"# lockmigrate's lock and journal: never commit them\n*\n"
+
+
+def _ignore_folder(folder: Path) -> None:
+    """A ``.gitignore`` in ``folder`` that ignores the folder itself, whole (a torn one is
+    written again: it is what keeps the journal out of a later ``git add -A``)."""
+    ignore = folder / ".gitignore"
+    try:
+        if ignore.read_bytes() == _IGNORE_ALL:
+            return
+    except FileNotFoundError:
+        pass
+    scratch = folder / ".gitignore.tmp"
+    scratch.write_bytes(_IGNORE_ALL)
+    scratch.replace(ignore)
 
 
 # -- applying a plan ----------------------------------------------------------------------
@@ -305,8 +319,8 @@ def _follow(path: Path, display: str) -> Path:
     raise ApplyError(f"{display} is a loop of symbolic links; nothing was written")
 
 
-def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState, _Physical]:
-    """The files the changes touch, the tree they are in, and where they really are.
+def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState]:
+    """The files the changes touch, and the tree they are in.
     Raises :class:`ApplyError` for a folder in the way, a file named twice, or a file
     outside the tree."""
     files: list[tuple[FileChange, Path]] = []
@@ -337,29 +351,26 @@ def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState, _
                 f"{other.display} and {change.display} are the same file; nothing was written"
             )
         targets.append(_Target(change, file))
-    return targets, state, physical
+    return targets, state
 
 
-def _current(path: Path) -> bytes | None:
+def _holds(path: Path, content: bytes | None) -> bool:
+    """Whether ``path`` holds ``content`` (``None``: there is no file)."""
     try:
-        return path.read_bytes()
+        return path.read_bytes() == content
     except FileNotFoundError:
-        return None
+        return content is None
+    except OSError:  # a folder now, or unreadable: not what the plan was made from
+        return False
 
 
 def _check_unchanged(plan: Plan, targets: Sequence[_Target]) -> None:
     """Under the lock, right before the commit: every file the plan was made from, and
     every target, still holds what it held when the plan was made."""
-    expected = [
-        (target.change.path, target.change.display, target.change.before) for target in targets
-    ]
+    expected = [(t.change.path, t.change.display, t.change.before) for t in targets]
     expected += [(path, _shown(path), content) for path, content in plan.made_from]
     for path, shown, content in expected:
-        try:
-            current = _current(path)
-        except OSError:  # a folder now, or unreadable: not what the plan was made from
-            current = b"" if content is None else None
-        if current != content:
+        if not _holds(path, content):
             raise ApplyError(
                 f"{shown} changed on disk while lockmigrate was working; "
                 "nothing was written, run again"
@@ -422,7 +433,7 @@ def apply(plan: Plan, *, report: Report | None = None) -> tuple[FileChange, ...]
     if not changes:
         return ()
     say = report or _to_stderr
-    targets, state, _ = _targets(changes)
+    targets, state = _targets(changes)
     with _locked(state, say):
         checkpoint = Checkpoints("step")
         with checkpoint.holding_interrupts():
@@ -477,7 +488,7 @@ def _commit(
                 checkpoint(folder)
             for target, entry in zip(targets, journal.entries, strict=True):
                 doing = target.change.display
-                opened.descriptors += _stage(target, entry, checkpoint)
+                _stage(target, entry, checkpoint, opened.descriptors)
             doing = "the new files"
             opened.folders(touched).flush()
         finally:
@@ -509,11 +520,10 @@ def _commit(
         checkpoint()
 
 
-def _stage(target: _Target, entry: Entry, checkpoint: Checkpoints) -> list[int]:
-    """The new content beside the target, and the original's backup; returns the
-    descriptors of what was written, to be flushed."""
+def _stage(target: _Target, entry: Entry, checkpoint: Checkpoints, written: list[int]) -> None:
+    """The new content beside the target, and the original's backup; the descriptors of
+    what was written go to ``written``, to be flushed (and closed)."""
     change, file = target.change, target.file
-    written: list[int] = []
     mode = None
     if change.before is not None:
         mode = stat.S_IMODE(file.stat().st_mode)
@@ -532,7 +542,6 @@ def _stage(target: _Target, entry: Entry, checkpoint: Checkpoints) -> list[int]:
             except OSError:  # no hard links here (FAT, some network shares): a copy
                 written.append(_create(backup, change.before, mode=mode))
         checkpoint(backup)
-    return written
 
 
 def _failed(doing: str, error: OSError) -> ApplyError:
@@ -583,6 +592,12 @@ def recover(state: TreeState, *, report: Report | None = None) -> None:
     journal cannot be read or its files were changed since."""
     say = report or _to_stderr
     try:
+        if os.name == "posix" and state.journal.stat().st_uid != os.geteuid():
+            say(
+                f"{_shown(state.journal)}, the journal of an interrupted run, belongs to "
+                "another user: left alone; that user's next lockmigrate run settles it"
+            )
+            return
         text = state.journal.read_bytes()
     except FileNotFoundError:
         return
@@ -590,12 +605,6 @@ def recover(state: TreeState, *, report: Report | None = None) -> None:
         raise ApplyError(
             f"cannot read {_shown(state.journal)}: {error.strerror or error}"
         ) from None
-    if os.name == "posix" and state.journal.stat().st_uid != os.geteuid():
-        say(
-            f"{_shown(state.journal)}, the journal of an interrupted run, belongs to another "
-            "user: left alone; that user's next lockmigrate run settles it"
-        )
-        return
     try:
         journal = Journal.from_json(text, _shown(state.journal))
     except JournalError as error:

@@ -8,7 +8,8 @@ at the folder holding every written file, with a ``.gitignore`` of ``*`` so that
 ``git init`` does not pick it up either.
 
 Finding an interrupted commit costs one ``stat`` per folder above the paths a command was
-given (two below the work tree's top level); nothing is read unless a journal is there.
+given (two below the work tree's top level); nothing is read but a worktree's ``.git`` file
+unless a journal is there.
 """
 
 from __future__ import annotations
