@@ -509,3 +509,22 @@ def test_a_real_migration_killed_after_any_step_is_recovered(
     else:  # pragma: no cover
         pytest.fail("the migration never finished")
     assert step > 20
+
+
+def test_a_git_clean_after_the_crash_is_left_for_a_person(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed half way through the renames, then every hidden file of the run removed (as
+    ``git clean -fd`` would): neither way is possible, so nothing changes and it says why."""
+    _, commit_point = count_steps(tmp_path / "counted")
+    tree = make_tree(tmp_path / "repo")
+    monkeypatch.chdir(tree)
+    assert migrate(tree, crash_at=f"step-{commit_point + 2}").returncode == KILLED
+    for own in tree.rglob("*.lockmigrate-*"):
+        own.unlink()
+    left = snapshot(tree)
+    capsys.readouterr()
+    assert main(["check", "."]) == 2
+    err = capsys.readouterr().err
+    assert "the backup of svc-a/requirements.txt was removed since" in err
+    assert snapshot(tree) == left

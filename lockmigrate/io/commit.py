@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from lockmigrate.io import ApplyError
 from lockmigrate.io.checkpoints import Checkpoints
@@ -637,7 +638,7 @@ def recover_locked(state: TreeState, *, report: Report | None = None) -> None:
         raise KeyboardInterrupt
 
 
-def _state_of(file: Path, entry: Entry) -> str:
+def _state_of(file: Path, entry: Entry) -> Literal["before", "after", "other"]:
     """``before``, ``after``, or ``other``: what ``file`` holds, by the journal."""
     try:
         content = file.read_bytes()
@@ -695,10 +696,15 @@ def settle(
     else:
         complete = can_complete and not can_undo
     if not complete and not can_undo:
-        changed = next(f.file for f in files if f.now != "before")
+        changed = [f for f in files if f.now == "other"]
+        if changed:
+            what = f"{_shown(changed[0].file)} was changed since"
+        else:  # both contents are there, but the files to go back or forward are not
+            gone = next(f for f in files if f.now == "after" and not f.has(f.entry.backup))
+            what = f"the backup of {_shown(gone.file)} was removed since"
         raise ApplyError(
             f"an earlier run was interrupted while writing files in {_place(root)}, and "
-            f"{_shown(changed)} was changed since: lockmigrate cannot tell which content to "
+            f"{what}: lockmigrate cannot tell which content to "
             f"keep and changed nothing. The originals are the .NAME.lockmigrate-{journal.id}"
             f".orig files beside the files {_shown(state.journal)} names, the new contents "
             "the .tmp ones; put each file as you want it, then delete those files and the "
@@ -723,7 +729,7 @@ class _Settled:
 
     file: Path
     entry: Entry
-    now: str
+    now: Literal["before", "after", "other"]
 
     def has(self, name: str | None, *, or_none: bool = False) -> bool:
         """Whether the file ``name`` (a temporary file or backup) is beside the target."""
