@@ -2,8 +2,9 @@
 the journal, against the writer before it (a flushed temporary file per target, renamed in
 place, nothing else), and the check every command makes for an interrupted commit.
 
-Targets: the journaled commit's median at most 10 ms above the earlier writer's; the check,
-when there is nothing to recover, under 0.2 ms.
+Targets: the journaled commit's median at most 10 ms above the earlier writer's, on the disk
+of the checkout; the check, when there is nothing to recover, under 0.5 ms (a dozen ``stat``
+calls: tens of microseconds on an idle machine).
 
     python benchmarks/bench_commit.py [--rounds 15] [--warmup 2] [--dir FOLDER]
 
@@ -29,7 +30,7 @@ from lockmigrate.plan import FileChange, Plan
 FILES = 36
 FOLDERS = 12
 COMMIT_TARGET = 0.010  # seconds above the earlier writer
-CHECK_TARGET = 0.0002  # seconds per check
+CHECK_TARGET = 0.0005  # seconds per check
 CHECKS_PER_RUN = 200
 
 

@@ -121,11 +121,9 @@ class _Physical:
     def of(self, path: Path) -> str:
         return os.path.join(self.folder(str(path.parent)), path.name)  # noqa: PTH118 - str
 
-    def inside(self, path: Path) -> bool:
-        """Whether ``path`` is in the tree once its folders' links are followed."""
-        return (real := self.of(path)) == self.root or real.startswith(
-            self.root.rstrip(os.sep) + os.sep
-        )
+    def inside(self, real: str) -> bool:
+        """Whether ``real`` (from :meth:`of`) is in the tree."""
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
 
 
 # -- the file system, flushed -------------------------------------------------------------
@@ -324,29 +322,30 @@ def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState]:
     """The files the changes touch, and the tree they are in.
     Raises :class:`ApplyError` for a folder in the way, a file named twice, or a file
     outside the tree."""
-    files: list[tuple[FileChange, Path]] = []
+    files: list[tuple[FileChange, Path, bool]] = []
     for change in changes:
         path = _absolute(change.path)
         file = path if change.after is None else _follow(path, change.display)
         if file.is_dir():
             raise ApplyError(f"{change.display} is a directory; nothing was written")
-        files.append((change, file))
-    state = state_for_writing(file for _, file in files)
+        files.append((change, file, file != path))
+    state = state_for_writing(file for _, file, _ in files)
     physical = _Physical(state.root)
     targets: list[_Target] = []
     seen: dict[str, FileChange] = {}
-    for change, file in files:
-        if not physical.inside(file):
+    for change, file, through_link in files:
+        real = physical.of(file)
+        if not physical.inside(real):
             raise ApplyError(
                 f"{change.display} leads out of {_place(state.root)} through a symbolic "
                 "link; lockmigrate writes only inside one tree, nothing was written"
             )
-        if file != _absolute(change.path) and physical.of(file) != os.path.realpath(change.path):
+        if through_link and real != os.path.realpath(change.path):
             raise ApplyError(
                 f"{change.display} is a symbolic link whose '..' leads through another "
                 "link; lockmigrate cannot follow it safely, nothing was written"
             )
-        other = seen.setdefault(physical.of(file), change)
+        other = seen.setdefault(real, change)
         if other is not change:
             raise ApplyError(
                 f"{other.display} and {change.display} are the same file; nothing was written"
@@ -671,7 +670,7 @@ def settle(
     root = state.root
     physical = _Physical(root)
     for relative in (*(entry.path for entry in journal.entries), *journal.folders):
-        if not physical.inside(root / relative):
+        if not physical.inside(physical.of(root / relative)):
             raise ApplyError(
                 f"{_shown(state.journal)} names {relative}, which leads out of "
                 f"{_place(root)}; lockmigrate left it alone: check it, then delete it"
