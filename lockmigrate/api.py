@@ -8,6 +8,7 @@ classes are imported when first asked for, so ``import lockmigrate.api`` stays c
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -111,10 +112,20 @@ DIFF_WORKERS = 16
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
+    from lockmigrate.io import recover_interrupted
+
+    # a write an earlier run left half done is completed or undone first (a few stat calls)
+    recover_interrupted(paths)
     missing = [path for path in paths if not path.exists()]
     if missing:
         raise InputError(f"{missing[0]}: no such file or directory")
     return list(paths)
+
+
+def _files_read(report: ScanReport) -> list[tuple[Path, bytes | None]]:
+    """Every requirements file the scan read, as it read it: what a migration is made from
+    (applying it checks that none changed while the resolver ran)."""
+    return [(f.file.path, f.file.render()) for service in report.services for f in service.files]
 
 
 def scan(
@@ -157,13 +168,14 @@ def to_pip_tools(
 
     collector = collector if collector is not None else Collector()
     report = scan(paths, collector=collector, exclude=exclude)
-    return plan_pip_tools(
+    result = plan_pip_tools(
         report,
         options=options or CompileOptions(),
         collector=collector,
         progress=progress,
         keep_going=keep_going,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def to_poetry(
@@ -208,13 +220,14 @@ def to_poetry(
             with_cap=True,  # Poetry locks for every Python in the range at once
         )
 
-    return plan_poetry(
+    result = plan_poetry(
         report,
         options=options,
         collector=collector,
         metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
         python_target_of=python_target_of,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def diff(
@@ -304,7 +317,9 @@ def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None
     ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
     ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
     from lockmigrate.diff_inputs import run_lock_diff
+    from lockmigrate.io import recover_interrupted
 
+    recover_interrupted([new])
     return run_lock_diff(
         str(old), new, collector=collector if collector is not None else Collector()
     )
@@ -362,4 +377,4 @@ def workflow(
     else:
         setup = poetry_setup(plan, rerun=rerun)
     changes = plan_workflow(setup, integrations, collector=collector)
-    return Plan((*plan.changes, *changes))
+    return Plan((*plan.changes, *changes), plan.made_from)
