@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, UsageError
 
 # Each entry point imports what it needs when called: ``diff`` never pays for the
 # pip-tools or Poetry targets, nor ``scan`` for the index.
@@ -215,17 +215,70 @@ def check(
     *,
     options: CompileOptions | None = None,
     full: bool = False,
+    exclude: Sequence[str] = (),
     collector: Collector | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
-    committed credentials. A stale lock is re-locked with ``options``, or when ``None`` with
-    the resolver its header names (uv or pip-compile). Writes nothing."""
+    committed credentials, no file with ranges left without a lock (``unlocked``). A stale
+    lock is re-locked with ``options``, or when ``None`` with the resolver its header names
+    (uv or pip-compile). Files an ``exclude`` glob matches
+    (:func:`lockmigrate.sources.discover.excluded_by`) are left out. Writes nothing.
+
+    Raises :class:`~lockmigrate.errors.UsageError` when there is nothing to check: no lock
+    and no file with ranges under ``paths`` (a gate that checked nothing must not pass)."""
     from lockmigrate.check import run_check
+    from lockmigrate.scan import scan_services
+    from lockmigrate.sources.discover import (
+        discover,
+        excluded_by,
+        find_poetry_projects,
+        without_excluded,
+    )
+    from lockmigrate.sources.includes import display_path
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
-    return run_check(report, options=options, full=full, collector=collector)
+    existing = _existing(paths)
+    services, excluded = without_excluded(discover(existing), exclude)
+    report = scan_services(services, collector=collector)
+    projects = [
+        folder
+        for folder in find_poetry_projects(existing)
+        if excluded_by(folder / "poetry.lock", exclude) is None
+    ]
+    result = run_check(
+        report,
+        options=options,
+        full=full,
+        collector=collector,
+        poetry_projects=projects,
+        excluded=[display_path(path) for path in excluded],
+    )
+    if not result.locks and not result.unlocked:
+        raise UsageError(_nothing_to_check(existing, report, result.excluded))
+    return result
+
+
+def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Sequence[str]) -> str:
+    """Why ``check`` found nothing to check, and where it looked."""
+    from lockmigrate.sources.includes import display_path
+
+    searched = ", ".join(display_path(path) or "." for path in paths)
+    read = [f.file.display for service in report.services for f in service.files]
+    message = (
+        f"nothing to check in {searched}: no pip-compile lock (a .txt with its .in), no "
+        "poetry.lock beside a pyproject.toml, and no requirements file with ranges "
+        "(requirements*.txt, *.in, requirements/*.txt) was found"
+    )
+    if read:
+        shown = ", ".join(read[:5]) + (f" and {len(read) - 5} more" if len(read) > 5 else "")
+        message += f"; the requirement files found pin exact versions or are constraints: {shown}"
+    if excluded:
+        shown = ", ".join(excluded[:5]) + (
+            f" and {len(excluded) - 5} more" if len(excluded) > 5 else ""
+        )
+        message += f"; --exclude left out {len(excluded)} file(s): {shown}"
+    return message
 
 
 def workflow(

@@ -11,7 +11,11 @@ For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
   (else this interpreter's) on this platform does not apply;
 - a file layered on another lock (``-c requirements-prod.txt``) pins every shared package
   exactly as that lock does;
-- no requirement or lock file holds a URL with a password or token.
+- no requirement or lock file holds a URL with a password or token;
+- every requirements file that declares ranges is locked: a ranged file no lock covers (never
+  migrated, or a ``.in`` never compiled) is a finding, ``unlocked``, unless ``--exclude``
+  leaves it out. A file is covered when it has a lock, when a checked lock's input includes
+  it, or when its service is locked by Poetry.
 
 A lock is re-resolved with the resolver its header names (``uv pip compile`` or
 pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
@@ -22,6 +26,7 @@ For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +40,11 @@ from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import (
     FileFormat,
+    RangeKind,
     ScannedFile,
     ScannedService,
     ScanReport,
+    classify_range,
     recorded_constraints,
 )
 from lockmigrate.sources.includes import display_path, load_graph
@@ -52,7 +59,7 @@ __all__ = ["CheckReport", "Finding", "run_check"]
 class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
-    code: str  # stale | out-of-range | layering | credentials | poetry-lock
+    code: str  # stale | out-of-range | layering | credentials | poetry-lock | unlocked
     message: str
     origin: Origin | None
     expected: str | None = None
@@ -76,6 +83,10 @@ class CheckReport:
     environments: tuple[tuple[str, TargetEnvironment], ...] = ()
     # each re-resolved lock and the resolver that re-resolved it ("pip-tools", "uv")
     resolvers: tuple[tuple[str, str], ...] = ()
+    # requirements files with ranges that no lock covers (each is an ``unlocked`` finding)
+    unlocked: tuple[str, ...] = ()
+    # files left out by ``--exclude``
+    excluded: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -136,10 +147,13 @@ def _credentials(report: ScanReport) -> list[Finding]:
 
 def _ranges(
     lock: RequirementFile, in_path: Path, environment: TargetEnvironment, collector: Collector
-) -> list[Finding]:
+) -> tuple[list[Finding], set[Path]]:
+    """Pins of ``lock`` outside a range its input declares, and every file the input
+    reads (itself and what it includes)."""
     findings: list[Finding] = []
     pins = _pins(lock)
     graph = load_graph([in_path], collector=collector)
+    read = {path for path, _ in graph.files}
     for _, requirement in graph.walk(in_path.absolute()):
         if requirement.constraint or requirement.kind is not RequirementKind.NAMED:
             continue
@@ -165,7 +179,53 @@ def _ranges(
                     found=f"{requirement.name}=={pin.version} ({pin.origin})",
                 )
             )
-    return findings
+    return findings, read
+
+
+def _declares_ranges(file: RequirementFile) -> bool:
+    """Whether ``file`` declares a requirement that is not pinned to one version (or one
+    URL): a file of exact pins needs no lock."""
+    return any(
+        classify_range(requirement) not in {RangeKind.EXACT, RangeKind.DIRECT}
+        for requirement in file.requirements
+        if not requirement.constraint
+    )
+
+
+def _unlocked(
+    report: ScanReport, covered: set[Path], poetry_folders: set[Path]
+) -> list[tuple[ScannedFile, Finding]]:
+    """Every file with ranges that no lock covers: never migrated (``to-pip-tools`` would
+    lock it), or a ``.in`` never compiled. Constraints files, files of exact pins, files a
+    checked lock's input includes and the files of a service locked by Poetry are covered."""
+    found: list[tuple[ScannedFile, Finding]] = []
+    for service in report.services:
+        if service.path.absolute() in poetry_folders:
+            continue  # to-poetry moved its ranges into pyproject.toml, locked in poetry.lock
+        for scanned in service.files:
+            path = scanned.path.absolute()
+            if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
+                continue
+            if path in covered or not _declares_ranges(scanned.file):
+                continue
+            lock = scanned.lock.absolute() if scanned.lock is not None else None
+            if lock is not None and lock != path and lock.is_file():
+                continue
+            shown = scanned.file.display
+            if scanned.format is FileFormat.PIP_TOOLS_IN:
+                target = display_path(lock) if lock is not None else "its lock"
+                message = (
+                    f"a pip-compile input whose lock {target} does not exist: compile it "
+                    f"(pip-compile {shown}), or leave it out with --exclude {shown}"
+                )
+            else:
+                message = (
+                    f"ranges with no lock: migrate them (lockmigrate to-pip-tools {shown}), "
+                    f"or leave the file out with --exclude {shown}"
+                )
+            finding = Finding(code="unlocked", message=message, origin=Origin(path=shown, line=1))
+            found.append((scanned, finding))
+    return found
 
 
 def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
@@ -233,17 +293,29 @@ def _staleness(
     return findings
 
 
-def _poetry(report: ScanReport) -> tuple[list[Finding], list[str]]:
+def _poetry_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]:
+    """The folders with a ``poetry.lock`` beside a ``pyproject.toml``: the services of
+    ``report`` that have them, and ``projects``."""
+    folders = [service.path.absolute() for service in report.services]
+    folders += [project.absolute() for project in projects]
+    return [
+        folder
+        for folder in dict.fromkeys(folders)
+        if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file()
+    ]
+
+
+def _poetry(folders: Sequence[Path]) -> tuple[list[Finding], list[str]]:
+    if not folders:
+        return [], []
     from lockmigrate.poetry_tool import poetry_check_lock
 
     findings: list[Finding] = []
     checked: list[str] = []
-    for service in report.services:
-        lock = service.path / "poetry.lock"
-        if not lock.is_file() or not (service.path / "pyproject.toml").is_file():
-            continue
+    for folder in folders:
+        lock = folder / "poetry.lock"
         checked.append(display_path(lock))
-        problem = poetry_check_lock(service.path)
+        problem = poetry_check_lock(folder)
         if problem is not None:
             findings.append(
                 Finding(
@@ -318,14 +390,23 @@ def _subset(stale: list[tuple[ScannedService, ScannedFile]]) -> ScanReport:
 
 
 def run_check(
-    report: ScanReport, *, options: CompileOptions | None, full: bool, collector: Collector
+    report: ScanReport,
+    *,
+    options: CompileOptions | None,
+    full: bool,
+    collector: Collector,
+    poetry_projects: Sequence[Path] = (),
+    excluded: Sequence[str] = (),
 ) -> CheckReport:
-    """Check every migrated service of ``report``. ``options`` re-lock every stale lock;
-    ``None`` re-locks each with the resolver its header names. Raises
+    """Check every migrated service of ``report``, and the Poetry projects in
+    ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
+    lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
+    ``--exclude`` left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made)."""
     findings = _credentials(report)
     pairs = _pairs(report)
+    covered: set[Path] = set()
     trusted: list[str] = []
     environments: list[tuple[str, TargetEnvironment]] = []
     stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = {}
@@ -356,7 +437,9 @@ def run_check(
                 header.resolver, header.python_version, scanned.file.display, options, collector
             )
             stale.setdefault(relock, []).append((service, scanned))
-        findings += _ranges(scanned.file, in_path, environment, collector)
+        out_of_range, read = _ranges(scanned.file, in_path, environment, collector)
+        findings += out_of_range
+        covered |= read
         findings += _layering(scanned.file, in_path)
     resolvers: list[tuple[str, str]] = []
     for relock, group in stale.items():
@@ -371,7 +454,10 @@ def run_check(
                 findings += _staleness(
                     committed, change.after, same_resolver=made_by in {None, relock.backend.value}
                 )
-    poetry_findings, poetry_locks = _poetry(report)
+    poetry_folders = _poetry_folders(report, poetry_projects)
+    unlocked = _unlocked(report, covered, set(poetry_folders))
+    findings += [finding for _, finding in unlocked]
+    poetry_findings, poetry_locks = _poetry(poetry_folders)
     findings += poetry_findings
     resolved = [
         f.file.display
@@ -385,4 +471,6 @@ def run_check(
         resolved=tuple(resolved),
         environments=tuple(environments),
         resolvers=tuple(resolvers),
+        unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
+        excluded=tuple(excluded),
     )

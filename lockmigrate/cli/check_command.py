@@ -35,10 +35,21 @@ def check(
     output_format: Annotated[
         ReportFormat, typer.Option("--format", help="table, json or markdown.")
     ] = ReportFormat.TABLE,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="Leave out the files this glob matches: a name (requirements-docs.txt, "
+            "legacy) anywhere, or a path from here (svc/requirements-*.txt). Repeatable.",
+        ),
+    ] = None,
 ) -> None:
-    """Verify that every lock is fresh, in range, layered consistently and secret-free.
+    """Verify that every lock is fresh, in range, layered consistently and secret-free, and
+    that every requirements file with ranges is locked.
 
-    Exit 0 when all hold, 1 with the list of problems, 2 bad input, 3 resolver failure."""
+    Exit 0 when all hold, 1 with the list of problems, 2 bad input or nothing to check,
+    3 resolver failure."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
     from lockmigrate.reporters import check_report
@@ -49,6 +60,7 @@ def check(
         paths or [Path()],
         options=CompileOptions(backend=Backend(resolver.value)) if resolver else None,
         full=full,
+        exclude=exclude or (),
         collector=collector,
     )
     for diagnostic in collector.items:

@@ -38,6 +38,8 @@ def render_text(report: CheckReport) -> str:
         f"{checked} lock(s) checked: {len(report.trusted)} trusted by their input digest, "
         f"{len(report.resolved)} re-resolved"
     )
+    if report.excluded:
+        summary += f"; {len(report.excluded)} file(s) left out by --exclude"
     if report.ok:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:
@@ -57,6 +59,8 @@ def render_json(report: CheckReport) -> str:
         "resolved": list(report.resolved),
         "environments": {lock: env.as_json() for lock, env in report.environments},
         "resolvers": dict(report.resolvers),
+        "unlocked": list(report.unlocked),
+        "excluded": list(report.excluded),
         "findings": [
             {
                 "code": finding.code,

@@ -6,8 +6,10 @@ belong to the folder above it. Each file gets a role from its name.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +17,12 @@ __all__ = [
     "DiscoveredFile",
     "DiscoveredService",
     "discover",
+    "excluded_by",
+    "find_poetry_projects",
     "is_requirements_name",
     "role_for",
     "service_dir_for",
+    "without_excluded",
 ]
 
 # Folders that never hold a project's own requirement files.
@@ -140,9 +145,9 @@ def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file()
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
-    # (folder, whether it is a requirements/ folder or lies below one)
+def _folders(root: Path) -> Iterator[tuple[Path, list[os.DirEntry[str]], bool]]:
+    """Each folder under ``root`` (itself included) that a project's own files can be in,
+    with its entries and whether it is a ``requirements/`` folder or lies below one."""
     stack = [(root, root.name.lower() == "requirements")]
     while stack:
         folder, in_requirements = stack.pop()
@@ -150,6 +155,7 @@ def _walk(root: Path) -> list[Path]:
             entries = list(os.scandir(folder))
         except OSError:
             continue
+        yield folder, entries, in_requirements
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
@@ -157,11 +163,73 @@ def _walk(root: Path) -> list[Path]:
                 child = Path(entry.path)
                 if not _is_venv(child):
                     stack.append((child, in_requirements or entry.name.lower() == "requirements"))
-            elif entry.is_file() and is_requirements_name(
-                Path(entry.path), in_requirements_folder=in_requirements
-            ):
-                found.append(Path(entry.path))
-    return found
+
+
+def _walk(root: Path) -> list[Path]:
+    return [
+        Path(entry.path)
+        for _, entries, in_requirements in _folders(root)
+        for entry in entries
+        if entry.is_file()
+        and is_requirements_name(Path(entry.path), in_requirements_folder=in_requirements)
+    ]
+
+
+def excluded_by(path: Path, patterns: Sequence[str]) -> str | None:
+    """The first of ``patterns`` (``--exclude`` globs) that excludes ``path``, or ``None``.
+
+    A pattern without ``/`` is matched against the name of the file and of each folder
+    above it (``requirements-docs.txt``, ``legacy``, ``*-docs.txt``); a pattern with ``/``
+    against the path relative to the current folder, and against each folder above it
+    (``svc/requirements-docs.txt``, ``legacy/*``, ``services/old``). ``*`` matches ``/``
+    too, as in :func:`fnmatch.fnmatch`; matching is case-sensitive.
+    """
+    if not patterns:
+        return None
+    relative = Path(os.path.relpath(os.path.abspath(path))).as_posix()  # noqa: PTH100
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[: end + 1]) for end in range(len(parts))]
+    for pattern in patterns:
+        cleaned = pattern.replace("\\", "/").removeprefix("./").rstrip("/")
+        candidates = prefixes if "/" in cleaned else parts
+        if any(fnmatch.fnmatchcase(candidate, cleaned) for candidate in candidates):
+            return pattern
+    return None
+
+
+def without_excluded(
+    services: Sequence[DiscoveredService], patterns: Sequence[str]
+) -> tuple[list[DiscoveredService], list[Path]]:
+    """``services`` less every file one of ``patterns`` excludes (see :func:`excluded_by`),
+    and the files left out. A service left with no file is left out too."""
+    kept: list[DiscoveredService] = []
+    excluded: list[Path] = []
+    for service in services:
+        files = tuple(f for f in service.files if excluded_by(f.path, patterns) is None)
+        excluded += [f.path for f in service.files if f not in files]
+        if files:
+            kept.append(DiscoveredService(path=service.path, files=files))
+    return kept, excluded
+
+
+def find_poetry_projects(paths: Sequence[Path]) -> list[Path]:
+    """The folders under ``paths`` (or holding a file named in ``paths``) with both a
+    ``pyproject.toml`` and a ``poetry.lock``, sorted; the walk skips what :func:`discover`
+    skips."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            folders = [
+                folder
+                for folder, entries, _ in _folders(path)
+                if {"poetry.lock", "pyproject.toml"} <= {e.name for e in entries if e.is_file()}
+            ]
+        else:
+            folders = [path.parent]
+        for folder in folders:
+            if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file():
+                found.add(Path(os.path.abspath(folder)))  # noqa: PTH100
+    return sorted(found)
 
 
 def discover(paths: list[Path]) -> list[DiscoveredService]:
