@@ -288,15 +288,19 @@ def workflow(
     plan: Plan,
     paths: Sequence[Path] = (Path(),),
     rerun: Sequence[str] = (),
+    lockmigrate_requirement: str | None = None,
     collector: Collector | None = None,
 ) -> Plan:
     """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
     ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
     Actions configuration for the migrated services, at the repository root. Existing
     files are only added to; what cannot be added is a diagnostic. ``rerun`` holds the
-    options to repeat in the commands these files run (``--generate-hashes``). Writes
-    nothing."""
+    options to repeat in the commands these files run (``--generate-hashes``).
+    ``lockmigrate_requirement`` is how the pre-commit hook and the CI workflow install
+    lockmigrate (default: the release line of the running version; see
+    :mod:`lockmigrate.targets.self_install`). Writes nothing."""
     from lockmigrate.plan import Plan
+    from lockmigrate.targets.self_install import installed_self
     from lockmigrate.targets.workflow import (
         Tool,
         pip_tools_setup,
@@ -310,5 +314,6 @@ def workflow(
         setup = pip_tools_setup(scan(paths, collector=Collector()), plan, rerun=rerun)
     else:
         setup = poetry_setup(plan, rerun=rerun)
-    changes = plan_workflow(setup, integrations, collector=collector)
+    install = installed_self(lockmigrate_requirement)
+    changes = plan_workflow(setup, integrations, collector=collector, install=install)
     return Plan((*plan.changes, *changes))

@@ -57,6 +57,40 @@ WithOption = Annotated[
         "github-actions (comma-separated).",
     ),
 ]
+SelfRequirementOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lockmigrate-requirement",
+        metavar="REQUIREMENT",
+        help="With --with pre-commit or github-actions: how they install lockmigrate "
+        "(default: the release line of this version, lockmigrate~=X.Y.Z), e.g. "
+        "'lockmigrate @ git+https://github.com/OWNER/lockmigrate@COMMIT'.",
+    ),
+]
+
+
+def workflow_rerun(lockmigrate_requirement: str | None) -> list[str]:
+    """The ``--lockmigrate-requirement`` option as the generated files' comments repeat it."""
+    if lockmigrate_requirement is None:
+        return []
+    import shlex
+
+    return ["--lockmigrate-requirement", shlex.quote(lockmigrate_requirement)]
+
+
+def check_self_requirement(
+    lockmigrate_requirement: str | None, integrations: Sequence[object]
+) -> None:
+    """``--lockmigrate-requirement`` is only for the files that install lockmigrate."""
+    from lockmigrate.errors import UsageError
+    from lockmigrate.targets.workflow import Integration
+
+    installing = {Integration.PRE_COMMIT, Integration.GITHUB_ACTIONS}
+    if lockmigrate_requirement is not None and not installing & set(integrations):
+        raise UsageError(
+            "--lockmigrate-requirement says how --with pre-commit or --with github-actions "
+            "install lockmigrate; add one of them to --with"
+        )
 
 
 def _version(value: bool) -> None:
@@ -224,6 +258,7 @@ def to_pip_tools(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
@@ -233,6 +268,7 @@ def to_pip_tools(
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = CompileOptions(
         backend=Backend(resolver.value),
@@ -252,12 +288,14 @@ def to_pip_tools(
     if integrations:
         rerun = ["--generate-hashes"] if generate_hashes else []
         rerun += ["--resolver", resolver.value] if resolver is not Resolver.PIP_TOOLS else []
+        rerun += workflow_rerun(lockmigrate_requirement)
         plan = api.workflow(
             integrations,
             tool=Tool.PIP_TOOLS,
             plan=plan,
             paths=paths or [Path()],
             rerun=rerun,
+            lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
         )
     written = () if dry_run else apply(plan)

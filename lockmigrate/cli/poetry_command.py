@@ -13,11 +13,14 @@ from lockmigrate.cli.commands import (
     FormatOption,
     PathsArgument,
     ScanFormat,
+    SelfRequirementOption,
     StrictOption,
     WithOption,
     _finish,
     app,
+    check_self_requirement,
     report_plan,
+    workflow_rerun,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +88,7 @@ def to_poetry(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
@@ -101,6 +105,7 @@ def to_poetry(
             "PEP 508 strings, which cannot hold ^ or ~"
         )
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = PoetryOptions(
         layout=Layout(layout.value),
@@ -117,7 +122,14 @@ def to_poetry(
     result = api.to_poetry(paths or [Path()], options=options, collector=collector)
     plan = result.plan
     if integrations:
-        plan = api.workflow(integrations, tool=Tool.POETRY, plan=plan, collector=collector)
+        plan = api.workflow(
+            integrations,
+            tool=Tool.POETRY,
+            plan=plan,
+            rerun=workflow_rerun(lockmigrate_requirement),
+            lockmigrate_requirement=lockmigrate_requirement,
+            collector=collector,
+        )
     written = () if dry_run else apply(plan)
     if lock and not dry_run:
         from lockmigrate.io import revert
