@@ -8,13 +8,16 @@ machine-specific path.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 
 from lockmigrate.errors import ExternalToolError, UsageError
@@ -30,6 +33,7 @@ __all__ = [
     "needed_python",
     "resolver_argv",
     "stop_all",
+    "stop_generation",
 ]
 
 # Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
@@ -187,26 +191,56 @@ def distill_error(output: str) -> str:
 
 _RUNNING: set[subprocess.Popen[str]] = set()
 _RUNNING_LOCK = threading.Lock()
+#: how many times stop_all() ran: a run started before a stop starts nothing after it
+_STOPS = [0]
+#: How long a resolver has to end after SIGTERM before its process group is killed.
+_GRACE_SECONDS = 0.4
+
+
+def stop_generation() -> int:
+    """A token for :func:`compile_requirements`: once :func:`stop_all` has run, a compile
+    given an older token starts no resolver (it raises :class:`KeyboardInterrupt`)."""
+    return _STOPS[0]
+
+
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    """Send ``signum`` to ``process`` and every process it started (its process group: each
+    resolver is started in a session of its own), or to the process alone on Windows."""
+    if os.name != "posix":
+        if process.poll() is None:
+            process.terminate()  # TerminateProcess: at once, as SIGKILL
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def stop_all() -> None:
-    """Stop every resolver still running (Ctrl-C, a cancelled CI job, a failed sibling)."""
+    """Stop every resolver still running, with the processes each one started (Ctrl-C, a
+    cancelled CI job), and make sure that no compile of a run started before this call
+    starts another one (:func:`stop_generation`). Returns within about half a second:
+    SIGTERM to each resolver's process group, then SIGKILL to whatever is left."""
     with _RUNNING_LOCK:
+        _STOPS[0] += 1
         running = list(_RUNNING)
     for process in running:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + _GRACE_SECONDS
     for process in running:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in running:  # the resolver, or a build backend it started, ignored SIGTERM
+        _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
+def compile_requirements(
+    job: CompileJob, options: CompileOptions, *, generation: int | None = None
+) -> None:
     """Run the resolver for ``job``; the output file is written in ``job.workdir``.
 
     Raises :class:`ExternalToolError` with the resolver's own message (credentials
-    redacted) when it fails.
+    redacted) when it fails, and :class:`KeyboardInterrupt` when :func:`stop_all` stopped
+    it, or ran since ``generation`` (:func:`stop_generation`) was taken: a run that is
+    being interrupted starts no new resolver.
     """
     argv = resolver_argv(job, options)
     import tempfile
@@ -217,27 +251,39 @@ def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
     src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
     environment["PIP_SRC"] = src.name
     try:
-        process = subprocess.Popen(
-            argv,
-            cwd=job.workdir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
+        with _RUNNING_LOCK:
+            if generation is not None and generation != _STOPS[0]:
+                raise KeyboardInterrupt  # interrupted: start nothing new
+            started = _STOPS[0]
+            process = subprocess.Popen(
+                argv,
+                cwd=job.workdir,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                # a process group of its own: stop_all() ends it with everything it started,
+                # and Ctrl-C at the terminal reaches lockmigrate alone, which stops it
+                start_new_session=os.name == "posix",
+            )
+            _RUNNING.add(process)
     except FileNotFoundError as error:
         src.cleanup()
         raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
+    except BaseException:
+        src.cleanup()
+        raise
     try:
         stdout, stderr = process.communicate()
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
+            stopped = started != _STOPS[0]
         src.cleanup()
+    if stopped:
+        raise KeyboardInterrupt  # stop_all() ended it: its output means nothing
     result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from lockmigrate import __version__
 from lockmigrate.errors import ExitCode, LockmigrateError
@@ -47,12 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments == ["--version"]:  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
-    import signal
-
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # a cancelled CI job: clean up scratch trees, write nothing
-
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = _on_interrupt()
     try:
         if arguments[:1] == ["diff"]:
             # the plain forms of diff's options are read without typer (see diff_run)
@@ -72,6 +67,46 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(ExitCode.INTERRUPTED)
+    finally:
+        _restore(previous)
+
+
+def _on_interrupt() -> dict[int, Any]:
+    """Ctrl-C (SIGINT) and a cancelled CI job (SIGTERM) say at once that lockmigrate is
+    stopping, then raise :class:`KeyboardInterrupt`: the resolvers are ended
+    (:func:`lockmigrate.resolve.stop_all`), scratch trees removed, nothing is written, and
+    the run exits 130. A second signal while it stops is ignored: stopping takes under a
+    second, and an interrupt in the middle of it could leave a resolver running or a file
+    half put back. Returns the handlers it replaced (for :func:`_restore`)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (lockmigrate used as a library)
+    stopping: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        if stopping:
+            return
+        stopping.append(signum)
+        what = "interrupted" if signum == signal.SIGINT else "terminated"
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"lockmigrate: {what}: stopping, no file is changed ...\n")
+            sys.stderr.flush()
+        raise KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, interrupt)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        # None: a handler set outside Python, which cannot be put back; the default then
+        signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _run_typer(arguments: list[str]) -> int:

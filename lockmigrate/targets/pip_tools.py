@@ -38,6 +38,7 @@ from lockmigrate.resolve import (
     compile_requirements,
     needed_python,
     stop_all,
+    stop_generation,
 )
 from lockmigrate.resources import read_template
 from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_constraints
@@ -353,6 +354,8 @@ class _Runner:
     notes: list[tuple[Origin, str]] = field(default_factory=list)
     #: constraints left out because their pins disagree: (origin, text), one per input
     dropped: list[tuple[Origin, str]] = field(default_factory=list)
+    #: after an interrupt (resolve.stop_all), no compile of this run starts
+    generation: int = field(default_factory=stop_generation)
 
     def _agreeing(self, job: _Job) -> tuple[Path, ...]:
         """``job``'s constraint locks, less any that pins a package outside a range the
@@ -449,14 +452,16 @@ class _Runner:
 
     def _compile(self, job: _Job, compile_job: CompileJob, options: CompileOptions) -> None:
         try:
-            compile_requirements(compile_job, options)
+            compile_requirements(compile_job, options, generation=self.generation)
         except ExternalToolError as error:
             # uv can resolve for another Python: when the ranges need a newer one than this
             # interpreter (Django 6 needs 3.12) and none was asked for, resolve for that one
             needed = needed_python(str(error))
             if options.backend is not Backend.UV or options.python_version or needed is None:
                 raise
-            compile_requirements(compile_job, replace(options, python_version=needed))
+            compile_requirements(
+                compile_job, replace(options, python_version=needed), generation=self.generation
+            )
             with self.lock:
                 self.notes.append((Origin(path=job.source.file.display, line=1), needed))
 
@@ -464,12 +469,16 @@ class _Runner:
         pending = dict(self.jobs)
         done: set[Path] = set()
         running: dict[Future[None], _Job] = {}
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            try:
-                self._schedule(pool, pending, done, running)
-            except BaseException:
-                stop_all()  # interrupted: stop the resolvers before waiting for threads
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
+            self._schedule(pool, pending, done, running)
+        except BaseException:
+            # interrupted: no queued compile starts, and the running resolvers end now
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True)  # quick: every resolver of this run has ended
 
     def _schedule(
         self,
