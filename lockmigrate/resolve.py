@@ -28,7 +28,9 @@ __all__ = [
     "Backend",
     "CompileJob",
     "CompileOptions",
+    "ResolverError",
     "compile_requirements",
+    "ignored_for_python",
     "installed",
     "needed_python",
     "resolver_argv",
@@ -47,6 +49,16 @@ _PIP_TOOLS_FLAGS = (
     "--no-emit-find-links",
 )
 _UV_FLAGS = ("--quiet", "--no-progress")
+
+
+class ResolverError(ExternalToolError):
+    """The resolver failed: ``str()`` is its message for people (long version lists
+    shortened, hints added); :attr:`output` its distilled words in full, for callers that
+    explain the failure (credentials redacted in both)."""
+
+    def __init__(self, message: str, *, output: str) -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class Backend(str, enum.Enum):
@@ -71,6 +83,9 @@ class CompileJob:
     #: constraints files passed on the command line (relative to workdir), for an input that
     #: must stay as written and so cannot carry its own ``-c`` lines
     constraints: tuple[str, ...] = ()
+    #: the user's file ``input`` is made from, as errors name it (``input`` may be a scratch
+    #: ``.in`` that does not exist outside the scratch tree)
+    shown: str | None = None
 
 
 def _uv_command() -> list[str]:
@@ -289,11 +304,12 @@ def compile_requirements(
         message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:
             message = f"{argv[0]} has no pip-tools installed"
-        raise ExternalToolError(
-            f"{options.backend.value} failed on {job.input}:\n"
+        raise ResolverError(
+            f"{options.backend.value} failed on {job.shown or job.input}:\n"
             f"{redact_text(_shorten_versions(message))}"
             + python_hint(message, options)
-            + index_hint(result.stderr + result.stdout)
+            + index_hint(result.stderr + result.stdout),
+            output=redact_text(message),
         )
 
 
@@ -302,21 +318,65 @@ _NEEDS_PYTHON = re.compile(
 )
 
 
-_FROM_VERSIONS = re.compile(r"\(from versions: (?P<versions>[^)]*)\)")
+_FROM_VERSIONS = re.compile(
+    r"(?:satisfies the requirement (?P<requirement>[^\s(]+)[^\n]*?)?"
+    r"\(from versions: (?P<versions>[^)]*)\)"
+)
+_IGNORED_FOR_PYTHON = re.compile(
+    r"(?P<lead>Ignored the following versions that require a different python version: )"
+    r"(?P<entries>[^\n]*)"
+)
+_SHOWN = 4  # versions shown of a long list
+
+
+def _specifier_of(requirement: str | None) -> str:
+    """The version specifier of a requirement as pip prints it (``django~=9.0``)."""
+    if not requirement:
+        return ""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return str(Requirement(requirement).specifier)
+    except InvalidRequirement:
+        return ""
 
 
 def _shorten_versions(message: str) -> str:
-    """pip lists every version it saw (about 140 for Django): keep the first and the last
-    few, and the count."""
+    """pip lists every version it saw (about 400 for Django) and every one it ignored for
+    another Python: keep the few nearest the failing range, and the count."""
+    from packaging.version import InvalidVersion, Version
+
+    from lockmigrate.specifiers import nearest_versions
 
     def shorten(match: re.Match[str]) -> str:
-        versions = [v.strip() for v in match.group("versions").split(",") if v.strip()]
-        if len(versions) <= 8:
+        texts = [v.strip() for v in match.group("versions").split(",") if v.strip()]
+        if len(texts) <= 2 * _SHOWN:
             return match.group(0)
-        shown = ", ".join([*versions[:3], "...", *versions[-3:]])
-        return f"(from versions: {shown}; {len(versions)} in all)"
+        versions = []
+        for text in texts:
+            try:
+                versions.append(Version(text))
+            except InvalidVersion:
+                continue
+        specifier = _specifier_of(match.group("requirement"))
+        nearest = nearest_versions(versions, specifier, _SHOWN) if specifier else versions[-_SHOWN:]
+        lead = match.group(0)[: match.start("versions") - match.start(0)]
+        shown = ", ".join(str(version) for version in nearest)
+        which = "nearest the range" if specifier else "the newest"
+        return f"{lead}{len(texts)} in all; {which}: {shown})"
 
-    return _FROM_VERSIONS.sub(shorten, message)
+    def shorten_ignored(match: re.Match[str]) -> str:
+        entries = [e.strip() for e in match.group("entries").split(";") if e.strip()]
+        if len(entries) <= 2 * _SHOWN:
+            return match.group(0)
+        needs = sorted({entry.partition(" ")[2] for entry in entries})
+        versions = [entry.partition(" ")[0] for entry in entries]
+        return (
+            f"{match.group('lead')}{', '.join(versions[:2])}, ..., {', '.join(versions[-2:])} "
+            f"({len(entries)} versions; {', '.join(needs)})"
+        )
+
+    return _IGNORED_FOR_PYTHON.sub(shorten_ignored, _FROM_VERSIONS.sub(shorten, message))
 
 
 _PIP_UNREACHABLE = re.compile(
@@ -354,8 +414,38 @@ def index_hint(output: str) -> str:
     )
 
 
+def ignored_for_python(message: str) -> list[tuple[str, str]]:
+    """The releases pip says it ignored because they need another Python, each with what it
+    needs: ``[("6.0", "Requires-Python >=3.12"), ...]``."""
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    if ignored is None:
+        return []
+    entries = (entry.strip().partition(" ") for entry in ignored.group("entries").split(";"))
+    return [(version, needs.strip()) for version, _, needs in entries if version]
+
+
 def needed_python(message: str) -> str | None:
-    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any."""
+    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any.
+
+    pip lists every release it ignored for another Python, whatever the range: when it
+    names the requirement it could not satisfy, only the releases that requirement allows
+    count (``django~=9.0`` is not helped by Django 6.0 needing Python 3.12)."""
+    failing = _FROM_VERSIONS.search(message)
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    specifier = _specifier_of(failing.group("requirement")) if failing else ""
+    if ignored is not None and specifier:
+        from packaging.specifiers import SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
+        allowed = SpecifierSet(specifier)
+        kept = []
+        for version, needs in ignored_for_python(message):
+            try:
+                if allowed.contains(Version(version), prereleases=True):
+                    kept.append(needs)
+            except InvalidVersion:
+                continue
+        message = message.replace(ignored.group(0), "; ".join(kept))
     needed = sorted(
         {match.group("version") for match in _NEEDS_PYTHON.finditer(message)},
         key=lambda v: tuple(int(p) for p in v.split(".")),

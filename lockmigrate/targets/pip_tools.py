@@ -35,6 +35,7 @@ from lockmigrate.resolve import (
     Backend,
     CompileJob,
     CompileOptions,
+    ResolverError,
     compile_requirements,
     needed_python,
     stop_all,
@@ -46,6 +47,7 @@ from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 from lockmigrate.targets.common import refuse_literal_credentials
+from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain
 
 __all__ = [
     "Failure",
@@ -422,6 +424,7 @@ class _Runner:
         compile_job = CompileJob(
             workdir=str(in_mirror.parent),
             input=in_mirror.name,
+            shown=job.source.file.display,
             output=_relative(out_mirror, in_mirror.parent),
             constraints=tuple(
                 _relative(self.mirrored(lock), in_mirror.parent) for lock in self._agreeing(job)
@@ -834,8 +837,44 @@ def _include_of(file: RequirementFile, lock: Path) -> Origin:
     return Origin(path=file.display, line=1)
 
 
-def _failure(job: _Job, error: ExternalToolError) -> Failure:
-    message = str(error)
+def _explain(job: _Job, message: str, runner: _Runner) -> Explanation | None:
+    """The range of ``job``'s files the resolver's ``message`` is about, and the conflict
+    (see :mod:`lockmigrate.targets.conflicts`), when it can be told."""
+    from lockmigrate.environment import target_environment
+
+    environment = target_environment(python_version=runner.options.python_version)
+    graph = load_graph([job.source.path], collector=Collector())
+    declared = [
+        Declared(name=r.name, specifier=r.specifier, origin=r.origin)
+        for _, r in graph.walk(job.source.path.absolute())
+        if r.name and r.specifier and environment.applies(r.marker)
+    ]
+    pinned: list[Pinned] = []
+    for lock in dict.fromkeys((*job.depends_on, *job.constraints)):
+        mirrored = runner.mirrored(lock)
+        if not mirrored.is_file():
+            continue
+        origin = _include_of(job.source.file, lock)
+        pinned += [
+            Pinned(name=name, version=version, lock=display_path(lock), origin=origin)
+            for name, version in _pins(mirrored.read_bytes(), lock).items()
+        ]
+    return explain(message, declared=declared, pinned=pinned)
+
+
+def _failure(job: _Job, error: ExternalToolError, runner: _Runner) -> Failure:
+    """``job``'s failure at the line it is about: the range, with the conflict first, when
+    :func:`_explain` can tell it; else the line the resolver's words name, with a hint."""
+    # the scratch tree's paths in the resolver's words are the user's files
+    message = str(error).replace(str(runner.mirror), str(runner.real_root))
+    output = error.output if isinstance(error, ResolverError) else message
+    explained = _explain(job, output, runner)
+    if explained is not None:
+        return Failure(
+            file=job.source.file.display,
+            origin=explained.origin,
+            message=f"{explained.summary}\n{message}",
+        )
     return Failure(
         file=job.source.file.display,
         origin=_failing_origin(job, message),
@@ -912,7 +951,7 @@ def plan_pip_tools(
                 "choose another",
                 origins[0],
             )
-        failures = [_failure(job, error) for job, error in runner.failures]
+        failures = [_failure(job, error, runner) for job, error in runner.failures]
         if failures and not keep_going:
             job, _ = runner.failures[0]
             first = failures[0]
@@ -952,7 +991,7 @@ def plan_pip_tools(
                 if not keep_going:
                     raise
                 failed.add(job.txt_path)
-                failures.append(_failure(job, error))
+                failures.append(_failure(job, error, runner))
                 continue
             compiled.append(display_path(job.txt_path))
     return MigrationResult(
