@@ -25,19 +25,22 @@ For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import (
     FileFormat,
     RangeKind,
@@ -47,10 +50,14 @@ from lockmigrate.scan import (
     classify_range,
     recorded_constraints,
 )
-from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.requirements import parse_bytes
-from lockmigrate.targets.pip_tools import inputs_digest, plan_pip_tools, recorded_digest
+
+# A lock whose input digest matches is checked without the resolvers: what runs them is
+# imported only to re-lock one (check is what a pre-commit hook runs on every commit).
+if TYPE_CHECKING:
+    from lockmigrate.resolve import CompileOptions
 
 __all__ = ["CheckReport", "Finding", "run_check"]
 
@@ -145,16 +152,44 @@ def _credentials(report: ScanReport) -> list[Finding]:
     return findings
 
 
+def _key(path: Path) -> Path:
+    """``path`` as an :class:`IncludeGraph` keys it."""
+    return Path(os.path.abspath(path))  # noqa: PTH100
+
+
+def _parsed(service: ScannedService, path: Path) -> RequirementFile | None:
+    """``path`` as the scan read it for ``service`` (as a requirements or a constraints
+    file), or ``None`` when it did not."""
+    graph = service.graph
+    if graph is None:
+        return None
+    key = _key(path)
+    return graph.files.get((key, False)) or graph.files.get((key, True))
+
+
+def _graph_of(service: ScannedService, in_path: Path, collector: Collector) -> IncludeGraph:
+    """The include graph that holds ``in_path`` and what it includes: the scan's, which read
+    every file of the service from its roots, else a new one."""
+    graph = service.graph
+    if graph is not None and (_key(in_path), False) in graph.roots:
+        return graph
+    return load_graph([in_path], collector=collector)
+
+
+def _read(service: ScannedService, path: Path) -> RequirementFile:
+    return _parsed(service, path) or parse_bytes(
+        path.read_bytes(), path=path, display=display_path(path)
+    )
+
+
 def _ranges(
-    lock: RequirementFile, in_path: Path, environment: TargetEnvironment, collector: Collector
+    lock: RequirementFile, in_path: Path, environment: TargetEnvironment, graph: IncludeGraph
 ) -> tuple[list[Finding], set[Path]]:
     """Pins of ``lock`` outside a range its input declares, and every file the input
     reads (itself and what it includes)."""
     findings: list[Finding] = []
     pins = _pins(lock)
-    graph = load_graph([in_path], collector=collector)
-    read = {path for path, _ in graph.files}
-    for _, requirement in graph.walk(in_path.absolute()):
+    for _, requirement in graph.walk(_key(in_path)):
         if requirement.constraint or requirement.kind is not RequirementKind.NAMED:
             continue
         if not requirement.specifier or requirement.name not in pins:
@@ -179,7 +214,23 @@ def _ranges(
                     found=f"{requirement.name}=={pin.version} ({pin.origin})",
                 )
             )
-    return findings, read
+    return findings, _reachable(graph, _key(in_path))
+
+
+def _reachable(graph: IncludeGraph, root: Path) -> set[Path]:
+    """``root`` and every file it includes, directly or not (``-r`` and ``-c``)."""
+    reached: set[Path] = set()
+    pending = [(root, False)]
+    while pending:
+        key = pending.pop()
+        if key[0] in reached or key not in graph.files:
+            continue
+        reached.add(key[0])
+        for include in graph.files[key].includes:
+            if include.resolved is not None:
+                constraint = include.kind is IncludeKind.CONSTRAINT
+                pending.append((_key(include.resolved), constraint))
+    return reached
 
 
 def _declares_ranges(file: RequirementFile) -> bool:
@@ -228,10 +279,10 @@ def _unlocked(
     return found
 
 
-def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
+def _layering(service: ScannedService, lock: RequirementFile, in_path: Path) -> list[Finding]:
     findings: list[Finding] = []
     pins = _pins(lock)
-    source = parse_bytes(in_path.read_bytes(), path=in_path, display=display_path(in_path))
+    source = _read(service, in_path)
     layered = [
         include.resolved.absolute()
         for include in source.includes
@@ -242,7 +293,7 @@ def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
     for base_path in layered:
         if not base_path.is_file():
             continue
-        base = parse_bytes(base_path.read_bytes(), path=base_path, display=display_path(base_path))
+        base = _read(service, base_path)
         for name, pin in _pins(base).items():
             mine = pins.get(name)
             if mine is not None and mine.version != pin.version:
@@ -336,6 +387,8 @@ def _relock_options(
 ) -> CompileOptions:
     """How to re-lock one lock: with ``options`` when given (``--resolver``), else with the
     resolver its header names (uv for the Python its command names), else pip-tools."""
+    from lockmigrate.resolve import Backend, CompileOptions, installed
+
     if options is not None:
         return options
     backend = Backend(header_resolver) if header_resolver is not None else Backend.PIP_TOOLS
@@ -419,7 +472,11 @@ def run_check(
         environment = target_environment(lock_python=header.python_version)
         environments.append((scanned.file.display, environment))
         recorded = recorded_digest(text)
-        if not full and recorded is not None and recorded == inputs_digest(in_path):
+        if (
+            not full
+            and recorded is not None
+            and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
+        ):
             trusted.append(scanned.file.display)
         elif recorded is None and header.resolver is None and options is None:
             # written by a script lockmigrate does not know: re-locking it with pip-compile
@@ -437,12 +494,15 @@ def run_check(
                 header.resolver, header.python_version, scanned.file.display, options, collector
             )
             stale.setdefault(relock, []).append((service, scanned))
-        out_of_range, read = _ranges(scanned.file, in_path, environment, collector)
+        graph = _graph_of(service, in_path, collector)
+        out_of_range, read = _ranges(scanned.file, in_path, environment, graph)
         findings += out_of_range
         covered |= read
-        findings += _layering(scanned.file, in_path)
+        findings += _layering(service, scanned.file, in_path)
     resolvers: list[tuple[str, str]] = []
     for relock, group in stale.items():
+        from lockmigrate.targets.pip_tools import plan_pip_tools
+
         relocked = plan_pip_tools(_subset(group), options=relock, collector=collector, refresh=True)
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import importlib.util
 import os
 import re
@@ -36,6 +37,7 @@ __all__ = [
     "resolver_argv",
     "stop_all",
     "stop_generation",
+    "uv_binary",
 ]
 
 # Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
@@ -88,12 +90,25 @@ class CompileJob:
     shown: str | None = None
 
 
-def _uv_command() -> list[str]:
+@functools.lru_cache(maxsize=1)
+def uv_binary() -> str | None:
+    """The uv executable: the one the ``uv`` package installed beside this interpreter (found
+    as ``uv.find_uv_bin`` finds it), else ``uv`` on ``PATH``; ``None`` when there is none.
+    Run directly: ``python -m uv`` would start a second Python only to find it."""
     if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
+        try:
+            from uv import find_uv_bin
+
+            return str(find_uv_bin())
+        except (ImportError, FileNotFoundError):
+            pass
     import shutil  # with bz2, lzma and fnmatch: only for the uv backend
 
-    found = shutil.which("uv")
+    return shutil.which("uv")
+
+
+def _uv_command() -> list[str]:
+    found = uv_binary()
     if found is None:
         raise ExternalToolError(
             "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
@@ -103,11 +118,7 @@ def _uv_command() -> list[str]:
 
 def installed(backend: Backend) -> bool:
     """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
-    if backend is Backend.PIP_TOOLS:
-        return True
-    import shutil
-
-    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
+    return backend is Backend.PIP_TOOLS or uv_binary() is not None
 
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
@@ -163,6 +174,10 @@ def _environment(options: CompileOptions) -> dict[str, str]:
         # pip compares the candidates of every index; uv by default takes a package from the
         # first index that has it. Resolve as pip does, so both backends give the same pins.
         environment.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
+        # the interpreter to resolve for is this one, as for pip-compile: named, so uv does
+        # not look for one (in the environment only: --python would put this machine's path
+        # into the lock's header)
+        environment.setdefault("UV_PYTHON", sys.executable)
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so

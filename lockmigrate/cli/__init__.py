@@ -2,9 +2,9 @@
 errors to exit codes. No logic lives here.
 
 This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
-imported, and so is a ``diff`` whose options are all in plain forms
-(:mod:`lockmigrate.cli.diff_run`); the typer application lives in
-:mod:`lockmigrate.cli.commands`.
+imported, and so are a ``diff`` and a ``check`` whose options are all in plain forms
+(:mod:`lockmigrate.cli.diff_run`, :mod:`lockmigrate.cli.check_run`); the typer application
+lives in :mod:`lockmigrate.cli.commands`.
 """
 
 from __future__ import annotations
@@ -60,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
                 except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
+        if arguments[:1] == ["check"]:
+            # what a pre-commit hook runs on every commit: read without typer when it can be
+            from lockmigrate.cli import check_run
+
+            read_check = check_run.read_arguments(arguments[1:])
+            if read_check is not None:
+                return check_run.run(read_check)
         return _run_typer(arguments)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from lockmigrate import __version__
@@ -50,6 +49,8 @@ def render_text(report: CheckReport) -> str:
 
 
 def render_json(report: CheckReport) -> str:
+    import json  # only for this format: the text report is what a pre-commit hook prints
+
     document: dict[str, Any] = {
         "schema_version": 1,
         "lockmigrate_version": __version__,

@@ -370,10 +370,27 @@ def _split_options(options_str: str) -> list[str]:
         raise _OptionError(f"Could not split options: {options_str}") from None
 
 
+_INCLUDE_OPTIONS = {
+    "-r": "--requirement",
+    "--requirement": "--requirement",
+    "-c": "--constraint",
+    "--constraint": "--constraint",
+}
+
+
 def parse_options(options_str: str) -> _ParsedOptions:
     """Options in order of appearance, by pip's long name, plus positional leftovers."""
     tokens = _split_options(options_str)
     values = _ParsedOptions()
+    if (
+        len(tokens) == 2
+        and tokens[0] in _INCLUDE_OPTIONS
+        and tokens[1]
+        and not tokens[1].startswith("-")
+    ):
+        # -r FILE / -c FILE, the usual include line: what optparse makes of it
+        values.seen.append((_INCLUDE_OPTIONS[tokens[0]], tokens[1]))
+        return values
     if tokens and all(token.startswith("--hash=") for token in tokens):
         # the common shape of a hash-pinned line, without optparse's overhead
         for token in tokens:

@@ -13,7 +13,6 @@ checks. The result is a :class:`~lockmigrate.plan.Plan`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -27,6 +26,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.digest import inputs_digest, recorded_digest, with_input_digest
 from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.plan import FileChange, Plan
@@ -249,47 +249,6 @@ def _relativize(text: str, mirror_root: Path, real_root: Path, txt_dir: Path) ->
 
         text = pattern.sub(replace, text)
     return text
-
-
-_DIGEST_PREFIX = "# lockmigrate: inputs "
-_DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
-
-
-def inputs_digest(in_path: Path, in_content: bytes | None = None) -> str:
-    """A digest of a ``.in`` and every file it includes (``-r``/``-c``, recursively), so
-    that ``lockmigrate check`` can tell a lock is fresh without resolving again."""
-    digest = hashlib.sha256()
-    pending = [(in_path.absolute(), in_content)]
-    seen: set[Path] = set()
-    while pending:
-        path, content = pending.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        data = content if content is not None else path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
-        file = parse_bytes(data, path=path)
-        for include in file.includes:
-            if include.resolved is not None and include.resolved.absolute().is_file():
-                pending.append((include.resolved.absolute(), None))
-    return "sha256:" + digest.hexdigest()
-
-
-def recorded_digest(lock_text: str) -> str | None:
-    """The input digest recorded in a lock's header, if lockmigrate wrote one."""
-    match = _DIGEST_RE.search(lock_text)
-    return match.group("digest") if match else None
-
-
-def with_input_digest(text: str, digest: str) -> str:
-    """``text`` with the digest line placed right after the resolver's header block."""
-    lines = text.splitlines(keepends=True)
-    lines = [line for line in lines if not line.startswith(_DIGEST_PREFIX)]
-    end = 0
-    while end < len(lines) and lines[end].startswith("#"):
-        end += 1
-    note = f"{_DIGEST_PREFIX}{digest} (lockmigrate check trusts this lock while it matches)\n"
-    return "".join([*lines[:end], note, *lines[end:]])
 
 
 def _check_secrets(display: str, text: str, variables: Iterable[str]) -> None:
