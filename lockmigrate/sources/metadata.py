@@ -306,11 +306,11 @@ def _names(value: object) -> list[str]:
 
 
 def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
-    from lockmigrate.sources._toml import load_toml  # TOML: only where there is one
-
     text = _read_text(path)
     if text is None:
         return
+    from lockmigrate.sources._toml import load_toml  # TOML: only where there is one
+
     try:
         document = load_toml(text.removeprefix("\ufeff").encode(), display=shown)
     except ValueError:
@@ -366,11 +366,11 @@ _FILE_DIRECTIVE = re.compile(r"^\s*file:\s*(?P<names>.+)$", re.MULTILINE)
 
 
 def _from_setup_cfg(path: Path, shown: str, reads: MetadataReads) -> None:
-    import configparser
-
     text = _read_text(path)
     if text is None:
         return
+    import configparser  # only where there is a setup.cfg
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
