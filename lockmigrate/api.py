@@ -1,7 +1,14 @@
-"""The library entry points: what the CLI calls, usable without a terminal."""
+"""The library entry points: what the CLI calls, usable without a terminal.
+
+This module is lockmigrate's supported Python API (``docs/reference/api.md`` says what is
+stable and how it may change): the functions in :data:`FUNCTIONS`, and the classes they take
+and return, importable from here (:data:`TYPES`) wherever they live inside the package. The
+classes are imported when first asked for, so ``import lockmigrate.api`` stays cheap.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,17 +20,91 @@ from lockmigrate.errors import InputError, UsageError
 # pip-tools or Poetry targets, nor ``scan`` for the index.
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
+    from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.io import apply
     from lockmigrate.model import DeclaredRequirement, Option
-    from lockmigrate.plan import Plan
+    from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.scan import ScannedService, ScanReport
+    from lockmigrate.sources.discover import Exclude
+    from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
-    from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
+    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
 
-__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
+#: The entry points.
+FUNCTIONS = ("check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow")
+#: What they take and return, and what writes a plan: importable from here, each name from
+#: the module that defines it today (which may change; this name will not).
+TYPES = {
+    "Backend": "lockmigrate.resolve",
+    "CheckReport": "lockmigrate.check",
+    "Collector": "lockmigrate.diagnostics",
+    "CompileOptions": "lockmigrate.resolve",
+    "ConstraintStyle": "lockmigrate.targets.poetry",
+    "Diagnostic": "lockmigrate.diagnostics",
+    "DiffReport": "lockmigrate.diff",
+    "Exclude": "lockmigrate.sources.discover",
+    "FileChange": "lockmigrate.plan",
+    "Integration": "lockmigrate.targets.workflow",
+    "Layout": "lockmigrate.targets.poetry",
+    "Level": "lockmigrate.diagnostics",
+    "LockDiffReport": "lockmigrate.diff",
+    "MigrationResult": "lockmigrate.targets.pip_tools",
+    "Plan": "lockmigrate.plan",
+    "PoetryOptions": "lockmigrate.targets.poetry",
+    "PoetryResult": "lockmigrate.targets.poetry",
+    "ScanReport": "lockmigrate.scan",
+    "Settings": "lockmigrate.sources.settings",
+    "Tool": "lockmigrate.targets.workflow",
+    "apply": "lockmigrate.io",
+    "find_settings": "lockmigrate.sources.settings",
+}
+
+__all__ = [  # FUNCTIONS and TYPES, written out for type checkers
+    "Backend",
+    "CheckReport",
+    "Collector",
+    "CompileOptions",
+    "ConstraintStyle",
+    "Diagnostic",
+    "DiffReport",
+    "Exclude",
+    "FileChange",
+    "Integration",
+    "Layout",
+    "Level",
+    "LockDiffReport",
+    "MigrationResult",
+    "Plan",
+    "PoetryOptions",
+    "PoetryResult",
+    "ScanReport",
+    "Settings",
+    "Tool",
+    "apply",
+    "check",
+    "diff",
+    "diff_locks",
+    "find_settings",
+    "scan",
+    "to_pip_tools",
+    "to_poetry",
+    "workflow",
+]
+
+
+def __getattr__(name: str) -> object:
+    """The classes of :data:`TYPES`, imported when first asked for (PEP 562)."""
+    module = TYPES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 #: Keep-alive connections ``diff`` opens to each index, all served by one thread.
 DIFF_WORKERS = 16
@@ -36,16 +117,25 @@ def _existing(paths: Sequence[Path]) -> list[Path]:
     return list(paths)
 
 
-def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = None) -> ScanReport:
-    """Find the requirement files under ``paths``, read them, and describe each service.
+def scan(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    collector: Collector | None = None,
+    exclude: Exclude | None = None,
+) -> ScanReport:
+    """Find the requirement files under ``paths`` (skipping what ``exclude`` names when
+    walking a folder), read them, and describe each service.
 
-    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file.
+    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file named
+    in ``paths`` (:class:`~lockmigrate.errors.InputErrors` for several bad lines); a file
+    found by walking that does not parse is skipped with an ``unreadable-file`` warning.
     """
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import discover
 
-    found = discover(_existing(paths))
-    return scan_services(found, collector=collector if collector is not None else Collector())
+    collector = collector if collector is not None else Collector()
+    found = discover(_existing(paths), collector, exclude=exclude)
+    return scan_services(found, collector=collector)
 
 
 def to_pip_tools(
@@ -55,6 +145,7 @@ def to_pip_tools(
     collector: Collector | None = None,
     progress: Progress | None = None,
     keep_going: bool = False,
+    exclude: Exclude | None = None,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
@@ -65,7 +156,7 @@ def to_pip_tools(
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     return plan_pip_tools(
         report,
         options=options or CompileOptions(),
@@ -80,6 +171,7 @@ def to_poetry(
     *,
     options: PoetryOptions | None = None,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> PoetryResult:
     """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
     requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`).
@@ -94,7 +186,7 @@ def to_poetry(
 
     collector = collector if collector is not None else Collector()
     options = options or PoetryOptions()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
 
     def root_of(folder: Path) -> Path | None:
@@ -215,15 +307,16 @@ def check(
     *,
     options: CompileOptions | None = None,
     full: bool = False,
-    exclude: Sequence[str] = (),
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
     committed credentials, no file with ranges left without a lock (``unlocked``). A stale
     lock is re-locked with ``options``, or when ``None`` with the resolver its header names
-    (uv or pip-compile). Files an ``exclude`` glob matches
-    (:func:`lockmigrate.sources.discover.excluded_by`) are left out. Writes nothing.
+    (uv or pip-compile). What ``exclude`` names is skipped when walking a folder (as by
+    :func:`scan`), and the requirements files it left out are listed in
+    :attr:`CheckReport.excluded`. Writes nothing.
 
     Raises :class:`~lockmigrate.errors.UsageError` when there is nothing to check: no lock
     and no file with ranges under ``paths`` (a gate that checked nothing must not pass)."""
@@ -231,28 +324,31 @@ def check(
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import (
         discover,
-        excluded_by,
         find_poetry_projects,
-        without_excluded,
+        role_for,
+        service_dir_for,
     )
     from lockmigrate.sources.includes import display_path
 
     collector = collector if collector is not None else Collector()
     existing = _existing(paths)
-    services, excluded = without_excluded(discover(existing), exclude)
+    skipped: list[Path] = []
+    services = discover(existing, collector, exclude=exclude, skipped=skipped)
     report = scan_services(services, collector=collector)
-    projects = [
-        folder
-        for folder in find_poetry_projects(existing)
-        if excluded_by(folder / "poetry.lock", exclude) is None
-    ]
     result = run_check(
         report,
         options=options,
         full=full,
         collector=collector,
-        poetry_projects=projects,
-        excluded=[display_path(path) for path in excluded],
+        poetry_projects=find_poetry_projects(existing, exclude=exclude),
+        # in the order discover() gives files: by service, its main file first
+        excluded=[
+            display_path(path)
+            for path in sorted(
+                set(skipped),
+                key=lambda p: (service_dir_for(p), role_for(p) != "main", p.name),
+            )
+        ],
     )
     if not result.locks and not result.unlocked:
         raise UsageError(_nothing_to_check(existing, report, result.excluded))
@@ -277,7 +373,9 @@ def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Seque
         shown = ", ".join(excluded[:5]) + (
             f" and {len(excluded) - 5} more" if len(excluded) > 5 else ""
         )
-        message += f"; --exclude left out {len(excluded)} file(s): {shown}"
+        message += (
+            f"; [tool.lockmigrate] exclude or --exclude left out {len(excluded)} file(s): {shown}"
+        )
     return message
 
 
@@ -290,6 +388,7 @@ def workflow(
     rerun: Sequence[str] = (),
     lockmigrate_requirement: str | None = None,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> Plan:
     """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
     ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
@@ -311,7 +410,9 @@ def workflow(
     collector = collector if collector is not None else Collector()
     if tool is Tool.PIP_TOOLS:
         # the run's own diagnostics were reported already: scan again without them
-        setup = pip_tools_setup(scan(paths, collector=Collector()), plan, rerun=rerun)
+        setup = pip_tools_setup(
+            scan(paths, collector=Collector(), exclude=exclude), plan, rerun=rerun
+        )
     else:
         setup = poetry_setup(plan, rerun=rerun)
     install = installed_self(lockmigrate_requirement)

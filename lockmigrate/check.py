@@ -13,7 +13,7 @@ For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
   exactly as that lock does;
 - no requirement or lock file holds a URL with a password or token;
 - every requirements file that declares ranges is locked: a ranged file no lock covers (never
-  migrated, or a ``.in`` never compiled) is a finding, ``unlocked``, unless ``--exclude``
+  migrated, or a ``.in`` never compiled) is a finding, ``unlocked``, unless an exclude pattern
   leaves it out. A file is covered when it has a lock, when a checked lock's input includes
   it, or when its service is locked by Poetry.
 
@@ -92,7 +92,7 @@ class CheckReport:
     resolvers: tuple[tuple[str, str], ...] = ()
     # requirements files with ranges that no lock covers (each is an ``unlocked`` finding)
     unlocked: tuple[str, ...] = ()
-    # files left out by ``--exclude``
+    # requirements files left out by ``--exclude`` or ``[tool.lockmigrate] exclude``
     excluded: tuple[str, ...] = ()
 
     @property
@@ -454,7 +454,7 @@ def run_check(
     """Check every migrated service of ``report``, and the Poetry projects in
     ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
     lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
-    ``--exclude`` left out, as shown) is reported as it is. Raises
+    the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made)."""
     findings = _credentials(report)

@@ -103,16 +103,22 @@ def _is_pip_compile_lock(path: Path) -> bool:
 
 
 def _walk(graph: IncludeGraph, path: Path, constraint: bool) -> Iterator[RequirementFile]:
-    file = graph.get(path, constraint)
-    yield file
-    for include in file.includes:
-        if include.resolved is None:
-            continue
-        target = _absolute(include.resolved)
-        nested = include.kind is IncludeKind.CONSTRAINT
-        if nested and _is_pip_compile_lock(target):
-            continue  # pip-tools layering (-c the other lock): pins, not declared ranges
-        yield from _walk(graph, target, nested)
+    """``path`` and the files it includes, depth first, with a stack of its own (chains of
+    includes hundreds deep are fine)."""
+    stack = [graph.get(path, constraint)]
+    while stack:
+        file = stack.pop()
+        yield file
+        nested_files = []
+        for include in file.includes:
+            if include.resolved is None:
+                continue
+            target = _absolute(include.resolved)
+            nested = include.kind is IncludeKind.CONSTRAINT
+            if nested and _is_pip_compile_lock(target):
+                continue  # pip-tools layering (-c the other lock): pins, not declared ranges
+            nested_files.append(graph.get(target, nested))
+        stack.extend(reversed(nested_files))
 
 
 def _requirement_ranges(
@@ -210,7 +216,7 @@ def _targets(
         ):
             requirement_paths.append(path)
     report = (
-        scan_services(discover(requirement_paths), collector=collector)
+        scan_services(discover(requirement_paths, collector), collector=collector)
         if requirement_paths
         else ScanReport(services=(), diagnostics=())
     )

@@ -40,13 +40,16 @@ class TextLayout:
     """How a text file was stored, so that it can be written back byte for byte.
 
     ``codec`` decodes and encodes the body (the bytes after ``bom``); ``newline`` is the
-    dominant line terminator, used for lines lockmigrate adds.
+    dominant line terminator, used for lines lockmigrate adds. ``lossless`` is False for a
+    file that pip reads but that does not come back byte for byte when its text is encoded
+    again (a ``# coding: utf-7`` or ``unicode_escape`` file): it can be read, not rewritten.
     """
 
     codec: str
     bom: bytes = b""
     newline: str = "\n"
     final_newline: bool = True
+    lossless: bool = True
 
     def encode(self, text: str) -> bytes:
         return self.bom + text.encode(self.codec)

@@ -51,15 +51,28 @@ class Plan:
         return bool(self.effective)
 
 
-def _lines(content: bytes | None) -> list[str]:
+def _lines(content: bytes | None, *, readable: bool) -> list[str]:
+    """``content``'s lines: split at ``\n`` only, as git and patch split them, so that a CR
+    or CRLF ending stays part of its line and the diff applies; or, for reading, at every
+    line break Python knows."""
     if content is None:
         return []
     text = content.decode("utf-8", errors="surrogateescape")
-    return text.splitlines(keepends=True)
+    if readable:
+        return text.splitlines(keepends=True)
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+def _applicable(line: str) -> str:
+    """A diff line exactly as ``git apply`` and ``patch`` read it: every byte kept, and a
+    line without a final newline marked as such."""
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 def _visible(line: str) -> str:
-    """Show line endings other than ``\\n`` so that a CRLF file's diff says so."""
+    """Show line endings other than ``\n`` (as ``\\r``) so that a CRLF file's diff says so
+    on a terminal, where a carriage return would be invisible."""
     body = line.rstrip("\r\n")
     ending = line[len(body) :]
     if ending in ("", "\n"):
@@ -67,8 +80,14 @@ def _visible(line: str) -> str:
     return body + ending.replace("\r", "\\r").replace("\n", "") + "\n"
 
 
-def render_diff(changes: Iterable[FileChange]) -> str:
-    """A unified diff of every change that changes something, in plan order."""
+def render_diff(changes: Iterable[FileChange], *, readable: bool = False) -> str:
+    """A unified diff of every change that changes something, in plan order.
+
+    By default the diff applies with ``git apply`` or ``patch -p1`` for LF, CRLF and CR files
+    alike (carriage returns are written as they are). ``readable`` is for a terminal: each
+    carriage return is shown as ``\\r`` instead, and such a diff no longer applies.
+    """
+    show = _visible if readable else _applicable
     chunks: list[str] = []
     for change in changes:
         if not change.changed:
@@ -76,13 +95,14 @@ def render_diff(changes: Iterable[FileChange]) -> str:
         before = "/dev/null" if change.before is None else f"a/{change.display}"
         after = "/dev/null" if change.after is None else f"b/{change.display}"
         diff = difflib.unified_diff(
-            _lines(change.before), _lines(change.after), fromfile=before, tofile=after
+            _lines(change.before, readable=readable),
+            _lines(change.after, readable=readable),
+            fromfile=before,
+            tofile=after,
         )
         chunks.append(
             "".join(
-                _visible(line)
-                if line[:1] in "+- " and not line.startswith(("---", "+++"))
-                else line
+                show(line) if line[:1] in "+- " and not line.startswith(("---", "+++")) else line
                 for line in diff
             )
         )

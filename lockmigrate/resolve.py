@@ -33,6 +33,7 @@ __all__ = [
     "compile_requirements",
     "ignored_for_python",
     "installed",
+    "is_running_python",
     "needed_python",
     "resolver_argv",
     "stop_all",
@@ -73,8 +74,26 @@ class CompileOptions:
     backend: Backend = Backend.PIP_TOOLS
     generate_hashes: bool = False
     upgrade: bool = False
+    #: ``-P``: the only packages a re-lock may move (``NAME`` or ``NAME==VERSION``); the
+    #: others keep the pins of the existing lock
+    upgrade_packages: tuple[str, ...] = ()
     python: str | None = None  # interpreter to run pip-tools with (must have pip-tools)
     python_version: str | None = None  # uv only: resolve for this Python version
+
+    def __post_init__(self) -> None:
+        if self.upgrade and self.upgrade_packages:
+            raise UsageError("give --upgrade or --upgrade-package, not both")
+        for name in self.upgrade_packages:
+            if not _UPGRADE_PACKAGE.fullmatch(name):
+                raise UsageError(
+                    f"--upgrade-package takes a package name, or NAME==VERSION, not {name!r}"
+                )
+
+
+# a project name, optionally with a version specifier: what pip-compile's and uv's -P take
+_UPGRADE_PACKAGE = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\s*(?:===|==|~=|!=|<=|>=|<|>)\s*[\w.*+!-]+)?"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,22 +158,33 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
             argv.append("--generate-hashes")
         if options.upgrade:
             argv.append("--upgrade")
+        argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
         # one token, as for pip-compile: the header then reads unambiguously (a tool that
         # takes every *.txt on the command line for an input is not misled)
         argv += [f"--constraint={constraint}" for constraint in job.constraints]
         return [*argv, "--output-file", job.output, job.input]
-    if options.python_version is not None:
+    if options.python_version is not None and not (
+        options.python is None and is_running_python(options.python_version)
+    ):
         raise UsageError(
-            "pip-compile resolves for the interpreter it runs under: use --python PATH "
-            "(an interpreter with pip-tools installed), or --resolver uv --python-version"
+            f"pip-compile resolves for the interpreter it runs under, not for Python "
+            f"{options.python_version}: use --python PATH (an interpreter of that version "
+            "with pip-tools installed) without --python-version, or --resolver uv"
         )
     argv = [options.python or sys.executable, "-m", "piptools", "compile", *_PIP_TOOLS_FLAGS]
     if options.generate_hashes:
         argv.append("--generate-hashes")
     if options.upgrade:
         argv.append("--upgrade")
+    argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
     argv += [f"--constraint={constraint}" for constraint in job.constraints]
     return [*argv, "--output-file", job.output, job.input]
+
+
+def is_running_python(version: str) -> bool:
+    """Whether ``version`` (``3.11`` or ``3.11.7``) is this interpreter's."""
+    parts = version.split(".")
+    return parts == [str(part) for part in sys.version_info[: len(parts)]]
 
 
 def _environment(options: CompileOptions) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -95,8 +97,62 @@ def test_diff_of_a_new_file_and_an_update() -> None:
     )
 
 
-def test_diff_shows_crlf_and_missing_final_newline() -> None:
-    diff = render_diff([change(Path("r.txt"), b"a\r\nb", b"a\r\nc")])
+def test_a_readable_diff_shows_crlf_and_missing_final_newline() -> None:
+    diff = render_diff([change(Path("r.txt"), b"a\r\nb", b"a\r\nc")], readable=True)
     assert "-b\n\\ No newline at end of file\n" in diff
     assert "+c\n\\ No newline at end of file\n" in diff
     assert " a\\r\n" in diff
+
+
+ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+@pytest.mark.parametrize("final_newline", [True, False], ids=["final-newline", "no-final-newline"])
+def test_the_diff_applies_with_git_apply_and_patch(
+    tmp_path: Path, ending: str, final_newline: bool
+) -> None:
+    if shutil.which("git") is None or shutil.which("patch") is None:
+        pytest.skip("git and patch are needed")
+    eol = ENDINGS[ending]
+
+    def text(*lines: str) -> bytes:
+        body = eol.join(line.encode() for line in lines)
+        return body + (eol if final_newline else b"")
+
+    files = {
+        "update.txt": (
+            text("# keep", "numpy~=1.26.4", "pandas~=2.2"),
+            text("# keep", "numpy==1.26.4", "pandas==2.2.3"),
+        ),
+        "svc/create.in": (None, text("numpy~=1.26.4  # allows 1.26.x")),
+        "delete.txt": (text("gone~=1.0"), None),
+    }
+    diff = render_diff(
+        [
+            FileChange(path=Path(name), display=name, before=before, after=after, reason="test")
+            for name, (before, after) in files.items()
+        ]
+    )
+    patch_file = tmp_path / "change.patch"
+    patch_file.write_bytes(diff.encode("utf-8", "surrogateescape"))
+    for tool in ("git", "patch"):
+        tree = tmp_path / tool
+        for name, (before, _) in files.items():
+            if before is not None:
+                (tree / name).parent.mkdir(parents=True, exist_ok=True)
+                (tree / name).write_bytes(before)
+        tree.mkdir(exist_ok=True)
+        command = (
+            ["git", "apply", "--whitespace=nowarn", str(patch_file)]
+            if tool == "git"
+            else ["patch", "-p1", "--batch", "--binary", "-i", str(patch_file)]
+        )
+        done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, (tool, done.stdout, done.stderr, diff)
+        for name, (_, after) in files.items():
+            path = tree / name
+            if after is None:
+                assert not path.exists() or path.read_bytes() == b"", (tool, name)
+            else:
+                assert path.read_bytes() == after, (tool, name)

@@ -15,7 +15,7 @@ import sys
 from typing import Any, NoReturn
 
 from lockmigrate import __version__
-from lockmigrate.errors import ExitCode, LockmigrateError
+from lockmigrate.errors import ExitCode, InputError, LockmigrateError
 
 __all__ = ["main", "run"]
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
         devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process
         sys.stdout, sys.stderr = sys.stdout or devnull, sys.stderr or devnull
-    if arguments == ["--version"]:  # answered before typer is even imported
+    if arguments in (["--version"], ["-V"]):  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
     previous = _on_interrupt()
@@ -68,14 +68,43 @@ def main(argv: list[str] | None = None) -> int:
             if read_check is not None:
                 return check_run.run(read_check)
         return _run_typer(arguments)
+    except InputError as error:
+        _report_bad_input(error)
+        return int(error.exit_code)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
         return int(error.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("lockmigrate: interrupted; no file was changed\n")
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:  # the system refused something no reader turned into an error
+        from lockmigrate.redact import redact_text
+
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(redact_text(f"lockmigrate: error: {where}{error.strerror or error}\n"))
+        return int(ExitCode.BAD_INPUT)
+    except Exception:  # noqa: BLE001 - a bug: say so, with what a report needs; never exit 1
+        import traceback
+
+        sys.stderr.write(
+            "lockmigrate: internal error (a bug in lockmigrate, not in your files); "
+            "please report it with the traceback below\n" + traceback.format_exc()
+        )
+        return int(ExitCode.INTERNAL)
     finally:
         _restore(previous)
+
+
+def _report_bad_input(error: InputError) -> None:
+    """Every bad line, each as ``lockmigrate: error: file:line: what is wrong`` with the
+    line below it; a count at the end when there are several."""
+    problems = error.problems
+    for problem in problems:
+        sys.stderr.write(f"lockmigrate: error: {problem}\n")
+    if len(problems) > 1:
+        files = {problem.origin.path for problem in problems if problem.origin is not None}
+        where = f" in {len(files)} files" if len(files) > 1 else ""
+        sys.stderr.write(f"lockmigrate: {len(problems)} errors{where}\n")
 
 
 def _on_interrupt() -> dict[int, Any]:

@@ -9,8 +9,17 @@ from typing import Annotated, Any
 
 import typer
 
-from lockmigrate.cli.check_run import HELP, OPTIONS, PATHS_HELP, CheckArguments, Option, run
-from lockmigrate.cli.commands import app
+from lockmigrate.cli.check_run import (
+    EXAMPLES,
+    HELP,
+    OPTIONS,
+    PATHS_HELP,
+    CheckArguments,
+    Option,
+    run,
+)
+from lockmigrate.cli.commands import app, examples, verbosity
+from lockmigrate.cli.common import Verbosity
 
 
 def _parameter(option: Option) -> inspect.Parameter:
@@ -18,15 +27,19 @@ def _parameter(option: Option) -> inspect.Parameter:
     from :class:`CheckArguments`."""
     default: Any = getattr(CheckArguments(), option.field)
     annotation: Any
+    names = (option.name,) if option.short is None else (option.short, option.name)
+    extra: dict[str, Any] = {"metavar": option.metavar}
     if option.takes == "flag":
         annotation = bool
+    elif option.takes == "count":  # -v, -vv: as every command's VerboseOption/QuietOption
+        annotation, extra = int, {"count": True, "show_default": False}
     elif option.takes == "many":
         annotation, default = list[str] | None, None
     elif option.choices is not None:
         annotation = option.choices if default is not None else option.choices | None
     else:
         annotation = str if default is not None else str | None
-    declared = typer.Option(option.name, help=option.help, metavar=option.metavar)
+    declared = typer.Option(*names, help=option.help, **extra)
     return inspect.Parameter(
         option.field,
         inspect.Parameter.KEYWORD_ONLY,
@@ -35,10 +48,14 @@ def _parameter(option: Option) -> inspect.Parameter:
     )
 
 
-def check(**values: Any) -> None:  # noqa: ANN401 - typer passes each option by name
+def check(context: typer.Context, **values: Any) -> None:  # noqa: ANN401 - typer passes each option by name
     """The typer command: ``values`` as :data:`OPTIONS` declares them."""
     values["paths"] = tuple(values.get("paths") or ())
     values["exclude"] = tuple(values.get("exclude") or ())
+    # -q/-v given before the command's name (lockmigrate -q check) count too
+    level = verbosity(context, verbose=values["verbose"], quiet=values["quiet"])
+    values["verbose"] = int(level is Verbosity.VERBOSE)
+    values["quiet"] = int(level is Verbosity.QUIET)
     code = run(CheckArguments(**values))
     if code:
         raise typer.Exit(code)
@@ -48,6 +65,9 @@ check.__doc__ = HELP
 check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [
         inspect.Parameter(
+            "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+        ),
+        inspect.Parameter(
             "paths",
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
             default=None,
@@ -56,4 +76,4 @@ check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         *(_parameter(option) for option in OPTIONS),
     ]
 )
-app.command("check")(check)
+app.command("check", epilog=examples(*EXAMPLES))(check)

@@ -6,7 +6,8 @@ and when every lock's recorded input digest still matches, start-up is most of i
 typer and click take about 40 ms to import and to build the command. :data:`OPTIONS` declares
 each option once; :mod:`lockmigrate.cli.check_command` builds the typer command from it (help,
 usage errors, ``--help``, the command reference), and :func:`read_arguments` reads the plain
-forms of the same options (``--name value``, ``--name=value``, flags, paths) so that
+forms of the same options (``--name value``, ``--name=value``, flags, ``-v``/``-q`` and
+their counts such as ``-vv``, paths) so that
 :func:`lockmigrate.cli.main` can run ``check`` without typer. It answers ``None`` for
 anything else (``--help``, an unknown or misspelt option, a value that looks like an option,
 an unknown choice, an empty path), and typer then reads the whole command line, with its own
@@ -21,9 +22,18 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from lockmigrate.cli.common import ReportFormat, Resolver
+from lockmigrate.cli.common import QUIET_HELP, VERBOSE_HELP, ReportFormat, Resolver, Verbosity
 
-__all__ = ["HELP", "OPTIONS", "PATHS_HELP", "CheckArguments", "Option", "read_arguments", "run"]
+__all__ = [
+    "EXAMPLES",
+    "HELP",
+    "OPTIONS",
+    "PATHS_HELP",
+    "CheckArguments",
+    "Option",
+    "read_arguments",
+    "run",
+]
 
 HELP = """Verify that every lock is fresh, in range, layered consistently and secret-free, and
 that every requirements file with ranges is locked.
@@ -32,6 +42,14 @@ Exit 0 when all hold, 1 with the list of problems, 2 bad input or nothing to che
 3 resolver failure."""
 
 PATHS_HELP = "Folders to search, or files. Default: '.'."
+
+#: The ``--help`` epilog: examples (as :func:`lockmigrate.cli.commands.examples` lays them out).
+EXAMPLES = (
+    "lockmigrate check  # every lock under ., as CI runs it",
+    "lockmigrate check --full services/api  # re-resolve every lock of one service",
+    "lockmigrate check --exclude legacy  # leave out a folder never to be locked",
+    "lockmigrate check --format markdown >> $GITHUB_STEP_SUMMARY",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,19 +61,27 @@ class CheckArguments:
     resolver: Resolver | None = None  # None: as each lock's header says
     output_format: ReportFormat = ReportFormat.TABLE
     exclude: tuple[str, ...] = ()
+    verbose: int = 0  # how many -v
+    quiet: int = 0  # how many -q
+
+    @property
+    def verbosity(self) -> Verbosity:
+        return Verbosity.of(verbose=self.verbose, quiet=self.quiet)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Option:
-    """One option of ``check``: its name, the :class:`CheckArguments` field it sets, and
-    whether it is a flag, takes one value (from ``choices`` when given) or may be repeated."""
+    """One option of ``check``: its name (and short name), the :class:`CheckArguments` field
+    it sets, and whether it is a flag, a flag that counts (``-vv``), takes one value (from
+    ``choices`` when given) or may be repeated."""
 
     name: str
     field: str
-    takes: Literal["flag", "one", "many"]
+    takes: Literal["flag", "count", "one", "many"]
     help: str
     choices: type[ReportFormat] | type[Resolver] | None = None
     metavar: str | None = None
+    short: str | None = None
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -70,7 +96,8 @@ OPTIONS: tuple[Option, ...] = (
         field="resolver",
         takes="one",
         choices=Resolver,
-        help="Re-lock with pip-tools or uv (default: the resolver each lock's header names).",
+        help="Re-lock with pip-tools or uv (default: [tool.lockmigrate] resolver, else the "
+        "resolver each lock's header names).",
     ),
     Option(
         name="--format",
@@ -85,10 +112,21 @@ OPTIONS: tuple[Option, ...] = (
         takes="many",
         metavar="GLOB",
         help="Leave out the files this glob matches: a name (requirements-docs.txt, legacy) "
-        "anywhere, or a path from here (svc/requirements-*.txt). Repeatable.",
+        "anywhere, or a path from here (svc/requirements-*.txt, legacy/**). Added to "
+        "[tool.lockmigrate] exclude. Repeatable.",
     ),
+    Option(name="--verbose", short="-v", field="verbose", takes="count", help=VERBOSE_HELP),
+    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_HELP),
 )
-_BY_NAME = {option.name: option for option in OPTIONS}
+_BY_NAME = {
+    name: option for option in OPTIONS for name in (option.name, option.short) if name is not None
+}
+# The letters of the short counted flags: -vv, -qq, -vq count one per letter, as click reads
+_SHORT_COUNTED = {
+    option.short[1:]: option
+    for option in OPTIONS
+    if option.takes == "count" and option.short is not None
+}
 assert {f.name for f in fields(CheckArguments)} == {"paths", *(o.field for o in OPTIONS)}  # noqa: S101
 
 
@@ -107,14 +145,22 @@ def read_arguments(arguments: Sequence[str]) -> CheckArguments | None:
                 return None
             paths.append(Path(token))
             continue
+        letters = token[1:]
+        if not token.startswith("--") and letters and all(c in _SHORT_COUNTED for c in letters):
+            for letter in letters:  # -v, -vv, -vq
+                field = _SHORT_COUNTED[letter].field
+                values[field] = values.get(field, 0) + 1
+            continue
         name, equals, inline = token.partition("=")
         option = _BY_NAME.get(name)
         if option is None:
             return None  # --help, --, -x, an unknown option
-        if option.takes == "flag":
+        if option.takes in {"flag", "count"}:
             if equals:
                 return None  # a flag given a value: typer says so
-            values[option.field] = True
+            values[option.field] = (
+                values.get(option.field, 0) + 1 if option.takes == "count" else True
+            )
             continue
         if equals:
             value = inline
@@ -141,28 +187,38 @@ _CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
 
 
 def run(arguments: CheckArguments) -> int:
-    """Check, print the report; the exit code (0, or 1 with findings). Errors are raised."""
+    """Check, print the report; the exit code (0, or 1 with findings). Errors are raised.
+
+    ``[tool.lockmigrate]`` gives the defaults: ``resolver`` when ``--resolver`` is not
+    given, and ``exclude``, to which ``--exclude`` adds (from the current folder)."""
     from lockmigrate import api
+    from lockmigrate.cli.common import print_diagnostics
     from lockmigrate.diagnostics import Collector
     from lockmigrate.reporters import check_report
+    from lockmigrate.sources.discover import Exclude
+    from lockmigrate.sources.settings import find_settings
 
+    settings = find_settings(arguments.paths)
+    chosen = arguments.resolver.value if arguments.resolver is not None else settings.resolver
     options = None
-    if arguments.resolver is not None:
+    if chosen is not None:
         from lockmigrate.resolve import Backend, CompileOptions
 
-        options = CompileOptions(backend=Backend(arguments.resolver.value))
+        options = CompileOptions(backend=Backend(chosen))
+    exclude = settings.excluded
+    if arguments.exclude:
+        given = Exclude(root=Path.cwd(), patterns=arguments.exclude)
+        exclude = given.union(exclude)
     collector = Collector()
     report = api.check(
         arguments.paths or (Path(),),
         options=options,
         full=arguments.full,
-        exclude=arguments.exclude,
         collector=collector,
+        exclude=exclude,
     )
-    for diagnostic in collector.items:
-        # warnings always; of the notes, the ones that say how a lock was checked
-        if diagnostic.level.value != "info" or diagnostic.code in _CHECK_NOTES:
-            sys.stderr.write(f"{diagnostic}\n")
+    # warnings; of the notes, the ones that say how a lock was checked
+    print_diagnostics(collector.items, arguments.verbosity, notes=_CHECK_NOTES)
     if arguments.output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
     elif arguments.output_format is ReportFormat.MARKDOWN:

@@ -14,15 +14,24 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import app
-from lockmigrate.cli.common import ReportFormat, Resolver
+from lockmigrate.cli.commands import QuietOption, VerboseOption, app, examples, verbosity
+from lockmigrate.cli.common import ReportFormat, Resolver, Verbosity
 from lockmigrate.cli.diff_run import DEFAULT_FAIL_ON, DiffArguments, run
 
 __all__ = ["diff"]
 
 
-@app.command("diff")
+@app.command(
+    "diff",
+    epilog=examples(
+        "lockmigrate diff  # locks under . against their ranges and the index",
+        "lockmigrate diff --offline  # the same without the network",
+        "lockmigrate diff requirements.in --lock requirements.txt --fail-on out-of-range,behind",
+        "lockmigrate diff --from HEAD~1 --to requirements.txt  # what a lock refresh changed",
+    ),
+)
 def diff(
+    context: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -95,8 +104,11 @@ def diff(
             "lock's header names, else the tree's locks', else pip-tools).",
         ),
     ] = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
+    level = verbosity(context, verbose=verbose, quiet=quiet)  # lockmigrate -q diff too
     run(
         DiffArguments(
             paths=tuple(paths or ()),
@@ -109,5 +121,7 @@ def diff(
             offline=offline,
             python_version=python_version,
             resolver=resolver,
+            verbose=int(level is Verbosity.VERBOSE),
+            quiet=int(level is Verbosity.QUIET),
         )
     )

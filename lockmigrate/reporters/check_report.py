@@ -38,7 +38,9 @@ def render_text(report: CheckReport) -> str:
         f"{len(report.resolved)} re-resolved"
     )
     if report.excluded:
-        summary += f"; {len(report.excluded)} file(s) left out by --exclude"
+        summary += (
+            f"; {len(report.excluded)} file(s) left out by --exclude or [tool.lockmigrate] exclude"
+        )
     if report.ok:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:

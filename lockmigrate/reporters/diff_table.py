@@ -39,6 +39,8 @@ def _console(buffer: StringIO, color: bool, width: int | None) -> Console:
         width=width or 160,
         highlight=False,
         soft_wrap=False,
+        markup=False,  # cells hold paths, names and notes as written: "svc[/x]" is no tag
+        emoji=False,  # nor is ":fire:" an emoji
     )
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NoReturn, cast
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
     DeclaredRequirement,
     Include,
@@ -43,6 +43,7 @@ from lockmigrate.model import (
 )
 from lockmigrate.names import canonicalize_name
 from lockmigrate.redact import redact_url
+from lockmigrate.sources._files import NotRegularFileError, read_regular
 
 if TYPE_CHECKING:
     import optparse
@@ -143,6 +144,14 @@ def _split_bom(data: bytes) -> tuple[bytes, str]:
     return b"", ""
 
 
+def _declaration_line(data: bytes) -> int:
+    """The line (1 or 2) of the first ``coding:`` declaration pip would honour."""
+    for number, raw_line in enumerate(data.split(b"\n")[:2], start=1):
+        if raw_line[0:1] == b"#" and PEP263_ENCODING_RE.search(raw_line):
+            return number
+    return 1
+
+
 def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
     the first two lines, then UTF-8.
@@ -180,18 +189,28 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
             origin=Origin(path=display, line=line),
             text=offending.decode(codec, errors="backslashreplace"),
         ) from None
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        # A declared codec that is not a text encoding (hex, rot13, base64, zlib, uu: a
+        # LookupError) or that fails on this text (punycode): pip cannot read the file either.
+        raise InputError(
+            f"the coding declaration names {codec!r}, which cannot decode this file "
+            f"({exc}); pip cannot read it either. Declare a text encoding such as utf-8",
+            origin=Origin(path=display, line=_declaration_line(data)),
+        ) from None
     physical = text.splitlines(keepends=True)
     terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
     counted = [t for t in terminators if t]
     newline = max(("\n", "\r\n", "\r"), key=counted.count) if counted else "\n"
     final_newline = bool(physical) and physical[-1] != physical[-1].splitlines()[0]
     layout = TextLayout(codec=codec, bom=bom, newline=newline, final_newline=final_newline)
-    if layout.encode(text) != data:
-        raise InputError(
-            f"the file does not survive decoding and re-encoding as {codec}; "
-            "lockmigrate will not rewrite it",
-            origin=Origin(path=display, line=1),
-        )
+    try:
+        lossless = layout.encode(text) == data
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        lossless = False
+    if not lossless:
+        # pip reads it (utf-7, unicode_escape, ...), so lockmigrate reads it too; only a
+        # migration that would write it back refuses (targets.common.refuse_lossy_encoding).
+        layout = dataclasses.replace(layout, lossless=False)
     return text, layout
 
 
@@ -421,11 +440,17 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith(".")
 
 
-def _archive_extension(name: str) -> str:
+def _pip_extension(name: str) -> str:
+    """pip's ``splitext(name)[1]``: ``.tar`` joins the extension after it (``.tar.gz``, and
+    also ``.tar.whl``), case kept."""
     base, ext = os.path.splitext(name)  # noqa: PTH122 - pip's splitext, on a string
     if base.lower().endswith(".tar"):
         ext = base[-4:] + ext
-    return ext.lower()
+    return ext
+
+
+def _archive_extension(name: str) -> str:
+    return _pip_extension(name).lower()
 
 
 def _is_archive(name: str) -> bool:
@@ -588,12 +613,12 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
 def _name_from_link(url: str) -> tuple[str | None, str]:
     """Name and specifier pip derives from a link: a wheel's file name, else ``#egg=``.
 
-    As in pip, ``#egg=`` is validated even for a wheel, and only a lower-case ``.whl`` makes
-    a wheel (``Link.is_wheel``).
+    As in pip, ``#egg=`` is validated even for a wheel, and only a lower-case ``.whl`` after
+    anything but ``.tar`` makes a wheel (``Link.is_wheel``; ``pkg.tar.whl`` is not one).
     """
     egg = _egg_fragment(url)
     filename = _url_filename(url)
-    if posixpath.splitext(filename)[1] == ".whl":
+    if _pip_extension(filename) == ".whl":
         from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
         try:
@@ -733,13 +758,18 @@ class _FileParser:
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
 
-    def parse_line(self, logical: _LogicalLine) -> Line:
-        origin = self.origin(logical)
+    def bare_line(self, logical: _LogicalLine) -> Line:
+        """``logical`` with its content and comment, and no meaning: what a line is before
+        its options and requirement are read (and what a bad line stays)."""
         content, comment = split_comment(logical.text)
-        line = Line(
-            origin=origin, first=logical.first, count=logical.count, content=content,
-            comment=comment,
+        return Line(
+            origin=self.origin(logical), first=logical.first, count=logical.count,
+            content=content, comment=comment,
         )  # fmt: skip
+
+    def parse_line(self, logical: _LogicalLine) -> Line:
+        line = self.bare_line(logical)
+        origin, content = line.origin, line.content
         if not content:
             return line
         args, options_str = break_args_options(content)
@@ -868,7 +898,9 @@ class _FileParser:
         target = chosen.value or ""
         kind = IncludeKind.REQUIREMENT if chosen.name == "--requirement" else IncludeKind.CONSTRAINT
         try:
-            resolved = _include_path(target, self.base)
+            # pip expands ${VAR} before it reads the file named; the value is used to read,
+            # never written: Include.target keeps the line as written
+            resolved = _include_path(expand_variables(target, os.environ), self.base)
         except ValueError as exc:  # urlsplit's "Invalid IPv6 URL"; pip fails on it too
             self.fail(f"invalid URL: {exc}", origin, line.content)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
@@ -911,8 +943,16 @@ def parse_bytes(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Parse the bytes of one requirements file. Includes are recorded, not followed."""
+    """Parse the bytes of one requirements file. Includes are recorded, not followed.
+
+    Every line is read, whatever is wrong with the lines before it. Bad lines are raised
+    together (:class:`~lockmigrate.errors.InputErrors` when there are several) after the
+    last line; or, when ``errors`` is given, appended to it, and the file is returned with
+    each bad line kept as text without meaning. A file that cannot be decoded raises at
+    once either way: it has no lines to read.
+    """
     shown = display if display is not None else str(path)
     text, layout = decode(data, shown)
     physical = text.splitlines(keepends=True)
@@ -923,7 +963,19 @@ def parse_bytes(
         collector=collector if collector is not None else Collector(),
         base=path.parent,
     )
-    lines = tuple(parser.parse_line(logical) for logical in join_lines(physical))
+    parsed: list[Line] = []
+    bad: list[InputError] = []
+    for logical in join_lines(physical):
+        try:
+            parsed.append(parser.parse_line(logical))
+        except InputError as error:
+            bad.append(error)
+            parsed.append(parser.bare_line(logical))
+    if errors is not None:
+        errors.extend(bad)
+    else:
+        raise_all(bad)
+    lines = tuple(parsed)
     return RequirementFile(
         path=path,
         display=shown,
@@ -940,18 +992,24 @@ def read_file(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Read and parse one requirements file; unreadable files raise :class:`InputError`."""
+    """Read and parse one requirements file; unreadable files raise :class:`InputError`,
+    and bad lines are raised or collected as :func:`parse_bytes` says."""
     shown = display if display is not None else str(path)
     if path.is_dir():
         raise InputError(f"{shown}: is a directory, not a requirements file")
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise InputError(f"{shown}: no such file") from None
+    except NotRegularFileError as exc:
+        raise InputError(f"{shown}: is {exc.kind}; lockmigrate reads only regular files") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
+    return parse_bytes(
+        data, path=path, display=shown, constraint=constraint, collector=collector, errors=errors
+    )
 
 
 _INDEX_OPTIONS = frozenset(

@@ -29,6 +29,7 @@ from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest, with_input_digest
 from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.names import canonicalize_name
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import (
@@ -46,7 +47,7 @@ from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_const
 from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
-from lockmigrate.targets.common import refuse_literal_credentials
+from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
 from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain
 
 __all__ = [
@@ -249,6 +250,25 @@ def _relativize(text: str, mirror_root: Path, real_root: Path, txt_dir: Path) ->
 
         text = pattern.sub(replace, text)
     return text
+
+
+def _unexpanded(text: str, variables: Iterable[str]) -> str:
+    """``text`` with each variable's value in a comment line (pip-compile's ``# via -r
+    ../shared/base.in`` for ``-r ${SHARED}/base.in``) put back as ``${NAME}``: the lock says
+    what the input says, and never holds the value."""
+    values = [(os.environ.get(name) or "", name) for name in sorted(variables)]
+    values = [(value, name) for value, name in values if len(value) >= 4]
+    if not values:
+        return text
+    values.sort(key=lambda pair: -len(pair[0]))  # the longest value first
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        if line.lstrip().startswith("#"):
+            restored = line
+            for value, name in values:
+                restored = restored.replace(value, "${" + name + "}")
+            lines[number] = restored
+    return "".join(lines)
 
 
 def _check_secrets(display: str, text: str, variables: Iterable[str]) -> None:
@@ -530,6 +550,7 @@ def _converted_job(scanned: ScannedFile, layers: _Layers, collector: Collector) 
     """``X.txt`` -> ``X.in`` (its ranges and comments, as written) + the lock ``X.txt``."""
     file = scanned.file
     refuse_literal_credentials(file)
+    refuse_lossy_encoding(file)
     in_path = file.path.with_suffix(".in").absolute()
     text, layered = render_in(file, layers, collector)
     content = file.layout.encode(text)
@@ -660,7 +681,7 @@ def _plan_jobs(
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
-    if not (options.upgrade or refresh):
+    if not (options.upgrade or options.upgrade_packages or refresh):
         for scanned in locks:
             assert scanned.input is not None  # noqa: S101 - filtered above
             recorded = recorded_digest("".join(scanned.file.physical_lines))
@@ -841,6 +862,23 @@ def _failure(job: _Job, error: ExternalToolError, runner: _Runner) -> Failure:
     )
 
 
+def _check_upgrade_packages(jobs: list[_Job], names: tuple[str, ...], collector: Collector) -> None:
+    """A warning for each ``-P`` package that no lock being re-locked pins: the resolvers
+    ignore it silently, and the user probably misspelt it or meant another service."""
+    pinned: set[str] = set()
+    for job in jobs:
+        if job.in_content is None and job.txt_path.is_file():
+            pinned |= set(_pins(job.txt_path.read_bytes(), job.txt_path))
+    for name in names:
+        canonical = canonicalize_name(re.split(r"[\[<>=!~;@ ]", name, maxsplit=1)[0])
+        if canonical not in pinned:
+            collector.warning(
+                "upgrade-package-unlocked",
+                f"--upgrade-package {name}: no lock being re-locked pins {canonical}, so it "
+                "moves nowhere (check the name, or the paths given)",
+            )
+
+
 def plan_pip_tools(
     report: ScanReport,
     *,
@@ -859,6 +897,8 @@ def plan_pip_tools(
     :attr:`MigrationResult.failures`; the plan holds the rest.
     """
     jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
+    if options.upgrade_packages:
+        _check_upgrade_packages(jobs, options.upgrade_packages, collector)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     # the scratch tree must hold every file the compiles read, includes of includes too
@@ -976,6 +1016,7 @@ def _changes_for(
     # the digest reads the scratch tree: there, included locks are the new ones
     produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
     shown = display_path(job.txt_path)
+    produced = _unexpanded(produced, variables)
     _check_secrets(shown, produced, variables)
     layout = job.source.file.layout
     before_lock = job.txt_path.read_bytes() if job.txt_path.exists() else None

@@ -13,7 +13,7 @@ import pytest
 from packaging.markers import Marker
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, InputErrors
 from lockmigrate.model import DeclaredRequirement, RequirementFile, RequirementKind
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import parse_bytes, read_file
@@ -330,3 +330,153 @@ def test_a_file_url_include_is_followed(tmp_path: Path) -> None:
     root.write_text(f"-r {(tmp_path / 'base.txt').as_uri()}\n")
     graph = load_graph([root], collector=Collector())
     assert [req.name for _, req in graph.walk(root)] == ["pandas"]
+
+
+# --- declared codecs: exactly the ones pip can read ---------------------------------------
+
+DECLARED_CODECS = [
+    "hex", "rot13", "base64", "zlib", "bz2", "uu", "quopri", "punycode", "idna",
+    "unicode_escape", "raw_unicode_escape", "utf-7", "latin-1", "cp1252", "utf-16",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("codec", DECLARED_CODECS)
+def test_a_declared_codec_is_read_exactly_when_pip_reads_it(tmp_path: Path, codec: str) -> None:
+    from pip._internal.req.req_file import _decode_req_file
+
+    data = f"# -*- coding: {codec} -*-\nnumpy~=1.26.4\n".encode("ascii")
+    try:
+        pip_text: str | None = _decode_req_file(data, "requirements.txt")
+    except (LookupError, UnicodeError):
+        pip_text = None
+
+    if pip_text is None:
+        with pytest.raises(InputError) as raised:
+            parse_bytes(data, path=tmp_path / "requirements.txt")
+        assert str(raised.value).startswith(f"{tmp_path / 'requirements.txt'}:")
+        assert codec in str(raised.value) or "utf_16" in codecs.lookup(codec).name
+    else:
+        file = parse_bytes(data, path=tmp_path / "requirements.txt")
+        assert "".join(file.physical_lines) == pip_text
+        assert [r.name for r in file.requirements] == (["numpy"] if "numpy" in pip_text else [])
+        assert file.layout.lossless == (file.layout.encode(pip_text) == data)
+
+
+def test_a_file_that_does_not_round_trip_is_read_but_not_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lockmigrate.cli import main
+
+    data = b"# coding: utf-7\nnumpy~=1.26.4\n"  # '~' is written +AH4- when encoded again
+    (tmp_path / "requirements.txt").write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["scan", "requirements.txt"]) == 0
+    assert main(["to-pip-tools", "--dry-run", "."]) == 2
+
+    err = capsys.readouterr().err
+    assert "requirements.txt:1: this file does not survive decoding and re-encoding as utf-7" in err
+    assert (tmp_path / "requirements.txt").read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "specifier"),
+    [
+        ("https://host/demo-1.0-py3-none-any.whl", "demo", "==1.0"),
+        ("https://host/pkg.tar.whl", None, ""),  # pip: .tar.whl is an extension, not a wheel
+        ("https://host/demo-1.0-py3-none-any.tar.whl#egg=demo", "demo", ""),
+        ("https://host/demo-1.0-py3-none-any.TAR.whl#egg=demo", "demo", ""),
+    ],
+)
+def test_a_wheel_is_what_pip_calls_a_wheel(
+    tmp_path: Path, line: str, name: str | None, specifier: str
+) -> None:
+    from pip._internal.req.constructors import install_req_from_line
+
+    pip_requirement = install_req_from_line(line)
+    assert pip_requirement.name == name
+    assert str(pip_requirement.req.specifier if pip_requirement.req else "") == specifier
+    requirement = only(tmp_path, line + "\n")
+    assert (requirement.name, requirement.specifier) == (name, specifier)
+
+
+# --- deep and wide include graphs -----------------------------------------------------------
+
+
+def _chain(tmp_path: Path, depth: int) -> Path:
+    """requirements.txt -> r1.txt -> ... -> r{depth-1}.txt, each declaring one package."""
+    for number in range(depth):
+        name = "requirements.txt" if number == 0 else f"r{number}.txt"
+        include = f"-r r{number + 1}.txt\n" if number + 1 < depth else ""
+        (tmp_path / name).write_text(f"{include}pkg{number}~=1.0\n")
+    return tmp_path / "requirements.txt"
+
+
+def test_a_chain_of_includes_deeper_than_the_recursion_limit_is_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() + 200  # pip reads 600 deep; the limit is 1000
+    root = _chain(tmp_path, depth)
+    graph = load_graph([root], collector=Collector())
+    names = [requirement.name for _, requirement in graph.walk(root)]
+    assert names == [f"pkg{number}" for number in reversed(range(depth))]  # pip's order
+
+    from lockmigrate.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "requirements.txt", "--format", "json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_cycle_at_the_end_of_a_deep_chain_is_still_an_error(tmp_path: Path) -> None:
+    root = _chain(tmp_path, 1500)
+    with (tmp_path / "r1499.txt").open("a") as handle:
+        handle.write("-r r700.txt\n")
+    with pytest.raises(InputError, match=r"r1499\.txt:2: include cycle: r700\.txt"):
+        load_graph(
+            [root],
+            collector=Collector(),
+            display=lambda path: display_path(path, relative_to=tmp_path),
+        )
+
+
+def test_a_lattice_of_includes_is_read_once_per_file(tmp_path: Path) -> None:
+    # 40 levels, each file including both files of the next level: 2**40 paths, 80 files.
+    for level in range(40):
+        for side in "ab":
+            name = "requirements.txt" if (level, side) == (0, "a") else f"{side}{level}.txt"
+            nxt = "" if level == 39 else f"-r a{level + 1}.txt\n-r b{level + 1}.txt\n"
+            (tmp_path / name).write_text(f"{nxt}pkg-{side}{level}\n")
+    graph = load_graph([tmp_path / "requirements.txt"], collector=Collector())
+    assert len(graph.files) == 1 + 2 * 39
+
+
+def test_every_bad_line_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    data = b"numpy~=1.26\npandas=2.2\n--frobnicate\nflask~=3.0\nattrs>>23\n"
+
+    with pytest.raises(InputErrors) as raised:
+        parse_bytes(data, path=tmp_path / "requirements.txt", display="requirements.txt")
+
+    assert [str(problem.origin) for problem in raised.value.problems] == [
+        "requirements.txt:2",
+        "requirements.txt:3",
+        "requirements.txt:5",
+    ]
+    assert raised.value.origin == raised.value.problems[0].origin  # as one InputError
+    assert str(raised.value).count("requirements.txt:") == 3
+
+
+def test_bad_lines_can_be_collected_and_the_rest_read(tmp_path: Path) -> None:
+    collected: list[InputError] = []
+
+    file = parse_bytes(
+        b"numpy~=1.26\npandas=2.2\nflask~=3.0\n",
+        path=tmp_path / "requirements.txt",
+        errors=collected,
+    )
+
+    assert [str(error.origin.line) for error in collected if error.origin] == ["2"]
+    assert [r.name for r in file.requirements] == ["numpy", "flask"]
+    assert file.render() == b"numpy~=1.26\npandas=2.2\nflask~=3.0\n"

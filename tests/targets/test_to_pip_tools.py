@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,72 @@ def test_dry_run_shows_the_exact_diff_and_writes_nothing(
 
 
 @pytest.mark.slow
+def test_a_piped_dry_run_applies_with_git_apply_to_what_a_real_run_writes(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is needed")
+    dry = copy_fixture("three-services", tmp_path / "dry")
+    real = copy_fixture("three-services", tmp_path / "real")
+    for tree in (dry, real):  # one CRLF file and one old-Mac CR file among the LF ones
+        for name, ending in (
+            ("churn/requirements-prod.txt", b"\r\n"),
+            ("nlp/requirements-dev.txt", b"\r"),
+        ):
+            path = tree / name
+            path.write_bytes(path.read_bytes().replace(b"\n", ending))
+    monkeypatch.chdir(dry)
+    assert run("--dry-run") == 0
+    patch = tmp_path / "dry-run.patch"
+    patch.write_bytes(capsys.readouterr().out.encode("utf-8", "surrogateescape"))
+    monkeypatch.chdir(real)
+    assert run() == 0
+
+    subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch)], cwd=dry, check=True)
+
+    assert snapshot(dry) == snapshot(real)
+
+
+@pytest.mark.slow
+def test_an_include_through_a_variable_is_read_and_the_value_never_written(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "requirements-base.txt").write_text("numpy~=1.26.4\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "requirements.txt").write_text(
+        "-r ${SHARED_REQS}/requirements-base.txt\npandas~=2.2.3\n"
+    )
+    monkeypatch.setenv("SHARED_REQS", "../shared")
+    monkeypatch.chdir(tmp_path)
+
+    assert run() == 0
+
+    lock = (tmp_path / "svc" / "requirements.txt").read_text()
+    assert "numpy==1.26." in lock
+    assert "../shared" not in lock
+    assert "${SHARED_REQS}/requirements-base.in" in lock  # pip-compile's "# via" line
+    assert (
+        "-r ${SHARED_REQS}/requirements-base.in"
+        in (tmp_path / "svc" / "requirements.in").read_text()
+    )
+    capsys.readouterr()
+    assert main(["check", "."]) == 0
+    assert run() == 0
+    assert "Nothing to change" in capsys.readouterr().out
+
+    monkeypatch.delenv("SHARED_REQS")
+    assert main(["check", "."]) == 2
+    assert "${SHARED_REQS} is not set" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_a_failure_in_one_service_leaves_every_file_as_it_was(
     use_index: LocalIndex,
     tmp_path: Path,
@@ -229,6 +296,74 @@ def test_upgrade_relocks_and_plain_run_keeps_pins(
     assert run("--upgrade", "churn") == 0
     assert pins(lock)["numpy"] == "1.26.9"
     assert pins(tree / "churn" / "requirements-dev.txt")["numpy"] == "1.26.9"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_upgrade_package_moves_one_package_and_keeps_the_other_pins(
+    resolver: str,
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("--resolver", resolver, "churn") == 0
+    lock = tree / "churn" / "requirements-prod.txt"
+    assert (pins(lock)["numpy"], pins(lock)["pandas"]) == ("1.26.9", "2.2.4")
+    held = lock.read_text().replace("numpy==1.26.9", "numpy==1.26.4")
+    lock.write_text(held.replace("pandas==2.2.4", "pandas==2.2.3"))
+    capsys.readouterr()
+
+    assert run("--resolver", resolver, "-P", "numpy", "churn") == 0
+
+    assert pins(lock)["numpy"] == "1.26.9"  # moved within ~=1.26.4
+    assert pins(lock)["pandas"] == "2.2.3"  # held: the existing lock is the preference
+    assert "upgrade-package" not in lock.read_text()  # not in the header's command
+    assert "updated churn/requirements-prod.txt" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_upgrade_package_of_a_package_no_lock_pins_is_a_warning(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("churn") == 0
+    capsys.readouterr()
+
+    assert run("--upgrade-package", "nunpy", "--strict", "churn") == 1
+
+    err = capsys.readouterr().err
+    assert "--upgrade-package nunpy: no lock being re-locked pins nunpy" in err
+    assert "[upgrade-package-unlocked]" in err
+
+
+def test_upgrade_package_is_passed_to_each_resolver() -> None:
+    from lockmigrate.resolve import Backend, CompileJob, CompileOptions, resolver_argv
+
+    job = CompileJob(workdir=".", input="requirements.in", output="requirements.txt")
+    for backend in Backend:
+        options = CompileOptions(backend=backend, upgrade_packages=("numpy", "pandas==2.2.4"))
+        argv = resolver_argv(job, options)
+        assert "--upgrade-package=numpy" in argv
+        assert "--upgrade-package=pandas==2.2.4" in argv
+        assert "--upgrade" not in argv
+
+
+def test_upgrade_and_upgrade_package_together_are_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("--upgrade", "-P", "numpy") == 2
+    assert run("-P", "not a name") == 2
+    err = capsys.readouterr().err
+    assert "give --upgrade or --upgrade-package, not both" in err
+    assert "--upgrade-package takes a package name, or NAME==VERSION, not 'not a name'" in err
 
 
 @pytest.mark.slow
