@@ -331,11 +331,11 @@ def find_poetry_projects(paths: Sequence[Path], *, exclude: Exclude | None = Non
             folders = [
                 folder
                 for folder, entries, _ in _folders(path, None, exclude)
-                if {"poetry.lock", "pyproject.toml"} <= {e.name for e in entries if e.is_file()}
+                if {"poetry.lock", "pyproject.toml"} <= {e.name for e in entries}
             ]
         else:
             folders = [path.parent]
-        for folder in folders:
+        for folder in folders:  # Path.is_file: False for a symlink loop, where DirEntry's raises
             if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file():
                 found.add(Path(os.path.abspath(folder)))  # noqa: PTH100
     return sorted(found)
