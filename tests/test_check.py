@@ -174,15 +174,43 @@ def test_files_of_exact_pins_need_no_lock(
         ("svc/requirements-*.txt", "other/svc/requirements-dev.txt", False),
         ("requirements-docs.txt", "svc/requirements-dev.txt", False),
         ("doc", "docs/requirements.txt", False),
+        # one matcher for --exclude and [tool.lockmigrate] exclude: * stays in one folder
+        ("legacy/*.txt", "legacy/a/requirements.txt", False),
+        ("legacy/**/*.txt", "legacy/a/requirements.txt", True),
     ],
 )
-def test_exclude_globs(
-    pattern: str, path: str, excluded: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from lockmigrate.sources.discover import excluded_by
+def test_exclude_globs(pattern: str, path: str, excluded: bool, tmp_path: Path) -> None:
+    """``--exclude`` is matched by the same :class:`Exclude` as ``[tool.lockmigrate]
+    exclude``, from the current folder (which ``check`` passes as the root)."""
+    from lockmigrate.sources.discover import Exclude
 
-    monkeypatch.chdir(tmp_path)
-    assert (excluded_by(Path(path), [pattern]) == pattern) is excluded
+    assert Exclude(root=tmp_path, patterns=(pattern,)).matches(tmp_path / path) is excluded
+
+
+def test_command_line_excludes_add_to_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check --exclude`` adds to ``[tool.lockmigrate] exclude``: both leave files out, in
+    the typer-free reading and in typer's (``-q`` before the command's name). The table's
+    patterns are from its folder, the command line's from the current one."""
+    (tmp_path / "pyproject.toml").write_text('[tool.lockmigrate]\nexclude = ["/legacy"]\n')
+    for folder in ("legacy", "docs", "svc", "svc/legacy"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "requirements.txt").write_text("six~=1.16\n")
+    monkeypatch.chdir(tmp_path / "svc")
+
+    assert main(["check", "--format", "json", ".."]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert [Path(p).name for p in document["excluded"]] == ["requirements.txt"]
+    assert document["excluded"][0].endswith("/legacy/requirements.txt")
+    assert not document["excluded"][0].endswith("svc/legacy/requirements.txt")
+    assert len(document["unlocked"]) == 3  # docs, svc, svc/legacy
+
+    for command in (["check"], ["-q", "check"]):
+        arguments = ["--exclude", "docs", "--exclude", "/legacy", "--exclude", "requirements.txt"]
+        assert main([*command, *arguments, ".."]) == 2
+        err = capsys.readouterr().err
+        assert "[tool.lockmigrate] exclude or --exclude left out 4 file(s)" in err
 
 
 @pytest.mark.slow

@@ -49,6 +49,8 @@ def as_typer_reads(arguments: list[str]) -> CheckArguments | None:
         resolver=None if params["resolver"] is None else Resolver(params["resolver"]),
         output_format=ReportFormat(params["output_format"]),
         exclude=tuple(params["exclude"] or ()),
+        verbose=params["verbose"],
+        quiet=params["quiet"],
     )
 
 
@@ -58,13 +60,27 @@ def test_the_typer_command_is_built_from_the_declared_options() -> None:
         if param.param_type_name != "option":
             assert param.name == "paths"
             continue
-        (name,) = param.opts
-        option = declared.pop(name)
+        option = declared.pop(param.opts[-1])
+        assert param.opts == [o for o in (option.short, option.name) if o is not None]
         assert param.name == option.field
         assert param.help == option.help
         assert param.is_flag is (option.takes == "flag")
+        assert getattr(param, "count", False) is (option.takes == "count")
         assert param.multiple is (option.takes == "many")
     assert not declared
+
+
+def test_verbose_and_quiet_are_every_commands() -> None:
+    """check's -v/-q (declared in check_run, for the typer-free reading) are the options
+    every other command takes from lockmigrate.cli.commands: same names, same help."""
+    import typer.main
+
+    scan = typer.main.get_command(app_for(["scan"]))
+    context = scan.make_context("lockmigrate", ["scan"], resilient_parsing=True)
+    other = scan.get_command(context, "scan")  # type: ignore[attr-defined]
+    shared = {p.name: (p.opts, p.help) for p in other.params if p.name in {"verbose", "quiet"}}
+    mine = {p.name: (p.opts, p.help) for p in COMMAND.params if p.name in {"verbose", "quiet"}}
+    assert mine == shared
 
 
 VALUES = st.sampled_from(
@@ -75,8 +91,11 @@ VALUES = st.sampled_from(
     ]
 )  # fmt: skip
 NAMES = st.sampled_from(
-    [*(o.name for o in OPTIONS), "--help", "-h", "--", "--bogus", "--format-x", "--ful", "-f"]
-)
+    [
+        *(o.name for o in OPTIONS), *(o.short for o in OPTIONS if o.short), "-vv", "-vq",
+        "-qqv", "-vx", "-V", "--help", "-h", "--", "--bogus", "--format-x", "--ful", "-f",
+    ]
+)  # fmt: skip
 
 
 @st.composite
@@ -111,6 +130,8 @@ def test_what_the_reader_accepts_typer_reads_the_same(arguments: list[str]) -> N
         ["--exclude", "docs", "--exclude=legacy/*", "."],
         ["--format", "json", "--format", "table"],  # the last one counts, as in click
         ["--exclude="],
+        ["-q", "svc"],
+        ["-vv", "--verbose", "-q", "--quiet", "-vq"],
     ],
 )
 def test_plain_command_lines_are_read_without_typer(arguments: list[str]) -> None:
@@ -130,6 +151,9 @@ def test_plain_command_lines_are_read_without_typer(arguments: list[str]) -> Non
         ["--format", "JSON"],  # typer names the valid choices
         ["--exclude", "--full"],  # typer takes the option as the value
         ["--exclude"],
+        ["-v=1"],
+        ["--quiet=yes"],
+        ["-vx"],
         [""],
         ["-"],
     ],
