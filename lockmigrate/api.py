@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, UsageError
 
 # Each entry point imports what it needs when called: ``diff`` never pays for the
 # pip-tools or Poetry targets, nor ``scan`` for the index.
@@ -335,13 +335,71 @@ def check(
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
-    committed credentials. A stale lock is re-locked with ``options``, or when ``None`` with
-    the resolver its header names (uv or pip-compile). Writes nothing."""
+    committed credentials, no file with ranges left without a lock (``unlocked``). A stale
+    lock is re-locked with ``options``, or when ``None`` with the resolver its header names
+    (uv or pip-compile). What ``exclude`` names is skipped when walking a folder (as by
+    :func:`scan`), and the requirements files it left out are listed in
+    :attr:`CheckReport.excluded`. Writes nothing.
+
+    Raises :class:`~lockmigrate.errors.UsageError` when there is nothing to check: no lock
+    and no file with ranges under ``paths`` (a gate that checked nothing must not pass)."""
     from lockmigrate.check import run_check
+    from lockmigrate.scan import scan_services
+    from lockmigrate.sources.discover import (
+        discover,
+        find_poetry_projects,
+        role_for,
+        service_dir_for,
+    )
+    from lockmigrate.sources.includes import display_path
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector, exclude=exclude)
-    return run_check(report, options=options, full=full, collector=collector)
+    existing = _existing(paths)
+    skipped: list[Path] = []
+    services = discover(existing, collector, exclude=exclude, skipped=skipped)
+    report = scan_services(services, collector=collector)
+    result = run_check(
+        report,
+        options=options,
+        full=full,
+        collector=collector,
+        poetry_projects=find_poetry_projects(existing, exclude=exclude),
+        # in the order discover() gives files: by service, its main file first
+        excluded=[
+            display_path(path)
+            for path in sorted(
+                set(skipped),
+                key=lambda p: (service_dir_for(p), role_for(p) != "main", p.name),
+            )
+        ],
+    )
+    if not result.locks and not result.unlocked:
+        raise UsageError(_nothing_to_check(existing, report, result.excluded))
+    return result
+
+
+def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Sequence[str]) -> str:
+    """Why ``check`` found nothing to check, and where it looked."""
+    from lockmigrate.sources.includes import display_path
+
+    searched = ", ".join(display_path(path) or "." for path in paths)
+    read = [f.file.display for service in report.services for f in service.files]
+    message = (
+        f"nothing to check in {searched}: no pip-compile lock (a .txt with its .in), no "
+        "poetry.lock beside a pyproject.toml, and no requirements file with ranges "
+        "(requirements*.txt, *.in, requirements/*.txt) was found"
+    )
+    if read:
+        shown = ", ".join(read[:5]) + (f" and {len(read) - 5} more" if len(read) > 5 else "")
+        message += f"; the requirement files found pin exact versions or are constraints: {shown}"
+    if excluded:
+        shown = ", ".join(excluded[:5]) + (
+            f" and {len(excluded) - 5} more" if len(excluded) > 5 else ""
+        )
+        message += (
+            f"; [tool.lockmigrate] exclude or --exclude left out {len(excluded)} file(s): {shown}"
+        )
+    return message
 
 
 def workflow(
@@ -351,6 +409,7 @@ def workflow(
     plan: Plan,
     paths: Sequence[Path] = (Path(),),
     rerun: Sequence[str] = (),
+    lockmigrate_requirement: str | None = None,
     collector: Collector | None = None,
     exclude: Exclude | None = None,
 ) -> Plan:
@@ -358,9 +417,12 @@ def workflow(
     ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
     Actions configuration for the migrated services, at the repository root. Existing
     files are only added to; what cannot be added is a diagnostic. ``rerun`` holds the
-    options to repeat in the commands these files run (``--generate-hashes``). Writes
-    nothing."""
+    options to repeat in the commands these files run (``--generate-hashes``).
+    ``lockmigrate_requirement`` is how the pre-commit hook and the CI workflow install
+    lockmigrate (default: the release line of the running version; see
+    :mod:`lockmigrate.targets.self_install`). Writes nothing."""
     from lockmigrate.plan import Plan
+    from lockmigrate.targets.self_install import installed_self
     from lockmigrate.targets.workflow import (
         Tool,
         pip_tools_setup,
@@ -376,5 +438,6 @@ def workflow(
         )
     else:
         setup = poetry_setup(plan, rerun=rerun)
-    changes = plan_workflow(setup, integrations, collector=collector)
+    install = installed_self(lockmigrate_requirement)
+    changes = plan_workflow(setup, integrations, collector=collector, install=install)
     return Plan((*plan.changes, *changes), plan.made_from)

@@ -9,13 +9,17 @@ machine-specific path.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +32,17 @@ __all__ = [
     "Backend",
     "CompileJob",
     "CompileOptions",
+    "ResolverError",
     "compile_requirements",
+    "ignored_for_python",
     "installed",
     "is_running_python",
     "needed_python",
     "read_requirements",
     "resolver_argv",
     "stop_all",
+    "stop_generation",
+    "uv_binary",
 ]
 
 # Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
@@ -48,6 +56,16 @@ _PIP_TOOLS_FLAGS = (
     "--no-emit-find-links",
 )
 _UV_FLAGS = ("--quiet", "--no-progress")
+
+
+class ResolverError(ExternalToolError):
+    """The resolver failed: ``str()`` is its message for people (long version lists
+    shortened, hints added); :attr:`output` its distilled words in full, for callers that
+    explain the failure (credentials redacted in both)."""
+
+    def __init__(self, message: str, *, output: str) -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class Backend(str, enum.Enum):
@@ -90,14 +108,30 @@ class CompileJob:
     #: constraints files passed on the command line (relative to workdir), for an input that
     #: must stay as written and so cannot carry its own ``-c`` lines
     constraints: tuple[str, ...] = ()
+    #: the user's file ``input`` is made from, as errors name it (``input`` may be a scratch
+    #: ``.in`` that does not exist outside the scratch tree)
+    shown: str | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def uv_binary() -> str | None:
+    """The uv executable: the one the ``uv`` package installed beside this interpreter (found
+    as ``uv.find_uv_bin`` finds it), else ``uv`` on ``PATH``; ``None`` when there is none.
+    Run directly: ``python -m uv`` would start a second Python only to find it."""
+    if importlib.util.find_spec("uv") is not None:
+        try:
+            from uv import find_uv_bin
+
+            return str(find_uv_bin())
+        except (ImportError, FileNotFoundError):
+            pass
+    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
+
+    return shutil.which("uv")
 
 
 def _uv_command() -> list[str]:
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
-
-    found = shutil.which("uv")
+    found = uv_binary()
     if found is None:
         raise ExternalToolError(
             "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
@@ -107,11 +141,7 @@ def _uv_command() -> list[str]:
 
 def installed(backend: Backend) -> bool:
     """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
-    if backend is Backend.PIP_TOOLS:
-        return True
-    import shutil
-
-    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
+    return backend is Backend.PIP_TOOLS or uv_binary() is not None
 
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
@@ -181,6 +211,10 @@ def _environment(options: CompileOptions) -> dict[str, str]:
         # --python-version X.Y needs no interpreter X.Y, but uv downloads one when none is
         # installed (seconds, and a request to GitHub) only to build source archives with it
         environment.setdefault("UV_PYTHON_DOWNLOADS", "never")
+        # the interpreter to resolve for is this one, as for pip-compile: named, so uv does
+        # not look for one (in the environment only: --python would put this machine's path
+        # into the lock's header)
+        environment.setdefault("UV_PYTHON", sys.executable)
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so
@@ -224,32 +258,71 @@ def distill_error(output: str) -> str:
 
 _RUNNING: set[subprocess.Popen[str]] = set()
 _RUNNING_LOCK = threading.Lock()
+#: how many times stop_all() ran: a run started before a stop starts nothing after it
+_STOPS = [0]
+#: How long a resolver has to end after SIGTERM before its process group is killed.
+_GRACE_SECONDS = 0.4
+
+
+def stop_generation() -> int:
+    """A token for :func:`compile_requirements`: once :func:`stop_all` has run, a compile
+    given an older token starts no resolver (it raises :class:`KeyboardInterrupt`)."""
+    return _STOPS[0]
+
+
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    """Send ``signum`` to ``process`` and every process it started (its process group: each
+    resolver is started in a session of its own), or to the process alone on Windows."""
+    if os.name != "posix":
+        if process.poll() is None:
+            process.terminate()  # TerminateProcess: at once, as SIGKILL
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def stop_all() -> None:
-    """Stop every resolver still running (Ctrl-C, a cancelled CI job, a failed sibling)."""
+    """Stop every resolver still running, with the processes each one started (Ctrl-C, a
+    cancelled CI job), and make sure that no compile of a run started before this call
+    starts another one (:func:`stop_generation`). Returns within about half a second:
+    SIGTERM to each resolver's process group, then SIGKILL to whatever is left."""
     with _RUNNING_LOCK:
+        _STOPS[0] += 1
         running = list(_RUNNING)
     for process in running:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + _GRACE_SECONDS
     for process in running:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in running:  # the resolver, or a build backend it started, ignored SIGTERM
+        _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _run(
-    argv: list[str], workdir: str, environment: dict[str, str]
+    argv: list[str],
+    workdir: str,
+    environment: dict[str, str],
+    *,
+    generation: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` in ``workdir`` where :func:`stop_all` can stop it; its output is kept.
-    pip checks out ``-e git+...`` requirements into <the running venv>/src by default: they
-    go to a scratch folder instead, out of the user's environment."""
+
+    It runs in a process group of its own: :func:`stop_all` ends it with everything it
+    started, and Ctrl-C at the terminal reaches lockmigrate alone, which stops it. Given a
+    ``generation`` (:func:`stop_generation`) older than the last stop, it starts nothing and
+    raises :class:`KeyboardInterrupt`, as it does when it was stopped while running. pip
+    checks out ``-e git+...`` requirements into <the running venv>/src by default: they go to
+    a scratch folder instead, out of the user's environment."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="lockmigrate-src-") as src:
-        environment = {**environment, "PIP_SRC": src}
-        try:
+    src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
+    environment = {**environment, "PIP_SRC": src.name}
+    try:
+        with _RUNNING_LOCK:
+            if generation is not None and generation != _STOPS[0]:
+                raise KeyboardInterrupt  # interrupted: start nothing new
+            started = _STOPS[0]
             process = subprocess.Popen(
                 argv,
                 cwd=workdir,
@@ -259,36 +332,49 @@ def _run(
                 stderr=subprocess.PIPE,
                 text=True,
                 errors="replace",
+                start_new_session=os.name == "posix",
             )
-        except FileNotFoundError as error:
-            raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
-        with _RUNNING_LOCK:
             _RUNNING.add(process)
-        try:
-            stdout, stderr = process.communicate()
-        finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(process)
+    except FileNotFoundError as error:
+        src.cleanup()
+        raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
+    except BaseException:
+        src.cleanup()
+        raise
+    try:
+        stdout, stderr = process.communicate()
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+            stopped = started != _STOPS[0]
+        src.cleanup()
+    if stopped:
+        raise KeyboardInterrupt  # stop_all() ended it: its output means nothing
     return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
 
 
-def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
+def compile_requirements(
+    job: CompileJob, options: CompileOptions, *, generation: int | None = None
+) -> None:
     """Run the resolver for ``job``; the output file is written in ``job.workdir``.
 
     Raises :class:`ExternalToolError` with the resolver's own message (credentials
-    redacted) when it fails.
+    redacted) when it fails, and :class:`KeyboardInterrupt` when :func:`stop_all` stopped
+    it, or ran since ``generation`` (:func:`stop_generation`) was taken: a run that is
+    being interrupted starts no new resolver.
     """
     argv = resolver_argv(job, options)
-    result = _run(argv, job.workdir, _environment(options))
+    result = _run(argv, job.workdir, _environment(options), generation=generation)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:
             message = f"{argv[0]} has no pip-tools installed"
-        raise ExternalToolError(
-            f"{options.backend.value} failed on {job.input}:\n"
+        raise ResolverError(
+            f"{options.backend.value} failed on {job.shown or job.input}:\n"
             f"{redact_text(_shorten_versions(message))}"
             + python_hint(message, options)
-            + index_hint(result.stderr + result.stdout)
+            + index_hint(result.stderr + result.stdout),
+            output=redact_text(message),
         )
 
 
@@ -369,21 +455,65 @@ _NEEDS_PYTHON = re.compile(
 )
 
 
-_FROM_VERSIONS = re.compile(r"\(from versions: (?P<versions>[^)]*)\)")
+_FROM_VERSIONS = re.compile(
+    r"(?:satisfies the requirement (?P<requirement>[^\s(]+)[^\n]*?)?"
+    r"\(from versions: (?P<versions>[^)]*)\)"
+)
+_IGNORED_FOR_PYTHON = re.compile(
+    r"(?P<lead>Ignored the following versions that require a different python version: )"
+    r"(?P<entries>[^\n]*)"
+)
+_SHOWN = 4  # versions shown of a long list
+
+
+def _specifier_of(requirement: str | None) -> str:
+    """The version specifier of a requirement as pip prints it (``django~=9.0``)."""
+    if not requirement:
+        return ""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return str(Requirement(requirement).specifier)
+    except InvalidRequirement:
+        return ""
 
 
 def _shorten_versions(message: str) -> str:
-    """pip lists every version it saw (about 140 for Django): keep the first and the last
-    few, and the count."""
+    """pip lists every version it saw (about 400 for Django) and every one it ignored for
+    another Python: keep the few nearest the failing range, and the count."""
+    from packaging.version import InvalidVersion, Version
+
+    from lockmigrate.specifiers import nearest_versions
 
     def shorten(match: re.Match[str]) -> str:
-        versions = [v.strip() for v in match.group("versions").split(",") if v.strip()]
-        if len(versions) <= 8:
+        texts = [v.strip() for v in match.group("versions").split(",") if v.strip()]
+        if len(texts) <= 2 * _SHOWN:
             return match.group(0)
-        shown = ", ".join([*versions[:3], "...", *versions[-3:]])
-        return f"(from versions: {shown}; {len(versions)} in all)"
+        versions = []
+        for text in texts:
+            try:
+                versions.append(Version(text))
+            except InvalidVersion:
+                continue
+        specifier = _specifier_of(match.group("requirement"))
+        nearest = nearest_versions(versions, specifier, _SHOWN) if specifier else versions[-_SHOWN:]
+        lead = match.group(0)[: match.start("versions") - match.start(0)]
+        shown = ", ".join(str(version) for version in nearest)
+        which = "nearest the range" if specifier else "the newest"
+        return f"{lead}{len(texts)} in all; {which}: {shown})"
 
-    return _FROM_VERSIONS.sub(shorten, message)
+    def shorten_ignored(match: re.Match[str]) -> str:
+        entries = [e.strip() for e in match.group("entries").split(";") if e.strip()]
+        if len(entries) <= 2 * _SHOWN:
+            return match.group(0)
+        needs = sorted({entry.partition(" ")[2] for entry in entries})
+        versions = [entry.partition(" ")[0] for entry in entries]
+        return (
+            f"{match.group('lead')}{', '.join(versions[:2])}, ..., {', '.join(versions[-2:])} "
+            f"({len(entries)} versions; {', '.join(needs)})"
+        )
+
+    return _IGNORED_FOR_PYTHON.sub(shorten_ignored, _FROM_VERSIONS.sub(shorten, message))
 
 
 _PIP_UNREACHABLE = re.compile(
@@ -421,8 +551,38 @@ def index_hint(output: str) -> str:
     )
 
 
+def ignored_for_python(message: str) -> list[tuple[str, str]]:
+    """The releases pip says it ignored because they need another Python, each with what it
+    needs: ``[("6.0", "Requires-Python >=3.12"), ...]``."""
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    if ignored is None:
+        return []
+    entries = (entry.strip().partition(" ") for entry in ignored.group("entries").split(";"))
+    return [(version, needs.strip()) for version, _, needs in entries if version]
+
+
 def needed_python(message: str) -> str | None:
-    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any."""
+    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any.
+
+    pip lists every release it ignored for another Python, whatever the range: when it
+    names the requirement it could not satisfy, only the releases that requirement allows
+    count (``django~=9.0`` is not helped by Django 6.0 needing Python 3.12)."""
+    failing = _FROM_VERSIONS.search(message)
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    specifier = _specifier_of(failing.group("requirement")) if failing else ""
+    if ignored is not None and specifier:
+        from packaging.specifiers import SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
+        allowed = SpecifierSet(specifier)
+        kept = []
+        for version, needs in ignored_for_python(message):
+            try:
+                if allowed.contains(Version(version), prereleases=True):
+                    kept.append(needs)
+            except InvalidVersion:
+                continue
+        message = message.replace(ignored.group(0), "; ".join(kept))
     needed = sorted(
         {match.group("version") for match in _NEEDS_PYTHON.finditer(message)},
         key=lambda v: tuple(int(p) for p in v.split(".")),

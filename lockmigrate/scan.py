@@ -168,16 +168,21 @@ def _recorded_command(file: RequirementFile) -> tuple[list[Path], list[Path]]:
     header, as absolute paths. The names are relative to the folder the command ran in:
     the folder (the lock's, or one above it) where the recorded ``--output-file`` is the
     lock itself; the lock's own folder when no output is recorded."""
-    import shlex
-
     for raw in file.physical_lines[:12]:
         match = _COMMAND_RE.match(raw.strip())
         if match is None:
             continue
-        try:  # a header written on Windows names requirements\dev.in
-            tokens = shlex.split(match.group("command").replace("\\", "/"))
-        except ValueError:
-            return [], []
+        # a header written on Windows names requirements\dev.in
+        command = match.group("command").replace("\\", "/")
+        if any(quote in command for quote in "'\""):
+            import shlex  # quoted names: rare, and shlex costs check's fast path 3 ms
+
+            try:
+                tokens = shlex.split(command)
+            except ValueError:
+                return [], []
+        else:
+            tokens = command.split()
         inputs: list[str] = []
         constraints: list[str] = []
         outputs: list[str] = []

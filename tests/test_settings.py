@@ -135,8 +135,13 @@ def test_scan_check_and_to_poetry_skip_excluded_folders_but_not_named_files(
 
     assert main(["scan", "--strict"]) == 0
     assert "legacy" not in capsys.readouterr().out
-    assert main(["check"]) == 0
-    assert "legacy" not in capsys.readouterr().err  # no unreadable-file warning
+    # api/requirements.txt has ranges and no lock: check's `unlocked` finding (exit 1)
+    assert main(["check"]) == 1
+    captured = capsys.readouterr()
+    assert "legacy" not in captured.err  # no unreadable-file warning
+    assert "api/requirements.txt:1: ranges with no lock" in captured.out
+    assert "legacy" not in captured.out.split("problem(s)")[0]  # not an unlocked finding
+    assert "1 file(s) left out by --exclude or [tool.lockmigrate] exclude" in captured.out
     assert main(["to-poetry", "--dry-run", "--python-version", "3.11"]) == 0
     out = capsys.readouterr().out
     assert "api/pyproject.toml" in out

@@ -1,86 +1,79 @@
-"""``lockmigrate check``: registered on the typer application."""
+"""``lockmigrate check``: registered on the typer application, built from the options
+:mod:`lockmigrate.cli.check_run` declares (the one definition both readings use)."""
 
 from __future__ import annotations
 
-import sys
+import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from lockmigrate.cli.commands import (
-    QuietOption,
-    VerboseOption,
-    app,
-    examples,
-    print_diagnostics,
-    project_settings,
-    verbosity,
+from lockmigrate.cli.check_run import (
+    EXAMPLES,
+    HELP,
+    OPTIONS,
+    PATHS_HELP,
+    CheckArguments,
+    Option,
+    run,
 )
-from lockmigrate.cli.common import ReportFormat, Resolver
-
-# Notes that say how a lock was checked: shown although they are not warnings.
-_CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
+from lockmigrate.cli.commands import app, examples, verbosity
+from lockmigrate.cli.common import Verbosity
 
 
-@app.command(
-    "check",
-    epilog=examples(
-        "lockmigrate check  # every lock under ., as CI runs it",
-        "lockmigrate check --full services/api  # re-resolve every lock of one service",
-        "lockmigrate check --format markdown >> $GITHUB_STEP_SUMMARY",
-    ),
-)
-def check(
-    context: typer.Context,
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Folders to search, or files. Default: '.'."),
-    ] = None,
-    full: Annotated[
-        bool,
-        typer.Option("--full", help="Re-resolve every lock, even when its input digest matches."),
-    ] = False,
-    resolver: Annotated[
-        Resolver | None,
-        typer.Option(
-            "--resolver",
-            help="Re-lock with pip-tools or uv (default: [tool.lockmigrate] resolver, else the "
-            "resolver each lock's header names).",
-        ),
-    ] = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="table, json or markdown.")
-    ] = ReportFormat.TABLE,
-    verbose: VerboseOption = 0,
-    quiet: QuietOption = 0,
-) -> None:
-    """Verify that every lock is fresh, in range, layered consistently and secret-free.
-
-    Exit 0 when all hold, 1 with the list of problems, 2 bad input, 3 resolver failure."""
-    from lockmigrate import api
-    from lockmigrate.diagnostics import Collector
-    from lockmigrate.reporters import check_report
-    from lockmigrate.resolve import Backend, CompileOptions
-
-    collector = Collector()
-    settings = project_settings(paths or [])
-    chosen = resolver.value if resolver is not None else settings.resolver
-    report = api.check(
-        paths or [Path()],
-        options=CompileOptions(backend=Backend(chosen)) if chosen else None,
-        full=full,
-        collector=collector,
-        exclude=settings.excluded,
-    )
-    # warnings; of the notes, the ones that say how a lock was checked
-    level = verbosity(context, verbose=verbose, quiet=quiet)
-    print_diagnostics(collector.items, level, notes=_CHECK_NOTES)
-    if output_format is ReportFormat.JSON:
-        sys.stdout.write(check_report.render_json(report))
-    elif output_format is ReportFormat.MARKDOWN:
-        sys.stdout.write(check_report.render_markdown(report))
+def _parameter(option: Option) -> inspect.Parameter:
+    """The typer parameter of ``option``: its type from how it takes values, its default
+    from :class:`CheckArguments`."""
+    default: Any = getattr(CheckArguments(), option.field)
+    annotation: Any
+    names = (option.name,) if option.short is None else (option.short, option.name)
+    extra: dict[str, Any] = {"metavar": option.metavar}
+    if option.takes == "flag":
+        annotation = bool
+    elif option.takes == "count":  # -v, -vv: as every command's VerboseOption/QuietOption
+        annotation, extra = int, {"count": True, "show_default": False}
+    elif option.takes == "many":
+        annotation, default = list[str] | None, None
+    elif option.choices is not None:
+        annotation = option.choices if default is not None else option.choices | None
     else:
-        sys.stdout.write(check_report.render_text(report))
-    if not report.ok:
-        raise typer.Exit(1)
+        annotation = str if default is not None else str | None
+    declared = typer.Option(*names, help=option.help, **extra)
+    return inspect.Parameter(
+        option.field,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Annotated[annotation, declared],
+    )
+
+
+def check(context: typer.Context, **values: Any) -> None:  # noqa: ANN401 - typer passes each option by name
+    """The typer command: ``values`` as :data:`OPTIONS` declares them."""
+    values["paths"] = tuple(values.get("paths") or ())
+    values["exclude"] = tuple(values.get("exclude") or ())
+    # -q/-v given before the command's name (lockmigrate -q check) count too
+    level = verbosity(context, verbose=values["verbose"], quiet=values["quiet"])
+    values["verbose"] = int(level is Verbosity.VERBOSE)
+    values["quiet"] = int(level is Verbosity.QUIET)
+    code = run(CheckArguments(**values))
+    if code:
+        raise typer.Exit(code)
+
+
+check.__doc__ = HELP
+check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(
+            "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+        ),
+        inspect.Parameter(
+            "paths",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=None,
+            annotation=Annotated[list[Path] | None, typer.Argument(help=PATHS_HELP)],
+        ),
+        *(_parameter(option) for option in OPTIONS),
+    ]
+)
+app.command("check", epilog=examples(*EXAMPLES))(check)

@@ -7,14 +7,22 @@ from __future__ import annotations
 import copy
 import enum
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lockmigrate import __version__
-from lockmigrate.cli.common import Resolver, Verbosity, terminal_width, use_color
+from lockmigrate.cli.common import (
+    QUIET_HELP,
+    VERBOSE_HELP,
+    Resolver,
+    Verbosity,
+    print_diagnostics,
+    terminal_width,
+    use_color,
+)
 from lockmigrate.errors import FindingsError
 
 if TYPE_CHECKING:
@@ -58,6 +66,40 @@ WithOption = Annotated[
         "github-actions (comma-separated).",
     ),
 ]
+SelfRequirementOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lockmigrate-requirement",
+        metavar="REQUIREMENT",
+        help="With --with pre-commit or github-actions: how they install lockmigrate "
+        "(default: the release line of this version, lockmigrate~=X.Y.Z), e.g. "
+        "'lockmigrate @ git+https://github.com/OWNER/lockmigrate@COMMIT'.",
+    ),
+]
+
+
+def workflow_rerun(lockmigrate_requirement: str | None) -> list[str]:
+    """The ``--lockmigrate-requirement`` option as the generated files' comments repeat it."""
+    if lockmigrate_requirement is None:
+        return []
+    import shlex
+
+    return ["--lockmigrate-requirement", shlex.quote(lockmigrate_requirement)]
+
+
+def check_self_requirement(
+    lockmigrate_requirement: str | None, integrations: Sequence[object]
+) -> None:
+    """``--lockmigrate-requirement`` is only for the files that install lockmigrate."""
+    from lockmigrate.errors import UsageError
+    from lockmigrate.targets.workflow import Integration
+
+    installing = {Integration.PRE_COMMIT, Integration.GITHUB_ACTIONS}
+    if lockmigrate_requirement is not None and not installing & set(integrations):
+        raise UsageError(
+            "--lockmigrate-requirement says how --with pre-commit or --with github-actions "
+            "install lockmigrate; add one of them to --with"
+        )
 
 
 VerboseOption = Annotated[
@@ -67,7 +109,7 @@ VerboseOption = Annotated[
         "--verbose",
         count=True,
         show_default=False,
-        help="Say more on standard error: every note, and progress in logs too.",
+        help=VERBOSE_HELP,
     ),
 ]
 QuietOption = Annotated[
@@ -77,8 +119,7 @@ QuietOption = Annotated[
         "--quiet",
         count=True,
         show_default=False,
-        help="Print errors and the report asked for (or JSON, or --dry-run plan), nothing "
-        "else: no warnings, progress or list of files written.",
+        help=QUIET_HELP,
     ),
 ]
 _VERBOSITY = "lockmigrate.verbosity"  # (verbose, quiet) given before the command's name
@@ -170,35 +211,6 @@ def scan(
 
         sys.stdout.write(scan_table.render(report, color=use_color(), width=terminal_width()))
     _finish(collector.has_warnings(), strict)
-
-
-# Notes that record a decision the user asked for (--merge): always shown.
-_DECISIONS = frozenset(
-    {
-        "poetry-merge-kept",
-        "poetry-metadata-kept",
-        "poetry-not-equal-post",
-        "poetry-overlapping-markers",
-        "poetry-package-mode-off",
-        "poetry-python-cap",
-    }
-)
-
-
-def print_diagnostics(
-    diagnostics: Iterable[Diagnostic], level: Verbosity, *, notes: frozenset[str] = _DECISIONS
-) -> None:
-    """Warnings on standard error, and of the notes those in ``notes`` (every note with
-    ``-v``; nothing with ``-q``)."""
-    if level is Verbosity.QUIET:
-        return
-    for diagnostic in diagnostics:
-        if (
-            diagnostic.level.value != "info"
-            or diagnostic.code in notes
-            or level is Verbosity.VERBOSE
-        ):
-            sys.stderr.write(f"{diagnostic}\n")
 
 
 def report_plan(
@@ -356,6 +368,7 @@ def to_pip_tools(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = 0,
 ) -> None:
@@ -373,6 +386,7 @@ def to_pip_tools(
         python_version = settings.python_version
         _check_pip_compile_python(resolver, python_version, settings.where("python-version"))
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = CompileOptions(
         backend=Backend(resolver.value),
@@ -394,12 +408,14 @@ def to_pip_tools(
     if integrations:
         rerun = ["--generate-hashes"] if generate_hashes else []
         rerun += ["--resolver", resolver.value] if resolver is not Resolver.PIP_TOOLS else []
+        rerun += workflow_rerun(lockmigrate_requirement)
         plan = api.workflow(
             integrations,
             tool=Tool.PIP_TOOLS,
             plan=plan,
             paths=paths or [Path()],
             rerun=rerun,
+            lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
             exclude=settings.excluded,
         )

@@ -14,15 +14,18 @@ from lockmigrate.cli.commands import (
     PathsArgument,
     QuietOption,
     ScanFormat,
+    SelfRequirementOption,
     StrictOption,
     VerboseOption,
     WithOption,
     _finish,
     app,
+    check_self_requirement,
     examples,
     project_settings,
     report_plan,
     verbosity,
+    workflow_rerun,
 )
 from lockmigrate.cli.common import Verbosity
 
@@ -107,6 +110,7 @@ def to_poetry(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = 0,
 ) -> None:
@@ -131,6 +135,7 @@ def to_poetry(
     if python is None and settings.python_version is not None:
         python = settings.python_version, settings.where("python-version")
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = PoetryOptions(
         layout=Layout(layout.value),
@@ -153,6 +158,8 @@ def to_poetry(
             integrations,
             tool=Tool.POETRY,
             plan=plan,
+            rerun=workflow_rerun(lockmigrate_requirement),
+            lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
             exclude=settings.excluded,
         )

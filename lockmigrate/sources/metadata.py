@@ -16,8 +16,6 @@ literals and globs in ``setup.py``, which is never run), each with the line that
 
 from __future__ import annotations
 
-import ast
-import configparser
 import os
 import re
 from collections.abc import Mapping
@@ -26,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from lockmigrate.model import Origin
-from lockmigrate.sources._toml import load_toml
 
 __all__ = [
     "DeclaredPython",
@@ -112,6 +109,8 @@ def _line_of(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int:
 
 
 def _setup_cfg_python(path: Path, display: str) -> DeclaredPython | None:
+    import configparser  # only where a setup.cfg is read
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         text = path.read_text(encoding="utf-8")
@@ -133,6 +132,8 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
     """Read ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` in ``folder`` (each if it
     exists). ``display`` is how ``folder`` is shown (``""`` for the current directory).
     Raises :class:`~lockmigrate.errors.InputError` for a ``pyproject.toml`` that is not TOML."""
+    from lockmigrate.sources._toml import load_toml
+
     prefix = f"{display.rstrip('/')}/" if display not in ("", ".") else ""
     pyproject = folder / "pyproject.toml"
     data: dict[str, Any] = {}
@@ -308,6 +309,8 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
     text = _read_text(path)
     if text is None:
         return
+    from lockmigrate.sources._toml import load_toml  # TOML: only where there is one
+
     try:
         document = load_toml(text.removeprefix("\ufeff").encode(), display=shown)
     except ValueError:
@@ -366,6 +369,8 @@ def _from_setup_cfg(path: Path, shown: str, reads: MetadataReads) -> None:
     text = _read_text(path)
     if text is None:
         return
+    import configparser  # only where there is a setup.cfg
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
@@ -401,6 +406,8 @@ def _from_setup_py(path: Path, shown: str, reads: MetadataReads) -> None:
     """Guess from ``setup.py``'s string literals: a literal naming an existing requirement
     file is read; a literal naming an existing folder, in a file that globs (a ``*``
     literal ending in ``.txt`` or ``.in``), has every matching file read."""
+    import ast
+
     text = _read_text(path)
     if text is None:
         return

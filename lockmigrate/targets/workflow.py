@@ -47,6 +47,7 @@ from lockmigrate.scan import FileFormat, ScanReport
 from lockmigrate.sources.includes import display_path
 from lockmigrate.sources.requirements import parse_bytes
 from lockmigrate.targets.ignore_rules import ignored_versions
+from lockmigrate.targets.self_install import SelfRequirement, installed_self
 from lockmigrate.targets.workflow_edit import (
     YamlError,
     append_to_yaml_sequence,
@@ -485,6 +486,19 @@ def _yaml_string(text: str) -> str:
     return text if _PLAIN_YAML_RE.match(text) else json.dumps(text)
 
 
+def _yaml_scalar(text: str) -> str:
+    """``text`` as a YAML value: plain when YAML reads it back as the same string (a
+    command line usually), else double-quoted."""
+    plain = (
+        text == text.strip()
+        and text[:1] not in set("!&*{}[]|>'\"%@`#,?:-")
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+    )
+    return text if plain else json.dumps(text)
+
+
 def _flow(values: Iterable[str]) -> str:
     return "[" + ", ".join(json.dumps(value) for value in values) + "]"
 
@@ -519,6 +533,8 @@ class _Writer:
 
     setup: Setup
     collector: Collector
+    #: how the pre-commit hook and the CI workflow install lockmigrate
+    install: SelfRequirement
     changes: list[FileChange] = field(default_factory=list)
 
     def shown(self, path: Path) -> str:
@@ -994,7 +1010,8 @@ def _pre_commit(writer: _Writer) -> None:
     path = setup.root / ".pre-commit-config.yaml"
     item = read_template("workflow/pre-commit-hook.yaml").format(
         args=_flow(s.relative for s in setup.services),
-        requirement=json.dumps(f"lockmigrate=={__version__}"),
+        requirement=json.dumps(writer.install.requirement),
+        why=writer.install.why,
         files=json.dumps(_hook_files(setup)),
     )
     reason = "pre-commit: lockmigrate check before each commit that changes a lock"
@@ -1047,14 +1064,16 @@ def _github_actions(writer: _Writer) -> None:
     watched.append(".github/workflows/lockmigrate.yml")
     locks = sorted({lock for service in setup.services for lock in service.locks})
     python = next((s.python for s in setup.services if s.python), None)
-    install = [f"lockmigrate=={__version__}"]
+    install = [writer.install.requirement]
     if setup.tool is Tool.POETRY:
         install.append("poetry>=2,<3")
+    command = "python -m pip install " + " ".join(shlex.quote(r) for r in install)
     text = read_template("workflow/github-actions.yml").format(
         header=_header(setup, Integration.GITHUB_ACTIONS),
         paths_filter="".join(f"      - {json.dumps(p)}\n" for p in watched),
         python=python or f"{sys.version_info.major}.{sys.version_info.minor}",
-        install=" ".join(shlex.quote(requirement) for requirement in install),
+        install=_yaml_scalar(command),
+        why=writer.install.why,
         paths=setup.paths,
         locks=" ".join(shlex.quote(lock) for lock in locks),
     )
@@ -1079,11 +1098,16 @@ def _renderer(integration: Integration) -> Callable[[_Writer], None]:
 
 
 def plan_workflow(
-    setup: Setup, integrations: Sequence[Integration], *, collector: Collector
+    setup: Setup,
+    integrations: Sequence[Integration],
+    *,
+    collector: Collector,
+    install: SelfRequirement | None = None,
 ) -> tuple[FileChange, ...]:
     """The files ``integrations`` need for the services of ``setup``, as changes to add to
     the migration's plan. Existing files are edited only by adding to them; what cannot be
-    added is a diagnostic in ``collector``."""
+    added is a diagnostic in ``collector``. ``install`` is how the pre-commit hook and the
+    CI workflow install lockmigrate (default: :func:`installed_self`, what is running)."""
     if not integrations:
         return ()
     if not setup.services:
@@ -1104,7 +1128,14 @@ def plan_workflow(
                     f"{service.under('poetry.lock')} does not exist yet: Dependabot and "
                     "Renovate update a lock, so create it (--lock, or make lock)",
                 )
-    writer = _Writer(setup=setup, collector=collector)
+    install = install if install is not None else installed_self()
+    writer = _Writer(setup=setup, collector=collector, install=install)
+    installing = False  # whether a file that installs lockmigrate is written
     for integration in integrations:
+        before = len(writer.changes)
         _renderer(integration)(writer)
+        if integration in {Integration.PRE_COMMIT, Integration.GITHUB_ACTIONS}:
+            installing = installing or len(writer.changes) > before
+    if installing and install.warning is not None:
+        collector.warning("workflow-unreleased", install.warning)
     return tuple(writer.changes)
