@@ -104,6 +104,8 @@ s3transfer==0.10.0
 tool==1.0
     # via -r requirements.in
 """
+# the lock is for the running Python: pip-compile can re-lock only for the Python it runs under
+LOCK = LOCK.replace("with Python 3.11", "with Python {}.{}".format(*sys.version_info[:2]))
 
 
 @pytest.fixture
