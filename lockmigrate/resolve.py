@@ -113,11 +113,23 @@ class CompileJob:
     shown: str | None = None
 
 
-@functools.lru_cache(maxsize=1)
+_UV_LOOKUP = threading.Lock()
+
+
 def uv_binary() -> str | None:
     """The uv executable: the one the ``uv`` package installed beside this interpreter (found
     as ``uv.find_uv_bin`` finds it), else ``uv`` on ``PATH``; ``None`` when there is none.
-    Run directly: ``python -m uv`` would start a second Python only to find it."""
+    Run directly: ``python -m uv`` would start a second Python only to find it.
+
+    Looked up once, under a lock: the compile workers ask at the same moment, and
+    ``find_uv_bin`` reads ``sysconfig``, whose first read is not thread-safe before Python
+    3.13 (a second thread sees a half-filled table and ``EXE`` is ``None``)."""
+    with _UV_LOOKUP:
+        return _find_uv_binary()
+
+
+@functools.lru_cache(maxsize=1)
+def _find_uv_binary() -> str | None:
     if importlib.util.find_spec("uv") is not None:
         try:
             from uv import find_uv_bin

@@ -114,6 +114,15 @@ def _wait_for(condition: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _still_running(child: pexpect.spawn) -> bool:
+    """Whether lockmigrate still runs; a run that ended before Ctrl-C fails the test at
+    once, with what it printed (the resolvers never got to the index)."""
+    if child.isalive():
+        return True
+    child.expect(pexpect.EOF, timeout=10)
+    raise AssertionError(f"lockmigrate ended before Ctrl-C:\n{child.before}")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
@@ -142,7 +151,9 @@ def test_ctrl_c_stops_within_a_second_and_changes_nothing(
         # every worker thread has a resolver waiting on the index, the others are queued
         workers = min(SERVICES, os.cpu_count() or 1)
         _wait_for(
-            lambda: len(_children(child.pid)) >= workers and len(silent_index.connected) >= workers,
+            lambda: _still_running(child)
+            and len(_children(child.pid)) >= workers
+            and len(silent_index.connected) >= workers,
             timeout=180,  # a loaded CI machine (the whole suite on 2 cores) starts them slowly
             what=f"{workers} resolvers to ask the index",
         )

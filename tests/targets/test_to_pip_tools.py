@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -533,3 +534,32 @@ def test_local_paths_are_written_relative_not_absolute(
     assert "-e ./libs/tiny\n" in lock
     assert "file://" not in lock
     assert str(tmp_path) not in lock
+
+
+def test_the_uv_binary_is_found_by_workers_that_ask_at_once() -> None:
+    """Every compile worker asks for the uv binary as it starts; uv's ``find_uv_bin`` reads
+    ``sysconfig``, whose first read is not thread-safe before Python 3.13 (a worker saw
+    ``EXE`` as ``None`` and the run ended in a traceback). Run in a fresh interpreter, so the
+    first read is the one the threads race for."""
+    script = (
+        "import threading\n"
+        "from lockmigrate.resolve import uv_binary\n"
+        "barrier = threading.Barrier(16)\n"
+        "found, errors = [], []\n"
+        "def ask():\n"
+        "    barrier.wait()\n"
+        "    try:\n"
+        "        found.append(uv_binary())\n"
+        "    except Exception as error:\n"
+        "        errors.append(repr(error))\n"
+        "threads = [threading.Thread(target=ask) for _ in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "assert not errors, errors\n"
+        "assert len(set(found)) == 1 and None not in found, found\n"
+    )
+    for _ in range(5):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
