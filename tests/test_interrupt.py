@@ -151,9 +151,11 @@ def test_ctrl_c_stops_within_a_second_and_changes_nothing(
         # every worker thread has a resolver waiting on the index, the others are queued
         workers = min(SERVICES, os.cpu_count() or 1)
         _wait_for(
-            lambda: _still_running(child)
-            and len(_children(child.pid)) >= workers
-            and len(silent_index.connected) >= workers,
+            lambda: (
+                _still_running(child)
+                and len(_children(child.pid)) >= workers
+                and len(silent_index.connected) >= workers
+            ),
             timeout=180,  # a loaded CI machine (the whole suite on 2 cores) starts them slowly
             what=f"{workers} resolvers to ask the index",
         )
