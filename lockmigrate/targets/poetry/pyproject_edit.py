@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
 
     from lockmigrate.python_target import PythonCap
-    from lockmigrate.targets.poetry import PoetryOptions, PoetrySource, _Entry
+    from lockmigrate.targets.poetry.options import Entry, PoetryOptions, PoetrySource
 
 __all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]
 
@@ -36,8 +36,8 @@ class Destinations:
     """Per group (``main`` or a group name), the entries written as PEP 508 strings
     (``[project] dependencies`` / ``[dependency-groups]``) and as ``[tool.poetry]`` values."""
 
-    arrays: dict[str, list[_Entry]]
-    tables: dict[str, list[_Entry]]
+    arrays: dict[str, list[Entry]]
+    tables: dict[str, list[Entry]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +103,7 @@ class _Editor:
         self.collector = collector
         self.conflicts: list[str] = []
 
-    def conflict(self, entry: _Entry, theirs: list[str], where: str) -> None:
+    def conflict(self, entry: Entry, theirs: list[str], where: str) -> None:
         declared = ", ".join(repr(t) for t in theirs)
         if self.options.merge:
             self.collector.warning(
@@ -120,7 +120,7 @@ class _Editor:
             f"{self.display} [{where}] already has {declared}"
         )
 
-    def add_to_array(self, array: Array, entries: list[_Entry], where: str) -> None:
+    def add_to_array(self, array: Array, entries: list[Entry], where: str) -> None:
         """Add each entry's PEP 508 line; a name the array already declares is left alone
         when it has the same lines, and a conflict otherwise."""
         existing: dict[str, list[str]] = {}
@@ -150,7 +150,7 @@ class _Editor:
             # a new array, or a one-line array we had to extend: one entry per line
             array.multiline(True)
 
-    def add_to_table(self, table: Table, entries: list[_Entry], where: str) -> None:
+    def add_to_table(self, table: Table, entries: list[Entry], where: str) -> None:
         existing: dict[str, str] = {canonicalize_name(str(key)): str(key) for key in table}
         for entry in entries:
             key = existing.get(entry.key)
