@@ -668,17 +668,41 @@ def settle(
     :class:`ApplyError`, changing nothing, when neither is possible (someone changed a
     target since) or a path leads out of the tree."""
     root = state.root
-    physical = _Physical(root)
-    for relative in (*(entry.path for entry in journal.entries), *journal.folders):
-        if not physical.inside(physical.of(root / relative)):
-            raise ApplyError(
-                f"{_shown(state.journal)} names {relative}, which leads out of "
-                f"{_place(root)}; lockmigrate left it alone: check it, then delete it"
-            )
+    _refuse_outside(state, journal)
     files = [
         _Settled(file=root / entry.path, entry=entry, now=_state_of(root / entry.path, entry))
         for entry in journal.entries
     ]
+    complete = _decide(files, journal, undo_only=undo_only)
+    if complete is None:
+        raise ApplyError(_unsettleable(state, journal, files))
+    done = _complete(files, checkpoint) if complete else _undo_files(files, checkpoint)
+    if not complete:
+        for created in reversed(journal.folders):
+            with contextlib.suppress(OSError):  # not empty: someone put a file there
+                (root / created).rmdir()
+                checkpoint()
+    _flush_folders(f.file.parent for f in files if f.file.parent.exists())
+    state.journal.with_name(state.journal.name + ".tmp").unlink(missing_ok=True)
+    state.journal.unlink()
+    checkpoint()
+    return _outcome(state, journal, complete=complete, done=done)
+
+
+def _refuse_outside(state: TreeState, journal: Journal) -> None:
+    """Refuse a journal that names a path leading out of the tree (a symlink, ``..``)."""
+    physical = _Physical(state.root)
+    for relative in (*(entry.path for entry in journal.entries), *journal.folders):
+        if not physical.inside(physical.of(state.root / relative)):
+            raise ApplyError(
+                f"{_shown(state.journal)} names {relative}, which leads out of "
+                f"{_place(state.root)}; lockmigrate left it alone: check it, then delete it"
+            )
+
+
+def _decide(files: Sequence[_Settled], journal: Journal, *, undo_only: bool) -> bool | None:
+    """``True`` to complete the commit, ``False`` to undo it, ``None`` when neither is
+    possible."""
     can_complete = all(
         f.now == "after" or (f.now == "before" and f.has(f.entry.temp, or_none=True)) for f in files
     )
@@ -695,31 +719,26 @@ def settle(
     else:
         complete = can_complete and not can_undo
     if not complete and not can_undo:
-        changed = [f for f in files if f.now == "other"]
-        if changed:
-            what = f"{_shown(changed[0].file)} was changed since"
-        else:  # both contents are there, but the files to go back or forward are not
-            gone = next(f for f in files if f.now == "after" and not f.has(f.entry.backup))
-            what = f"the backup of {_shown(gone.file)} was removed since"
-        raise ApplyError(
-            f"an earlier run was interrupted while writing files in {_place(root)}, and "
-            f"{what}: lockmigrate cannot tell which content to "
-            f"keep and changed nothing. The originals are the .NAME.lockmigrate-{journal.id}"
-            f".orig files beside the files {_shown(state.journal)} names, the new contents "
-            "the .tmp ones; put each file as you want it, then delete those files and the "
-            "journal"
-        )
-    done = _complete(files, checkpoint) if complete else _undo_files(files, checkpoint)
-    if not complete:
-        for created in reversed(journal.folders):
-            with contextlib.suppress(OSError):  # not empty: someone put a file there
-                (root / created).rmdir()
-                checkpoint()
-    _flush_folders(f.file.parent for f in files if f.file.parent.exists())
-    state.journal.with_name(state.journal.name + ".tmp").unlink(missing_ok=True)
-    state.journal.unlink()
-    checkpoint()
-    return _outcome(state, journal, complete=complete, done=done)
+        return None
+    return complete
+
+
+def _unsettleable(state: TreeState, journal: Journal, files: Sequence[_Settled]) -> str:
+    """Why an interrupted commit can be neither completed nor undone, and what to do."""
+    changed = [f for f in files if f.now == "other"]
+    if changed:
+        what = f"{_shown(changed[0].file)} was changed since"
+    else:  # both contents are there, but the files to go back or forward are not
+        gone = next(f for f in files if f.now == "after" and not f.has(f.entry.backup))
+        what = f"the backup of {_shown(gone.file)} was removed since"
+    return (
+        f"an earlier run was interrupted while writing files in {_place(state.root)}, and "
+        f"{what}: lockmigrate cannot tell which content to "
+        f"keep and changed nothing. The originals are the .NAME.lockmigrate-{journal.id}"
+        f".orig files beside the files {_shown(state.journal)} names, the new contents "
+        "the .tmp ones; put each file as you want it, then delete those files and the "
+        "journal"
+    )
 
 
 @dataclass(frozen=True, slots=True)

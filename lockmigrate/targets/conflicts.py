@@ -123,76 +123,101 @@ def explain(
     conflicting ranges, so a file's own line wins over the base it includes."""
     for name in _mentioned(message, [d.name for d in declared] + [p.name for p in pinned]):
         ranges = [d for d in declared if d.name == name and d.specifier]
-        for later_index, later in enumerate(ranges):
-            for earlier in ranges[:later_index]:
-                if _allows_none([earlier.specifier, later.specifier]):
-                    return Explanation(
-                        origin=later.origin,
-                        summary=f"{name}{later.specifier} conflicts with "
-                        f"{name}{earlier.specifier} at {earlier.origin}: no version "
-                        "satisfies both",
-                    )
-        for pin in (p for p in pinned if p.name == name):
-            for declared_range in ranges:
-                if not _contains(declared_range.specifier, pin.version):
-                    return Explanation(
-                        origin=declared_range.origin,
-                        summary=f"{name}{declared_range.specifier} excludes "
-                        f"{name}=={pin.version}, which {pin.lock} pins (this file is layered "
-                        f"on it at {pin.origin}): change the range, or re-lock {pin.lock} "
-                        "within it",
-                    )
-        if not ranges:
-            continue
-        combined = ",".join(r.specifier for r in ranges)
-        shown = (
-            f"{name}{ranges[0].specifier}"
-            if len(ranges) == 1
-            else " and ".join(f"{name}{r.specifier} ({r.origin})" for r in ranges)
+        found = (
+            _ranges_conflict(name, ranges)
+            or _pin_excluded(name, ranges, [p for p in pinned if p.name == name])
+            or (_no_release(message, name, ranges) if ranges else None)
         )
-        versions = _listed_versions(message, name)
-        if versions is not None:
-            try:
-                allowed = SpecifierSet(combined)
-            except InvalidSpecifier:
-                continue
-            if any(allowed.contains(v, prereleases=True) for v in versions):
-                continue  # the range has releases: the conflict is elsewhere
-            needs = sorted(
-                {
-                    need
-                    for version, need in ignored_for_python(message)
-                    if _contains(combined, version)
-                }
-            )
-            if needs:
-                summary = (
-                    f"every release of {name} that {shown} allows needs another Python "
-                    f"({', '.join(needs)})"
-                )
-            elif not versions:
-                summary = f"the index has no release of {name} ({shown})"
-            else:
-                nearest = ", ".join(str(v) for v in nearest_versions(versions, combined))
-                summary = (
-                    f"no release of {name} satisfies {shown}: the nearest are {nearest} "
-                    f"({len(versions)} releases in all)"
-                )
-            return Explanation(origin=ranges[-1].origin, summary=summary)
-        for only in _UV_ONLY.finditer(message):
-            if canonicalize_name(only.group("name")) == name:
-                return Explanation(
-                    origin=ranges[-1].origin,
-                    summary=f"no release of {name} satisfies {shown}: the newest is "
-                    f"{only.group('version')}",
-                )
-        for none in _UV_NONE.finditer(message):
-            if canonicalize_name(none.group("name") or none.group("missing")) != name:
-                continue
-            summary = (
-                f"no release of {name} satisfies {shown}"
-                if none.group("spec")
-                else f"the index has no release of {name} ({shown})"
-            )
-            return Explanation(origin=ranges[-1].origin, summary=summary)
+        if found is not None:
+            return found
     return None
+
+
+def _ranges_conflict(name: str, ranges: Sequence[Declared]) -> Explanation | None:
+    """Two ranges of ``name`` that no version satisfies together."""
+    for later_index, later in enumerate(ranges):
+        for earlier in ranges[:later_index]:
+            if _allows_none([earlier.specifier, later.specifier]):
+                return Explanation(
+                    origin=later.origin,
+                    summary=f"{name}{later.specifier} conflicts with "
+                    f"{name}{earlier.specifier} at {earlier.origin}: no version "
+                    "satisfies both",
+                )
+    return None
+
+
+def _pin_excluded(
+    name: str, ranges: Sequence[Declared], pins: Sequence[Pinned]
+) -> Explanation | None:
+    """A range of ``name`` that excludes the version a base lock pins."""
+    for pin in pins:
+        for declared_range in ranges:
+            if not _contains(declared_range.specifier, pin.version):
+                return Explanation(
+                    origin=declared_range.origin,
+                    summary=f"{name}{declared_range.specifier} excludes "
+                    f"{name}=={pin.version}, which {pin.lock} pins (this file is layered "
+                    f"on it at {pin.origin}): change the range, or re-lock {pin.lock} "
+                    "within it",
+                )
+    return None
+
+
+def _no_release(message: str, name: str, ranges: Sequence[Declared]) -> Explanation | None:
+    """The ranges of ``name`` that no release on the index satisfies, as pip's message
+    lists the releases or as uv's says it."""
+    combined = ",".join(r.specifier for r in ranges)
+    shown = (
+        f"{name}{ranges[0].specifier}"
+        if len(ranges) == 1
+        else " and ".join(f"{name}{r.specifier} ({r.origin})" for r in ranges)
+    )
+    versions = _listed_versions(message, name)
+    if versions is not None:
+        summary = _pip_no_release(message, name, versions, combined, shown)
+        return None if summary is None else Explanation(origin=ranges[-1].origin, summary=summary)
+    for only in _UV_ONLY.finditer(message):
+        if canonicalize_name(only.group("name")) == name:
+            return Explanation(
+                origin=ranges[-1].origin,
+                summary=f"no release of {name} satisfies {shown}: the newest is "
+                f"{only.group('version')}",
+            )
+    for none in _UV_NONE.finditer(message):
+        if canonicalize_name(none.group("name") or none.group("missing")) != name:
+            continue
+        summary = (
+            f"no release of {name} satisfies {shown}"
+            if none.group("spec")
+            else f"the index has no release of {name} ({shown})"
+        )
+        return Explanation(origin=ranges[-1].origin, summary=summary)
+    return None
+
+
+def _pip_no_release(
+    message: str, name: str, versions: list[Version], combined: str, shown: str
+) -> str | None:
+    """Why none of the releases pip listed satisfies ``combined``; ``None`` when one does
+    (the conflict is elsewhere)."""
+    try:
+        allowed = SpecifierSet(combined)
+    except InvalidSpecifier:
+        return None
+    if any(allowed.contains(v, prereleases=True) for v in versions):
+        return None
+    needs = sorted(
+        {need for version, need in ignored_for_python(message) if _contains(combined, version)}
+    )
+    if needs:
+        return (
+            f"every release of {name} that {shown} allows needs another Python ({', '.join(needs)})"
+        )
+    if not versions:
+        return f"the index has no release of {name} ({shown})"
+    nearest = ", ".join(str(v) for v in nearest_versions(versions, combined))
+    return (
+        f"no release of {name} satisfies {shown}: the nearest are {nearest} "
+        f"({len(versions)} releases in all)"
+    )

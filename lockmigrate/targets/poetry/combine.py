@@ -91,33 +91,59 @@ def _cases(entries: Sequence[Entry]) -> tuple[list[_Case], bool]:
     return cases, False
 
 
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    """The comments a case's entry carries: those of its lines that no earlier case did."""
+
+    comment: str | None
+    leading: tuple[str, ...]
+    trailing: tuple[str, ...]
+
+
+def _carried(case: _Case, emitted: set[int]) -> _Carried:
+    fresh = [e for e in case.members if id(e) not in emitted]
+    emitted.update(id(e) for e in case.members)
+    comments = [
+        text for text in (e.comment.lstrip("#").strip() for e in fresh if e.comment) if text
+    ]
+    return _Carried(
+        comment="# " + "; ".join(comments) if comments else None,
+        leading=tuple(text for e in fresh for text in e.leading),
+        trailing=tuple(text for e in fresh for text in e.trailing),
+    )
+
+
 def _merge_case(case: _Case, writer: ServiceWriter, emitted: set[int]) -> Entry:
     """One entry for the lines of a case: the intersection of their specifiers and the
     union of their extras, under the case's marker. ``emitted`` holds the lines whose
     comments an earlier case already carries."""
-    first = case.members[0]
-    fresh = [e for e in case.members if id(e) not in emitted]
-    emitted.update(id(e) for e in case.members)
-    comments = [e.comment.lstrip("#").strip() for e in fresh if e.comment]
-    merged_comment = "# " + "; ".join(c for c in comments if c) if any(comments) else None
-    leading = tuple(text for e in fresh for text in e.leading)
-    trailing = tuple(text for e in fresh for text in e.trailing)
-    suffix = f" ; {case.marker}" if case.marker else ""
+    carried = _carried(case, emitted)
     if len(case.members) == 1:
-        base = _without_marker(first)
-        return dataclasses.replace(
-            first,
-            comment=merged_comment,
-            leading=leading,
-            trailing=trailing,
-            pep508=None if base is None else base + suffix,
-            table=_table_with_marker(first.table, case.marker)
-            if case.marker or not isinstance(first.table, str)
-            else first.table,
-            requirement=None,
-        )
+        return _single(case, carried)
+    return _intersection(case, writer, carried)
+
+
+def _single(case: _Case, carried: _Carried) -> Entry:
+    first = case.members[0]
+    base = _without_marker(first)
+    suffix = f" ; {case.marker}" if case.marker else ""
+    keep_table = not case.marker and isinstance(first.table, str)
+    return dataclasses.replace(
+        first,
+        comment=carried.comment,
+        leading=carried.leading,
+        trailing=carried.trailing,
+        pep508=None if base is None else base + suffix,
+        table=first.table if keep_table else _table_with_marker(first.table, case.marker),
+        requirement=None,
+    )
+
+
+def _intersection(case: _Case, writer: ServiceWriter, carried: _Carried) -> Entry:
+    first = case.members[0]
     requirements = [e.requirement for e in case.members]
-    if any(r is None or r.kind is not RequirementKind.NAMED for r in requirements):
+    named = [r for r in requirements if r is not None and r.kind is RequirementKind.NAMED]
+    if len(named) != len(requirements):
         lines = ", ".join(str(e.origin) for e in case.members)
         raise InputError(
             f"{first.name} is on several lines that apply together ({lines}) and one of them "
@@ -125,7 +151,6 @@ def _merge_case(case: _Case, writer: ServiceWriter, emitted: set[int]) -> Entry:
             "for that case (a marker can tell them apart)",
             origin=case.members[-1].origin,
         )
-    named = [r for r in requirements if r is not None]
     specifier = str(SpecifierSet(",".join(r.specifier for r in named if r.specifier)))
     writer.prove(specifier, specifier, first.origin, as_pep508=True)
     writer.prove(specifier, specifier or "*", first.origin, as_pep508=False)
@@ -138,16 +163,17 @@ def _merge_case(case: _Case, writer: ServiceWriter, emitted: set[int]) -> Entry:
         if case.marker:
             table["markers"] = case.marker
     shown_extras = f"[{','.join(extras)}]" if extras else ""
+    suffix = f" ; {case.marker}" if case.marker else ""
     return Entry(
         name=first.name,
         key=first.key,
         pep508=f"{first.name}{shown_extras}{specifier}{suffix}",
         table=table,
-        comment=merged_comment,
+        comment=carried.comment,
         origin=first.origin,
         requirement=None,
-        leading=leading,
-        trailing=trailing,
+        leading=carried.leading,
+        trailing=carried.trailing,
     )
 
 

@@ -108,29 +108,62 @@ class ServiceWriter:
 
     # --- reading the requirement files --------------------------------------------------------
 
-    def entry(  # noqa: PLR0915 - one flat branch per requirement kind reads best
+    def entry(
         self, requirement: DeclaredRequirement, comment: str | None, base: Path
     ) -> Entry | None:
         """The Poetry form of one requirement; ``base`` is its file's folder (local paths
         in a requirements file are relative to it)."""
-        origin = requirement.origin
-        name = requirement.written_name or requirement.name
         local: Path | None = None
         if requirement.kind is RequirementKind.PATH and requirement.url:
             written = requirement.url.removeprefix("file://")
             local = Path(os.path.normpath(base.absolute() / written))
+        requirement, name = self._named(requirement, local)
+        if name is None or not self._writable(requirement):
+            if name is None:
+                self._unnamed(requirement)
+            return None
+        if requirement.kind is RequirementKind.NAMED:
+            return self._named_entry(requirement, name, comment)
+        if requirement.kind is RequirementKind.VCS:
+            return self._vcs_entry(requirement, name, comment)
+        if requirement.kind is RequirementKind.PATH:
+            return self._path_entry(requirement, name, comment, local)
+        url = requirement.url or ""
+        table: dict[str, Any] = {"url": url}
+        _add_extras_and_marker(table, requirement)
+        return Entry(
+            name=name, key=requirement.name or "",
+            pep508=f"{name}{_extras(requirement)} @ {url}{marker_suffix(requirement)}",
+            table=table, comment=comment, origin=requirement.origin, requirement=requirement,
+        )  # fmt: skip
+
+    @staticmethod
+    def _named(
+        requirement: DeclaredRequirement, local: Path | None
+    ) -> tuple[DeclaredRequirement, str | None]:
+        """``requirement`` and its name as written, taken from the local project it points
+        to when the line names none."""
+        name = requirement.written_name or requirement.name
         if name is None and local is not None:
             name = local_project_name(local)
             if name is not None:
                 requirement = dataclasses.replace(requirement, name=canonicalize_name(name))
-        if name is None or requirement.name is None:
-            self.collector.warning(
-                "poetry-unnamed",
-                f"Poetry needs a name for {requirement.url}: write it as 'name @ URL' and run "
-                "again; this requirement was not written",
-                origin,
-            )
-            return None
+        return requirement, name
+
+    def _unnamed(self, requirement: DeclaredRequirement) -> None:
+        self.collector.warning(
+            "poetry-unnamed",
+            f"Poetry needs a name for {requirement.url}: write it as 'name @ URL' and run "
+            "again; this requirement was not written",
+            requirement.origin,
+        )
+
+    def _writable(self, requirement: DeclaredRequirement) -> bool:
+        """Whether Poetry can hold ``requirement`` at all; if not, a warning says why."""
+        origin = requirement.origin
+        if requirement.name is None:
+            self._unnamed(requirement)
+            return False
         if requirement.variables:
             self.collector.warning(
                 "poetry-variable",
@@ -139,7 +172,7 @@ class ServiceWriter:
                 "requirement was not written",
                 origin,
             )
-            return None
+            return False
         if requirement.hashes:
             self.collector.warning(
                 "poetry-hashes",
@@ -147,90 +180,98 @@ class ServiceWriter:
                 "checks the hashes of what it locks",
                 origin,
             )
-        extras = _extras(requirement)
-        marker = marker_suffix(requirement)
-        key = requirement.name
-        if requirement.kind is RequirementKind.NAMED:
-            specifier = requirement.specifier
-            if "===" in specifier:
-                self.collector.warning(
-                    "poetry-arbitrary-equality",
-                    f"Poetry cannot express the arbitrary equality {specifier}; pin a PEP 440 "
-                    "version instead. This requirement was not written",
-                    origin,
-                )
-                return None
-            constraint = (
-                poetry_style(specifier)
-                if self.options.constraint_style is ConstraintStyle.POETRY
-                else specifier
-            )
-            # proved both ways: a [project] string, and the [tool.poetry] value (where the
-            # main dependencies go when the package's metadata is not lockmigrate's to write)
-            self.prove(specifier, specifier, origin, as_pep508=True)
-            self.prove(specifier, constraint or "*", origin, as_pep508=False)
-            table: dict[str, Any] | str = constraint or "*"
-            if requirement.extras or requirement.marker:
-                table = {"version": constraint or "*"}
-                if requirement.extras:
-                    table["extras"] = list(requirement.extras)
-                if requirement.marker:
-                    table["markers"] = requirement.marker
-            return Entry(
-                name=name, key=key, pep508=f"{name}{extras}{specifier}{marker}", table=table,
-                comment=comment, origin=origin, requirement=requirement,
-            )  # fmt: skip
-        url = requirement.url or ""
-        if requirement.kind is RequirementKind.VCS:
-            if not url.startswith("git+"):
-                self.collector.warning(
-                    "poetry-vcs",
-                    f"Poetry supports git only, not {url.split('+', 1)[0]}; this requirement "
-                    "was not written",
-                    origin,
-                )
-                return None
-            vcs = _vcs_parts(url)
-            table = dict(vcs)
-            _add_extras_and_marker(table, requirement)
-            if requirement.editable:
-                table["develop"] = True
-                if self.options.layout is Layout.PEP621:
-                    self.collector.info(
-                        "poetry-editable-vcs",
-                        "an editable git dependency is written to [tool.poetry] with develop = "
-                        "true, since [project] cannot say 'editable'",
-                        origin,
-                    )
-                    return Entry(
-                        name=name, key=key, pep508=None, table=table, comment=comment,
-                        origin=origin, requirement=requirement,
-                    )  # fmt: skip
-            return Entry(
-                name=name, key=key, pep508=f"{name}{extras} @ {_pep508_url(url)}{marker}",
-                table=table, comment=comment, origin=origin, requirement=requirement,
-            )  # fmt: skip
-        if requirement.kind is RequirementKind.PATH:
-            relative = Path(os.path.relpath(local or url, self.service.path.absolute())).as_posix()
-            table = {"path": relative if relative.startswith(".") else f"./{relative}"}
-            if requirement.editable:
-                table["develop"] = True
-            _add_extras_and_marker(table, requirement)
-            self.collector.info(
-                "poetry-path",
-                "a local path is written to [tool.poetry] (a [project] dependency can only "
-                "hold absolute paths)",
+        if requirement.kind is RequirementKind.NAMED and "===" in requirement.specifier:
+            self.collector.warning(
+                "poetry-arbitrary-equality",
+                f"Poetry cannot express the arbitrary equality {requirement.specifier}; pin a "
+                "PEP 440 version instead. This requirement was not written",
                 origin,
             )
-            return Entry(
-                name=name, key=key, pep508=None, table=table, comment=comment, origin=origin,
-                requirement=requirement,
-            )  # fmt: skip
-        table = {"url": url}
-        _add_extras_and_marker(table, requirement)
+            return False
+        url = requirement.url or ""
+        if requirement.kind is RequirementKind.VCS and not url.startswith("git+"):
+            self.collector.warning(
+                "poetry-vcs",
+                f"Poetry supports git only, not {url.split('+', 1)[0]}; this requirement "
+                "was not written",
+                origin,
+            )
+            return False
+        return True
+
+    def _named_entry(
+        self, requirement: DeclaredRequirement, name: str, comment: str | None
+    ) -> Entry:
+        origin = requirement.origin
+        specifier = requirement.specifier
+        constraint = (
+            poetry_style(specifier)
+            if self.options.constraint_style is ConstraintStyle.POETRY
+            else specifier
+        )
+        # proved both ways: a [project] string, and the [tool.poetry] value (where the
+        # main dependencies go when the package's metadata is not lockmigrate's to write)
+        self.prove(specifier, specifier, origin, as_pep508=True)
+        self.prove(specifier, constraint or "*", origin, as_pep508=False)
+        table: dict[str, Any] | str = constraint or "*"
+        if requirement.extras or requirement.marker:
+            table = {"version": constraint or "*"}
+            if requirement.extras:
+                table["extras"] = list(requirement.extras)
+            if requirement.marker:
+                table["markers"] = requirement.marker
         return Entry(
-            name=name, key=key, pep508=f"{name}{extras} @ {url}{marker}", table=table,
-            comment=comment, origin=origin, requirement=requirement,
+            name=name, key=requirement.name or "",
+            pep508=f"{name}{_extras(requirement)}{specifier}{marker_suffix(requirement)}",
+            table=table, comment=comment, origin=origin, requirement=requirement,
+        )  # fmt: skip
+
+    def _vcs_entry(self, requirement: DeclaredRequirement, name: str, comment: str | None) -> Entry:
+        origin = requirement.origin
+        url = requirement.url or ""
+        table: dict[str, Any] = dict(_vcs_parts(url))
+        _add_extras_and_marker(table, requirement)
+        pep508: str | None = (
+            f"{name}{_extras(requirement)} @ {_pep508_url(url)}{marker_suffix(requirement)}"
+        )
+        if requirement.editable:
+            table["develop"] = True
+            if self.options.layout is Layout.PEP621:
+                self.collector.info(
+                    "poetry-editable-vcs",
+                    "an editable git dependency is written to [tool.poetry] with develop = "
+                    "true, since [project] cannot say 'editable'",
+                    origin,
+                )
+                pep508 = None
+        return Entry(
+            name=name, key=requirement.name or "", pep508=pep508, table=table, comment=comment,
+            origin=origin, requirement=requirement,
+        )  # fmt: skip
+
+    def _path_entry(
+        self,
+        requirement: DeclaredRequirement,
+        name: str,
+        comment: str | None,
+        local: Path | None,
+    ) -> Entry:
+        origin = requirement.origin
+        url = requirement.url or ""
+        relative = Path(os.path.relpath(local or url, self.service.path.absolute())).as_posix()
+        table: dict[str, Any] = {"path": relative if relative.startswith(".") else f"./{relative}"}
+        if requirement.editable:
+            table["develop"] = True
+        _add_extras_and_marker(table, requirement)
+        self.collector.info(
+            "poetry-path",
+            "a local path is written to [tool.poetry] (a [project] dependency can only "
+            "hold absolute paths)",
+            origin,
+        )
+        return Entry(
+            name=name, key=requirement.name or "",
+            pep508=None, table=table, comment=comment, origin=origin, requirement=requirement,
         )  # fmt: skip
 
     def prove(self, specifier: str, written: str, origin: Origin, *, as_pep508: bool) -> None:

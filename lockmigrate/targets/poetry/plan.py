@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -142,26 +143,54 @@ def plan_poetry(
 
     ``metadata_of`` tells what the service's package metadata is made of (nothing it
     publishes is changed); ``python_target_of`` which Python it targets."""
-    from lockmigrate.targets.poetry.pyproject_edit import render_pyproject
-
     changes: list[FileChange] = []
     results: list[ServiceResult] = []
     for service in report.services:
         files = _sources_of(service)
         if not files:
             continue
+        _warn_constraints(service, collector)
+        planned = _ServicePlan(service=service, files=files, options=options, collector=collector)
+        change, result, metadata = planned.pyproject(metadata_of, python_target_of)
+        changes.append(change)
+        if options.remove_requirements:
+            changes.extend(planned.removals(metadata))
+        results.append(result)
+    return PoetryResult(plan=Plan(tuple(changes)), services=tuple(results))
+
+
+def _warn_constraints(service: ScannedService, collector: Collector) -> None:
+    for scanned in service.files:
+        if scanned.role == "constraints" and scanned.format is FileFormat.CONSTRAINTS:
+            collector.warning(
+                "poetry-constraints",
+                f"{scanned.path.name} is a constraints file: Poetry has none; pin those "
+                "versions in a group, or keep pip-compile for it",
+                Origin(path=scanned.file.display, line=1),
+            )
+
+
+@dataclass(slots=True, kw_only=True)
+class _ServicePlan:
+    """One service's part of the plan: its ``pyproject.toml`` and the files it replaces."""
+
+    service: ScannedService
+    files: list[ScannedFile]
+    options: PoetryOptions
+    collector: Collector
+
+    def pyproject(
+        self, metadata_of: MetadataOf, python_target_of: PythonTargetOf
+    ) -> tuple[FileChange, ServiceResult, PackageMetadata]:
+        """The service's ``pyproject.toml``: the change, what was written, and the package
+        metadata it was written for."""
+        from lockmigrate.targets.poetry.pyproject_edit import render_pyproject
+
+        service, options, collector = self.service, self.options, self.collector
         writer = ServiceWriter(service=service, options=options, collector=collector)
-        own = {f.path.absolute() for f in files}
-        for scanned in service.files:
-            if scanned.role == "constraints" and scanned.format is FileFormat.CONSTRAINTS:
-                collector.warning(
-                    "poetry-constraints",
-                    f"{scanned.path.name} is a constraints file: Poetry has none; pin those "
-                    "versions in a group, or keep pip-compile for it",
-                    Origin(path=scanned.file.display, line=1),
-                )
+        own = {f.path.absolute() for f in self.files}
         groups: dict[str, list[Entry]] = {}
-        for scanned in files:
+        for scanned in self.files:
             destination = "main" if scanned.role == "main" else _group_name(scanned.role)
             groups.setdefault(destination, []).extend(writer.collect(scanned.file, own))
         metadata = metadata_of(service)
@@ -169,27 +198,14 @@ def plan_poetry(
         if metadata.metadata_is_elsewhere and groups.get("main"):
             _metadata_note(metadata, collector)
         destinations = _destinations(groups, options, project_is_ours, writer)
-        if writer.pypi_named is not None and any(
-            source.priority == "primary" for source in writer.sources
-        ):
-            # pip also searched PyPI; a primary source alone would make Poetry stop using it
-            writer.sources.append(
-                PoetrySource(
-                    name="PyPI",
-                    url="",
-                    priority="primary",
-                    origin=writer.pypi_named,
-                    username=None,
-                )
-            )
+        _keep_pypi(writer)
         target = python_target_of(
             service,
             [e.requirement for es in groups.values() for e in es if e.requirement is not None],
-            [o for f in files for o in f.file.options],
+            [o for f in self.files for o in f.file.options],
         )
         pyproject = service.path / "pyproject.toml"
         before = pyproject.read_bytes() if pyproject.exists() else None
-        package_mode = _package_mode(options, metadata, collector)
         rendered = render_pyproject(
             before,
             display=display_path(pyproject),
@@ -197,7 +213,7 @@ def plan_poetry(
             destinations=destinations,
             sources=writer.sources,
             options=options,
-            package_mode=package_mode,
+            package_mode=_package_mode(options, metadata, collector),
             project_is_ours=project_is_ours,
             requires_python=target.requires_python,
             python_cap=target.cap,
@@ -207,50 +223,68 @@ def plan_poetry(
         from_target = _same_python(rendered.requires_python, target.requires_python)
         if target.warning is not None and from_target:
             collector.warning("python-target-guessed", target.warning, target.origin)
-        changes.append(
-            FileChange(
-                path=pyproject,
-                display=display_path(pyproject),
-                before=before,
-                after=rendered.content,
-                reason="Poetry dependencies from " + ", ".join(f.path.name for f in files),
-            )
+        change = FileChange(
+            path=pyproject,
+            display=display_path(pyproject),
+            before=before,
+            after=rendered.content,
+            reason="Poetry dependencies from " + ", ".join(f.path.name for f in self.files),
         )
-        if options.remove_requirements:
-            for scanned in files:
-                if metadata.may_read(scanned.path):
-                    collector.warning(
-                        "poetry-metadata-reads",
-                        f"{scanned.path.name} was not removed: the package's build "
-                        f"({metadata.builder or 'pyproject.toml'}) may read it, and removing "
-                        "it would change what the package publishes",
-                        Origin(path=scanned.file.display, line=1),
-                    )
-                    continue
-                changes.append(
-                    FileChange(
-                        path=scanned.path,
-                        display=scanned.file.display,
-                        before=scanned.path.read_bytes(),
-                        after=None,
-                        reason="replaced by pyproject.toml (--remove-requirements)",
-                    )
+        result = ServiceResult(
+            path=service.display,
+            pyproject=display_path(pyproject),
+            requires_python=rendered.requires_python,
+            requires_python_from=target.reason
+            if from_target
+            else f"{display_path(pyproject)}, already there",
+            package_mode=rendered.package_mode,
+            groups=tuple(g for g in groups if g != "main"),
+            sources=tuple(writer.sources),
+            is_package=metadata.is_package,
+        )
+        return change, result, metadata
+
+    def removals(self, metadata: PackageMetadata) -> list[FileChange]:
+        """``--remove-requirements``: the requirement files the ``pyproject.toml`` replaces,
+        except those the package's build may read."""
+        removed: list[FileChange] = []
+        for scanned in self.files:
+            if metadata.may_read(scanned.path):
+                self.collector.warning(
+                    "poetry-metadata-reads",
+                    f"{scanned.path.name} was not removed: the package's build "
+                    f"({metadata.builder or 'pyproject.toml'}) may read it, and removing "
+                    "it would change what the package publishes",
+                    Origin(path=scanned.file.display, line=1),
                 )
-        results.append(
-            ServiceResult(
-                path=service.display,
-                pyproject=display_path(pyproject),
-                requires_python=rendered.requires_python,
-                requires_python_from=target.reason
-                if from_target
-                else f"{display_path(pyproject)}, already there",
-                package_mode=rendered.package_mode,
-                groups=tuple(g for g in groups if g != "main"),
-                sources=tuple(writer.sources),
-                is_package=metadata.is_package,
+                continue
+            removed.append(
+                FileChange(
+                    path=scanned.path,
+                    display=scanned.file.display,
+                    before=scanned.path.read_bytes(),
+                    after=None,
+                    reason="replaced by pyproject.toml (--remove-requirements)",
+                )
+            )
+        return removed
+
+
+def _keep_pypi(writer: ServiceWriter) -> None:
+    """pip also searched PyPI when a line named it; a primary source alone would make
+    Poetry stop using PyPI, so PyPI becomes a primary source too."""
+    if writer.pypi_named is not None and any(
+        source.priority == "primary" for source in writer.sources
+    ):
+        writer.sources.append(
+            PoetrySource(
+                name="PyPI",
+                url="",
+                priority="primary",
+                origin=writer.pypi_named,
+                username=None,
             )
         )
-    return PoetryResult(plan=Plan(tuple(changes)), services=tuple(results))
 
 
 def _project_name(folder: Path) -> str:
