@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ from lockmigrate.diff import (
     needs_relock,
 )
 from lockmigrate.environment import TargetEnvironment, target_environment
-from lockmigrate.errors import ExternalToolError, InputError, UsageError
+from lockmigrate.errors import ExternalToolError, InputError, LockmigrateError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
 from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
@@ -602,6 +602,7 @@ class _Compared:
     lock: Lock
     environment: TargetEnvironment
     available: Mapping[str, ProjectVersions] | None
+    sources: IndexSources | None = None  # where ``available`` was read
     section: DiffSection = field(init=False)
 
     def __post_init__(self) -> None:
@@ -704,8 +705,16 @@ def _check_relocks(
     nothing is its own re-lock), all side by side; then one pip run per index and Python to
     read what the packages that may hold rows back require. A re-lock that fails or cannot
     run is a warning, and its section keeps the statuses the ranges alone give."""
+    import time
+
+    from lockmigrate.diff_cache import RelockCache, pages_needed
+
     sections = [item.section for item in compared]
     relocks: dict[int, Relock] = {}
+    kept: dict[int, Relock] = {}  # verdicts of an earlier run, still good
+    keys: dict[int, str] = {}  # where to keep the verdicts made now
+    cache = RelockCache(options.cache_dir / "relock") if options.cache_dir is not None else None
+    now = time.time()
     jobs: list[tuple[int, _Target, CompileOptions]] = []
     for position, item in enumerate(compared):
         if not needs_relock(item.section):
@@ -724,6 +733,15 @@ def _check_relocks(
                     item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
                 )
                 continue
+            key = _relock_key(item, choice, report) if cache is not None else None
+            if cache is not None and key is not None:
+                verdict = cache.load(key)
+                if verdict is not None and verdict.still_good(
+                    _pages(item, verdict.pages, options), now
+                ):
+                    kept[position] = verdict.relock
+                    continue
+                keys[position] = key
             job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
             jobs.append((position, job, choice))
     if jobs:
@@ -756,17 +774,73 @@ def _check_relocks(
                     ),
                     made_by=result.lock.header.made_by,
                 )
-    requirements = _read_holders_metadata(
+    requirements, unread = _read_holders_metadata(
         {position: compared[position].compare(relock) for position, relock in relocks.items()},
         relocks,
         compared,
         collector,
     )
-    for position, relock in relocks.items():
-        sections[position] = compared[position].compare(
-            replace(relock, requirements=requirements.get(position, {}))
-        )
+    for position, made in relocks.items():
+        relock = replace(made, requirements=requirements.get(position, {}))
+        sections[position] = compared[position].compare(relock)
+        key = keys.get(position)
+        if cache is not None and key is not None and position not in unread:
+            item = compared[position]
+            needed = pages_needed(relock, item.available or {})
+            cache.store(key, relock, _pages(item, needed, options), now)
+    for position, relock in kept.items():
+        sections[position] = compared[position].compare(relock)
     return sections
+
+
+def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> str | None:
+    """The key of ``item``'s re-lock verdict (:func:`lockmigrate.diff_cache.relock_key`):
+    over its input, every file its service reads and its locks."""
+    from lockmigrate.diff_cache import relock_key
+    from lockmigrate.digest import inputs_digest
+
+    source = _absolute(item.target.source)
+    files = {source}
+    if item.target.lock_path is not None:
+        files.add(_absolute(item.target.lock_path))
+    for service in report.services:
+        read = {_absolute(path) for path, _ in service.graph.files} if service.graph else set()
+        listed = {_absolute(f.path) for f in service.files}
+        if source in read or source in listed:
+            files |= read | listed
+            files |= {_absolute(f.lock) for f in service.files if f.lock is not None}
+            files |= {_absolute(f.input) for f in service.files if f.input is not None}
+    included = ""
+    if source.suffix != ".toml":
+        try:
+            included = inputs_digest(source)  # the files it includes, wherever they are
+        except (OSError, LockmigrateError):
+            return None
+    return relock_key(
+        files=files,
+        lock=item.lock,
+        options=choice,
+        python_version=item.environment.python_version,
+        index_lines=(*item.index_lines(), included),
+    )
+
+
+def _pages(
+    item: _Compared, names: Iterable[str], options: DiffOptions
+) -> dict[str, ProjectVersions]:
+    """What the index says of each of ``names`` for ``item``: what the diff read, and the
+    others read now (through the HTTP cache)."""
+    available = item.available or {}
+    wanted = set(names)
+    missing = wanted - available.keys()
+    found = {name: available[name] for name in wanted & available.keys()}
+    if missing and item.sources is not None:
+        found.update(
+            fetch_versions(
+                missing, sources=item.sources, cache_dir=options.cache_dir, workers=options.workers
+            )
+        )
+    return found
 
 
 def _read_holders_metadata(
@@ -774,12 +848,13 @@ def _read_holders_metadata(
     relocks: Mapping[int, Relock],
     compared: Sequence[_Compared],
     collector: Collector,
-) -> dict[int, dict[tuple[str, str], tuple[str, ...]]]:
+) -> tuple[dict[int, dict[tuple[str, str], tuple[str, ...]]], set[int]]:
     """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
     back (:func:`lockmigrate.diff.metadata_wanted`), read by pip: one run per index and
     Python (more when two sections want two versions of one package, and up to four side by
     side for many packages on a machine with CPUs to spare). A run that fails is a warning:
-    those rows then say "held back by the other pins"."""
+    those rows then say "held back by the other pins". Also returns the sections for which
+    some run failed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from lockmigrate.resolve import read_requirements, stop_all
@@ -813,6 +888,7 @@ def _read_holders_metadata(
         return read_requirements(pins, index_lines=lines, python_version=python)
 
     found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    failed: set[tuple[tuple[str, ...], str]] = set()
     if runs:
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [pool.submit(run, key, pins) for key, pins in runs]
@@ -821,6 +897,7 @@ def _read_holders_metadata(
                     try:
                         found.setdefault(key, {}).update(future.result())
                     except ExternalToolError as error:
+                        failed.add(key)
                         collector.warning(
                             "holders-unknown",
                             "could not read what the packages that may cap others require, "
@@ -830,12 +907,14 @@ def _read_holders_metadata(
             except BaseException:
                 stop_all()  # interrupted: stop pip before waiting for the threads
                 raise
-    return {
-        position: found.get(
-            (compared[position].index_lines(), compared[position].environment.python_version), {}
-        )
+    key_of = {
+        position: (compared[position].index_lines(), compared[position].environment.python_version)
         for position in checked
     }
+    return (
+        {position: found.get(key, {}) for position, key in key_of.items()},
+        {position for position, key in key_of.items() if key in failed},
+    )
 
 
 def _ask_index(
@@ -925,6 +1004,7 @@ def run_diff(
                 lock=lock,
                 environment=environment,
                 available=available.get(found) if found is not None else None,
+                sources=found,
             )
         )
     if options.relock_check and not options.offline:

@@ -258,6 +258,33 @@ def test_http_cache_max_age_and_etag(scripted: Callable[..., Scripted], tmp_path
     assert [h.get("if-none-match") for p, h in server.seen if p == "/simple/b/"] == [None, '"v1"']
 
 
+def test_freshness_and_digest_of_the_pages_an_answer_comes_from(
+    scripted: Callable[..., Scripted], tmp_path: Path
+) -> None:
+    """What a cached answer derived from pages (diff's re-lock verdict) checks them by."""
+    a = json_page("a-1.0.tar.gz")
+    server = scripted(
+        {
+            "/simple/a/": Reply(body=a.body, headers={**a.headers, "Cache-Control": "max-age=600"}),
+            "/simple/b/": json_page("b-1.0.tar.gz"),  # no Cache-Control: not to be stored
+        }
+    )
+    sources = IndexSources(index_urls=(f"{server.url}/simple/",))
+    before = time.time()
+    fetched = fetch_versions(["a", "b"], sources=sources, cache_dir=tmp_path)
+    reused = fetch_versions(["a"], sources=sources, cache_dir=tmp_path)["a"]
+    assert fetched["a"].fresh_until is not None
+    assert before + 599 < fetched["a"].fresh_until < time.time() + 601
+    assert fetched["a"].pages_digest is not None
+    assert (reused.fresh_until, reused.pages_digest) == (
+        fetched["a"].fresh_until,
+        fetched["a"].pages_digest,
+    )  # from the cache: the same page, the same freshness
+    assert (fetched["b"].fresh_until, fetched["b"].pages_digest) == (None, None)
+    uncached = fetch_versions(["a"], sources=sources, cache_dir=None)["a"]
+    assert uncached.fresh_until is None  # no cache folder: nothing may outlive the run
+
+
 def test_failures_are_rows(scripted: Callable[..., Scripted]) -> None:
     server = scripted(
         {

@@ -193,6 +193,14 @@ class ProjectVersions:
     versions: tuple[AvailableVersion, ...] = ()  # ascending
     found: bool = True
     error: str | None = None
+    #: Until when (epoch seconds) every page this answer was read from may be reused
+    #: without asking its server again, as HTTP caching allows; ``None`` when some page
+    #: may not be reused at all (``no-store``, a local file, a ``--find-links`` location,
+    #: no cache folder): answers derived from it must not outlive the run.
+    fresh_until: float | None = None
+    #: A digest of the pages' bodies (set with ``fresh_until``): the same pages, the same
+    #: digest, so a cached answer derived from them can tell that the index has changed.
+    pages_digest: str | None = None
 
 
 # --- asking the sources ---------------------------------------------------------------------
@@ -240,6 +248,10 @@ class _Answer:
     files: list[IndexFile]
     found: bool = True
     error: str | None = None
+    #: until when the page may be reused, and the SHA-256 of its body (see
+    #: :attr:`ProjectVersions.fresh_until`); ``None`` when it may not be stored
+    expires: float | None = None
+    digest: str | None = None
 
 
 class _Workers:
@@ -362,8 +374,11 @@ class _Client:
             headers = {"Accept": ACCEPT}
             if entry is not None:
                 meta, body = entry
-                if float(meta.get("expires", 0)) > now:
-                    done(position, self._parse(url, body, str(meta.get("content-type", ""))))
+                expires = float(meta.get("expires", 0))
+                if expires > now:
+                    answer = self._parse(url, body, str(meta.get("content-type", "")))
+                    answer.expires, answer.digest = expires, str(meta["sha256"])
+                    done(position, answer)
                     continue
                 cached[position] = entry
                 if meta.get("etag"):
@@ -423,7 +438,9 @@ class _Client:
             fresh = freshness(response.headers, now)
             if self.cache is not None:
                 self.cache.store(url, ACCEPT, {**meta, "expires": fresh or now}, body)
-            return self._parse(url, body, str(meta.get("content-type", "")))
+            answer = self._parse(url, body, str(meta.get("content-type", "")))
+            answer.expires, answer.digest = fresh, str(meta.get("sha256"))
+            return answer
         if response.status in {404, 410}:
             return _Answer(files=[], found=False)
         if response.status != 200:
@@ -439,7 +456,8 @@ class _Client:
                 "last-modified": response.headers.get("last-modified"),
                 "expires": fresh,
             }
-            self.cache.store(url, ACCEPT, meta, response.body)
+            answer.expires = fresh
+            answer.digest = self.cache.store(url, ACCEPT, meta, response.body)
         return answer
 
     @staticmethod
@@ -536,11 +554,21 @@ def _query(client: _Client, names: Sequence[NormalizedName]) -> dict[str, Projec
         files = [file for answer in answers for file in answer.files] + linked[name]
         errors = [*insecure, *(a.error for a in answers if a.error), *linked_errors]
         versions = _summarise(name, files)
+        reusable = bool(answers) and not sources.find_links and not insecure
+        expiries = [answer.expires for answer in answers]
+        digests = [answer.digest for answer in answers]
+        fresh_until = (
+            min(e for e in expiries if e is not None)
+            if reusable and None not in expiries and None not in digests
+            else None
+        )
         results[name] = ProjectVersions(
             name=name,
             versions=versions,
             found=any(answer.found for answer in answers) or bool(versions),
             error="; ".join(dict.fromkeys(errors)) or None,
+            fresh_until=fresh_until,
+            pages_digest=" ".join(d or "" for d in digests) if fresh_until is not None else None,
         )
 
     def on_page(position: int, answer: _Answer) -> None:
