@@ -778,6 +778,7 @@ def _check_relocks(
         {position: compared[position].compare(relock) for position, relock in relocks.items()},
         relocks,
         compared,
+        options,
         collector,
     )
     for position, made in relocks.items():
@@ -791,6 +792,50 @@ def _check_relocks(
     for position, relock in kept.items():
         sections[position] = compared[position].compare(relock)
     return sections
+
+
+def _read_served_metadata(
+    item: _Compared, pins: Iterable[tuple[str, str]], options: DiffOptions
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The ``Requires-Dist`` of each pin whose metadata the index serves beside its wheels
+    (PEP 658/714) and is the metadata pip would read for ``item``'s Python and platform
+    (:meth:`lockmigrate.index.AvailableVersion.metadata_file`), checked against its hash:
+    no pip run, one small request each. Pins left out are read by pip."""
+    from packaging.version import InvalidVersion, Version
+
+    from lockmigrate.index import fetch_metadata
+    from lockmigrate.index.pages import IndexFile
+
+    if item.sources is None:
+        return {}
+    wanted = sorted(set(pins))
+    pages = _pages(item, {name for name, _ in wanted}, options)
+    files: dict[tuple[str, str], IndexFile] = {}
+    for name, version in wanted:
+        project = pages.get(name)
+        try:
+            exact = Version(version)
+        except InvalidVersion:
+            continue
+        for entry in project.versions if project is not None else ():
+            if entry.version == exact:
+                chosen = entry.metadata_file(
+                    item.environment.python_version, item.environment.installs_wheel
+                )
+                if chosen is not None:
+                    files[(name, version)] = chosen
+                break
+    bodies = fetch_metadata(files, sources=item.sources, workers=options.workers)
+    return {pin: _requires_dist(body) for pin, body in bodies.items()}
+
+
+def _requires_dist(metadata: bytes) -> tuple[str, ...]:
+    """The ``Requires-Dist`` fields of a core metadata file, as written."""
+    from email.parser import BytesHeaderParser
+
+    message = BytesHeaderParser().parsebytes(metadata)
+    values = message.get_all("Requires-Dist") or ()
+    return tuple(" ".join(str(value).replace("\r", "").split("\n")).strip() for value in values)
 
 
 def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> str | None:
@@ -847,14 +892,16 @@ def _read_holders_metadata(
     checked: Mapping[int, DiffSection],
     relocks: Mapping[int, Relock],
     compared: Sequence[_Compared],
+    options: DiffOptions,
     collector: Collector,
 ) -> tuple[dict[int, dict[tuple[str, str], tuple[str, ...]]], set[int]]:
     """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
-    back (:func:`lockmigrate.diff.metadata_wanted`), read by pip: one run per index and
-    Python (more when two sections want two versions of one package, and up to four side by
-    side for many packages on a machine with CPUs to spare). A run that fails is a warning:
-    those rows then say "held back by the other pins". Also returns the sections for which
-    some run failed."""
+    back (:func:`lockmigrate.diff.metadata_wanted`): from the metadata files the index
+    serves beside the wheels (PEP 658, :func:`_read_served_metadata`), and the others by
+    pip: one run per index and Python (more when two sections want two versions of one
+    package, and up to four side by side for many packages on a machine with CPUs to
+    spare). A run that fails is a warning: those rows then say "held back by the other
+    pins". Also returns the sections for which some run failed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from lockmigrate.resolve import read_requirements, stop_all
@@ -866,6 +913,15 @@ def _read_holders_metadata(
         if wanted:
             key = (item.index_lines(), item.environment.python_version)
             groups.setdefault(key, set()).update(wanted)
+    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    members: dict[tuple[tuple[str, ...], str], _Compared] = {}
+    for position in checked:
+        item = compared[position]
+        members.setdefault((item.index_lines(), item.environment.python_version), item)
+    for key, pins in groups.items():
+        read = _read_served_metadata(members[key], pins, options)
+        found[key] = read
+        pins.difference_update(read)
     runs: list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]] = []
     for key, pins in groups.items():
         layers: list[dict[str, str]] = []
@@ -887,7 +943,6 @@ def _read_holders_metadata(
         lines, python = key
         return read_requirements(pins, index_lines=lines, python_version=python)
 
-    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
     failed: set[tuple[tuple[str, ...], str]] = set()
     if runs:
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:

@@ -613,3 +613,37 @@ def test_no_verdict_is_kept_from_pages_that_may_not_be_stored(
     with index.recording() as served:
         run_json(capsys)
     assert "uv" in resolvers_asked(served)
+
+
+# --- where the holders' metadata comes from ---------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("served", [True, False], ids=["pep-658", "no-metadata-files"])
+def test_holders_metadata_comes_from_the_index_metadata_files_else_from_pip(
+    local_index_factory: LocalIndexFactory,
+    tree: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    served: bool,
+) -> None:
+    index = local_index_factory(CATALOG, serve_metadata=served)
+    for key, value in index.env(cache_dir=tmp_path / "tool-cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    with index.recording() as requests:
+        _, document, _ = run_json(capsys)
+    found = rows(document)
+    assert found["redis"]["held_by"] == ["celery"]
+    assert found["django-crispy-forms"]["note"] == (
+        "2.7 held back by django (django-crispy-forms 2.7 requires django>=5.2; "
+        "the re-lock keeps django 4.2.20)"
+    )
+    ours = {r.path for r in requests if r.user_agent and r.user_agent.startswith("lockmigrate")}
+    if served:  # one small request per package, no pip
+        assert "pip" not in resolvers_asked(requests)
+        assert "/files/celery-5.4.0-py3-none-any.whl.metadata" in ours
+    else:  # pip reads them (downloading the wheels)
+        assert "pip" in resolvers_asked(requests)
+        assert not any(path.endswith(".metadata") for path in ours)
