@@ -774,12 +774,16 @@ def _check_relocks(
                     ),
                     made_by=result.lock.header.made_by,
                 )
-    requirements, unread = _read_holders_metadata(
-        {position: compared[position].compare(relock) for position, relock in relocks.items()},
-        relocks,
-        compared,
-        options,
-        collector,
+    requirements, unread = (
+        _read_holders_metadata(
+            {position: compared[position].compare(relock) for position, relock in relocks.items()},
+            relocks,
+            compared,
+            options,
+            collector,
+        )
+        if relocks
+        else ({}, set())  # every verdict was kept: not even the thread pool is imported
     )
     for position, made in relocks.items():
         relock = replace(made, requirements=requirements.get(position, {}))
@@ -848,15 +852,17 @@ def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> 
     files = {source}
     if item.target.lock_path is not None:
         files.add(_absolute(item.target.lock_path))
+    followed = False  # whether the files the source includes are among them
     for service in report.services:
         read = {_absolute(path) for path, _ in service.graph.files} if service.graph else set()
         listed = {_absolute(f.path) for f in service.files}
         if source in read or source in listed:
+            followed = followed or source in read
             files |= read | listed
             files |= {_absolute(f.lock) for f in service.files if f.lock is not None}
             files |= {_absolute(f.input) for f in service.files if f.input is not None}
     included = ""
-    if source.suffix != ".toml":
+    if source.suffix != ".toml" and not followed:
         try:
             included = inputs_digest(source)  # the files it includes, wherever they are
         except (OSError, LockmigrateError):
