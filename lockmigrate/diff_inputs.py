@@ -51,6 +51,7 @@ from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revisi
 from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:
+    from lockmigrate.diff_cache import RelockCache
     from lockmigrate.sources.pyproject import ProjectDeclarations
 
 __all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
@@ -701,13 +702,14 @@ def _check_relocks(
     compared: Sequence[_Compared], report: ScanReport, options: DiffOptions, collector: Collector
 ) -> list[DiffSection]:
     """Each section again, with what a re-lock with upgrades would lock where some row is
-    ``behind`` or ``unguarded``: one resolver run per input (an input resolved now from
-    nothing is its own re-lock), all side by side; then one pip run per index and Python to
-    read what the packages that may hold rows back require. A re-lock that fails or cannot
-    run is a warning, and its section keeps the statuses the ranges alone give."""
+    ``behind`` or ``unguarded``: the verdict an earlier run kept when it still holds
+    (:mod:`lockmigrate.diff_cache`), else one resolver run per input (an input resolved now
+    from nothing is its own re-lock), all side by side; then what the packages that may hold
+    rows back require. A re-lock that fails or cannot run is a warning, and its section
+    keeps the statuses the ranges alone give."""
     import time
 
-    from lockmigrate.diff_cache import RelockCache, pages_needed
+    from lockmigrate.diff_cache import RelockCache
 
     sections = [item.section for item in compared]
     relocks: dict[int, Relock] = {}
@@ -719,61 +721,36 @@ def _check_relocks(
     for position, item in enumerate(compared):
         if not needs_relock(item.section):
             sections[position] = replace(item.section, relock_check=RelockCheck.NOT_NEEDED)
-        elif item.target.resolved and item.target.fresh:
+            continue
+        if item.target.resolved and item.target.fresh:
             relocks[position] = Relock(lock=item.lock)  # its own re-lock: no second run
+            continue
+        choice = _relock_options(item.environment, options)
+        if isinstance(choice, str):
+            collector.warning(
+                "relock-check-unavailable",
+                f"{item.target.title}: no re-lock check: {choice}; its behind and "
+                "unguarded rows may be held back by another pin",
+            )
+            sections[position] = replace(
+                item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
+            )
+            continue
+        verdict, key = _kept_verdict(item, choice, report, options, cache=cache, now=now)
+        if verdict is not None:
+            kept[position] = verdict
+            continue
+        if key is not None:
+            keys[position] = key
+        job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
+        jobs.append((position, job, choice))
+    for position, made in _run_relocks(jobs, compared, report, options, collector).items():
+        if isinstance(made, Relock):
+            relocks[position] = made
         else:
-            choice = _relock_options(item.environment, options)
-            if isinstance(choice, str):
-                collector.warning(
-                    "relock-check-unavailable",
-                    f"{item.target.title}: no re-lock check: {choice}; its behind and "
-                    "unguarded rows may be held back by another pin",
-                )
-                sections[position] = replace(
-                    item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
-                )
-                continue
-            key = _relock_key(item, choice, report) if cache is not None else None
-            if cache is not None and key is not None:
-                verdict = cache.load(key)
-                if verdict is not None and verdict.still_good(
-                    _pages(item, verdict.pages, options), now
-                ):
-                    kept[position] = verdict.relock
-                    continue
-                keys[position] = key
-            job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
-            jobs.append((position, job, choice))
-    if jobs:
-        chosen = {id(job): choice for _, job, choice in jobs}
-        done = _resolve(
-            [job for _, job, _ in jobs],
-            report,
-            replace(options, resolve=True),
-            Collector(),  # what the resolver says of a lock nobody writes is not news
-            choose=lambda target: chosen[id(target)],
-            words=_RELOCK_WORDS,
-        )
-        for (position, _, _), result in zip(jobs, done, strict=True):
-            title = compared[position].target.title
-            if result.error is not None or result.lock is None:
-                reason = result.error or "no lock"
-                collector.warning(
-                    "relock-check-failed",
-                    f"{title}: the re-lock with upgrades failed, so its behind and unguarded "
-                    "rows may be held back by another pin (--resolver chooses the resolver, "
-                    f"--no-relock-check skips this):\n  " + reason.replace("\n", "\n  "),
-                )
-                sections[position] = replace(
-                    sections[position], relock_check=RelockCheck.FAILED, relock_error=reason
-                )
-            else:
-                relocks[position] = Relock(
-                    lock=_with_shown_constraints(
-                        result.lock, compared[position].target.source.parent
-                    ),
-                    made_by=result.lock.header.made_by,
-                )
+            sections[position] = replace(
+                sections[position], relock_check=RelockCheck.FAILED, relock_error=made
+            )
     requirements, unread = (
         _read_holders_metadata(
             {position: compared[position].compare(relock) for position, relock in relocks.items()},
@@ -790,12 +767,106 @@ def _check_relocks(
         sections[position] = compared[position].compare(relock)
         key = keys.get(position)
         if cache is not None and key is not None and position not in unread:
-            item = compared[position]
-            needed = pages_needed(relock, item.available or {})
-            cache.store(key, relock, _pages(item, needed, options), now)
+            _keep_verdict(cache, key, relock, compared[position], options, now=now)
     for position, relock in kept.items():
         sections[position] = compared[position].compare(relock)
     return sections
+
+
+def _kept_verdict(
+    item: _Compared,
+    choice: CompileOptions,
+    report: ScanReport,
+    options: DiffOptions,
+    *,
+    cache: RelockCache | None,
+    now: float,
+) -> tuple[Relock | None, str | None]:
+    """The re-lock an earlier run kept for ``item`` when it still holds, and the key under
+    which to keep the one made now (``None``: none is kept, no cache or no key)."""
+    if cache is None:
+        return None, None
+    key = _relock_key(item, choice, report)
+    if key is None:
+        return None, None
+    verdict = cache.load(key)
+    if verdict is not None and verdict.still_good(_pages(item, verdict.pages, options), now):
+        return verdict.relock, key
+    return None, key
+
+
+def _keep_verdict(
+    cache: RelockCache,
+    key: str,
+    relock: Relock,
+    item: _Compared,
+    options: DiffOptions,
+    *,
+    now: float,
+) -> None:
+    """Keep ``relock`` under ``key`` with the pages it depends on, when they may be kept."""
+    from lockmigrate.diff_cache import pages_needed
+
+    needed = pages_needed(relock, item.available or {})
+    cache.store(key, relock, _pages(item, needed, options), now)
+
+
+def _run_relocks(
+    jobs: Sequence[tuple[int, _Target, CompileOptions]],
+    compared: Sequence[_Compared],
+    report: ScanReport,
+    options: DiffOptions,
+    collector: Collector,
+) -> dict[int, Relock | str]:
+    """The re-lock of each job's input (by position), side by side, or why it failed (a
+    ``relock-check-failed`` warning)."""
+    if not jobs:
+        return {}
+    chosen = {id(job): choice for _, job, choice in jobs}
+    done = _resolve(
+        [job for _, job, _ in jobs],
+        report,
+        replace(options, resolve=True),
+        Collector(),  # what the resolver says of a lock nobody writes is not news
+        choose=lambda target: chosen[id(target)],
+        words=_RELOCK_WORDS,
+    )
+    made: dict[int, Relock | str] = {}
+    for (position, _, _), result in zip(jobs, done, strict=True):
+        title = compared[position].target.title
+        if result.error is not None or result.lock is None:
+            reason = result.error or "no lock"
+            collector.warning(
+                "relock-check-failed",
+                f"{title}: the re-lock with upgrades failed, so its behind and unguarded "
+                "rows may be held back by another pin (--resolver chooses the resolver, "
+                f"--no-relock-check skips this):\n  " + reason.replace("\n", "\n  "),
+            )
+            made[position] = reason
+        else:
+            made[position] = Relock(
+                lock=_with_shown_constraints(result.lock, compared[position].target.source.parent),
+                made_by=result.lock.header.made_by,
+            )
+    return made
+
+
+def _read_served_groups(
+    groups: Mapping[tuple[tuple[str, ...], str], set[tuple[str, str]]],
+    checked: Sequence[_Compared],
+    options: DiffOptions,
+) -> dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]]:
+    """:func:`_read_served_metadata` for each group of pins (by index options and Python),
+    through the first of ``checked`` in that group; the pins read are taken out of
+    ``groups``, which pip reads then."""
+    members: dict[tuple[tuple[str, ...], str], _Compared] = {}
+    for item in checked:
+        members.setdefault((item.index_lines(), item.environment.python_version), item)
+    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    for key, pins in groups.items():
+        found[key] = _read_served_metadata(members[key], pins, options)
+        pins.difference_update(found[key])
+    return found
 
 
 def _read_served_metadata(
@@ -894,6 +965,29 @@ def _pages(
     return found
 
 
+def _pip_runs(
+    groups: Mapping[tuple[tuple[str, ...], str], set[tuple[str, str]]],
+) -> list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]]:
+    """The pip runs that read ``groups`` (pins by index options and Python): one per group,
+    more when a group wants two versions of one package, and up to four side by side for
+    many packages on a machine with CPUs to spare."""
+    runs: list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]] = []
+    for key, pins in groups.items():
+        layers: list[dict[str, str]] = []
+        for name, version in sorted(pins):  # a layer holds one version of each package
+            layer = next((each for each in layers if name not in each), None)
+            if layer is None:
+                layer = {}
+                layers.append(layer)
+            layer[name] = version
+        for layer in layers:
+            pins_of_layer = sorted(layer.items())
+            # pip reads one package after another: with CPUs to spare, a few runs side by side
+            parts = max(1, min(4, (os.cpu_count() or 1) // 2, len(pins_of_layer) // 4))
+            runs += [(key, pins_of_layer[start::parts]) for start in range(parts)]
+    return runs
+
+
 def _read_holders_metadata(
     checked: Mapping[int, DiffSection],
     relocks: Mapping[int, Relock],
@@ -919,29 +1013,8 @@ def _read_holders_metadata(
         if wanted:
             key = (item.index_lines(), item.environment.python_version)
             groups.setdefault(key, set()).update(wanted)
-    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
-    members: dict[tuple[tuple[str, ...], str], _Compared] = {}
-    for position in checked:
-        item = compared[position]
-        members.setdefault((item.index_lines(), item.environment.python_version), item)
-    for key, pins in groups.items():
-        read = _read_served_metadata(members[key], pins, options)
-        found[key] = read
-        pins.difference_update(read)
-    runs: list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]] = []
-    for key, pins in groups.items():
-        layers: list[dict[str, str]] = []
-        for name, version in sorted(pins):  # a layer holds one version of each package
-            layer = next((each for each in layers if name not in each), None)
-            if layer is None:
-                layer = {}
-                layers.append(layer)
-            layer[name] = version
-        for layer in layers:
-            pins_of_layer = sorted(layer.items())
-            # pip reads one package after another: with CPUs to spare, a few runs side by side
-            parts = max(1, min(4, (os.cpu_count() or 1) // 2, len(pins_of_layer) // 4))
-            runs += [(key, pins_of_layer[start::parts]) for start in range(parts)]
+    found = _read_served_groups(groups, [compared[position] for position in checked], options)
+    runs = _pip_runs(groups)
 
     def run(
         key: tuple[tuple[str, ...], str], pins: list[tuple[str, str]]
