@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ from lockmigrate.diff import (
     needs_relock,
 )
 from lockmigrate.environment import TargetEnvironment, target_environment
-from lockmigrate.errors import ExternalToolError, InputError, UsageError
+from lockmigrate.errors import ExternalToolError, InputError, LockmigrateError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
 from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
@@ -51,6 +51,7 @@ from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revisi
 from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:
+    from lockmigrate.diff_cache import RelockCache
     from lockmigrate.sources.pyproject import ProjectDeclarations
 
 __all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
@@ -602,6 +603,7 @@ class _Compared:
     lock: Lock
     environment: TargetEnvironment
     available: Mapping[str, ProjectVersions] | None
+    sources: IndexSources | None = None  # where ``available`` was read
     section: DiffSection = field(init=False)
 
     def __post_init__(self) -> None:
@@ -700,97 +702,275 @@ def _check_relocks(
     compared: Sequence[_Compared], report: ScanReport, options: DiffOptions, collector: Collector
 ) -> list[DiffSection]:
     """Each section again, with what a re-lock with upgrades would lock where some row is
-    ``behind`` or ``unguarded``: one resolver run per input (an input resolved now from
-    nothing is its own re-lock), all side by side; then one pip run per index and Python to
-    read what the packages that may hold rows back require. A re-lock that fails or cannot
-    run is a warning, and its section keeps the statuses the ranges alone give."""
+    ``behind`` or ``unguarded``: the verdict an earlier run kept when it still holds
+    (:mod:`lockmigrate.diff_cache`), else one resolver run per input (an input resolved now
+    from nothing is its own re-lock), all side by side; then what the packages that may hold
+    rows back require. A re-lock that fails or cannot run is a warning, and its section
+    keeps the statuses the ranges alone give."""
+    import time
+
+    from lockmigrate.diff_cache import RelockCache
+
     sections = [item.section for item in compared]
     relocks: dict[int, Relock] = {}
+    kept: dict[int, Relock] = {}  # verdicts of an earlier run, still good
+    keys: dict[int, str] = {}  # where to keep the verdicts made now
+    cache = RelockCache(options.cache_dir / "relock") if options.cache_dir is not None else None
+    now = time.time()
     jobs: list[tuple[int, _Target, CompileOptions]] = []
     for position, item in enumerate(compared):
         if not needs_relock(item.section):
             sections[position] = replace(item.section, relock_check=RelockCheck.NOT_NEEDED)
-        elif item.target.resolved and item.target.fresh:
+            continue
+        if item.target.resolved and item.target.fresh:
             relocks[position] = Relock(lock=item.lock)  # its own re-lock: no second run
+            continue
+        choice = _relock_options(item.environment, options)
+        if isinstance(choice, str):
+            collector.warning(
+                "relock-check-unavailable",
+                f"{item.target.title}: no re-lock check: {choice}; its behind and "
+                "unguarded rows may be held back by another pin",
+            )
+            sections[position] = replace(
+                item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
+            )
+            continue
+        verdict, key = _kept_verdict(item, choice, report, options, cache=cache, now=now)
+        if verdict is not None:
+            kept[position] = verdict
+            continue
+        if key is not None:
+            keys[position] = key
+        job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
+        jobs.append((position, job, choice))
+    for position, made in _run_relocks(jobs, compared, report, options, collector).items():
+        if isinstance(made, Relock):
+            relocks[position] = made
         else:
-            choice = _relock_options(item.environment, options)
-            if isinstance(choice, str):
-                collector.warning(
-                    "relock-check-unavailable",
-                    f"{item.target.title}: no re-lock check: {choice}; its behind and "
-                    "unguarded rows may be held back by another pin",
-                )
-                sections[position] = replace(
-                    item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
-                )
-                continue
-            job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
-            jobs.append((position, job, choice))
-    if jobs:
-        chosen = {id(job): choice for _, job, choice in jobs}
-        done = _resolve(
-            [job for _, job, _ in jobs],
-            report,
-            replace(options, resolve=True),
-            Collector(),  # what the resolver says of a lock nobody writes is not news
-            choose=lambda target: chosen[id(target)],
-            words=_RELOCK_WORDS,
+            sections[position] = replace(
+                sections[position], relock_check=RelockCheck.FAILED, relock_error=made
+            )
+    requirements, unread = (
+        _read_holders_metadata(
+            {position: compared[position].compare(relock) for position, relock in relocks.items()},
+            relocks,
+            compared,
+            options,
+            collector,
         )
-        for (position, _, _), result in zip(jobs, done, strict=True):
-            title = compared[position].target.title
-            if result.error is not None or result.lock is None:
-                reason = result.error or "no lock"
-                collector.warning(
-                    "relock-check-failed",
-                    f"{title}: the re-lock with upgrades failed, so its behind and unguarded "
-                    "rows may be held back by another pin (--resolver chooses the resolver, "
-                    f"--no-relock-check skips this):\n  " + reason.replace("\n", "\n  "),
-                )
-                sections[position] = replace(
-                    sections[position], relock_check=RelockCheck.FAILED, relock_error=reason
-                )
-            else:
-                relocks[position] = Relock(
-                    lock=_with_shown_constraints(
-                        result.lock, compared[position].target.source.parent
-                    ),
-                    made_by=result.lock.header.made_by,
-                )
-    requirements = _read_holders_metadata(
-        {position: compared[position].compare(relock) for position, relock in relocks.items()},
-        relocks,
-        compared,
-        collector,
+        if relocks
+        else ({}, set())  # every verdict was kept: not even the thread pool is imported
     )
-    for position, relock in relocks.items():
-        sections[position] = compared[position].compare(
-            replace(relock, requirements=requirements.get(position, {}))
-        )
+    for position, made in relocks.items():
+        relock = replace(made, requirements=requirements.get(position, {}))
+        sections[position] = compared[position].compare(relock)
+        key = keys.get(position)
+        if cache is not None and key is not None and position not in unread:
+            _keep_verdict(cache, key, relock, compared[position], options, now=now)
+    for position, relock in kept.items():
+        sections[position] = compared[position].compare(relock)
     return sections
 
 
-def _read_holders_metadata(
-    checked: Mapping[int, DiffSection],
-    relocks: Mapping[int, Relock],
+def _kept_verdict(
+    item: _Compared,
+    choice: CompileOptions,
+    report: ScanReport,
+    options: DiffOptions,
+    *,
+    cache: RelockCache | None,
+    now: float,
+) -> tuple[Relock | None, str | None]:
+    """The re-lock an earlier run kept for ``item`` when it still holds, and the key under
+    which to keep the one made now (``None``: none is kept, no cache or no key)."""
+    if cache is None:
+        return None, None
+    key = _relock_key(item, choice, report)
+    if key is None:
+        return None, None
+    verdict = cache.load(key)
+    if verdict is not None and verdict.still_good(_pages(item, verdict.pages, options), now):
+        return verdict.relock, key
+    return None, key
+
+
+def _keep_verdict(
+    cache: RelockCache,
+    key: str,
+    relock: Relock,
+    item: _Compared,
+    options: DiffOptions,
+    *,
+    now: float,
+) -> None:
+    """Keep ``relock`` under ``key`` with the pages it depends on, when they may be kept."""
+    from lockmigrate.diff_cache import pages_needed
+
+    needed = pages_needed(relock, item.available or {})
+    cache.store(key, relock, _pages(item, needed, options), now)
+
+
+def _run_relocks(
+    jobs: Sequence[tuple[int, _Target, CompileOptions]],
     compared: Sequence[_Compared],
+    report: ScanReport,
+    options: DiffOptions,
     collector: Collector,
-) -> dict[int, dict[tuple[str, str], tuple[str, ...]]]:
-    """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
-    back (:func:`lockmigrate.diff.metadata_wanted`), read by pip: one run per index and
-    Python (more when two sections want two versions of one package, and up to four side by
-    side for many packages on a machine with CPUs to spare). A run that fails is a warning:
-    those rows then say "held back by the other pins"."""
-    from concurrent.futures import ThreadPoolExecutor
+) -> dict[int, Relock | str]:
+    """The re-lock of each job's input (by position), side by side, or why it failed (a
+    ``relock-check-failed`` warning)."""
+    if not jobs:
+        return {}
+    chosen = {id(job): choice for _, job, choice in jobs}
+    done = _resolve(
+        [job for _, job, _ in jobs],
+        report,
+        replace(options, resolve=True),
+        Collector(),  # what the resolver says of a lock nobody writes is not news
+        choose=lambda target: chosen[id(target)],
+        words=_RELOCK_WORDS,
+    )
+    made: dict[int, Relock | str] = {}
+    for (position, _, _), result in zip(jobs, done, strict=True):
+        title = compared[position].target.title
+        if result.error is not None or result.lock is None:
+            reason = result.error or "no lock"
+            collector.warning(
+                "relock-check-failed",
+                f"{title}: the re-lock with upgrades failed, so its behind and unguarded "
+                "rows may be held back by another pin (--resolver chooses the resolver, "
+                f"--no-relock-check skips this):\n  " + reason.replace("\n", "\n  "),
+            )
+            made[position] = reason
+        else:
+            made[position] = Relock(
+                lock=_with_shown_constraints(result.lock, compared[position].target.source.parent),
+                made_by=result.lock.header.made_by,
+            )
+    return made
 
-    from lockmigrate.resolve import read_requirements, stop_all
 
-    groups: dict[tuple[tuple[str, ...], str], set[tuple[str, str]]] = {}
-    for position, section in checked.items():
-        item = compared[position]
-        wanted = metadata_wanted(section, relocks[position].lock)
-        if wanted:
-            key = (item.index_lines(), item.environment.python_version)
-            groups.setdefault(key, set()).update(wanted)
+def _read_served_groups(
+    groups: Mapping[tuple[tuple[str, ...], str], set[tuple[str, str]]],
+    checked: Sequence[_Compared],
+    options: DiffOptions,
+) -> dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]]:
+    """:func:`_read_served_metadata` for each group of pins (by index options and Python),
+    through the first of ``checked`` in that group; the pins read are taken out of
+    ``groups``, which pip reads then."""
+    members: dict[tuple[tuple[str, ...], str], _Compared] = {}
+    for item in checked:
+        members.setdefault((item.index_lines(), item.environment.python_version), item)
+    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    for key, pins in groups.items():
+        found[key] = _read_served_metadata(members[key], pins, options)
+        pins.difference_update(found[key])
+    return found
+
+
+def _read_served_metadata(
+    item: _Compared, pins: Iterable[tuple[str, str]], options: DiffOptions
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The ``Requires-Dist`` of each pin whose metadata the index serves beside its wheels
+    (PEP 658/714) and is the metadata pip would read for ``item``'s Python and platform
+    (:meth:`lockmigrate.index.AvailableVersion.metadata_file`), checked against its hash:
+    no pip run, one small request each. Pins left out are read by pip."""
+    from packaging.version import InvalidVersion, Version
+
+    from lockmigrate.index import fetch_metadata
+    from lockmigrate.index.pages import IndexFile
+
+    if item.sources is None:
+        return {}
+    wanted = sorted(set(pins))
+    pages = _pages(item, {name for name, _ in wanted}, options)
+    files: dict[tuple[str, str], IndexFile] = {}
+    for name, version in wanted:
+        project = pages.get(name)
+        try:
+            exact = Version(version)
+        except InvalidVersion:
+            continue
+        for entry in project.versions if project is not None else ():
+            if entry.version == exact:
+                chosen = entry.metadata_file(
+                    item.environment.python_version, item.environment.installs_wheel
+                )
+                if chosen is not None:
+                    files[(name, version)] = chosen
+                break
+    bodies = fetch_metadata(files, sources=item.sources, workers=options.workers)
+    return {pin: _requires_dist(body) for pin, body in bodies.items()}
+
+
+def _requires_dist(metadata: bytes) -> tuple[str, ...]:
+    """The ``Requires-Dist`` fields of a core metadata file, as written."""
+    from email.parser import BytesHeaderParser
+
+    message = BytesHeaderParser().parsebytes(metadata)
+    values = message.get_all("Requires-Dist") or ()
+    return tuple(" ".join(str(value).replace("\r", "").split("\n")).strip() for value in values)
+
+
+def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> str | None:
+    """The key of ``item``'s re-lock verdict (:func:`lockmigrate.diff_cache.relock_key`):
+    over its input, every file its service reads and its locks."""
+    from lockmigrate.diff_cache import relock_key
+    from lockmigrate.digest import inputs_digest
+
+    source = _absolute(item.target.source)
+    files = {source}
+    if item.target.lock_path is not None:
+        files.add(_absolute(item.target.lock_path))
+    followed = False  # whether the files the source includes are among them
+    for service in report.services:
+        read = {_absolute(path) for path, _ in service.graph.files} if service.graph else set()
+        listed = {_absolute(f.path) for f in service.files}
+        if source in read or source in listed:
+            followed = followed or source in read
+            files |= read | listed
+            files |= {_absolute(f.lock) for f in service.files if f.lock is not None}
+            files |= {_absolute(f.input) for f in service.files if f.input is not None}
+    included = ""
+    if source.suffix != ".toml" and not followed:
+        try:
+            included = inputs_digest(source)  # the files it includes, wherever they are
+        except (OSError, LockmigrateError):
+            return None
+    return relock_key(
+        files=files,
+        lock=item.lock,
+        options=choice,
+        python_version=item.environment.python_version,
+        index_lines=(*item.index_lines(), included),
+    )
+
+
+def _pages(
+    item: _Compared, names: Iterable[str], options: DiffOptions
+) -> dict[str, ProjectVersions]:
+    """What the index says of each of ``names`` for ``item``: what the diff read, and the
+    others read now (through the HTTP cache)."""
+    available = item.available or {}
+    wanted = set(names)
+    missing = wanted - available.keys()
+    found = {name: available[name] for name in wanted & available.keys()}
+    if missing and item.sources is not None:
+        found.update(
+            fetch_versions(
+                missing, sources=item.sources, cache_dir=options.cache_dir, workers=options.workers
+            )
+        )
+    return found
+
+
+def _pip_runs(
+    groups: Mapping[tuple[tuple[str, ...], str], set[tuple[str, str]]],
+) -> list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]]:
+    """The pip runs that read ``groups`` (pins by index options and Python): one per group,
+    more when a group wants two versions of one package, and up to four side by side for
+    many packages on a machine with CPUs to spare."""
     runs: list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]] = []
     for key, pins in groups.items():
         layers: list[dict[str, str]] = []
@@ -805,6 +985,36 @@ def _read_holders_metadata(
             # pip reads one package after another: with CPUs to spare, a few runs side by side
             parts = max(1, min(4, (os.cpu_count() or 1) // 2, len(pins_of_layer) // 4))
             runs += [(key, pins_of_layer[start::parts]) for start in range(parts)]
+    return runs
+
+
+def _read_holders_metadata(
+    checked: Mapping[int, DiffSection],
+    relocks: Mapping[int, Relock],
+    compared: Sequence[_Compared],
+    options: DiffOptions,
+    collector: Collector,
+) -> tuple[dict[int, dict[tuple[str, str], tuple[str, ...]]], set[int]]:
+    """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
+    back (:func:`lockmigrate.diff.metadata_wanted`): from the metadata files the index
+    serves beside the wheels (PEP 658, :func:`_read_served_metadata`), and the others by
+    pip: one run per index and Python (more when two sections want two versions of one
+    package, and up to four side by side for many packages on a machine with CPUs to
+    spare). A run that fails is a warning: those rows then say "held back by the other
+    pins". Also returns the sections for which some run failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lockmigrate.resolve import read_requirements, stop_all
+
+    groups: dict[tuple[tuple[str, ...], str], set[tuple[str, str]]] = {}
+    for position, section in checked.items():
+        item = compared[position]
+        wanted = metadata_wanted(section, relocks[position].lock)
+        if wanted:
+            key = (item.index_lines(), item.environment.python_version)
+            groups.setdefault(key, set()).update(wanted)
+    found = _read_served_groups(groups, [compared[position] for position in checked], options)
+    runs = _pip_runs(groups)
 
     def run(
         key: tuple[tuple[str, ...], str], pins: list[tuple[str, str]]
@@ -812,7 +1022,7 @@ def _read_holders_metadata(
         lines, python = key
         return read_requirements(pins, index_lines=lines, python_version=python)
 
-    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    failed: set[tuple[tuple[str, ...], str]] = set()
     if runs:
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
             futures = [pool.submit(run, key, pins) for key, pins in runs]
@@ -821,6 +1031,7 @@ def _read_holders_metadata(
                     try:
                         found.setdefault(key, {}).update(future.result())
                     except ExternalToolError as error:
+                        failed.add(key)
                         collector.warning(
                             "holders-unknown",
                             "could not read what the packages that may cap others require, "
@@ -830,12 +1041,14 @@ def _read_holders_metadata(
             except BaseException:
                 stop_all()  # interrupted: stop pip before waiting for the threads
                 raise
-    return {
-        position: found.get(
-            (compared[position].index_lines(), compared[position].environment.python_version), {}
-        )
+    key_of = {
+        position: (compared[position].index_lines(), compared[position].environment.python_version)
         for position in checked
     }
+    return (
+        {position: found.get(key, {}) for position, key in key_of.items()},
+        {position for position, key in key_of.items() if key in failed},
+    )
 
 
 def _ask_index(
@@ -925,6 +1138,7 @@ def run_diff(
                 lock=lock,
                 environment=environment,
                 available=available.get(found) if found is not None else None,
+                sources=found,
             )
         )
     if options.relock_check and not options.offline:

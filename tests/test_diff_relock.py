@@ -14,13 +14,16 @@ Wheel tags (what is offered at all) are in tests/test_diff_wheel_tags.py.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from index.catalog import DEFAULT_CATALOG, Release
 from index.fixtures import LocalIndexFactory
-from index.server import LocalIndex
+from index.server import LocalIndex, RequestRecord
 
 from lockmigrate.cli import main
 
@@ -456,3 +459,191 @@ def test_pip_reads_requires_dist_from_the_index_the_input_names(
     }
     with pytest.raises(ExternalToolError, match="pip could not read the metadata of 1"):
         read_requirements([("not-on-any-index", "1.0")], index_lines=(f"--index-url {index.url}",))
+
+
+# --- the re-lock verdict kept between runs ---------------------------------------------------
+
+
+def resolvers_asked(served: list[RequestRecord]) -> set[str]:
+    """The tools other than lockmigrate that asked the index (uv, pip)."""
+    agents = {r.user_agent.split("/")[0] for r in served if r.user_agent}
+    return agents - {"lockmigrate"}
+
+
+@pytest.fixture
+def cacheable(index: LocalIndex) -> LocalIndex:
+    """The index answering as PyPI does: pages may be reused for ten minutes."""
+    index.cache_control = "max-age=600, public"
+    return index
+
+
+def test_a_verdict_holds_only_while_its_pages_are_fresh_and_the_same(tmp_path: Path) -> None:
+    from lockmigrate.diff import Relock
+    from lockmigrate.diff_cache import RelockCache, Verdict
+    from lockmigrate.index import ProjectVersions
+    from lockmigrate.sources.locks import parse_lock
+
+    lock = parse_lock(LOCK.encode(), path=tmp_path / "requirements.txt")
+    now = time.time()
+    verdict = Verdict(relock=Relock(lock=lock), pages={"tool": "d1"}, expires=now + 60)
+
+    def page(digest: str | None = "d1", fresh: float | None = now + 60) -> ProjectVersions:
+        return ProjectVersions(name="tool", fresh_until=fresh, pages_digest=digest)
+
+    assert verdict.still_good({"tool": page()}, now)
+    assert not verdict.still_good({"tool": page(digest="d2")}, now)  # the index changed
+    assert not verdict.still_good({"tool": page(fresh=None)}, now)  # now no-store
+    assert not verdict.still_good({"tool": page(fresh=now)}, now)  # stale
+    assert not verdict.still_good({}, now)  # not read this time
+    assert not verdict.still_good({"tool": page()}, now + 61)  # the verdict outlived them
+
+    cache = RelockCache(tmp_path / "relock")
+    assert not cache.store("k", Relock(lock=lock), {"tool": page(fresh=None)}, now)
+    assert cache.load("k") is None
+    assert cache.store("k", Relock(lock=lock, made_by="uv pip compile"), {"tool": page()}, now)
+    kept = cache.load("k")
+    assert kept is not None
+    assert kept.relock.lock.by_name() == lock.by_name()
+    assert kept.relock.made_by == "uv pip compile"
+    assert kept.pages == {"tool": "d1"}
+    (tmp_path / "relock" / "k.json").write_text("{damaged")
+    assert cache.load("k") is None
+
+
+def test_the_verdict_key_follows_inputs_lock_and_resolver_but_no_secret(tmp_path: Path) -> None:
+    from lockmigrate.diff_cache import relock_key
+    from lockmigrate.lock import Lock
+    from lockmigrate.resolve import Backend, CompileOptions
+    from lockmigrate.sources.locks import parse_lock
+
+    source = tmp_path / "requirements.in"
+    lock = parse_lock(LOCK.encode(), path=tmp_path / "requirements.txt")
+    uv = CompileOptions(backend=Backend.UV, upgrade=True, python_version="3.11")
+    ranges = "--index-url https://me:secret@example.org/simple\ntool~=1.0\n"
+
+    def key(text: str = ranges, *, locked: Lock = lock, options: CompileOptions = uv) -> str | None:
+        source.write_text(text)
+        return relock_key(
+            files=[source], lock=locked, options=options, python_version="3.11", index_lines=()
+        )
+
+    first = key()
+    assert first is not None
+    assert first == key(ranges.replace("secret", "rotated"))  # no secret in the key
+    assert first != key(ranges.replace("~=1.0", "~=1.1"))
+    moved = parse_lock(LOCK.replace("tool==1.0", "tool==1.1").encode(), path=tmp_path / "r.txt")
+    assert first != key(locked=moved)
+    assert first != key(options=CompileOptions(backend=Backend.PIP_TOOLS, upgrade=True))
+    assert first == key()
+
+
+@pytest.mark.slow
+def test_a_second_diff_reuses_the_relock_verdict_until_an_input_or_the_lock_changes(
+    cacheable: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with cacheable.recording() as served:
+        first = run_json(capsys)
+    assert "uv" in resolvers_asked(served)  # the re-lock and nothing kept yet
+    with cacheable.recording() as served:
+        second = run_json(capsys)
+    assert served == []  # no resolver, no pip, and every page fresh in lockmigrate's cache
+    assert second == first
+    assert rows(second[1])["redis"]["status"] == "capped"
+    assert rows(second[1])["redis"]["held_by"] == ["celery"]
+
+    # another input: another key (a comment is enough: the verdict is of the bytes)
+    (tree / "requirements.in").write_text(RANGES + "# one more line\n")
+    with cacheable.recording() as served:
+        third = run_json(capsys)
+    assert "uv" in resolvers_asked(served)
+    assert rows(third[1]) == rows(first[1])
+
+    # another lock: tool already at 1.1, so nothing is behind but what other pins hold
+    (tree / "requirements.txt").write_text(LOCK.replace("tool==1.0", "tool==1.1"))
+    with cacheable.recording() as served:
+        fourth = run_json(capsys)
+    assert "uv" in resolvers_asked(served)
+    assert rows(fourth[1])["tool"]["status"] == "ok"
+    assert rows(fourth[1])["redis"]["status"] == "capped"
+
+
+@pytest.mark.slow
+def test_a_kept_verdict_is_not_used_once_a_page_it_was_made_from_is_stale_or_changed(
+    cacheable: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first = run_json(capsys)
+    http_cache = tmp_path / "lockmigrate-cache" / "http"
+    assert list((tmp_path / "lockmigrate-cache" / "relock").glob("*.json"))
+
+    # the pages read anew (their cache emptied) are the same bytes: the verdict still holds
+    shutil.rmtree(http_cache)
+    with cacheable.recording() as served:
+        assert run_json(capsys) == first
+    assert served and resolvers_asked(served) == set()
+
+    # the index's pages change (here: they stop offering PEP 658 metadata) before the
+    # verdict expires: the pages read anew differ, so the resolver runs again
+    shutil.rmtree(http_cache)
+    cacheable.serve_metadata = False
+    with cacheable.recording() as served:
+        assert rows(run_json(capsys)[1]) == rows(first[1])
+    assert "uv" in resolvers_asked(served)
+
+    # pages that may be reused for seconds only: the verdict made from them (of another
+    # input, so a new one) lives no longer than they do
+    cacheable.cache_control = "max-age=3"
+    (tree / "requirements.in").write_text(RANGES + "# fresh for seconds\n")
+    shutil.rmtree(http_cache)
+    asked = time.time()
+    run_json(capsys)
+    newest = max((tmp_path / "lockmigrate-cache" / "relock").glob("*.json"), key=os.path.getmtime)
+    expires = json.loads(newest.read_text())["expires"]
+    assert asked < expires <= time.time() + 3
+    time.sleep(max(0.0, expires - time.time()) + 0.1)
+    with cacheable.recording() as served:
+        assert rows(run_json(capsys)[1]) == rows(first[1])
+    assert "uv" in resolvers_asked(served)
+
+
+def test_no_verdict_is_kept_from_pages_that_may_not_be_stored(
+    index: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run_json(capsys)  # the index answers no-store
+    assert not (tmp_path / "lockmigrate-cache" / "relock").exists()
+    with index.recording() as served:
+        run_json(capsys)
+    assert "uv" in resolvers_asked(served)
+
+
+# --- where the holders' metadata comes from ---------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("served", [True, False], ids=["pep-658", "no-metadata-files"])
+def test_holders_metadata_comes_from_the_index_metadata_files_else_from_pip(
+    local_index_factory: LocalIndexFactory,
+    tree: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    served: bool,
+) -> None:
+    index = local_index_factory(CATALOG, serve_metadata=served)
+    for key, value in index.env(cache_dir=tmp_path / "tool-cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    with index.recording() as requests:
+        _, document, _ = run_json(capsys)
+    found = rows(document)
+    assert found["redis"]["held_by"] == ["celery"]
+    assert found["django-crispy-forms"]["note"] == (
+        "2.7 held back by django (django-crispy-forms 2.7 requires django>=5.2; "
+        "the re-lock keeps django 4.2.20)"
+    )
+    ours = {r.path for r in requests if r.user_agent and r.user_agent.startswith("lockmigrate")}
+    if served:  # one small request per package, no pip
+        assert "pip" not in resolvers_asked(requests)
+        assert "/files/celery-5.4.0-py3-none-any.whl.metadata" in ours
+    else:  # pip reads them (downloading the wheels)
+        assert "pip" in resolvers_asked(requests)
+        assert not any(path.endswith(".metadata") for path in ours)

@@ -31,6 +31,7 @@ from index.catalog import DEFAULT_CATALOG
 from index.fixtures import LocalIndexFactory
 from index.scripted import JSON_TYPE, Reply, Scripted, json_page
 from index.server import LocalIndex
+from packaging.version import Version
 
 from lockmigrate.index import IndexSources, ProjectVersions, fetch_versions
 from lockmigrate.index.pages import ACCEPT, PageError, parse_page, version_of
@@ -256,6 +257,122 @@ def test_http_cache_max_age_and_etag(scripted: Callable[..., Scripted], tmp_path
     # a: fresh for 10 minutes, asked once; b: revalidated, answered 304 the second time
     assert [path for path, _ in server.seen].count("/simple/a/") == 1
     assert [h.get("if-none-match") for p, h in server.seen if p == "/simple/b/"] == [None, '"v1"']
+
+
+def test_freshness_and_digest_of_the_pages_an_answer_comes_from(
+    scripted: Callable[..., Scripted], tmp_path: Path
+) -> None:
+    """What a cached answer derived from pages (diff's re-lock verdict) checks them by."""
+    a = json_page("a-1.0.tar.gz")
+    server = scripted(
+        {
+            "/simple/a/": Reply(body=a.body, headers={**a.headers, "Cache-Control": "max-age=600"}),
+            "/simple/b/": json_page("b-1.0.tar.gz"),  # no Cache-Control: not to be stored
+        }
+    )
+    sources = IndexSources(index_urls=(f"{server.url}/simple/",))
+    before = time.time()
+    fetched = fetch_versions(["a", "b"], sources=sources, cache_dir=tmp_path)
+    reused = fetch_versions(["a"], sources=sources, cache_dir=tmp_path)["a"]
+    assert fetched["a"].fresh_until is not None
+    assert before + 599 < fetched["a"].fresh_until < time.time() + 601
+    assert fetched["a"].pages_digest is not None
+    assert (reused.fresh_until, reused.pages_digest) == (
+        fetched["a"].fresh_until,
+        fetched["a"].pages_digest,
+    )  # from the cache: the same page, the same freshness
+    assert (fetched["b"].fresh_until, fetched["b"].pages_digest) == (None, None)
+    uncached = fetch_versions(["a"], sources=sources, cache_dir=None)["a"]
+    assert uncached.fresh_until is None  # no cache folder: nothing may outlive the run
+
+
+def test_pages_say_where_the_core_metadata_is() -> None:
+    html = (
+        b'<a href="../../files/a-1.0-py3-none-any.whl#sha256=00" '
+        b'data-core-metadata="sha256=ABC">x</a>'
+        b'<a href="https://files.example/a-1.1-py3-none-any.whl" '
+        b'data-dist-info-metadata="true">x</a>'
+        b'<a href="a-1.2-py3-none-any.whl">x</a>'
+    )
+    page = "https://index.example/simple/a/"
+    files = parse_page(html, "text/html", page=page)
+    assert [(f.metadata_sha256, f.metadata_url()) for f in files] == [
+        ("abc", "https://index.example/files/a-1.0-py3-none-any.whl.metadata"),
+        ("", "https://files.example/a-1.1-py3-none-any.whl.metadata"),
+        (None, None),
+    ]
+    document = {
+        "meta": {"api-version": "1.1"},
+        "files": [
+            {"filename": "a-1.0.tar.gz", "url": "a-1.0.tar.gz", "hashes": {}},
+            {
+                "filename": "a-1.0-py3-none-any.whl",
+                "url": "/f/a-1.0-py3-none-any.whl",
+                "hashes": {},
+                "core-metadata": {"sha256": "def"},
+            },
+            {"filename": "a-1.1-py3-none-any.whl", "url": "x.whl", "dist-info-metadata": True},
+        ],
+    }
+    files = parse_page(json.dumps(document).encode(), JSON_TYPE, page=page)
+    assert [f.metadata_sha256 for f in files] == [None, "def", ""]
+    assert files[1].metadata_url() == "https://index.example/f/a-1.0-py3-none-any.whl.metadata"
+
+
+def test_which_file_metadata_is_read_from() -> None:
+    """The compatible wheels' metadata when they all serve the same; else none (pip then)."""
+    from lockmigrate.environment import target_environment
+    from lockmigrate.index import AvailableVersion
+    from lockmigrate.index.pages import IndexFile
+
+    linux = target_environment(python_version="3.11", lock_python=None, lowest_python=None)
+
+    def version(*files: IndexFile) -> AvailableVersion:
+        return AvailableVersion(version=Version("1.0"), distributions=files)
+
+    pure = IndexFile(filename="a-1.0-py3-none-any.whl", href="p", page="u", metadata_sha256="1")
+    sdist = IndexFile(filename="a-1.0.tar.gz", href="s", page="u")
+    windows = IndexFile(filename="a-1.0-cp311-cp311-win_amd64.whl", metadata_sha256="2")
+    linux_wheel = IndexFile(
+        filename="a-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", metadata_sha256="3"
+    )
+    newer = IndexFile(
+        filename="a-1.0-py3-none-any.whl", metadata_sha256="1", requires_python=">=3.12"
+    )
+    assert version(pure, sdist, windows).metadata_file("3.11", linux.installs_wheel) == pure
+    assert version(sdist).metadata_file("3.11", linux.installs_wheel) is None
+    assert version(newer, sdist).metadata_file("3.11", linux.installs_wheel) is None
+    without = replace(pure, metadata_sha256=None)
+    assert version(without).metadata_file("3.11", linux.installs_wheel) is None
+    # two wheels that install here, with different metadata: which pip takes decides
+    both = version(pure, linux_wheel)
+    assert both.metadata_file("3.11", linux.installs_wheel) is None
+    same = version(pure, replace(linux_wheel, metadata_sha256="1"))
+    assert same.metadata_file("3.11", linux.installs_wheel) is not None
+
+
+def test_metadata_files_are_fetched_and_checked_against_their_hash(
+    local_index: LocalIndex,
+) -> None:
+    from lockmigrate.index import fetch_metadata
+
+    sources = IndexSources(index_urls=(local_index.url,))
+    (name, project), *_ = fetch_versions(
+        [DEFAULT_CATALOG[0].name], sources=sources, cache_dir=None
+    ).items()
+    wheel = next(
+        file
+        for entry in project.versions
+        for file in entry.distributions
+        if file.filename.endswith(".whl") and file.metadata_sha256
+    )
+    found = fetch_metadata(
+        {"good": wheel, "bad hash": replace(wheel, metadata_sha256="0" * 64)}, sources=sources
+    )
+    assert list(found) == ["good"]
+    assert wheel.page == f"{local_index.url}{name}/"
+    assert b"Name: " in found["good"]
+    assert f"Name: {name}".lower().encode() in found["good"].lower()
 
 
 def test_failures_are_rows(scripted: Callable[..., Scripted]) -> None:
@@ -536,3 +653,28 @@ def test_canonical_name_is_packagings(name: str) -> None:
     from lockmigrate.index.pages import canonical_name
 
     assert canonical_name(name) == canonicalize_name(name)
+
+
+def test_metadata_files_of_an_index_with_credentials(
+    local_index_factory: LocalIndexFactory,
+) -> None:
+    """The files keep no credential; the metadata request gets the index's, as pip sends
+    them to the index's host."""
+    from lockmigrate.index import fetch_metadata
+
+    index = local_index_factory(auth=("deploy", "s3cr3t-t0ken"))
+    sources = IndexSources(index_urls=(index.authenticated_url,))
+    project = fetch_versions([DEFAULT_CATALOG[0].name], sources=sources, cache_dir=None)
+    files = {
+        file.filename: file
+        for entry in next(iter(project.values())).versions
+        for file in entry.distributions
+        if file.metadata_sha256
+    }
+    assert files
+    assert "s3cr3t-t0ken" not in repr(project)
+    assert all("s3cr3t-t0ken" not in (file.page or "") for file in files.values())
+    with index.recording() as served:
+        found = fetch_metadata(files, sources=sources)
+    assert set(found) == set(files)
+    assert {record.user for record in served} == {"deploy"}

@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.version import Version
 
@@ -76,6 +76,7 @@ __all__ = [
     "ProjectVersions",
     "VersionFetcher",
     "default_cache_dir",
+    "fetch_metadata",
     "fetch_versions",
 ]
 
@@ -179,6 +180,29 @@ class AvailableVersion:
                 wheels.append(tags)
         return any(installs_wheel(tags) for tags in dict.fromkeys(wheels))
 
+    def metadata_file(
+        self, python: str | None, installs_wheel: Callable[[str], bool]
+    ) -> IndexFile | None:
+        """The file whose core metadata (PEP 658) is the metadata pip would read for this
+        version on Python ``python`` and the platform ``installs_wheel`` stands for: the
+        wheels that install there (pip prefers any of them to a source archive) when all
+        of them serve the same metadata, by its hash; ``None`` when that cannot be known
+        without building or downloading (no such wheel, metadata not served, or two wheels
+        whose metadata may differ)."""
+        candidates = [
+            file
+            for file in self.distributions
+            if (python is None or _python_allowed(file.requires_python or "", python))
+            and (tags := wheel_tags(file.filename))
+            and installs_wheel(tags)
+        ]
+        hashes = {file.metadata_sha256 for file in candidates}
+        if not candidates or None in hashes:
+            return None
+        if len(candidates) > 1 and (len(hashes) != 1 or "" in hashes):
+            return None
+        return candidates[0]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectVersions:
@@ -193,6 +217,14 @@ class ProjectVersions:
     versions: tuple[AvailableVersion, ...] = ()  # ascending
     found: bool = True
     error: str | None = None
+    #: Until when (epoch seconds) every page this answer was read from may be reused
+    #: without asking its server again, as HTTP caching allows; ``None`` when some page
+    #: may not be reused at all (``no-store``, a local file, a ``--find-links`` location,
+    #: no cache folder): answers derived from it must not outlive the run.
+    fresh_until: float | None = None
+    #: A digest of the pages' bodies (set with ``fresh_until``): the same pages, the same
+    #: digest, so a cached answer derived from them can tell that the index has changed.
+    pages_digest: str | None = None
 
 
 # --- asking the sources ---------------------------------------------------------------------
@@ -215,6 +247,15 @@ def _is_secure(url: str, trusted: Sequence[str]) -> bool:
 def _trusts(entry: str, host: str, port: int | None) -> bool:
     name, _, wanted = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
     return name.lower() == host.lower() and (not wanted or wanted == str(port))
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without the ``user:password@`` of its authority, if any."""
+    scheme, separator, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not separator or "@" not in authority:
+        return url
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def _page_url(index_url: str, name: str) -> str:
@@ -240,6 +281,10 @@ class _Answer:
     files: list[IndexFile]
     found: bool = True
     error: str | None = None
+    #: until when the page may be reused, and the SHA-256 of its body (see
+    #: :attr:`ProjectVersions.fresh_until`); ``None`` when it may not be stored
+    expires: float | None = None
+    digest: str | None = None
 
 
 class _Workers:
@@ -362,8 +407,11 @@ class _Client:
             headers = {"Accept": ACCEPT}
             if entry is not None:
                 meta, body = entry
-                if float(meta.get("expires", 0)) > now:
-                    done(position, self._parse(url, body, str(meta.get("content-type", ""))))
+                expires = float(meta.get("expires", 0))
+                if expires > now:
+                    answer = self._parse(url, body, str(meta.get("content-type", "")))
+                    answer.expires, answer.digest = expires, str(meta["sha256"])
+                    done(position, answer)
                     continue
                 cached[position] = entry
                 if meta.get("etag"):
@@ -423,7 +471,9 @@ class _Client:
             fresh = freshness(response.headers, now)
             if self.cache is not None:
                 self.cache.store(url, ACCEPT, {**meta, "expires": fresh or now}, body)
-            return self._parse(url, body, str(meta.get("content-type", "")))
+            answer = self._parse(url, body, str(meta.get("content-type", "")))
+            answer.expires, answer.digest = fresh, str(meta.get("sha256"))
+            return answer
         if response.status in {404, 410}:
             return _Answer(files=[], found=False)
         if response.status != 200:
@@ -439,13 +489,14 @@ class _Client:
                 "last-modified": response.headers.get("last-modified"),
                 "expires": fresh,
             }
-            self.cache.store(url, ACCEPT, meta, response.body)
+            answer.expires = fresh
+            answer.digest = self.cache.store(url, ACCEPT, meta, response.body)
         return answer
 
     @staticmethod
     def _parse(url: str, body: bytes, content_type: str) -> _Answer:
         try:
-            return _Answer(files=parse_page(body, content_type))
+            return _Answer(files=parse_page(body, content_type, page=_without_userinfo(url)))
         except (PageError, RecursionError) as error:
             return _Answer(files=[], found=False, error=f"{redact_url(url)}: {error}")
 
@@ -536,11 +587,21 @@ def _query(client: _Client, names: Sequence[NormalizedName]) -> dict[str, Projec
         files = [file for answer in answers for file in answer.files] + linked[name]
         errors = [*insecure, *(a.error for a in answers if a.error), *linked_errors]
         versions = _summarise(name, files)
+        reusable = bool(answers) and not sources.find_links and not insecure
+        expiries = [answer.expires for answer in answers]
+        digests = [answer.digest for answer in answers]
+        fresh_until = (
+            min(e for e in expiries if e is not None)
+            if reusable and None not in expiries and None not in digests
+            else None
+        )
         results[name] = ProjectVersions(
             name=name,
             versions=versions,
             found=any(answer.found for answer in answers) or bool(versions),
             error="; ".join(dict.fromkeys(errors)) or None,
+            fresh_until=fresh_until,
+            pages_digest=" ".join(d or "" for d in digests) if fresh_until is not None else None,
         )
 
     def on_page(position: int, answer: _Answer) -> None:
@@ -682,3 +743,77 @@ def fetch_versions(
     """
     with VersionFetcher(sources, cache_dir=cache_dir, workers=workers) as fetcher:
         return fetcher.results(names)
+
+
+_Key = TypeVar("_Key")
+
+
+def fetch_metadata(
+    files: Mapping[_Key, IndexFile],
+    *,
+    sources: IndexSources,
+    workers: int = _DEFAULT_WORKERS,
+) -> dict[_Key, bytes]:
+    """The core metadata (``METADATA``) of each file, as its index serves it beside the
+    file (PEP 658/714), checked against the SHA-256 the page gave for it; fetched
+    concurrently on at most ``workers`` threads with pip's network settings from
+    ``sources``. A file whose metadata is not served, does not come (no answer, a status
+    other than 200) or does not match its hash is left out: the caller reads it another way.
+    """
+    client = _Client(sources, None, connections=max(1, workers))
+    found: dict[_Key, bytes] = {}
+    finished = threading.Condition()
+    waiting = 0
+
+    def fetch(key: _Key, url: str, expected: str, cancelled: bool) -> None:
+        nonlocal waiting
+        try:
+            body = None if cancelled else _metadata_body(client, url)
+            if body is not None and (not expected or _sha256_hex(body) == expected):
+                with finished:
+                    found[key] = body
+        finally:
+            with finished:
+                waiting -= 1
+                finished.notify_all()
+
+    asked: list[tuple[_Key, str, str]] = []
+    for key, file in files.items():
+        url = file.metadata_url()
+        if url is None or file.metadata_sha256 is None:
+            continue
+        if _local_path(url) is None and not _is_secure(url, sources.trusted_hosts):
+            continue
+        asked.append((key, url, file.metadata_sha256))
+    try:
+        with finished:
+            waiting = len(asked)
+        for key, url, expected in asked:
+            client._workers.submit(functools.partial(fetch, key, url, expected))
+        with finished:
+            finished.wait_for(lambda: waiting == 0)
+    finally:
+        client.close()
+    return found
+
+
+def _metadata_body(client: _Client, url: str) -> bytes | None:
+    local = _local_path(url)
+    if local is not None:
+        try:
+            return local.read_bytes()
+        except OSError:
+            return None
+    from lockmigrate.index.transport import FetchError
+
+    try:
+        response = client.transport.get(url)
+    except FetchError:
+        return None
+    return response.body if response.status == 200 else None
+
+
+def _sha256_hex(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

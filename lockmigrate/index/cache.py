@@ -65,16 +65,20 @@ class HttpCache:
             return None
         return meta, body
 
-    def store(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> None:
+    def store(self, url: str, accept: str, meta: dict[str, Any], body: bytes) -> str:
+        """Keep ``body`` with ``meta``; returns the body's SHA-256 (hex), also when the
+        folder cannot be written."""
         key = self._key(url, accept)
-        meta = {**meta, "sha256": _sha256(body)}
+        digest = _sha256(body)
+        meta = {**meta, "sha256": digest}
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             self._present = True
             self._write(self.root / f"{key}.body", body)
             self._write(self.root / f"{key}.json", json.dumps(meta).encode())
         except OSError:
-            return  # a read-only or full cache folder only costs speed
+            pass  # a read-only or full cache folder only costs speed
+        return digest
 
     @staticmethod
     def _write(path: Path, content: bytes) -> None:

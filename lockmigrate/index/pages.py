@@ -14,7 +14,7 @@ import functools
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from packaging.version import InvalidVersion, Version
@@ -82,6 +82,22 @@ class IndexFile:
     filename: str
     requires_python: str | None = None
     yanked: str | None = None
+    #: The link as the page writes it (relative to the page, or absolute); ``None`` for a
+    #: file of a local folder. Kept out of ``repr``: an index may write credentials into it.
+    href: str | None = field(default=None, repr=False)
+    #: PEP 658/714: the file's core metadata is served at ``<file URL>.metadata``, with this
+    #: SHA-256 (``""`` when offered without one); ``None`` when not offered.
+    metadata_sha256: str | None = None
+    #: The URL of the page that lists it, without credentials (the index client adds the
+    #: index's own to a request on its host, as pip does), when known.
+    page: str | None = None
+
+    def metadata_url(self) -> str | None:
+        """Where the index serves this file's core metadata (PEP 658): the file's URL,
+        resolved against its page's, plus ``.metadata``; ``None`` when it serves none."""
+        if self.metadata_sha256 is None or not self.href or not self.page:
+            return None
+        return urllib.parse.urljoin(self.page, self.href.split("#", 1)[0]) + ".metadata"
 
 
 def _media_type(content_type: str) -> tuple[str, str]:
@@ -94,21 +110,22 @@ def _media_type(content_type: str) -> tuple[str, str]:
     return media.strip().lower(), charset
 
 
-def parse_page(body: bytes, content_type: str) -> list[IndexFile]:
-    """The files listed by a page with this body and ``Content-Type``."""
+def parse_page(body: bytes, content_type: str, *, page: str | None = None) -> list[IndexFile]:
+    """The files listed by a page with this body and ``Content-Type``; ``page`` is its URL
+    (kept in each file, for :meth:`IndexFile.metadata_url`)."""
     media, charset = _media_type(content_type)
     if media in _JSON_TYPES:
-        return _parse_json(body)
+        return _parse_json(body, page)
     if media in _HTML_TYPES:
         try:
             text = body.decode(charset, errors="replace")
         except (LookupError, ValueError):  # an unknown charset, or one such as idna
             text = body.decode("utf-8", errors="replace")
-        return _parse_html(text)
+        return _parse_html(text, page)
     raise PageError(f"not a simple-API page (Content-Type: {content_type or 'none'})")
 
 
-def _parse_json(body: bytes) -> list[IndexFile]:
+def _parse_json(body: bytes, page: str | None = None) -> list[IndexFile]:
     try:
         data = json.loads(body)
     except ValueError as error:
@@ -132,17 +149,23 @@ def _parse_json(body: bytes) -> list[IndexFile]:
             filename = _filename_of(url)
         requires_python = entry.get("requires-python")
         yanked = entry.get("yanked")
+        url = entry.get("url")
         found.append(
             IndexFile(
                 filename=filename,
                 requires_python=requires_python if isinstance(requires_python, str) else None,
                 yanked=(yanked if isinstance(yanked, str) else "") if yanked else None,
+                href=url if isinstance(url, str) else None,
+                metadata_sha256=_json_metadata(
+                    entry.get("core-metadata", entry.get("dist-info-metadata"))
+                ),
+                page=page,
             )
         )
     return found
 
 
-def _parse_html(text: str) -> list[IndexFile]:
+def _parse_html(text: str, page: str | None = None) -> list[IndexFile]:
     """The anchors of a PEP 503 page. A scan with regular expressions rather than
     ``html.parser`` (which pip uses): PyPI's numpy page has 4,400 anchors in 1.6 MB, and
     ``html.parser`` spends 0.17 s on it against 0.02 s here. Comments are removed first and
@@ -161,15 +184,37 @@ def _parse_html(text: str) -> list[IndexFile]:
         href = attributes.get("href")
         if not href:
             continue
+        metadata = attributes.get("data-core-metadata", attributes.get("data-dist-info-metadata"))
         found.append(
             IndexFile(
                 filename=_filename_of(href),
                 requires_python=attributes.get("data-requires-python") or None,
                 # as pip reads it: a data-yanked without a value is None, so not yanked
                 yanked=attributes.get("data-yanked"),
+                href=href,
+                metadata_sha256=_html_metadata(metadata) if metadata is not None else None,
+                page=page,
             )
         )
     return found
+
+
+def _json_metadata(value: object) -> str | None:
+    """PEP 714's ``core-metadata`` (PEP 658's ``dist-info-metadata``) of a JSON entry: a
+    dict of hashes, or ``true``; ``None`` when the metadata is not served."""
+    if isinstance(value, dict):
+        digest = value.get("sha256")
+        return digest.lower() if isinstance(digest, str) else ""
+    return "" if value is True else None
+
+
+def _html_metadata(value: str) -> str | None:
+    """``data-core-metadata``: ``true``, or ``<hashname>=<hex>`` (pip reads any other value
+    as no metadata)."""
+    name, sep, digest = value.partition("=")
+    if sep:
+        return digest.lower() if name.strip().lower() == "sha256" else ""
+    return "" if value.strip().lower() == "true" else None
 
 
 def _filename_of(url: str) -> str:
