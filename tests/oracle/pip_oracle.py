@@ -310,7 +310,10 @@ def run(job: dict[str, Any], warnings: _Warnings, environment: dict[str, str]) -
     root = job["root"]
     os.chdir(os.path.dirname(root))
     if job.get("sandbox"):
-        _create_stubs(root, os.path.abspath(job["sandbox"]))
+        try:
+            _create_stubs(root, os.path.abspath(job["sandbox"]))
+        except (OSError, ValueError):  # a name no file can have (a NUL): pip meets it itself
+            pass
     locale_encoding = job.get("locale_encoding")
     if locale_encoding:
         req_file.get_locale_encoding = lambda: locale_encoding
