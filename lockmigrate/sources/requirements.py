@@ -509,6 +509,14 @@ def _kind_of_url(url: str) -> RequirementKind:
     return RequirementKind.URL
 
 
+def _check_local_file_url(url: str) -> None:
+    """pip reads a ``file:`` URL's path with ``url_to_path``, which refuses a host other than
+    ``localhost`` (on every platform but Windows): ``file://server/pkg.tar.gz`` is an error."""
+    split = urllib.parse.urlsplit(url)
+    if split.scheme == "file" and split.netloc not in {"", "localhost"}:
+        raise ValueError(f"non-local file URIs are not supported on this platform: {url!r}")
+
+
 # name==1.2.3, name~=1.2, name: the shape of most lines, parsed without packaging's
 # tokenizer. Anything else (spaces, extras, several specifiers, URLs) takes the full parser.
 _SIMPLE_REQUIREMENT_RE = re.compile(
@@ -576,6 +584,7 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     url = requirement.url
     if url:
         _egg_fragment(url)  # pip makes a Link of the URL, which validates #egg=
+        _check_local_file_url(url)
     return _Interpretation(
         name=canonicalize_name(requirement.name),
         specifier=str(requirement.specifier),
@@ -619,6 +628,8 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
     text = text.strip()
     if is_url(text):
         name, specifier = _name_from_link(text)
+        if not re.search(r"\.\./", text):  # pip rebuilds such a URL from its path alone
+            _check_local_file_url(text)
         return _Interpretation(
             name=name, specifier=specifier, extras=(), marker=marker, url=text,
             kind=_kind_of_url(text),
@@ -670,6 +681,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
         _egg_fragment(url)
         if _url_scheme(url) not in VCS_SCHEMES and not url.startswith("file:"):
             raise _not_editable(text)
+        _check_local_file_url(url)
         return _Interpretation(
             name=canonicalize_name(requirement.name),
             specifier=str(requirement.specifier),
@@ -688,6 +700,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
         egg = _egg_fragment(url_no_extras)
         if not url_no_extras.startswith("file:"):
             raise _not_editable(text)  # pip's final check is case-sensitive
+        _check_local_file_url(url_no_extras)
         return _Interpretation(
             name=canonicalize_name(egg) if egg else None, specifier="", extras=extras,
             marker=None, url=url_no_extras, kind=RequirementKind.PATH,
@@ -869,11 +882,25 @@ class _FileParser:
         try:
             # pip expands ${VAR} before it reads the file named; the value is used to read,
             # never written: Include.target keeps the line as written
-            resolved = _include_path(expand_variables(target, os.environ), self.base)
+            expanded = expand_variables(target, os.environ)
+            _check_include_url(expanded)
+            resolved = _include_path(expanded, self.base)
         except ValueError as exc:  # urlsplit's "Invalid IPv6 URL"; pip fails on it too
             self.fail(f"invalid URL: {exc}", origin, line.content)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
         return dataclasses.replace(line, options=(chosen,), include=include)
+
+
+def _check_include_url(target: str) -> None:
+    """What pip's download of a ``-r``/``-c`` URL refuses before any request: an ``http:`` or
+    ``https:`` URL without a host (requests' ``InvalidURL``), and a ``file:`` URL naming
+    another host (``url_to_path``)."""
+    if not SCHEME_RE.search(target):
+        return
+    split = urllib.parse.urlsplit(target)
+    if split.scheme in {"http", "https"} and not split.hostname:
+        raise ValueError(f"Invalid URL {target!r}: No host supplied")
+    _check_local_file_url(target)
 
 
 def _include_path(target: str, base: Path) -> Path | None:

@@ -193,8 +193,10 @@ _version_clause = st.builds(
     _one(("", "", " ")),
     _one(_VERSIONS),
 )
-_specifier = st.lists(_version_clause, min_size=1, max_size=3).map(",".join).flatmap(
-    lambda spec: _one((spec, spec, f"({spec})", f" ({spec}", f"{spec},"))
+_specifier = (
+    st.lists(_version_clause, min_size=1, max_size=3)
+    .map(",".join)
+    .flatmap(lambda spec: _one((spec, spec, f"({spec})", f" ({spec}", f"{spec},")))
 )
 _marker_atom = st.builds(
     lambda left, op, right, flip: f"{right} {op} {left}" if flip else f"{left} {op} {right}",
@@ -273,8 +275,11 @@ _option = st.one_of(
         _one(_OPTION_VALUES) | _requirement | _quoted,
     ),
     st.builds(lambda s, h: f"--hash{s}{h}", _one(("=", " ", "=")), _one(_HASHES)),
-    st.builds(lambda o, t: f"{o}{t}", _one(("-r ", "-c ", "-r", "--requirement=", "-c  ")),
-              _one(_INCLUDE_TARGETS)),
+    st.builds(
+        lambda o, t: f"{o}{t}",
+        _one(("-r ", "-c ", "-r", "--requirement=", "-c  ")),
+        _one(_INCLUDE_TARGETS),
+    ),
     st.builds(lambda req: f"-e {req}", _requirement | _quoted),
 )
 _options = st.lists(_option, min_size=1, max_size=3).map(" ".join)
@@ -328,7 +333,7 @@ _mutated_line = st.builds(
     st.booleans(),
 )
 _physical_text = st.builds(
-    lambda line, cut, continuation, newline: _break_line(line, cut, continuation, newline),
+    _break_line,
     _logical_line | _mutated_line,
     st.integers(0, 80),
     _one(("\\", " \\", "\\ ", "\\\\")),
@@ -380,9 +385,7 @@ def encode_text(text: str, encoding: str, noise: bytes) -> bytes:
     return data
 
 
-_grammar_file = st.builds(
-    encode_text, _body, _one(_ENCODINGS), st.binary(max_size=3)
-)
+_grammar_file = st.builds(encode_text, _body, _one(_ENCODINGS), st.binary(max_size=3))
 
 
 @st.composite
@@ -395,7 +398,8 @@ def grammar_cases(draw: st.DrawFn) -> FuzzCase:
 
 # --- mutations of the corpus ---------------------------------------------------------------
 
-_TOKENS = tuple(token.encode("utf-8") for token in (*_JUNK, *_OPTIONS, *_OPERATORS)) + (
+_TOKENS = (
+    *(token.encode("utf-8") for token in (*_JUNK, *_OPTIONS, *_OPERATORS)),
     b"\n", b"\r\n", b"\r", b" \\\n", b"\\\n", b"\xff", b"\xe9", b"\xef\xbb\xbf", b"\x00",
     b" #", b"-r inc.txt", b"-c inc.txt", b"-e .", b"${FUZZ_TOKEN}", b" ; python_version<'3'",
 )  # fmt: skip
@@ -415,9 +419,11 @@ def _mutate(data: bytes, mutations: list[tuple[int, int, int, int]]) -> bytes:
             data = data[:position] + _TOKENS[pick % len(_TOKENS)] + data[position:]
         elif kind == 2:  # flip a byte
             if position < len(data):
-                data = data[:position] + bytes([data[position] ^ (1 << (pick % 8))]) + data[
-                    position + 1 :
-                ]
+                data = (
+                    data[:position]
+                    + bytes([data[position] ^ (1 << (pick % 8))])
+                    + data[position + 1 :]
+                )
         elif kind == 3:  # duplicate a line
             lines = data.splitlines(keepends=True)
             if lines:

@@ -541,6 +541,14 @@ CASES: list[Case] = [
         "pkg @ https://example.com/pkg.tar.gz#egg=pkg[x]\n"), REJECTED),
     Case("invalid-ipv6-url", _req("http://[::1/x.tar.gz\n"), REJECTED),
     Case("invalid-ipv6-url-include", _req("numpy\n-r http://[::1/r.txt\n"), REJECTED),
+    # Found by the fuzzer (scripts/fuzz_reader.py): pip's url_to_path refuses a file: URL
+    # naming a host, and requests refuses an include URL without one.
+    Case("non-local-file-url", _req("file://server/pkg-1.0.tar.gz\n"), REJECTED),
+    Case("non-local-file-url-named", _req("pkg @ file://server/pkg-1.0.tar.gz\n"), REJECTED),
+    Case("non-local-file-url-with-dots", _req("file://server/../pkg-1.0.tar.gz\n"), ACCEPTED),
+    Case("non-local-file-url-editable", _req("-e file://server/project#egg=p\n"), REJECTED),
+    Case("include-url-without-host", _req("numpy\n-c http:c\nbad line\n"), REJECTED),
+    Case("include-non-local-file-url", _req("-r file://server/r.txt\n"), REJECTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
