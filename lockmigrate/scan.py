@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector, Diagnostic
 from lockmigrate.errors import InputError
@@ -80,7 +80,11 @@ def classify_range(requirement: DeclaredRequirement) -> RangeKind:
 
 @functools.lru_cache(maxsize=4096)
 def _classify_specifier(specifier: str) -> RangeKind:
-    specifiers = list(SpecifierSet(specifier))
+    try:
+        specifiers = list(SpecifierSet(specifier))
+    except InvalidSpecifier:
+        # "===" with an empty version: pip 26.3 reads it, packaging 26.4 refuses it
+        return RangeKind.EXACT
     if not specifiers:
         return RangeKind.UNBOUNDED
     operators = {spec.operator for spec in specifiers}

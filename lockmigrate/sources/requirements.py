@@ -536,10 +536,12 @@ def _normalized_specifier(spec: str) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def _normalized_marker(text: str) -> str:
     """packaging's normal form of a marker (the same few markers recur in every file)."""
-    from packaging.markers import InvalidMarker, Marker
+    from packaging.markers import InvalidMarker
+
+    from lockmigrate.sources._pep508 import parse_marker
 
     try:
-        return str(Marker(text))
+        return parse_marker(text)
     except InvalidMarker as exc:
         raise ValueError(f"invalid marker: {exc}") from None
 
@@ -566,10 +568,12 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     simple = _simple_pep508(text, marker)
     if simple is not None:
         return simple
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement
+
+    from lockmigrate.sources._pep508 import parse_requirement
 
     try:
-        requirement = Requirement(text)
+        requirement = parse_requirement(text)
     except InvalidRequirement as exc:
         hint = ""
         if "=" in text and not any(op in text for op in ("==", "!=", "<=", ">=", "~=", "===")):
@@ -670,10 +674,13 @@ def _not_editable(text: str) -> ValueError:
 def interpret_editable(text: str, base: Path) -> _Interpretation:
     """pip's ``parse_editable``: ``name @ url`` (a VCS or ``file:`` URL), a local folder, or
     a VCS URL with ``#egg=``."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement
 
+    from lockmigrate.sources._pep508 import ParsedRequirement, parse_requirement
+
+    requirement: ParsedRequirement | None
     try:
-        requirement = Requirement(text)
+        requirement = parse_requirement(text)
     except InvalidRequirement:
         requirement = None
     if requirement is not None and requirement.url:

@@ -549,6 +549,12 @@ CASES: list[Case] = [
     Case("non-local-file-url-editable", _req("-e file://server/project#egg=p\n"), REJECTED),
     Case("include-url-without-host", _req("numpy\n-c http:c\nbad line\n"), REJECTED),
     Case("include-non-local-file-url", _req("-r file://server/r.txt\n"), REJECTED),
+    # packaging 26.4 reads these differently from pip 26.3's vendored 26.3 (sources/_pep508.py).
+    Case("empty-arbitrary-equality", _req(
+        "a===\nb ===;python_version>'3'\nc===,>=1\nd (===)\n"), ACCEPTED),
+    Case("url-holding-a-no-break-space", _req(
+        "pkg @ https://example.com/a\u00a0b.tar.gz ; python_version > '3'\n"), ACCEPTED),
+    Case("nul-in-marker-string", _req("pkg; python_version == '\x00'\n"), REJECTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
