@@ -78,8 +78,27 @@ def classify_range(requirement: DeclaredRequirement) -> RangeKind:
     return _classify_specifier(requirement.specifier)
 
 
-@functools.lru_cache(maxsize=4096)
+# One specifier with a plain release number, the shape of most lines: classified without
+# packaging (the reader has checked it is valid).
+_ONE_PLAIN_SPECIFIER_RE = re.compile(r"(~=|==|!=|<=|>=|<|>)([0-9]+(?:\.[0-9]+)*)")
+_PLAIN_KINDS = {
+    "==": RangeKind.EXACT, "!=": RangeKind.EXCLUSIONS, "<=": RangeKind.UPPER,
+    "<": RangeKind.UPPER, ">=": RangeKind.LOWER, ">": RangeKind.LOWER,
+}  # fmt: skip
+
+
 def _classify_specifier(specifier: str) -> RangeKind:
+    match = _ONE_PLAIN_SPECIFIER_RE.fullmatch(specifier)
+    if match is None:
+        return _classify_specifier_set(specifier)
+    operator, version = match.groups()
+    if operator == "~=":
+        return RangeKind.COMPATIBLE_2 if version.count(".") <= 1 else RangeKind.COMPATIBLE_3
+    return _PLAIN_KINDS[operator]
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_specifier_set(specifier: str) -> RangeKind:
     try:
         specifiers = list(SpecifierSet(specifier))
     except InvalidSpecifier:

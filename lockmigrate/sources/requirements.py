@@ -273,6 +273,8 @@ def expand_variables(text: str, environ: Mapping[str, str]) -> str:
 def break_args_options(line: str) -> tuple[str, str]:
     """pip's split of a line into the requirement part and the options part: the
     requirement is every space-separated token before the first one starting with ``-``."""
+    if not line.startswith("-") and " -" not in line:
+        return line, ""  # no token starts with "-": all of it is the requirement
     tokens = line.split(" ")
     args: list[str] = []
     options = tokens[:]
@@ -437,6 +439,8 @@ def _archive_extension(name: str) -> str:
 
 
 def _is_archive(name: str) -> bool:
+    if not name.lower().endswith(ARCHIVE_EXTENSIONS):
+        return False  # the extension pip finds is a suffix of the name: none can match
     return _archive_extension(name) in ARCHIVE_EXTENSIONS
 
 
@@ -525,8 +529,21 @@ _SIMPLE_REQUIREMENT_RE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
+# A release number alone (1, 1.2, 1.2.3): every operator accepts it (~= needs two parts), and
+# packaging writes such a specifier back as it was written.
+_PLAIN_RELEASE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def _normalized_specifier(spec: str) -> str | None:
+    operator = spec[:2] if spec[1:2] == "=" else spec[:1]
+    version = spec[len(operator) :]
+    if _PLAIN_RELEASE_RE.fullmatch(version) and (operator != "~=" or "." in version):
+        return spec
+    return _packaging_specifier(spec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _packaging_specifier(spec: str) -> str | None:
     try:
         return str(Specifier(spec))
     except InvalidSpecifier:
@@ -546,6 +563,16 @@ def _normalized_marker(text: str) -> str:
         raise ValueError(f"invalid marker: {exc}") from None
 
 
+_CANONICAL_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _canonical_name(name: str) -> str:
+    """``canonicalize_name``, without its work for a name that is canonical already."""
+    if _CANONICAL_NAME_RE.fullmatch(name):
+        return name
+    return canonicalize_name(name)
+
+
 def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
     match = _SIMPLE_REQUIREMENT_RE.fullmatch(text)
     if match is None:
@@ -555,7 +582,7 @@ def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
     if specifier is None:
         return None  # the full parser gives pip's message
     return _Interpretation(
-        name=canonicalize_name(match.group("name")),
+        name=_canonical_name(match.group("name")),
         specifier=specifier,
         extras=(),
         marker=marker,
@@ -799,10 +826,7 @@ class _FileParser:
         # -e; any -e on the line makes it editable (so "./pkg -e x" is "-e ./pkg").
         editable = bool(editables)
         text = args or editables[0] or ""
-        allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editable else _REQUIREMENT_OPTIONS
-        ignored = [o.name for o in options if o.name not in allowed]
-        if len(editables) > (0 if args else 1):
-            ignored.append("--editable")
+        ignored = _ignored_options(options, editables, args)
         if ignored:
             names = ", ".join(dict.fromkeys(ignored))
             self.collector.warning(
@@ -823,15 +847,7 @@ class _FileParser:
             self.fail(str(exc), origin, line.content)
         if self.constraint:
             self._check_constraint(meaning, origin)
-        hashes = tuple(
-            value for name, value in parsed.seen if name == "--hash" and value and not editable
-        )
-        settings = tuple(
-            (key, val)
-            for name, value in parsed.seen
-            if name == "--config-settings" and value is not None
-            for key, _, val in [value.partition("=")]
-        )
+        hashes, settings = _hashes_and_settings(parsed, editable=editable)
         requirement = DeclaredRequirement(
             text=text,
             name=meaning.name,
@@ -845,10 +861,13 @@ class _FileParser:
             constraint=self.constraint,
             hashes=hashes,
             config_settings=settings,
-            variables=tuple(dict.fromkeys(m.group("name") for m in ENV_VAR_RE.finditer(text))),
+            variables=_variables(text),
             origin=origin,
         )
-        return dataclasses.replace(line, requirement=requirement, options=options)
+        return Line(
+            origin=origin, first=line.first, count=line.count, content=line.content,
+            comment=line.comment, requirement=requirement, options=options,
+        )  # fmt: skip
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
         # pip's resolver rejects these when the constraints file is used.
@@ -910,6 +929,44 @@ def _check_include_url(target: str) -> None:
     _check_local_file_url(target)
 
 
+def _ignored_options(
+    options: tuple[Option, ...], editables: list[str | None], args: str
+) -> list[str]:
+    """The options pip ignores on a requirement line (and a second ``-e``)."""
+    if not options:
+        return []
+    allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editables else _REQUIREMENT_OPTIONS
+    ignored = [o.name for o in options if o.name not in allowed]
+    if len(editables) > (0 if args else 1):
+        ignored.append("--editable")
+    return ignored
+
+
+def _hashes_and_settings(
+    parsed: _ParsedOptions, *, editable: bool
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The ``--hash`` values (not on an editable line) and ``--config-settings`` pairs."""
+    if not parsed.seen:
+        return (), ()
+    hashes = tuple(
+        value for name, value in parsed.seen if name == "--hash" and value and not editable
+    )
+    settings = tuple(
+        (key, val)
+        for name, value in parsed.seen
+        if name == "--config-settings" and value is not None
+        for key, _, val in [value.partition("=")]
+    )
+    return hashes, settings
+
+
+def _variables(text: str) -> tuple[str, ...]:
+    """The names of the ``${NAME}`` references in ``text``, once each, in order."""
+    if "${" not in text:
+        return ()
+    return tuple(dict.fromkeys(match.group("name") for match in ENV_VAR_RE.finditer(text)))
+
+
 def _include_path(target: str, base: Path) -> Path | None:
     """The local file a ``-r``/``-c`` target names: a path relative to the including file's
     folder, or a ``file:`` URL of a local absolute path (pip reads those too); ``None`` for
@@ -925,13 +982,19 @@ def _include_path(target: str, base: Path) -> Path | None:
     return None
 
 
+_WRITTEN_NAME_RE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
 def _written_name(text: str, name: str | None) -> str | None:
     """The project name as the user spelled it (``Django`` for ``django``): the leading name
     of a PEP 508 line, else the ``#egg=`` fragment; the canonical name otherwise."""
     if name is None:
         return None
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-    if match and canonicalize_name(match.group(1)) == name:
+    if text.startswith(name) and not text[len(name) : len(name) + 1].strip("._-" + _ALNUM):
+        return name  # written in canonical form: share the string
+    match = _WRITTEN_NAME_RE.match(text)
+    if match and _canonical_name(match.group(1)) == name:
         return match.group(1)
     egg = EGG_FRAGMENT_RE.search(text)
     if egg and canonicalize_name(egg.group(1)) == name:
