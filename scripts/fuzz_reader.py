@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             if report.by_class[name]:
                 print(f"  {name}: {report.by_class[name]}")
         print(f"tracebacks: {len(report.tracebacks)}")
+        print(f"not compared (a path holding a NUL): {report.not_compared}")
         for reason in (d.reason for d in DELIBERATE):
             print(f"deliberate, not counted ({reason}): {report.deliberate[reason]}")
 

@@ -531,6 +531,7 @@ class Report:
     """Counts over many batches."""
 
     cases: int = 0
+    not_compared: int = 0  # both read it, but the comparison cannot spell a path (a NUL)
     by_class: Counter[str] = field(default_factory=Counter)
     deliberate: Counter[str] = field(default_factory=Counter)
     disagreements: list[Outcome] = field(default_factory=list)
@@ -539,6 +540,9 @@ class Report:
     def add(self, outcomes: Iterable[Outcome]) -> None:
         for outcome in outcomes:
             self.cases += 1
+            if outcome.classes == ["not-compared"]:
+                self.not_compared += 1
+                continue
             if not outcome.classes:
                 continue
             reason = next((d.reason for d in DELIBERATE if d.applies(outcome.case, outcome)), None)
@@ -569,7 +573,10 @@ def compare_case(case: FuzzCase, root: Path, result: dict[str, Any]) -> Outcome:
             return Outcome(case, [], [], result["error"])
         problem = f"expected lockmigrate to refuse the undecodable file, got {ours}"
         return Outcome(case, ["rejected-by-pip-only"], [problem], result["error"])
-    problems = compare(result, root)
+    try:
+        problems = compare(result, root)
+    except ValueError:  # the comparison's own realpath() of a path holding a NUL
+        return Outcome(case, ["not-compared"], [traceback.format_exc()], result["error"])
     return Outcome(case, [classify(p) for p in problems], problems, result["error"])
 
 

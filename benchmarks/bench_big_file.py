@@ -1,0 +1,101 @@
+"""How fast, and in how much memory, lockmigrate reads one very large requirements file.
+
+Generates ``requirements.txt`` of about ``--mb`` megabytes (default 50) with the same mix of
+lines as ``bench_scan.py`` (``~=``/``==`` ranges, extras, markers, comments, ``--hash``
+continuations), then runs, each as a child process of its own:
+
+- ``lockmigrate scan DIR --format json > /dev/null`` (the whole CLI);
+- the reader alone: ``parse_bytes`` of the file's bytes.
+
+For each it reports the CPU time of the child (user + system, from ``RUSAGE_CHILDREN``), the
+throughput in MB of input per CPU second, and the child's peak resident set size
+(``ru_maxrss``) as a multiple of the file's size.
+
+Targets (issue 14): at least 2 MB/s of CPU time, peak RSS within 10x the file size.
+
+    python benchmarks/bench_big_file.py [--mb 50] [--keep DIR]
+
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _harness import child_env, executable, verdict
+from bench_scan import write_big_file
+
+TARGET_MB_PER_SECOND = 2.0
+TARGET_MEMORY_RATIO = 10.0
+#: Bytes per generated line, to size the file (measured on the generator's mix).
+_BYTES_PER_LINE = 52.4
+
+_READER_ONLY = """
+import sys
+from pathlib import Path
+from lockmigrate.sources.requirements import parse_bytes
+path = Path(sys.argv[1])
+parsed = parse_bytes(path.read_bytes(), path=path)
+assert parsed.render() == path.read_bytes()
+"""
+
+
+def run_child(argv: list[str]) -> tuple[float, int]:
+    """CPU seconds and peak RSS in bytes of one child run that must exit 0."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        sys.exit(f"{argv} exited {completed.returncode}:\n{completed.stderr.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child's so far, in KiB on Linux: each
+    # contender runs in a fresh process of this script's children, the largest first.
+    return cpu, after.ru_maxrss * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=50.0, help="size of the generated file")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="generate into DIR, keep it")
+    options = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="lockmigrate-big-") as scratch:
+        folder = options.keep if options.keep is not None else Path(scratch)
+        path = folder / "big" / "requirements.txt"
+        write_big_file(path, lines=int(options.mb * 1e6 / _BYTES_PER_LINE))
+        size = path.stat().st_size
+        print(f"generated {size / 1e6:.1f} MB in {path}; python {sys.version.split()[0]}")
+        contenders = {
+            "lockmigrate scan --format json": [
+                executable("lockmigrate"), "scan", str(path.parent), "--format", "json",
+            ],
+            "reader only (parse_bytes)": [sys.executable, "-c", _READER_ONLY, str(path)],
+        }  # fmt: skip
+        results = []
+        # The reader first: RUSAGE_CHILDREN's ru_maxrss only grows, and the CLI holds more.
+        for label in sorted(contenders, reverse=True):
+            cpu, peak = run_child(contenders[label])
+            speed = size / 1e6 / cpu
+            ratio = peak / size
+            print(f"{label}: {cpu:.1f} s CPU, {speed:.2f} MB/s, peak RSS {peak / 1e6:.0f} MB")
+            results.append(verdict(f"{label}: {speed:.2f} MB/s", ok=speed >= TARGET_MB_PER_SECOND))
+            results.append(
+                verdict(f"{label}: peak RSS {ratio:.1f}x the file", ok=ratio <= TARGET_MEMORY_RATIO)
+            )
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
