@@ -21,7 +21,7 @@ import posixpath
 import re
 import sys
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
@@ -38,6 +38,7 @@ from lockmigrate.model import (
     Line,
     Option,
     Origin,
+    PhysicalLines,
     RequirementFile,
     RequirementKind,
     TextLayout,
@@ -152,6 +153,19 @@ def _declaration_line(data: bytes) -> int:
     return 1
 
 
+def _dominant_newline(text: str) -> str:
+    """The most frequent of the terminators ``\\n``, ``\\r\\n`` and ``\\r`` (the first of
+    them on a tie), ``\\n`` when no line ends with one of them."""
+    crlf = text.count("\r\n")
+    counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
+    return max(counts, key=counts.__getitem__)
+
+
+def _ends_a_line(text: str) -> bool:
+    """Whether the text ends with a line terminator, as ``str.splitlines`` sees them."""
+    return bool(text) and text[-1] in _LINE_BREAKS
+
+
 def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
     the first two lines, then UTF-8.
@@ -197,14 +211,12 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
             f"({exc}); pip cannot read it either. Declare a text encoding such as utf-8",
             origin=Origin(path=display, line=_declaration_line(data)),
         ) from None
-    physical = text.splitlines(keepends=True)
-    terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
-    counted = [t for t in terminators if t]
-    newline = max(("\n", "\r\n", "\r"), key=counted.count) if counted else "\n"
-    final_newline = bool(physical) and physical[-1] != physical[-1].splitlines()[0]
-    layout = TextLayout(codec=codec, bom=bom, newline=newline, final_newline=final_newline)
+    layout = TextLayout(
+        codec=codec, bom=bom, newline=_dominant_newline(text), final_newline=_ends_a_line(text)
+    )
     try:
-        lossless = layout.encode(text) == data
+        # Strict UTF-8 always encodes back to the bytes it decoded: no copy to compare.
+        lossless = codec == "utf-8" or layout.encode(text) == data
     except (UnicodeError, LookupError, ValueError, TypeError):
         lossless = False
     if not lossless:
@@ -224,20 +236,28 @@ class _LogicalLine:
     text: str  # joined as pip joins it, before comments are stripped
 
 
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' own
+
+
 def _strip_terminator(physical_line: str) -> str:
-    lines = physical_line.splitlines()
-    return lines[0] if lines else ""
+    """One physical line without its terminator (``\\r\\n`` or one line break)."""
+    if physical_line.endswith("\r\n"):
+        return physical_line[:-2]
+    if physical_line[-1:] in _LINE_BREAKS and physical_line:
+        return physical_line[:-1]
+    return physical_line
 
 
-def join_lines(physical: list[str]) -> Iterator[_LogicalLine]:
+def join_lines(physical: Sequence[str]) -> Iterator[_LogicalLine]:
     """pip's ``join_lines``: a line ending in ``\\`` continues on the next one, unless it is
     a comment. Every physical line lands in exactly one logical line."""
     pending: list[str] = []
     first = 0
     for index, raw in enumerate(physical):
         line = _strip_terminator(raw)
-        if not line.endswith("\\") or COMMENT_RE.match(line):
-            if COMMENT_RE.match(line):
+        comment = "#" in line and COMMENT_RE.match(line) is not None
+        if not line.endswith("\\") or comment:
+            if comment:
                 line = " " + line  # so that the comment is matched after joining
             if pending:
                 pending.append(line)
@@ -983,7 +1003,8 @@ def _include_path(target: str, base: Path) -> Path | None:
 
 
 _WRITTEN_NAME_RE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Characters that continue a name; "" (the end of the text) is not one.
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def _written_name(text: str, name: str | None) -> str | None:
@@ -991,7 +1012,7 @@ def _written_name(text: str, name: str | None) -> str | None:
     of a PEP 508 line, else the ``#egg=`` fragment; the canonical name otherwise."""
     if name is None:
         return None
-    if text.startswith(name) and not text[len(name) : len(name) + 1].strip("._-" + _ALNUM):
+    if text.startswith(name) and text[len(name) : len(name) + 1] not in _NAME_CHARACTERS:
         return name  # written in canonical form: share the string
     match = _WRITTEN_NAME_RE.match(text)
     if match and _canonical_name(match.group(1)) == name:
@@ -1013,7 +1034,22 @@ def parse_bytes(
     """Parse the bytes of one requirements file. Includes are recorded, not followed."""
     shown = display if display is not None else str(path)
     text, layout = decode(data, shown)
-    physical = text.splitlines(keepends=True)
+    return _parse_text(
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector
+    )
+
+
+def _parse_text(
+    text: str,
+    layout: TextLayout,
+    *,
+    path: Path,
+    display: str,
+    constraint: bool,
+    collector: Collector | None,
+) -> RequirementFile:
+    shown = display
+    physical = PhysicalLines(text)
     parser = _FileParser(
         path=path,
         display=shown,
@@ -1026,7 +1062,7 @@ def parse_bytes(
         path=path,
         display=shown,
         layout=layout,
-        physical_lines=tuple(physical),
+        physical_lines=physical,
         lines=lines,
         constraint=constraint,
     )
@@ -1051,7 +1087,11 @@ def read_file(
         raise InputError(f"{shown}: is {exc.kind}; lockmigrate reads only regular files") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return parse_bytes(data, path=path, display=shown, constraint=constraint, collector=collector)
+    text, layout = decode(data, shown)
+    del data  # a large file is not held twice while it is parsed
+    return _parse_text(
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector
+    )
 
 
 _INDEX_OPTIONS = frozenset(
