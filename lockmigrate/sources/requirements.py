@@ -875,7 +875,7 @@ class _FileParser:
             specifier=meaning.specifier,
             extras=meaning.extras,
             marker=meaning.marker,
-            url=redact_url(meaning.url) if meaning.url is not None else None,
+            url=_shown_url(meaning),
             kind=meaning.kind,
             editable=editable,
             constraint=self.constraint,
@@ -947,6 +947,14 @@ def _check_include_url(target: str) -> None:
     if split.scheme in {"http", "https"} and not split.hostname:
         raise ValueError(f"Invalid URL {target!r}: No host supplied")
     _check_local_file_url(target)
+
+
+def _shown_url(meaning: _Interpretation) -> str | None:
+    """The URL as shown: credentials redacted, but a local path kept as written (``./a://b@c``
+    is a folder, not a URL with a user)."""
+    if meaning.url is None or meaning.kind is RequirementKind.PATH:
+        return meaning.url
+    return redact_url(meaning.url)
 
 
 def _ignored_options(

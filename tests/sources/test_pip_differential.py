@@ -555,6 +555,8 @@ CASES: list[Case] = [
     Case("url-holding-a-no-break-space", _req(
         "pkg @ https://example.com/a\u00a0b.tar.gz ; python_version > '3'\n"), ACCEPTED),
     Case("nul-in-marker-string", _req("pkg; python_version == '\x00'\n"), REJECTED),
+    Case("local-path-that-looks-like-userinfo", {
+        "requirements.txt": "./s://user@\n", "s:/user@/pyproject.toml": ""}, ACCEPTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
