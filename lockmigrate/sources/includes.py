@@ -11,6 +11,7 @@ from pathlib import Path
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
+from lockmigrate.sources._files import is_dir, is_file
 from lockmigrate.sources.requirements import ENV_VAR_RE, decode, parse_bytes, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
@@ -191,8 +192,9 @@ def _follow_from(
                 origin=include.origin,
                 text=f"{option} {include.target}",
             )
-        if not target.is_file():
-            what = "is a directory" if target.is_dir() else "does not exist"
+        # os.path, as pip: a name the system refuses (too long) cannot be opened, not a crash
+        if not is_file(target):
+            what = "is a directory" if is_dir(target) else "does not exist"
             unset = [
                 match.group("name")
                 for match in ENV_VAR_RE.finditer(include.target)

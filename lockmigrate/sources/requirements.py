@@ -44,7 +44,7 @@ from lockmigrate.model import (
     TextLayout,
 )
 from lockmigrate.redact import redact_url
-from lockmigrate.sources._files import NotRegularFileError, read_regular
+from lockmigrate.sources._files import NotRegularFileError, is_dir, is_file, read_regular
 
 if TYPE_CHECKING:
     import optparse
@@ -274,11 +274,28 @@ def join_lines(physical: Sequence[str]) -> Iterator[_LogicalLine]:
 
 
 def split_comment(text: str) -> tuple[str, str | None]:
-    """``(content, comment)`` as pip's ``ignore_comments`` sees them."""
-    match = COMMENT_RE.search(text)
-    if match is None:
+    """``(content, comment)`` as pip's ``ignore_comments`` sees them.
+
+    pip searches ``(^|\\s+)#.*$``, which backtracks over every run of blanks not followed by
+    ``#``: quadratic on a long line. The same match is found in one pass: the comment starts
+    with the run of blanks before the first ``#`` that begins the text or follows a blank.
+    """
+    if "#" not in text:
         return text.strip(), None
-    return text[: match.start()].strip(), match.group(0).strip()
+    if "\n" in text:  # not a logical line (``.`` stops at a newline): pip's expression
+        match = COMMENT_RE.search(text)
+        if match is None:
+            return text.strip(), None
+        return text[: match.start()].strip(), match.group(0).strip()
+    at = text.find("#")
+    while at > 0 and not text[at - 1].isspace():
+        at = text.find("#", at + 1)
+    if at == -1:
+        return text.strip(), None
+    start = at
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return text[:start].strip(), text[start:].strip()
 
 
 def expand_variables(text: str, environ: Mapping[str, str]) -> str:
@@ -293,17 +310,14 @@ def expand_variables(text: str, environ: Mapping[str, str]) -> str:
 def break_args_options(line: str) -> tuple[str, str]:
     """pip's split of a line into the requirement part and the options part: the
     requirement is every space-separated token before the first one starting with ``-``."""
-    if not line.startswith("-") and " -" not in line:
-        return line, ""  # no token starts with "-": all of it is the requirement
-    tokens = line.split(" ")
-    args: list[str] = []
-    options = tokens[:]
-    for token in tokens:
-        if token.startswith("-"):
-            break
-        args.append(token)
-        options.pop(0)
-    return " ".join(args), " ".join(options)
+    if line.startswith("-"):
+        return "", line
+    # The first token starting with "-" follows a space; the tokens before it, joined again
+    # with single spaces, are the text before that space.
+    at = line.find(" -")
+    if at == -1:
+        return line, ""
+    return line[:at], line[at + 1 :]
 
 
 # --- options ----------------------------------------------------------------------------
@@ -498,15 +512,32 @@ def _path_to_url(path: str) -> str:
     return urllib.parse.urljoin("file://", pathname2url(path))
 
 
+def _extras_suffix(text: str) -> tuple[str, str] | None:
+    """``EXTRAS_SUFFIX_RE.match(text).groups()`` (pip's ``^(.+)(\\[[^\\]]+\\])$``), found in one
+    pass: the regular expression backtracks quadratically over a long run of ``[``. Its greedy
+    ``.+`` leaves the shortest ``[...]`` suffix: the last ``[`` after the last inner ``]``."""
+    if "\n" in text:  # not a logical line: pip's expression
+        match = EXTRAS_SUFFIX_RE.match(text)
+        return None if match is None else (match.group(1), match.group(2))
+    if not text.endswith("]"):
+        return None
+    inner_close = text.rfind("]", 0, len(text) - 1)
+    opening = text.rfind("[", max(inner_close + 1, 1), len(text) - 2)
+    if opening == -1:
+        return None
+    return text[:opening], text[opening:]
+
+
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
     """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical."""
-    match = EXTRAS_SUFFIX_RE.match(text)
-    if match is None:
+    suffix = _extras_suffix(text)
+    if suffix is None:
         return text, ()
     from packaging.requirements import Requirement
 
-    extras = Requirement("placeholder" + match.group(2).lower()).extras
-    return match.group(1).rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
+    path, extras_text = suffix
+    extras = Requirement("placeholder" + extras_text.lower()).extras
+    return path.rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -663,6 +694,9 @@ def _name_from_link(url: str) -> tuple[str | None, str]:
     return (canonicalize_name(egg) if egg else None), ""
 
 
+_PROJECT_FILES = ("pyproject.toml", "setup.py")
+
+
 def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
     """pip's ``parse_req_from_line``. Local paths are looked up relative to ``base`` (the
     requirements file's folder) rather than the current directory.
@@ -685,15 +719,16 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
             name=name, specifier=specifier, extras=(), marker=marker, url=text,
             kind=_kind_of_url(text),
         )  # fmt: skip
-    bare = EXTRAS_SUFFIX_RE.match(text)
-    if not _looks_like_path(text) and not _is_archive(bare.group(1).rstrip() if bare else text):
+    bare = _extras_suffix(text)
+    if not _looks_like_path(text) and not _is_archive(bare[0].rstrip() if bare else text):
         return _from_pep508(text, marker)  # neither a folder nor an archive: no disk access
     # pip strips the extras off the normalised absolute path; the written path is kept.
     local, extras = _strip_extras(_local_path(base, text))
     written, _ = _strip_extras(text)
     is_path = False
-    if _looks_like_path(text) and Path(local).is_dir():
-        if not any((Path(local) / marker).is_file() for marker in ("pyproject.toml", "setup.py")):
+    # os.path, as pip: a name the system refuses (too long, a NUL) is no folder, not an error
+    if _looks_like_path(text) and is_dir(local):
+        if not any(is_file(Path(local) / name) for name in _PROJECT_FILES):
             raise ValueError(
                 f"directory {text!r} is not installable: neither 'setup.py' nor "
                 "'pyproject.toml' found"
@@ -701,7 +736,7 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
         is_path = True
     elif _is_archive(local):
         before_at = text.split("@", 1)
-        is_path = Path(local).is_file() or len(before_at) < 2 or _looks_like_path(before_at[0])
+        is_path = is_file(local) or len(before_at) < 2 or _looks_like_path(before_at[0])
     if is_path:
         name, specifier = _name_from_link(_path_to_url(local))
         return _Interpretation(
@@ -745,7 +780,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
             kind=_kind_of_url(url),
         )
     url_no_extras, extras = _strip_extras(text)
-    if (base / url_no_extras).is_dir():
+    if is_dir(base / url_no_extras):
         return _Interpretation(
             name=None, specifier="", extras=extras, marker=None, url=url_no_extras,
             kind=RequirementKind.PATH,

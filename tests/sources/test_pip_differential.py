@@ -557,6 +557,8 @@ CASES: list[Case] = [
     Case("nul-in-marker-string", _req("pkg; python_version == '\x00'\n"), REJECTED),
     Case("local-path-that-looks-like-userinfo", {
         "requirements.txt": "./s://user@\n", "s:/user@/pyproject.toml": ""}, ACCEPTED),
+    Case("path-longer-than-the-system-allows", _req("./" + "x" * 5000 + "\n"), REJECTED),
+    Case("include-longer-than-the-system-allows", _req("-r " + "x" * 5000 + "\n"), REJECTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
