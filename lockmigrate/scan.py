@@ -401,12 +401,9 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
                     + ": pip-tools keeps it; Poetry cannot express it",
                     option.origin,
                 )
-        if (
-            any(
-                contains_credentials(raw)
-                for raw in file.physical_lines[line.first : line.first + line.count]
-            )
-            and line.requirement is None
+        if line.requirement is None and any(
+            contains_credentials(raw)
+            for raw in file.physical_lines[line.first : line.first + line.count]
         ):
             collector.warning(
                 "credentials",

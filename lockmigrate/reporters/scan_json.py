@@ -6,6 +6,7 @@ that removes or renames a field bumps it.
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 from collections.abc import Iterator
@@ -13,13 +14,19 @@ from typing import Any, TextIO
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Diagnostic
-from lockmigrate.model import DeclaredRequirement, Line
-from lockmigrate.scan import ScannedFile, ScanReport, classify_range
+from lockmigrate.model import DeclaredRequirement, Line, RequirementKind
+from lockmigrate.scan import RangeKind, ScannedFile, ScanReport, classify_range
 from lockmigrate.sources.includes import display_path
 
 __all__ = ["SCHEMA_VERSION", "render"]
 
 SCHEMA_VERSION = 1
+
+
+# Each member's value, looked up once (an enum's .value is a descriptor call).
+_VALUES: dict[enum.Enum, str] = {
+    member: member.value for kind in (RequirementKind, RangeKind) for member in kind
+}
 
 
 def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]:
@@ -33,8 +40,8 @@ def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]
         "hashes": list(requirement.hashes),
         "line": requirement.origin.line,
         "comment": line.comment,
-        "kind": requirement.kind.value,
-        "range": classify_range(requirement).value,
+        "kind": _VALUES[requirement.kind],
+        "range": _VALUES[classify_range(requirement)],
         "variables": list(requirement.variables),
     }
 

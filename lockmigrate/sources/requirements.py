@@ -24,7 +24,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -540,8 +540,7 @@ def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
     return path.rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Interpretation:
+class _Interpretation(NamedTuple):  # a tuple: made once per line, in the hot path
     name: str | None
     specifier: str
     extras: tuple[str, ...]
@@ -572,10 +571,12 @@ def _check_local_file_url(url: str) -> None:
         raise ValueError(f"non-local file URIs are not supported on this platform: {url!r}")
 
 
-# name==1.2.3, name~=1.2, name: the shape of most lines, parsed without packaging's
-# tokenizer. Anything else (spaces, extras, several specifiers, URLs) takes the full parser.
+# name==1.2.3, name[extra]~=1.2, name: the shape of most lines, parsed without packaging's
+# tokenizer. Anything else (spaces, several specifiers, URLs) takes the full parser.
 _SIMPLE_REQUIREMENT_RE = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r"(?:\[(?P<extras>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+    r"(?:,[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*)\])?"
     r"(?P<spec>(?:~=|==|!=|<=|>=|<|>)[0-9][A-Za-z0-9.*+!]*)?"
 )
 
@@ -632,10 +633,12 @@ def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
     specifier = _normalized_specifier(spec) if spec else ""
     if specifier is None:
         return None  # the full parser gives pip's message
+    extras = match.group("extras")
     return _Interpretation(
         name=_canonical_name(match.group("name")),
         specifier=specifier,
-        extras=(),
+        # as from packaging's set of extras as written, then canonicalised and sorted
+        extras=tuple(sorted(_canonical_name(e) for e in set(extras.split(",")))) if extras else (),
         marker=marker,
         url=None,
         kind=RequirementKind.NAMED,
@@ -817,6 +820,24 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
 
 
 @dataclass(slots=True)
+class _LineParts:
+    """A logical line's fields before it is known to hold a requirement, so that its
+    :class:`Line` is made once (a frozen data class costs microseconds, times every line)."""
+
+    origin: Origin
+    first: int
+    count: int
+    content: str
+    comment: str | None
+
+    def line(self) -> Line:
+        return Line(
+            origin=self.origin, first=self.first, count=self.count, content=self.content,
+            comment=self.comment,
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
 class _FileParser:
     path: Path
     display: str
@@ -837,15 +858,14 @@ class _FileParser:
     def parse_line(self, logical: _LogicalLine) -> Line:
         origin = self.origin(logical)
         content, comment = split_comment(logical.text)
-        line = Line(
-            origin=origin, first=logical.first, count=logical.count, content=content,
-            comment=comment,
-        )  # fmt: skip
+        line = _LineParts(origin, logical.first, logical.count, content, comment)
         if not content:
-            return line
+            return line.line()
         args, options_str = break_args_options(content)
+        if not options_str:  # the common line: a requirement and nothing else
+            return self.requirement_line(line, args, [], (), _ParsedOptions())
         try:
-            parsed = parse_options(options_str) if options_str else _ParsedOptions()
+            parsed = parse_options(options_str)
         except _OptionError as exc:
             self.fail(f"invalid option: {exc}", origin, content)
         options = tuple(
@@ -866,11 +886,11 @@ class _FileParser:
         editables = [value for name, value in parsed.seen if name == "--editable"]
         if args or editables:
             return self.requirement_line(line, args, editables, options, parsed)
-        return self.option_line(line, options)
+        return self.option_line(line.line(), options)
 
     def requirement_line(
         self,
-        line: Line,
+        line: _LineParts,
         args: str,
         editables: list[str | None],
         options: tuple[Option, ...],
