@@ -7,7 +7,7 @@ continuations), then runs, each as a child process of its own:
 - ``lockmigrate scan DIR --format json > /dev/null`` (the whole CLI);
 - the reader alone: ``read_file`` of the file, its round trip checked line by line.
 
-For each it reports the CPU time of the child (user + system, from ``RUSAGE_CHILDREN``), the
+For each it reports the CPU time of the child (user + system, from ``os.wait4``), the
 throughput in MB of input per CPU second, and the child's peak resident set size
 (``ru_maxrss``) as a multiple of the file's size.
 
@@ -21,7 +21,7 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,23 +51,23 @@ assert written.digest() == expected, "not byte for byte"
 
 
 def run_child(argv: list[str]) -> tuple[float, int]:
-    """CPU seconds and peak RSS in bytes of one child run that must exit 0."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    completed = subprocess.run(
+    """CPU seconds and peak RSS in bytes of one child run that must exit 0 (``os.wait4``
+    gives that child's own resource usage)."""
+    with subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=child_env(),
-        check=False,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if completed.returncode != 0:
-        sys.exit(f"{argv} exited {completed.returncode}:\n{completed.stderr.decode()}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child's so far, in KiB on Linux: each
-    # contender runs in a fresh process of this script's children, the largest first.
-    return cpu, after.ru_maxrss * 1024
+    ) as child:
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit(f"{argv} exited {child.returncode}:\n{errors.decode()}")
+    # ru_maxrss is in KiB on Linux
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             "reader only (read_file)": [sys.executable, "-c", _READER_ONLY, str(path)],
         }  # fmt: skip
         results = []
-        # The reader first: RUSAGE_CHILDREN's ru_maxrss only grows, and the CLI holds more.
-        for label in sorted(contenders, reverse=True):
-            cpu, peak = run_child(contenders[label])
+        for label, argv_of_label in contenders.items():
+            cpu, peak = run_child(argv_of_label)
             speed = size / 1e6 / cpu
             ratio = peak / size
             print(f"{label}: {cpu:.1f} s CPU, {speed:.2f} MB/s, peak RSS {peak / 1e6:.0f} MB")
