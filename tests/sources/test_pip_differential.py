@@ -111,7 +111,8 @@ def lockmigrate_url(requirement: DeclaredRequirement, base: Path) -> str | None:
     url = requirement.url
     if url is None:
         return None
-    if requirement.kind is RequirementKind.PATH and not _SCHEME_RE.match(url):
+    # a path may look like a scheme ("s:.tgz" is an archive in this folder); file: is a URL
+    if requirement.kind is RequirementKind.PATH and not url.lower().startswith("file:"):
         return canonical_url(_path_to_url(str(base / url)))
     if not requirement.editable and url.startswith("file:") and re.search(r"\.\./", url):
         # pip rewrites relative file: URLs of line requirements to absolute ones.
@@ -559,6 +560,7 @@ CASES: list[Case] = [
         "requirements.txt": "./s://user@\n", "s:/user@/pyproject.toml": ""}, ACCEPTED),
     Case("path-longer-than-the-system-allows", _req("./" + "x" * 5000 + "\n"), REJECTED),
     Case("include-longer-than-the-system-allows", _req("-r " + "x" * 5000 + "\n"), REJECTED),
+    Case("archive-path-with-a-colon", _req("s:.tgz;os_name>''\n"), ACCEPTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
