@@ -1054,16 +1054,19 @@ def _variables(text: str) -> tuple[str, ...]:
 
 def _include_path(target: str, base: Path) -> Path | None:
     """The local file a ``-r``/``-c`` target names: a path relative to the including file's
-    folder, or a ``file:`` URL of a local absolute path (pip reads those too); ``None`` for
-    ``http:``/``https:`` and other URLs pip would fetch. Absolute and normalised (as pip's
-    ``os.path.abspath``), so ``../shared/x.txt`` is the same file wherever it is named."""
+    folder, or a ``file:`` URL of a local path (pip reads those too, ``file:x`` as ``/x``);
+    ``None`` for ``http:``/``https:`` and other URLs pip would fetch. Absolute and normalised
+    (as pip's ``os.path.abspath``), so ``../shared/x.txt`` is the same file wherever it is
+    named."""
     if not SCHEME_RE.search(target):
         return Path(os.path.abspath(base / target))  # noqa: PTH100 - lexical, as pip
     split = urllib.parse.urlsplit(target)
-    if split.scheme == "file" and split.netloc in {"", "localhost"} and split.path.startswith("/"):
+    if split.scheme == "file" and split.netloc in {"", "localhost"}:
         from urllib.request import url2pathname
 
-        return Path(url2pathname(split.path))
+        # pip's download makes file:x.txt file:///x.txt: a relative path is read from the root
+        path = split.path if split.path.startswith("/") else "/" + split.path
+        return Path(os.path.abspath(url2pathname(path)))  # noqa: PTH100 - lexical, as pip
     return None
 
 

@@ -561,6 +561,9 @@ CASES: list[Case] = [
     Case("path-longer-than-the-system-allows", _req("./" + "x" * 5000 + "\n"), REJECTED),
     Case("include-longer-than-the-system-allows", _req("-r " + "x" * 5000 + "\n"), REJECTED),
     Case("archive-path-with-a-colon", _req("s:.tgz;os_name>''\n"), ACCEPTED),
+    # pip downloads file:nc as file:///nc: the root folder's nc, not the one beside the file.
+    Case("relative-file-url-include", {
+        "requirements.txt": "-r file:nc\n", "nc": "numpy\n"}, REJECTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
