@@ -695,6 +695,12 @@ def _name_from_link(url: str) -> tuple[str | None, str]:
             name, version, _build, _tags = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:
             raise ValueError(f"invalid wheel filename: {exc}") from None
+        if not PROJECT_NAME_RE.match(name):
+            # pip reads the wheel as the requirement "name==version", which must parse
+            raise ValueError(
+                f"invalid requirement: {name}=={version}: the wheel {filename!r} has no valid "
+                "project name"
+            )
         return canonicalize_name(name), str(SpecifierSet(f"=={version}"))
     return (canonicalize_name(egg) if egg else None), ""
 

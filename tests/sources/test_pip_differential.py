@@ -114,8 +114,9 @@ def lockmigrate_url(requirement: DeclaredRequirement, base: Path) -> str | None:
     # a path may look like a scheme ("s:.tgz" is an archive in this folder); file: is a URL
     if requirement.kind is RequirementKind.PATH and not url.lower().startswith("file:"):
         return canonical_url(_path_to_url(str(base / url)))
-    if not requirement.editable and url.startswith("file:") and re.search(r"\.\./", url):
-        # pip rewrites relative file: URLs of line requirements to absolute ones.
+    bare = requirement.text.lower().startswith("file:")
+    if not requirement.editable and bare and url.startswith("file:") and re.search(r"\.\./", url):
+        # pip rewrites relative file: URLs of bare URL lines (not name @ URL) to absolute ones.
         local = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
         return canonical_url(_path_to_url(str(base / local)))
     return canonical_url(url)
@@ -564,6 +565,8 @@ CASES: list[Case] = [
     # pip downloads file:nc as file:///nc: the root folder's nc, not the one beside the file.
     Case("relative-file-url-include", {
         "requirements.txt": "-r file:nc\n", "nc": "numpy\n"}, REJECTED),
+    Case("wheel-without-a-valid-name", _req("_-0-py3-none-any.whl\n"), REJECTED),
+    Case("name-at-relative-file-url", _req("pkg @ file:../#\n"), ACCEPTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
