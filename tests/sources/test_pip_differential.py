@@ -198,11 +198,13 @@ def option_values(options: tuple[Option, ...]) -> dict[str, Any]:
         else:
             raise AssertionError(f"unexpected option on an option line: {option}")
     values.update({dest: sorted(members) for dest, members in sets.items()})
+    values["hashes"] = sorted(values["hashes"])  # pip groups them by algorithm
     return values
 
 
 def pip_option_values(line: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in line.items() if k not in {"file", "line"}}
+    values["hashes"] = sorted(values["hashes"])
     for key, value in values.items():
         if isinstance(value, str):
             values[key] = redact_text(value)
@@ -567,6 +569,8 @@ CASES: list[Case] = [
         "requirements.txt": "-r file:nc\n", "nc": "numpy\n"}, REJECTED),
     Case("wheel-without-a-valid-name", _req("_-0-py3-none-any.whl\n"), REJECTED),
     Case("name-at-relative-file-url", _req("pkg @ file:../#\n"), ACCEPTED),
+    Case("hashes-on-an-option-line-grouped-by-pip", _req(
+        f"--hash={SHA512} --hash={SHA} --hash={SHA512.replace('c', 'd')}\n"), ACCEPTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
