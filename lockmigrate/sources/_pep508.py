@@ -11,15 +11,17 @@ pip 26.3's vendored copy):
   (``[^\\s;)]++``);
 - a direct URL ends at the first space or tab in 26.3 (``[^ \\t]+``) but at any whitespace in
   26.4 (``\\S+``), so ``name @ https://host/a\\xa0b`` is refused by 26.4;
+- ``n === 1.0, === 2.0`` is refused by 26.3 (the first ``===`` swallows the comma, and a
+  blank then ``===`` follows where a comma must) and accepted by 26.4 (one pass over the list);
 - a marker nested more than 200 parentheses deep is refused by 26.4; 26.3 recurses until the
   interpreter's recursion limit (a ``RecursionError`` in pip, about 300 levels). That one is
   not undone: it is listed among the deliberate differences (docs/explanation/
   requirements-format.md), and a ``RecursionError`` is an error here, never a traceback.
 
-Both are undone by parsing a copy of the text in which the construct is spelled so that the
+The first two are undone by parsing a copy of the text in which the construct is spelled so that the
 installed packaging reads it as 26.3 reads the original (a private-use character stands for
 the empty version, or for the whitespace inside the URL), then putting the original
-characters back into every string taken from the result.
+characters back into every string taken from the result; the third is refused before parsing.
 
 Any other exception packaging lets out for a malformed string (older releases raised
 ``ValueError`` for a NUL in a marker's quoted string) becomes the ``Invalid*`` error, so the
@@ -123,8 +125,33 @@ def _specifier_text(specifier: SpecifierSet, spelling: _Respelling) -> str:
     return ",".join(sorted(spelling.restore(part) for part in text.split(",")))
 
 
+# An arbitrary-equality specifier as packaging 26.3 tokenizes it: its version runs to the next
+# blank, ";" or ")", commas and all.
+_ARBITRARY_TOKEN_RE = re.compile(r"===\s*([^\s;)]*)")
+
+
+def _check_swallowed_comma(text: str) -> None:
+    """packaging 26.3 reads ``n === 1.0, === 2.0`` as the token ``=== 1.0,`` (the comma is part
+    of the arbitrary version) followed by ``=== 2.0`` where a comma or the end must come, and
+    refuses it; 26.4 reads the whole list in one pass and accepts it. Refuse it as 26.3 does."""
+    head = text.split(";", 1)[0]
+    if "@" in head:  # a URL requirement has no specifier
+        return
+    for match in _ARBITRARY_TOKEN_RE.finditer(head):
+        rest = head[match.end() :]
+        if match.group(1).endswith(",") and rest[:1] in {" ", "\t"}:
+            following = rest.lstrip(" \t")[:1]
+            if following and following not in {",", ")"}:
+                raise InvalidRequirement(
+                    "Expected comma (within version specifier), semicolon (after version "
+                    "specifier) or end"
+                )
+
+
 def parse_requirement(text: str) -> ParsedRequirement:
     """``text`` as pip 26.3's packaging reads it; raises :class:`InvalidRequirement`."""
+    if _empty_arbitrary_refused() and "===" in text:
+        _check_swallowed_comma(text)
     spelling = _Respelling(text)
     spelling.respell()
     try:

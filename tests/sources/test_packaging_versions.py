@@ -41,7 +41,8 @@ DIVERGENT: list[str] = [
     "name===", "name ===", "name===,", "name (===)", "name[a]===", "n===,===abc", "n===abc,===",
     'name===;python_version>"3"', "n @ https://x/a\xa0b", "n @\xa0https://x",
     'name@https://x/a\u3000b ; python_version>"3"', "n===a@b\xa0c", 'n; extra=="a\xa0@b"',
-    'n; python_version=="\x00"', "n===\xa0", "n=== ,x", "n (=== )",
+    'n; python_version=="\x00"', "n===\xa0", "n=== ,x", "n (=== )", "OR === 1.0, === 1.0",
+    "n === 1.0, ;python_version>'3'", "n === 1.0, , >=2", "n (=== 1.0, )", "n===1.0,\t>=2",
 ]  # fmt: skip
 
 
