@@ -1,51 +1,151 @@
-"""The library entry points: what the CLI calls, usable without a terminal."""
+"""The library entry points: what the CLI calls, usable without a terminal.
+
+This module is lockmigrate's supported Python API (``docs/reference/api.md`` says what is
+stable and how it may change): the functions in :data:`FUNCTIONS`, and the classes they take
+and return, importable from here (:data:`TYPES`) wherever they live inside the package. The
+classes are imported when first asked for, so ``import lockmigrate.api`` stays cheap.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, UsageError
 
 # Each entry point imports what it needs when called: ``diff`` never pays for the
 # pip-tools or Poetry targets, nor ``scan`` for the index.
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
+    from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.io import apply
     from lockmigrate.model import DeclaredRequirement, Option
-    from lockmigrate.plan import Plan
+    from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.scan import ScannedService, ScanReport
+    from lockmigrate.sources.discover import Exclude
+    from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
-    from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
+    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions, PoetryResult
     from lockmigrate.targets.workflow import Integration, Tool
 
-__all__ = ["check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow"]
+#: The entry points.
+FUNCTIONS = ("check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow")
+#: What they take and return, and what writes a plan: importable from here, each name from
+#: the module that defines it today (which may change; this name will not).
+TYPES = {
+    "Backend": "lockmigrate.resolve",
+    "CheckReport": "lockmigrate.check",
+    "Collector": "lockmigrate.diagnostics",
+    "CompileOptions": "lockmigrate.resolve",
+    "ConstraintStyle": "lockmigrate.targets.poetry",
+    "Diagnostic": "lockmigrate.diagnostics",
+    "DiffReport": "lockmigrate.diff",
+    "Exclude": "lockmigrate.sources.discover",
+    "FileChange": "lockmigrate.plan",
+    "Integration": "lockmigrate.targets.workflow",
+    "Layout": "lockmigrate.targets.poetry",
+    "Level": "lockmigrate.diagnostics",
+    "LockDiffReport": "lockmigrate.diff",
+    "MigrationResult": "lockmigrate.targets.pip_tools",
+    "Plan": "lockmigrate.plan",
+    "PoetryOptions": "lockmigrate.targets.poetry",
+    "PoetryResult": "lockmigrate.targets.poetry",
+    "ScanReport": "lockmigrate.scan",
+    "Settings": "lockmigrate.sources.settings",
+    "Tool": "lockmigrate.targets.workflow",
+    "apply": "lockmigrate.io",
+    "find_settings": "lockmigrate.sources.settings",
+}
+
+__all__ = [  # FUNCTIONS and TYPES, written out for type checkers
+    "Backend",
+    "CheckReport",
+    "Collector",
+    "CompileOptions",
+    "ConstraintStyle",
+    "Diagnostic",
+    "DiffReport",
+    "Exclude",
+    "FileChange",
+    "Integration",
+    "Layout",
+    "Level",
+    "LockDiffReport",
+    "MigrationResult",
+    "Plan",
+    "PoetryOptions",
+    "PoetryResult",
+    "ScanReport",
+    "Settings",
+    "Tool",
+    "apply",
+    "check",
+    "diff",
+    "diff_locks",
+    "find_settings",
+    "scan",
+    "to_pip_tools",
+    "to_poetry",
+    "workflow",
+]
+
+
+def __getattr__(name: str) -> object:
+    """The classes of :data:`TYPES`, imported when first asked for (PEP 562)."""
+    module = TYPES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 #: Keep-alive connections ``diff`` opens to each index, all served by one thread.
 DIFF_WORKERS = 16
 
 
 def _existing(paths: Sequence[Path]) -> list[Path]:
+    from lockmigrate.io import recover_interrupted
+
+    # a write an earlier run left half done is completed or undone first (a few stat calls)
+    recover_interrupted(paths)
     missing = [path for path in paths if not path.exists()]
     if missing:
         raise InputError(f"{missing[0]}: no such file or directory")
     return list(paths)
 
 
-def scan(paths: Sequence[Path] = (Path(),), *, collector: Collector | None = None) -> ScanReport:
-    """Find the requirement files under ``paths``, read them, and describe each service.
+def _files_read(report: ScanReport) -> list[tuple[Path, bytes | None]]:
+    """Every requirements file the scan read, as it read it: what a migration is made from
+    (applying it checks that none changed while the resolver ran)."""
+    return [(f.file.path, f.file.render()) for service in report.services for f in service.files]
 
-    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file.
+
+def scan(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    collector: Collector | None = None,
+    exclude: Exclude | None = None,
+) -> ScanReport:
+    """Find the requirement files under ``paths`` (skipping what ``exclude`` names when
+    walking a folder), read them, and describe each service.
+
+    Raises :class:`~lockmigrate.errors.InputError` for a malformed or unreadable file named
+    in ``paths`` (:class:`~lockmigrate.errors.InputErrors` for several bad lines); a file
+    found by walking that does not parse is skipped with an ``unreadable-file`` warning.
     """
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import discover
 
     collector = collector if collector is not None else Collector()
-    found = discover(_existing(paths), collector)
+    found = discover(_existing(paths), collector, exclude=exclude)
     return scan_services(found, collector=collector)
 
 
@@ -56,6 +156,7 @@ def to_pip_tools(
     collector: Collector | None = None,
     progress: Progress | None = None,
     keep_going: bool = False,
+    exclude: Exclude | None = None,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
@@ -66,14 +167,15 @@ def to_pip_tools(
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
-    return plan_pip_tools(
+    report = scan(paths, collector=collector, exclude=exclude)
+    result = plan_pip_tools(
         report,
         options=options or CompileOptions(),
         collector=collector,
         progress=progress,
         keep_going=keep_going,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def to_poetry(
@@ -81,6 +183,7 @@ def to_poetry(
     *,
     options: PoetryOptions | None = None,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> PoetryResult:
     """Plan each service's ``pyproject.toml`` with Poetry dependencies and groups from its
     requirement files. Writes nothing (apply the plan with :func:`lockmigrate.io.apply`).
@@ -95,7 +198,7 @@ def to_poetry(
 
     collector = collector if collector is not None else Collector()
     options = options or PoetryOptions()
-    report = scan(paths, collector=collector)
+    report = scan(paths, collector=collector, exclude=exclude)
     roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
 
     def root_of(folder: Path) -> Path | None:
@@ -117,13 +220,14 @@ def to_poetry(
             with_cap=True,  # Poetry locks for every Python in the range at once
         )
 
-    return plan_poetry(
+    result = plan_poetry(
         report,
         options=options,
         collector=collector,
         metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
         python_target_of=python_target_of,
     )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
 def diff(
@@ -134,6 +238,7 @@ def diff(
     offline: bool = False,
     python_version: str | None = None,
     backend: Backend | None = None,
+    relock_check: bool = True,
     cache_dir: Path | None = None,
     collector: Collector | None = None,
     progress: Callable[[str], None] | None = None,
@@ -151,6 +256,12 @@ def diff(
     the others are still compared; ``progress`` hears a line as each input is resolved.
     Markers are evaluated for each lock's environment (``python_version``, else its header,
     else ``requires-python``, else this interpreter; this platform).
+
+    With ``relock_check`` (and not ``offline``), each input with a ``behind`` or
+    ``unguarded`` row is re-locked with upgrades allowed (one resolver run per input, with
+    ``backend`` when given, else uv when installed, else pip-tools), so that a package no
+    re-lock would move reads ``capped``, with what holds it; when that fails, a warning says
+    so and the rows keep the statuses the ranges alone give.
 
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
     :class:`~lockmigrate.errors.InputError` for bad input; a package the index fails on is
@@ -181,6 +292,7 @@ def diff(
                 python_version=python_version if backend in {Backend.UV, None} else None,
             ),
             resolver_given=backend is not None,
+            relock_check=relock_check,
             cache_dir=cache,
             workers=DIFF_WORKERS,
             progress=progress,
@@ -205,7 +317,9 @@ def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None
     ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
     ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
     from lockmigrate.diff_inputs import run_lock_diff
+    from lockmigrate.io import recover_interrupted
 
+    recover_interrupted([new])
     return run_lock_diff(
         str(old), new, collector=collector if collector is not None else Collector()
     )
@@ -217,16 +331,75 @@ def check(
     options: CompileOptions | None = None,
     full: bool = False,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
-    committed credentials. A stale lock is re-locked with ``options``, or when ``None`` with
-    the resolver its header names (uv or pip-compile). Writes nothing."""
+    committed credentials, no file with ranges left without a lock (``unlocked``). A stale
+    lock is re-locked with ``options``, or when ``None`` with the resolver its header names
+    (uv or pip-compile). What ``exclude`` names is skipped when walking a folder (as by
+    :func:`scan`), and the requirements files it left out are listed in
+    :attr:`CheckReport.excluded`. Writes nothing.
+
+    Raises :class:`~lockmigrate.errors.UsageError` when there is nothing to check: no lock
+    and no file with ranges under ``paths`` (a gate that checked nothing must not pass)."""
     from lockmigrate.check import run_check
+    from lockmigrate.scan import scan_services
+    from lockmigrate.sources.discover import (
+        discover,
+        find_poetry_projects,
+        role_for,
+        service_dir_for,
+    )
+    from lockmigrate.sources.includes import display_path
 
     collector = collector if collector is not None else Collector()
-    report = scan(paths, collector=collector)
-    return run_check(report, options=options, full=full, collector=collector)
+    existing = _existing(paths)
+    skipped: list[Path] = []
+    services = discover(existing, collector, exclude=exclude, skipped=skipped)
+    report = scan_services(services, collector=collector)
+    result = run_check(
+        report,
+        options=options,
+        full=full,
+        collector=collector,
+        poetry_projects=find_poetry_projects(existing, exclude=exclude),
+        # in the order discover() gives files: by service, its main file first
+        excluded=[
+            display_path(path)
+            for path in sorted(
+                set(skipped),
+                key=lambda p: (service_dir_for(p), role_for(p) != "main", p.name),
+            )
+        ],
+    )
+    if not result.locks and not result.unlocked:
+        raise UsageError(_nothing_to_check(existing, report, result.excluded))
+    return result
+
+
+def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Sequence[str]) -> str:
+    """Why ``check`` found nothing to check, and where it looked."""
+    from lockmigrate.sources.includes import display_path
+
+    searched = ", ".join(display_path(path) or "." for path in paths)
+    read = [f.file.display for service in report.services for f in service.files]
+    message = (
+        f"nothing to check in {searched}: no pip-compile lock (a .txt with its .in), no "
+        "poetry.lock beside a pyproject.toml, and no requirements file with ranges "
+        "(requirements*.txt, *.in, requirements/*.txt) was found"
+    )
+    if read:
+        shown = ", ".join(read[:5]) + (f" and {len(read) - 5} more" if len(read) > 5 else "")
+        message += f"; the requirement files found pin exact versions or are constraints: {shown}"
+    if excluded:
+        shown = ", ".join(excluded[:5]) + (
+            f" and {len(excluded) - 5} more" if len(excluded) > 5 else ""
+        )
+        message += (
+            f"; [tool.lockmigrate] exclude or --exclude left out {len(excluded)} file(s): {shown}"
+        )
+    return message
 
 
 def workflow(
@@ -236,15 +409,20 @@ def workflow(
     plan: Plan,
     paths: Sequence[Path] = (Path(),),
     rerun: Sequence[str] = (),
+    lockmigrate_requirement: str | None = None,
     collector: Collector | None = None,
+    exclude: Exclude | None = None,
 ) -> Plan:
     """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
     ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
     Actions configuration for the migrated services, at the repository root. Existing
     files are only added to; what cannot be added is a diagnostic. ``rerun`` holds the
-    options to repeat in the commands these files run (``--generate-hashes``). Writes
-    nothing."""
+    options to repeat in the commands these files run (``--generate-hashes``).
+    ``lockmigrate_requirement`` is how the pre-commit hook and the CI workflow install
+    lockmigrate (default: the release line of the running version; see
+    :mod:`lockmigrate.targets.self_install`). Writes nothing."""
     from lockmigrate.plan import Plan
+    from lockmigrate.targets.self_install import installed_self
     from lockmigrate.targets.workflow import (
         Tool,
         pip_tools_setup,
@@ -255,8 +433,11 @@ def workflow(
     collector = collector if collector is not None else Collector()
     if tool is Tool.PIP_TOOLS:
         # the run's own diagnostics were reported already: scan again without them
-        setup = pip_tools_setup(scan(paths, collector=Collector()), plan, rerun=rerun)
+        setup = pip_tools_setup(
+            scan(paths, collector=Collector(), exclude=exclude), plan, rerun=rerun
+        )
     else:
         setup = poetry_setup(plan, rerun=rerun)
-    changes = plan_workflow(setup, integrations, collector=collector)
-    return Plan((*plan.changes, *changes))
+    install = installed_self(lockmigrate_requirement)
+    changes = plan_workflow(setup, integrations, collector=collector, install=install)
+    return Plan((*plan.changes, *changes), plan.made_from)

@@ -11,7 +11,11 @@ For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
   (else this interpreter's) on this platform does not apply;
 - a file layered on another lock (``-c requirements-prod.txt``) pins every shared package
   exactly as that lock does;
-- no requirement or lock file holds a URL with a password or token.
+- no requirement or lock file holds a URL with a password or token;
+- every requirements file that declares ranges is locked: a ranged file no lock covers (never
+  migrated, or a ``.in`` never compiled) is a finding, ``unlocked``, unless an exclude pattern
+  leaves it out. A file is covered when it has a lock, when a checked lock's input includes
+  it, or when its service is locked by Poetry.
 
 A lock is re-resolved with the resolver its header names (``uv pip compile`` or
 pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
@@ -21,29 +25,39 @@ For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.redact import contains_credentials
-from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import (
     FileFormat,
+    RangeKind,
     ScannedFile,
     ScannedService,
     ScanReport,
+    classify_range,
     recorded_constraints,
 )
-from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.requirements import parse_bytes
-from lockmigrate.targets.pip_tools import inputs_digest, plan_pip_tools, recorded_digest
+
+# A lock whose input digest matches is checked without the resolvers: what runs them is
+# imported only to re-lock one (check is what a pre-commit hook runs on every commit).
+if TYPE_CHECKING:
+    from lockmigrate.resolve import CompileOptions
 
 __all__ = ["CheckReport", "Finding", "run_check"]
 
@@ -52,7 +66,7 @@ __all__ = ["CheckReport", "Finding", "run_check"]
 class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
-    code: str  # stale | out-of-range | layering | credentials | poetry-lock
+    code: str  # stale | out-of-range | layering | credentials | poetry-lock | unlocked
     message: str
     origin: Origin | None
     expected: str | None = None
@@ -76,6 +90,10 @@ class CheckReport:
     environments: tuple[tuple[str, TargetEnvironment], ...] = ()
     # each re-resolved lock and the resolver that re-resolved it ("pip-tools", "uv")
     resolvers: tuple[tuple[str, str], ...] = ()
+    # requirements files with ranges that no lock covers (each is an ``unlocked`` finding)
+    unlocked: tuple[str, ...] = ()
+    # requirements files left out by ``--exclude`` or ``[tool.lockmigrate] exclude``
+    excluded: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -134,13 +152,44 @@ def _credentials(report: ScanReport) -> list[Finding]:
     return findings
 
 
+def _key(path: Path) -> Path:
+    """``path`` as an :class:`IncludeGraph` keys it."""
+    return Path(os.path.abspath(path))  # noqa: PTH100
+
+
+def _parsed(service: ScannedService, path: Path) -> RequirementFile | None:
+    """``path`` as the scan read it for ``service`` (as a requirements or a constraints
+    file), or ``None`` when it did not."""
+    graph = service.graph
+    if graph is None:
+        return None
+    key = _key(path)
+    return graph.files.get((key, False)) or graph.files.get((key, True))
+
+
+def _graph_of(service: ScannedService, in_path: Path, collector: Collector) -> IncludeGraph:
+    """The include graph that holds ``in_path`` and what it includes: the scan's, which read
+    every file of the service from its roots, else a new one."""
+    graph = service.graph
+    if graph is not None and (_key(in_path), False) in graph.roots:
+        return graph
+    return load_graph([in_path], collector=collector)
+
+
+def _read(service: ScannedService, path: Path) -> RequirementFile:
+    return _parsed(service, path) or parse_bytes(
+        path.read_bytes(), path=path, display=display_path(path)
+    )
+
+
 def _ranges(
-    lock: RequirementFile, in_path: Path, environment: TargetEnvironment, collector: Collector
-) -> list[Finding]:
+    lock: RequirementFile, in_path: Path, environment: TargetEnvironment, graph: IncludeGraph
+) -> tuple[list[Finding], set[Path]]:
+    """Pins of ``lock`` outside a range its input declares, and every file the input
+    reads (itself and what it includes)."""
     findings: list[Finding] = []
     pins = _pins(lock)
-    graph = load_graph([in_path], collector=collector)
-    for _, requirement in graph.walk(in_path.absolute()):
+    for _, requirement in graph.walk(_key(in_path)):
         if requirement.constraint or requirement.kind is not RequirementKind.NAMED:
             continue
         if not requirement.specifier or requirement.name not in pins:
@@ -165,13 +214,75 @@ def _ranges(
                     found=f"{requirement.name}=={pin.version} ({pin.origin})",
                 )
             )
-    return findings
+    return findings, _reachable(graph, _key(in_path))
 
 
-def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
+def _reachable(graph: IncludeGraph, root: Path) -> set[Path]:
+    """``root`` and every file it includes, directly or not (``-r`` and ``-c``)."""
+    reached: set[Path] = set()
+    pending = [(root, False)]
+    while pending:
+        key = pending.pop()
+        if key[0] in reached or key not in graph.files:
+            continue
+        reached.add(key[0])
+        for include in graph.files[key].includes:
+            if include.resolved is not None:
+                constraint = include.kind is IncludeKind.CONSTRAINT
+                pending.append((_key(include.resolved), constraint))
+    return reached
+
+
+def _declares_ranges(file: RequirementFile) -> bool:
+    """Whether ``file`` declares a requirement that is not pinned to one version (or one
+    URL): a file of exact pins needs no lock."""
+    return any(
+        classify_range(requirement) not in {RangeKind.EXACT, RangeKind.DIRECT}
+        for requirement in file.requirements
+        if not requirement.constraint
+    )
+
+
+def _unlocked(
+    report: ScanReport, covered: set[Path], poetry_folders: set[Path]
+) -> list[tuple[ScannedFile, Finding]]:
+    """Every file with ranges that no lock covers: never migrated (``to-pip-tools`` would
+    lock it), or a ``.in`` never compiled. Constraints files, files of exact pins, files a
+    checked lock's input includes and the files of a service locked by Poetry are covered."""
+    found: list[tuple[ScannedFile, Finding]] = []
+    for service in report.services:
+        if service.path.absolute() in poetry_folders:
+            continue  # to-poetry moved its ranges into pyproject.toml, locked in poetry.lock
+        for scanned in service.files:
+            path = scanned.path.absolute()
+            if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
+                continue
+            if path in covered or not _declares_ranges(scanned.file):
+                continue
+            lock = scanned.lock.absolute() if scanned.lock is not None else None
+            if lock is not None and lock != path and lock.is_file():
+                continue
+            shown = scanned.file.display
+            if scanned.format is FileFormat.PIP_TOOLS_IN:
+                target = display_path(lock) if lock is not None else "its lock"
+                message = (
+                    f"a pip-compile input whose lock {target} does not exist: compile it "
+                    f"(pip-compile {shown}), or leave it out with --exclude {shown}"
+                )
+            else:
+                message = (
+                    f"ranges with no lock: migrate them (lockmigrate to-pip-tools {shown}), "
+                    f"or leave the file out with --exclude {shown}"
+                )
+            finding = Finding(code="unlocked", message=message, origin=Origin(path=shown, line=1))
+            found.append((scanned, finding))
+    return found
+
+
+def _layering(service: ScannedService, lock: RequirementFile, in_path: Path) -> list[Finding]:
     findings: list[Finding] = []
     pins = _pins(lock)
-    source = parse_bytes(in_path.read_bytes(), path=in_path, display=display_path(in_path))
+    source = _read(service, in_path)
     layered = [
         include.resolved.absolute()
         for include in source.includes
@@ -182,7 +293,7 @@ def _layering(lock: RequirementFile, in_path: Path) -> list[Finding]:
     for base_path in layered:
         if not base_path.is_file():
             continue
-        base = parse_bytes(base_path.read_bytes(), path=base_path, display=display_path(base_path))
+        base = _read(service, base_path)
         for name, pin in _pins(base).items():
             mine = pins.get(name)
             if mine is not None and mine.version != pin.version:
@@ -233,17 +344,29 @@ def _staleness(
     return findings
 
 
-def _poetry(report: ScanReport) -> tuple[list[Finding], list[str]]:
+def _poetry_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]:
+    """The folders with a ``poetry.lock`` beside a ``pyproject.toml``: the services of
+    ``report`` that have them, and ``projects``."""
+    folders = [service.path.absolute() for service in report.services]
+    folders += [project.absolute() for project in projects]
+    return [
+        folder
+        for folder in dict.fromkeys(folders)
+        if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file()
+    ]
+
+
+def _poetry(folders: Sequence[Path]) -> tuple[list[Finding], list[str]]:
+    if not folders:
+        return [], []
     from lockmigrate.poetry_tool import poetry_check_lock
 
     findings: list[Finding] = []
     checked: list[str] = []
-    for service in report.services:
-        lock = service.path / "poetry.lock"
-        if not lock.is_file() or not (service.path / "pyproject.toml").is_file():
-            continue
+    for folder in folders:
+        lock = folder / "poetry.lock"
         checked.append(display_path(lock))
-        problem = poetry_check_lock(service.path)
+        problem = poetry_check_lock(folder)
         if problem is not None:
             findings.append(
                 Finding(
@@ -264,6 +387,8 @@ def _relock_options(
 ) -> CompileOptions:
     """How to re-lock one lock: with ``options`` when given (``--resolver``), else with the
     resolver its header names (uv for the Python its command names), else pip-tools."""
+    from lockmigrate.resolve import Backend, CompileOptions, installed
+
     if options is not None:
         return options
     backend = Backend(header_resolver) if header_resolver is not None else Backend.PIP_TOOLS
@@ -318,14 +443,23 @@ def _subset(stale: list[tuple[ScannedService, ScannedFile]]) -> ScanReport:
 
 
 def run_check(
-    report: ScanReport, *, options: CompileOptions | None, full: bool, collector: Collector
+    report: ScanReport,
+    *,
+    options: CompileOptions | None,
+    full: bool,
+    collector: Collector,
+    poetry_projects: Sequence[Path] = (),
+    excluded: Sequence[str] = (),
 ) -> CheckReport:
-    """Check every migrated service of ``report``. ``options`` re-lock every stale lock;
-    ``None`` re-locks each with the resolver its header names. Raises
+    """Check every migrated service of ``report``, and the Poetry projects in
+    ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
+    lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
+    the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made)."""
     findings = _credentials(report)
     pairs = _pairs(report)
+    covered: set[Path] = set()
     trusted: list[str] = []
     environments: list[tuple[str, TargetEnvironment]] = []
     stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = {}
@@ -338,7 +472,11 @@ def run_check(
         environment = target_environment(lock_python=header.python_version)
         environments.append((scanned.file.display, environment))
         recorded = recorded_digest(text)
-        if not full and recorded is not None and recorded == inputs_digest(in_path):
+        if (
+            not full
+            and recorded is not None
+            and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
+        ):
             trusted.append(scanned.file.display)
         elif recorded is None and header.resolver is None and options is None:
             # written by a script lockmigrate does not know: re-locking it with pip-compile
@@ -356,10 +494,15 @@ def run_check(
                 header.resolver, header.python_version, scanned.file.display, options, collector
             )
             stale.setdefault(relock, []).append((service, scanned))
-        findings += _ranges(scanned.file, in_path, environment, collector)
-        findings += _layering(scanned.file, in_path)
+        graph = _graph_of(service, in_path, collector)
+        out_of_range, read = _ranges(scanned.file, in_path, environment, graph)
+        findings += out_of_range
+        covered |= read
+        findings += _layering(service, scanned.file, in_path)
     resolvers: list[tuple[str, str]] = []
     for relock, group in stale.items():
+        from lockmigrate.targets.pip_tools import plan_pip_tools
+
         relocked = plan_pip_tools(_subset(group), options=relock, collector=collector, refresh=True)
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:
@@ -367,11 +510,14 @@ def run_check(
                 continue
             if _body(change.before) != _body(change.after):
                 committed = next(f.file for _, f in group if f.path.absolute() == change.path)
-                made_by = read_header("".join(committed.physical_lines)).resolver
+                made_by = read_header(committed.text).resolver
                 findings += _staleness(
                     committed, change.after, same_resolver=made_by in {None, relock.backend.value}
                 )
-    poetry_findings, poetry_locks = _poetry(report)
+    poetry_folders = _poetry_folders(report, poetry_projects)
+    unlocked = _unlocked(report, covered, set(poetry_folders))
+    findings += [finding for _, finding in unlocked]
+    poetry_findings, poetry_locks = _poetry(poetry_folders)
     findings += poetry_findings
     resolved = [
         f.file.display
@@ -385,4 +531,6 @@ def run_check(
         resolved=tuple(resolved),
         environments=tuple(environments),
         resolvers=tuple(resolvers),
+        unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
+        excluded=tuple(excluded),
     )

@@ -7,11 +7,22 @@ offers; and what changed between two locks. Pure functions of the model: no I/O.
   lock;
 * ``out-of-range``: the locked version violates a declared range;
 * ``unguarded``: a transitive package that no declared range bounds, with a newer major
-  version on the index (numpy 2 arriving through pandas);
+  version on the index (numpy 2 arriving through pandas) that a re-lock would take;
 * ``behind``: a newer version is allowed (by the ranges, or for a transitive package by
-  nothing at all);
+  nothing at all) and a re-lock with upgrades would move to it;
+* ``capped``: a newer version is allowed by the ranges, but another pin keeps it (botocore
+  by boto3's ``botocore<1.43``): a re-lock with upgrades would not move it;
 * ``held``: a newer version exists outside the range: the range is doing its job;
 * ``ok``: none of the above.
+
+Whether a re-lock would move a package is learnt from a :class:`Relock`: the lock a resolver
+makes of the same inputs with upgrades allowed. Without one (``--no-relock-check``, or the
+resolver failed) ``behind`` and ``unguarded`` only say that the ranges allow newer. Beside
+its status a row may be flagged ``yanked`` (PEP 592), with the index's reason.
+
+"Major" is the first release segment, except for calendar versions: when both versions
+start with a number of 1000 or more (a year, ``2024.1``; a date, ``20240105``), the first
+segment counts time, not a compatibility promise, and no change of it is a new major.
 
 ``diff_locks`` compares two locks: added, removed, upgraded, downgraded, each upgrade or
 downgrade tagged ``major``/``minor``/``patch``, and whether the new version stays inside
@@ -21,9 +32,10 @@ the declared ranges.
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -33,9 +45,11 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.lock import Lock, PinnedPackage
 from lockmigrate.model import Origin
-from lockmigrate.statuses import Status, parse_statuses
+from lockmigrate.statuses import Flag, Status, parse_statuses
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
     from lockmigrate.index import ProjectVersions
 
 __all__ = [
@@ -44,12 +58,17 @@ __all__ = [
     "DiffReport",
     "DiffRow",
     "DiffSection",
+    "Flag",
     "Level",
     "LockChange",
     "LockDiffReport",
+    "Relock",
+    "RelockCheck",
     "Status",
     "diff_against_lock",
     "diff_locks",
+    "metadata_wanted",
+    "needs_relock",
     "parse_statuses",
 ]
 
@@ -65,13 +84,42 @@ class DeclaredRange:
     marker: str | None = None
     constraint: bool = False
     url: str | None = None
+    extras: tuple[str, ...] = ()
+
+
+class RelockCheck(str, enum.Enum):
+    """Whether a section's ``behind`` and ``unguarded`` rows were checked against a re-lock
+    with upgrades (see :class:`Relock`)."""
+
+    DONE = "done"  # a re-lock with upgrades was made (or the lock was resolved now with them)
+    NOT_NEEDED = "not-needed"  # no row was behind or unguarded: nothing to check
+    OFF = "off"  # --no-relock-check, or --offline
+    FAILED = "failed"  # the resolver failed (relock_error says why)
+    UNAVAILABLE = "unavailable"  # no resolver here can resolve for the lock's Python
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Relock:
+    """What a re-lock of the same inputs with upgrades allowed would lock (one resolver run
+    per input), and the ``Requires-Dist`` of the packages that may keep one back, by
+    ``(name, version)``: a parent in the re-lock, and the newest allowed version of a package
+    the re-lock does not take. A package whose metadata is missing is simply not blamed."""
+
+    lock: Lock
+    requirements: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # "uv pip compile" or "pip-compile"; None when the lock compared is its own re-lock
+    # (resolved now with nothing pinned)
+    made_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffRow:
     """One package of a lock-against-ranges diff. ``declared`` is ``None`` for a transitive
     package; ``via`` is the chain that pulls it in, from a declared package down to its
-    direct parent."""
+    direct parent. ``relock`` is the version a re-lock with upgrades takes (when one was
+    made); ``held_by`` names what keeps it below the newest allowed version: packages, or
+    ``-c FILE`` for a lock this one is layered on (empty when nothing does, or when what
+    does is not known: the ``note`` then says so)."""
 
     name: str
     declared: str | None
@@ -84,6 +132,15 @@ class DiffRow:
     via: tuple[str, ...] = ()
     error: str | None = None
     note: str | None = None
+    relock: str | None = None
+    held_by: tuple[str, ...] = ()
+    yanked: bool = False
+    yank_reason: str | None = None
+
+    @property
+    def flags(self) -> frozenset[Flag]:
+        """The flags of this row (``yanked``)."""
+        return frozenset({Flag.YANKED}) if self.yanked else frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +158,9 @@ class DiffSection:
     environment: TargetEnvironment | None = None  # what markers were evaluated for
     made_by: str | None = None  # "pip-compile" or "uv pip compile", as the lock's header says
     error: str | None = None  # the resolver failed on this input: no rows
+    relock_check: RelockCheck = RelockCheck.OFF
+    relock_error: str | None = None  # why the re-lock check failed or could not run
+    relock_by: str | None = None  # the resolver that made the re-lock; None: the lock itself
 
     @property
     def lock_label(self) -> str:
@@ -125,10 +185,20 @@ class DiffReport:
         """How many rows have each status."""
         return Counter(row.status for section in self.sections for row in section.rows)
 
-    def failed(self, fail_on: Iterable[Status]) -> bool:
-        """Whether any row has one of the ``fail_on`` statuses."""
+    def flag_counts(self) -> Counter[Flag]:
+        """How many rows have each flag."""
+        return Counter(
+            flag for section in self.sections for row in section.rows for flag in row.flags
+        )
+
+    def failed(self, fail_on: Iterable[Status | Flag]) -> bool:
+        """Whether any row has one of the ``fail_on`` statuses or flags."""
         wanted = set(fail_on)
-        return any(row.status in wanted for s in self.sections for row in s.rows)
+        return any(
+            row.status in wanted or not wanted.isdisjoint(row.flags)
+            for s in self.sections
+            for row in s.rows
+        )
 
     @property
     def resolve_errors(self) -> tuple[str, ...]:
@@ -189,7 +259,11 @@ class LockDiffReport:
     def counts(self) -> Counter[Status]:
         return Counter(row.status for row in self.rows)
 
-    def failed(self, fail_on: Iterable[Status]) -> bool:
+    def flag_counts(self) -> Counter[Flag]:
+        """No flags: the index is not asked when two locks are compared."""
+        return Counter()
+
+    def failed(self, fail_on: Iterable[Status | Flag]) -> bool:
         wanted = set(fail_on)
         return any(row.status in wanted for row in self.rows)
 
@@ -297,22 +371,65 @@ def chain_to_declared(
     return fallback
 
 
-def _candidates(
-    available: ProjectVersions | None, python: str | None, allow_pre: bool
-) -> list[Version]:
+def _newest(
+    available: ProjectVersions | None,
+    python: str | None,
+    allow_pre: bool,
+    environment: TargetEnvironment | None,
+    specifier: SpecifierSet | None,
+) -> tuple[Version | None, Version | None]:
+    """The newest version a resolver could pick for ``python``, and the newest that
+    ``specifier`` also allows (the same when ``None``): not yanked, not a pre-release unless
+    allowed, and with a file that installs there (its ``Requires-Python`` and, with an
+    ``environment``, its wheel tags). Versions are read newest first (the index lists them
+    in ascending order) and only until both are found: the costlier checks of files and
+    tags are made for a few versions, not for numpy's hundred."""
     if available is None:
-        return []
-    return [
-        entry.version
-        for entry in available.versions
-        if not entry.yanked
-        and (allow_pre or not entry.version.is_prerelease)
-        and entry.allows_python(python)
-    ]
+        return None, None
+    installs_wheel = environment.installs_wheel if environment is not None else None
+    newest: Version | None = None
+    for entry in reversed(available.versions):
+        if entry.yanked or (not allow_pre and entry.version.is_prerelease):
+            continue
+        in_range = specifier is None or specifier.contains(entry.version, prereleases=True)
+        if newest is not None and not in_range:
+            continue  # the newest is known; only the newest in range is still sought
+        if not entry.installable(python, installs_wheel):
+            continue
+        if newest is None:
+            newest = entry.version
+        if in_range:
+            return newest, entry.version
+    return newest, None
 
 
 def _major(version: Version) -> int:
     return version.release[0] if version.release else 0
+
+
+def _calendar(version: Version) -> bool:
+    """A calendar version: its first segment is a year (``2024.1``) or a date
+    (``20240105``), never a small major number."""
+    return _major(version) >= 1000
+
+
+def _new_major(old: Version, new: Version) -> bool:
+    """Whether ``new`` is a new major version of ``old``: its first segment is greater,
+    unless both are calendar versions (tzdata 2024.1 -> 2025.2 is a new year, not a break;
+    a project moving from 3.2 to 2024.1 is a new scheme, and counts)."""
+    if _calendar(old) and _calendar(new):
+        return False
+    return _major(new) > _major(old)
+
+
+def _yank(available: ProjectVersions | None, locked: Version | None) -> tuple[bool, str | None]:
+    """Whether the index has ``locked`` yanked (every file of it), and the reason given."""
+    if available is None or locked is None:
+        return False, None
+    for entry in available.versions:
+        if entry.version == locked:
+            return entry.yanked, entry.yank_reason or None
+    return False, None
 
 
 # --- lock against ranges ----------------------------------------------------------------
@@ -327,7 +444,8 @@ def _status(
     newest: Version | None,
     newest_in_range: Version | None,
 ) -> tuple[Status, str | None]:
-    """A row's status, and the note that explains a declared package left out."""
+    """A row's status as the ranges and the index see it (before any re-lock check), and
+    the note that explains a declared package left out."""
     if item is not None and item.required and not locked:
         if item.applies:
             return Status.MISSING, None
@@ -337,7 +455,7 @@ def _status(
     if locked_version is None:
         return Status.OK, None
     guarded = item is not None
-    new_major = newest is not None and _major(newest) > _major(locked_version)
+    new_major = newest is not None and _new_major(locked_version, newest)
     if newest_in_range is not None and newest_in_range > locked_version:
         return (Status.UNGUARDED if not guarded and new_major else Status.BEHIND), None
     if not guarded and new_major:
@@ -345,6 +463,228 @@ def _status(
     if guarded and newest is not None and newest > (newest_in_range or locked_version):
         return Status.HELD, None
     return Status.OK, None
+
+
+def _after_relock(status: Status, locked: Version, relocked: Version) -> Status:
+    """``status`` once the re-lock is known: ``behind`` and ``unguarded`` only when the
+    re-lock moves the package (to a new major, for ``unguarded``), else ``capped``."""
+    if status not in {Status.BEHIND, Status.UNGUARDED}:
+        return status
+    if relocked <= locked:
+        return Status.CAPPED
+    if status is Status.UNGUARDED and not _new_major(locked, relocked):
+        return Status.BEHIND
+    return status
+
+
+@lru_cache(maxsize=8192)
+def _requirement(text: str) -> Requirement | None:
+    # imported here: its parser costs tens of milliseconds, and only a re-lock check needs it
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
+_EXTRA = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
+
+
+def _requirements_on(texts: Iterable[str], name: str) -> list[Requirement]:
+    found = []
+    for text in texts:
+        requirement = _requirement(text)
+        if requirement is not None and _canonical(requirement.name) == name:
+            found.append(requirement)
+    return found
+
+
+def _canonical(name: str) -> str:
+    from lockmigrate.index.pages import canonical_name  # packaging.utils imports its tags
+
+    return canonical_name(name)
+
+
+def _parent_keeps(
+    requirements: Sequence[Requirement],
+    wanted: Version,
+    environment: TargetEnvironment,
+    extras: Iterable[str],
+) -> list[Requirement]:
+    """Which of a parent's requirements on a package keep it from ``wanted``: those that
+    apply (their marker, for the extras the parent is known to be asked with) and exclude
+    it; none when none is known to apply. A parent the re-lock says requires the package
+    only through extras not known here keeps it when every extra's requirement excludes
+    ``wanted`` (celery's ``redis<6; extra == "redis"``)."""
+    asked = tuple(extras)
+    applying = [r for r in requirements if environment.applies_with_extras(_marker(r), asked)]
+    excluding = [r for r in applying if not r.specifier.contains(wanted, prereleases=True)]
+    if applying:
+        return excluding
+    named = tuple(
+        dict.fromkeys(extra for r in requirements for extra in _EXTRA.findall(_marker(r)))
+    )
+    applying = [r for r in requirements if environment.applies_with_extras(_marker(r), named)]
+    excluding = [r for r in applying if not r.specifier.contains(wanted, prereleases=True)]
+    return excluding if applying and len(excluding) == len(applying) else []
+
+
+def _marker(requirement: Requirement) -> str:
+    return str(requirement.marker) if requirement.marker is not None else ""
+
+
+def _holders(
+    name: str,
+    wanted: Version,
+    *,
+    relock: Relock,
+    relocked: Mapping[str, PinnedPackage],
+    environment: TargetEnvironment,
+    extras: Mapping[str, frozenset[str]],
+    declared_files: Sequence[str],
+) -> tuple[tuple[str, ...], list[str]]:
+    """What keeps ``name`` below ``wanted`` in the re-lock, and why (``"celery (celery 5.4.0
+    requires redis<6.0.0,>=4.5.2)"``): its parents there whose requirement excludes
+    ``wanted``, and the packages ``wanted`` itself requires in versions the re-lock does not
+    have (django-crispy-forms 2.7 needs Django 5.2, the lock keeps Django 4.2); failing
+    those, the lock this one is layered on (``-c requirements.txt``), which pins it. Only what
+    the metadata shows: a package whose metadata is missing is not blamed."""
+    pinned = relocked[name]
+    holders: list[str] = []
+    reasons: list[str] = []
+    for parent in pinned.parents:
+        parent_pin = relocked.get(parent)
+        if parent_pin is None or parent_pin.version is None:
+            continue
+        texts = relock.requirements.get((parent, parent_pin.version))
+        if texts is None:
+            continue
+        keeping = _parent_keeps(
+            _requirements_on(texts, name), wanted, environment, extras.get(parent, frozenset())
+        )
+        if keeping:
+            specifiers = ", ".join(dict.fromkeys(str(r.specifier) for r in keeping))
+            holders.append(parent)
+            reasons.append(f"{parent} ({parent} {parent_pin.version} requires {name}{specifiers})")
+    own = relock.requirements.get((name, str(wanted)))
+    for requirement in (r for text in own or () if (r := _requirement(text)) is not None):
+        if not environment.applies_with_extras(_marker(requirement), extras.get(name, ())):
+            continue
+        dependency = _canonical(requirement.name)
+        dependency_pin = relocked.get(dependency)
+        if dependency_pin is None or dependency_pin.version is None or dependency in holders:
+            continue
+        version = _version(dependency_pin.version)
+        if version is not None and not requirement.specifier.contains(version, prereleases=True):
+            holders.append(dependency)
+            reasons.append(
+                f"{dependency} ({name} {wanted} requires {dependency}{requirement.specifier}; "
+                f"the re-lock keeps {dependency} {dependency_pin.version})"
+            )
+    if not holders:
+        # the lock this one is layered on pins it (its own ranges, -c constraints.txt, are
+        # in ``wanted`` already); what holds it there is that lock's own story
+        for source in pinned.sources:
+            kind, _, file = source.partition(" ")
+            if kind == "-c" and file not in declared_files:
+                holders.append(source)
+                reasons.append(f"{source} (the lock this one is layered on pins it)")
+    return tuple(holders), reasons
+
+
+def _asked_extras(
+    declared: Sequence[DeclaredRange], relock: Relock | None
+) -> dict[str, frozenset[str]]:
+    """The extras each package is known to be asked with: by the declared requirements, and
+    by the requirements of the packages whose metadata is at hand."""
+    asked: dict[str, set[str]] = {}
+    for item in declared:
+        asked.setdefault(item.name, set()).update(item.extras)
+    for texts in relock.requirements.values() if relock is not None else ():
+        for text in texts:
+            requirement = _requirement(text)
+            if requirement is not None and requirement.extras:
+                asked.setdefault(_canonical(requirement.name), set()).update(requirement.extras)
+    return {name: frozenset(extras) for name, extras in asked.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a section's re-lock verdicts share."""
+
+    relock: Relock
+    relocked: Mapping[str, PinnedPackage]
+    environment: TargetEnvironment
+    extras: Mapping[str, frozenset[str]]
+    declared_files: tuple[str, ...]
+
+
+def _relock_verdict(
+    name: str,
+    status: Status,
+    *,
+    locked: Version,
+    newest_in_range: Version | None,
+    relocked_pin: PinnedPackage | None,
+    context: _Context,
+) -> tuple[Status, tuple[str, ...], str | None]:
+    """A row's status once the re-lock is known, what holds it, and the note that says so."""
+    relocked_version = _version(relocked_pin.version) if relocked_pin is not None else None
+    if relocked_version is None:
+        if status in {Status.BEHIND, Status.UNGUARDED} and relocked_pin is None:
+            return status, (), "a re-lock with upgrades drops it"
+        return status, (), None
+    status = _after_relock(status, locked, relocked_version)
+    if (
+        status not in {Status.CAPPED, Status.BEHIND}
+        or newest_in_range is None
+        or relocked_version >= newest_in_range
+    ):
+        return status, (), None
+    held_by, reasons = _holders(
+        name,
+        newest_in_range,
+        relock=context.relock,
+        relocked=context.relocked,
+        environment=context.environment,
+        extras=context.extras,
+        declared_files=context.declared_files,
+    )
+    shown = "; ".join(reasons) if reasons else "the other pins"
+    return status, held_by, f"{newest_in_range} held back by {shown}"
+
+
+def needs_relock(section: DiffSection) -> bool:
+    """Whether a re-lock check could change a row of ``section``: some row is ``behind`` or
+    ``unguarded`` (the only statuses it can change)."""
+    return any(row.status in {Status.BEHIND, Status.UNGUARDED} for row in section.rows)
+
+
+def metadata_wanted(section: DiffSection, relock: Lock) -> frozenset[tuple[str, str]]:
+    """The ``(name, version)`` whose ``Requires-Dist`` would show what keeps the rows of
+    ``section`` (compared with the re-lock ``relock``) below their newest allowed version:
+    each such package's parents in the re-lock, and that newest version itself."""
+    relocked = relock.by_name()
+    wanted: set[tuple[str, str]] = set()
+    for row in section.rows:
+        if row.status not in {Status.CAPPED, Status.BEHIND} or row.relock is None:
+            continue
+        newest = _version(row.newest_in_range)
+        relocked_version = _version(row.relock)
+        if newest is None or relocked_version is None or relocked_version >= newest:
+            continue
+        wanted.add((row.name, str(newest)))
+        pinned = relocked.get(row.name)
+        for parent in pinned.parents if pinned is not None else ():
+            parent_pin = relocked.get(parent)
+            if parent_pin is not None and parent_pin.version is not None:
+                wanted.add((parent, parent_pin.version))
+    return frozenset(wanted)
+
+
+def _join_notes(*notes: str | None) -> str | None:
+    return "; ".join(note for note in notes if note) or None
 
 
 def diff_against_lock(
@@ -358,10 +698,13 @@ def diff_against_lock(
     resolved: bool = False,
     allow_prereleases: bool = False,
     environment: TargetEnvironment | None = None,
+    relock: Relock | None = None,
 ) -> DiffSection:
     """Compare ``lock`` with the ``declared`` ranges and, unless ``available`` is ``None``
-    (offline), with the versions the index offers for ``python``. Markers are evaluated
-    for ``environment`` (default: ``python`` on this platform).
+    (offline), with the versions the index offers for ``python`` (their ``Requires-Python``
+    and wheel tags). Markers are evaluated for ``environment`` (default: ``python`` on this
+    platform). With a ``relock`` (the same inputs re-locked with upgrades allowed), ``behind``
+    and ``unguarded`` rows that the re-lock does not move are ``capped``, with what holds them.
 
     Rows come declared packages first (in declaration order), then transitive ones by name.
     """
@@ -369,6 +712,8 @@ def diff_against_lock(
         environment = target_environment(python_version=python)
     ranges = _combine(declared, environment)
     packages = lock.by_name()
+    relocked = relock.lock.by_name() if relock is not None else {}
+    extras = _asked_extras(declared, relock)
     required = {name for name, item in ranges.items() if item.required}
     names = list(dict.fromkeys(d.name for d in declared))
     names += sorted(name for name in packages if name not in ranges)
@@ -385,19 +730,14 @@ def diff_against_lock(
         allow_pre = allow_prereleases or bool(locked_version and locked_version.is_prerelease)
         if item is not None and item.specifier.prereleases:
             allow_pre = True
-        candidates = _candidates(project, python, allow_pre)
+        newest, newest_in_range = _newest(
+            project, python, allow_pre, environment, item.specifier if item is not None else None
+        )
         in_range: bool | None = None
         if item is not None and locked_version is not None:
             in_range = item.specifier.contains(locked_version, prereleases=True)
         elif item is not None and pinned is not None and not item.shown:
             in_range = True
-        allowed = (
-            [v for v in candidates if item.specifier.contains(v, prereleases=True)]
-            if item is not None
-            else candidates
-        )
-        newest = max(candidates) if candidates else None
-        newest_in_range = max(allowed) if allowed else None
         status, note = _status(
             item,
             locked=pinned is not None,
@@ -406,6 +746,24 @@ def diff_against_lock(
             newest=newest,
             newest_in_range=newest_in_range,
         )
+        relocked_pin = relocked.get(name)
+        held_by: tuple[str, ...] = ()
+        relock_note: str | None = None
+        if relock is not None and locked_version is not None:
+            status, held_by, relock_note = _relock_verdict(
+                name,
+                status,
+                locked=locked_version,
+                newest_in_range=newest_in_range,
+                relocked_pin=relocked_pin,
+                context=_Context(
+                    relock=relock,
+                    relocked=relocked,
+                    environment=environment,
+                    extras=extras,
+                    declared_files=tuple(declared_files),
+                ),
+            )
         if (
             project is not None
             and project.error is not None
@@ -418,6 +776,18 @@ def diff_against_lock(
             note = "declared only for: " + " or ".join(declared_item.markers)
         if project is not None and not project.found and project.error is None:
             note = "not found on the index"
+        elif (
+            project is not None
+            and project.error is None
+            and newest is None
+            and any(
+                not entry.yanked and (allow_pre or not entry.version.is_prerelease)
+                for entry in project.versions
+            )
+        ):
+            # releases exist, but none installs here: say so rather than look "ok" by silence
+            note = _join_notes(note, f"no release installs on {environment.describe()}")
+        yanked, yank_reason = _yank(project, locked_version)
         via = chain_to_declared(name, packages, required) if name not in required else ()
         rows.append(
             DiffRow(
@@ -431,7 +801,11 @@ def diff_against_lock(
                 status=status,
                 via=via,
                 error=project.error if project is not None else None,
-                note=note,
+                note=_join_notes(note, relock_note),
+                relock=relocked_pin.version if relocked_pin is not None else None,
+                held_by=held_by,
+                yanked=yanked,
+                yank_reason=yank_reason,
             )
         )
     return DiffSection(
@@ -444,6 +818,8 @@ def diff_against_lock(
         rows=tuple(rows),
         environment=environment,
         made_by=lock.header.made_by,
+        relock_check=RelockCheck.DONE if relock is not None else RelockCheck.OFF,
+        relock_by=relock.made_by if relock is not None else None,
     )
 
 
@@ -505,7 +881,13 @@ def diff_locks(
             status = Status.MISSING
         elif in_range is False:
             status = Status.OUT_OF_RANGE
-        elif item is None and change is Change.UPGRADED and level is Level.MAJOR:
+        elif (
+            item is None
+            and change is Change.UPGRADED
+            and old_version is not None
+            and new_version is not None
+            and _new_major(old_version, new_version)
+        ):
             status = Status.UNGUARDED
         graph = after if now is not None else before
         rows.append(

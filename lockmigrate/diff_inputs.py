@@ -6,12 +6,18 @@ now, exactly as ``to-pip-tools`` would, and nothing is written (with ``--offline
 never asks the index, an input without a lock is left out instead).
 
 Then the index is asked (unless offline) and :mod:`lockmigrate.diff` does the comparing.
+Last comes the re-lock check: each input with a ``behind`` or ``unguarded`` row is resolved
+once more with upgrades allowed (uv when installed, as ``--resolve`` would resolve it; an
+input resolved now from nothing is its own re-lock), so that a package no re-lock would move
+reads ``capped``; pip then reads the ``Requires-Dist`` of the few packages that may hold such
+rows back, to name them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,10 +30,14 @@ from lockmigrate.diff import (
     DiffReport,
     DiffSection,
     LockDiffReport,
+    Relock,
+    RelockCheck,
     diff_against_lock,
     diff_locks,
+    metadata_wanted,
+    needs_relock,
 )
-from lockmigrate.environment import target_environment
+from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.errors import ExternalToolError, InputError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
 from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
@@ -67,6 +77,7 @@ class DiffOptions:
     python_version: str | None = None
     compile: CompileOptions = field(default_factory=CompileOptions)
     resolver_given: bool = False
+    relock_check: bool = True
     cache_dir: Path | None = None
     workers: int = 16
     progress: Callable[[str], None] | None = None
@@ -85,6 +96,9 @@ class _Target:
     resolved: bool = False
     own_lock: Path | None = None  # its lock on disk, also when --resolve resolves it now
     error: str | None = None  # the resolver failed on it
+    # resolved now with nothing pinned beforehand (upgrades allowed, or no lock to layer
+    # on): what a re-lock with upgrades would lock, so its own re-lock check
+    fresh: bool = False
 
 
 def _absolute(path: Path) -> Path:
@@ -146,6 +160,7 @@ def _requirement_ranges(
                     marker=requirement.marker,
                     constraint=requirement.constraint,
                     url=requirement.url,
+                    extras=requirement.extras,
                 )
             )
     return ranges, files, options
@@ -165,6 +180,7 @@ def _project_ranges(project: ProjectDeclarations) -> list[DeclaredRange]:
             origin=item.requirement.origin,
             marker=item.requirement.marker,
             url=item.requirement.url,
+            extras=item.requirement.extras,
         )
         for item in project.requirements
         if item.requirement.name
@@ -375,10 +391,15 @@ def _subset(service: ScannedService, scanned: Sequence[ScannedFile], upgrade: bo
 
 
 def _batches(
-    pending: Sequence[_Target], report: ScanReport, options: DiffOptions, collector: Collector
+    pending: Sequence[_Target],
+    report: ScanReport,
+    options: DiffOptions,
+    collector: Collector,
+    choose: Callable[[_Target], CompileOptions] | None = None,
 ) -> list[_Batch]:
     """``pending`` in batches: the requirement files of each service that to-pip-tools
-    would compile together, with the same resolver; every other input alone."""
+    would compile together, with the same resolver; every other input alone. Each target's
+    resolver and options are ``choose(target)``, by default :func:`_compile_options`'s."""
     tree = _tree_resolver(report)
     planned: dict[Path, tuple[ScannedService, ScannedFile]] = {}
     for service in report.services:
@@ -394,7 +415,11 @@ def _batches(
     groups: dict[tuple[int, CompileOptions], list[_Target]] = {}
     batches: list[_Batch] = []
     for target in pending:
-        compile_options = _compile_options(target, tree, options, collector)
+        compile_options = (
+            choose(target)
+            if choose is not None
+            else _compile_options(target, tree, options, collector)
+        )
         found = planned.get(_absolute(target.source))
         if found is None:
             batches.append(_Batch(targets=(target,), subset=None, options=compile_options))
@@ -422,7 +447,14 @@ def _run_batch(
     planned: dict[Path, bytes] = {}
     locks: dict[Path, Path] = {}  # an input -> the lock to-pip-tools compiles it to
     failed: dict[str, str] = {}  # an input, as shown -> why it could not be resolved
+    # nothing pinned beforehand: upgrades allowed, or no lock of the service to layer on
+    fresh = batch.options.upgrade or batch.subset is None
     if batch.subset is not None:
+        fresh = fresh or not any(
+            f.format is FileFormat.PIP_TOOLS_LOCK
+            for service in batch.subset.services
+            for f in service.files
+        )
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
         locks = {
@@ -477,15 +509,31 @@ def _run_batch(
             else display_path(target.source)
         )
         lock = parse_lock(data, path=lock_path, display=shown, kind=LockKind.PIP_COMPILE)
-        resolved.append(replace(target, lock_path=None, lock=lock, resolved=True))
+        resolved.append(replace(target, lock_path=None, lock=lock, resolved=True, fresh=fresh))
     return resolved
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """How progress lines name a resolution: ``resolving X ...``, ``resolved X (1/3)``."""
+
+    start: str = "resolving {} ..."
+    done: str = "resolved"
+    failed: str = "could not resolve"
+
+
 def _resolve(
-    targets: list[_Target], report: ScanReport, options: DiffOptions, collector: Collector
+    targets: list[_Target],
+    report: ScanReport,
+    options: DiffOptions,
+    collector: Collector,
+    *,
+    choose: Callable[[_Target], CompileOptions] | None = None,
+    words: _Words = _Words(),
 ) -> list[_Target]:
     """Every target without a lock, resolved now: each gets a lock, or its ``error``.
-    Batches run side by side; ``options.progress`` hears of each input."""
+    Batches run side by side; ``options.progress`` hears of each input. ``choose`` picks
+    each target's resolver and options (see :func:`_batches`)."""
     pending = [t for t in targets if t.lock_path is None]
     if not pending:
         return targets
@@ -494,7 +542,7 @@ def _resolve(
 
     from lockmigrate.resolve import stop_all
 
-    batches = _batches(pending, report, options, collector)
+    batches = _batches(pending, report, options, collector, choose)
     total = len(pending)
     finished: set[str] = set()  # a service's file tried again alone counts once
     finished_lock = threading.Lock()
@@ -503,12 +551,12 @@ def _resolve(
         if options.progress is None:
             return
         if state == "compiling":
-            options.progress(f"resolving {shown} ...")
+            options.progress(words.start.format(shown))
             return
         with finished_lock:
             finished.add(shown)
             count = len(finished)
-        verb = "resolved" if state == "done" else "could not resolve"
+        verb = words.done if state == "done" else words.failed
         options.progress(f"{verb} {shown} ({count}/{total})")
 
     results: dict[int, _Target] = {}
@@ -543,6 +591,278 @@ def _lowest_python(requires_python: str | None) -> str | None:
         if specifier.contains(candidate, prereleases=True):
             return candidate
     return None
+
+
+@dataclass(slots=True, kw_only=True)
+class _Compared:
+    """One target with its lock, the environment it is for and what the index offers: its
+    section, as compared now, and again with a re-lock."""
+
+    target: _Target
+    lock: Lock
+    environment: TargetEnvironment
+    available: Mapping[str, ProjectVersions] | None
+    section: DiffSection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.section = self.compare(None)
+
+    def compare(self, relock: Relock | None) -> DiffSection:
+        """The section of this target, with ``relock`` when given."""
+        return diff_against_lock(
+            title=self.target.title,
+            declared=self.target.declared,
+            lock=self.lock,
+            available=self.available,
+            python=self.environment.python_version,
+            declared_files=self.target.declared_files,
+            resolved=self.target.resolved,
+            allow_prereleases=any(o.name == "--pre" for o in self.target.options),
+            environment=self.environment,
+            relock=relock,
+        )
+
+    def index_lines(self) -> tuple[str, ...]:
+        """The target's index options as requirement lines, for pip (a relative
+        ``--find-links`` made absolute: pip runs elsewhere)."""
+        chosen = (
+            *self.target.options,
+            *(self.lock.index_options if not self.target.resolved else ()),
+        )
+        lines: list[str] = []
+        for option in chosen:
+            if option.name not in _INDEX_OPTIONS:
+                continue
+            value = option.value
+            if option.name == "--find-links" and value and "://" not in value:
+                local = self.target.source.parent / value
+                value = str(local) if local.exists() else value
+            lines.append(f"{option.name} {value}" if value is not None else option.name)
+        return tuple(dict.fromkeys(lines))
+
+
+_INDEX_OPTIONS = frozenset(
+    {"--index-url", "--extra-index-url", "--find-links", "--no-index", "--trusted-host"}
+)
+_RELOCK_WORDS = _Words(
+    start="re-locking {} with upgrades, to see what other pins cap ...",
+    done="re-locked",
+    failed="could not re-lock",
+)
+
+
+def _relock_options(environment: TargetEnvironment, options: DiffOptions) -> CompileOptions | str:
+    """The resolver and options for a re-lock check of a lock for ``environment``: the one
+    ``--resolver`` names, else uv when installed (fast, and it resolves for any Python), else
+    pip-compile; or why none can make it (pip-compile resolves only for the Python it runs
+    under)."""
+    chosen = replace(options.compile, upgrade=True, generate_hashes=False)
+    if options.resolver_given:
+        backend = chosen.backend
+    else:
+        backend = Backend.UV if installed(Backend.UV) else Backend.PIP_TOOLS
+    if backend is Backend.UV:
+        return replace(
+            chosen, backend=backend, python=None, python_version=environment.python_version
+        )
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if chosen.python is None and environment.python_minor != running:
+        return (
+            f"pip-compile resolves for the Python it runs under ({running}), and this lock "
+            f"is for Python {environment.python_version}: install uv (lockmigrate[uv]), or "
+            "pass --resolver uv"
+        )
+    return replace(chosen, backend=backend, python_version=None)
+
+
+def _with_shown_constraints(lock: Lock, base: Path) -> Lock:
+    """``lock`` with each ``-c FILE`` among its packages' sources (a lock it is layered on,
+    as the resolver's ``# via`` names it, relative to ``base`` or absolute in a scratch tree)
+    shown as the report shows paths."""
+
+    def shown(source: str) -> str:
+        kind, _, file = source.partition(" ")
+        if kind != "-c" or not file:
+            return source
+        path = Path(file)
+        return f"-c {display_path(path if path.is_absolute() else base / path)}"
+
+    return replace(
+        lock,
+        packages=tuple(
+            replace(package, sources=tuple(shown(source) for source in package.sources))
+            for package in lock.packages
+        ),
+    )
+
+
+def _check_relocks(
+    compared: Sequence[_Compared], report: ScanReport, options: DiffOptions, collector: Collector
+) -> list[DiffSection]:
+    """Each section again, with what a re-lock with upgrades would lock where some row is
+    ``behind`` or ``unguarded``: one resolver run per input (an input resolved now from
+    nothing is its own re-lock), all side by side; then one pip run per index and Python to
+    read what the packages that may hold rows back require. A re-lock that fails or cannot
+    run is a warning, and its section keeps the statuses the ranges alone give."""
+    sections = [item.section for item in compared]
+    relocks: dict[int, Relock] = {}
+    jobs: list[tuple[int, _Target, CompileOptions]] = []
+    for position, item in enumerate(compared):
+        if not needs_relock(item.section):
+            sections[position] = replace(item.section, relock_check=RelockCheck.NOT_NEEDED)
+        elif item.target.resolved and item.target.fresh:
+            relocks[position] = Relock(lock=item.lock)  # its own re-lock: no second run
+        else:
+            choice = _relock_options(item.environment, options)
+            if isinstance(choice, str):
+                collector.warning(
+                    "relock-check-unavailable",
+                    f"{item.target.title}: no re-lock check: {choice}; its behind and "
+                    "unguarded rows may be held back by another pin",
+                )
+                sections[position] = replace(
+                    item.section, relock_check=RelockCheck.UNAVAILABLE, relock_error=choice
+                )
+                continue
+            job = replace(item.target, lock_path=None, lock=None, resolved=False, fresh=False)
+            jobs.append((position, job, choice))
+    if jobs:
+        chosen = {id(job): choice for _, job, choice in jobs}
+        done = _resolve(
+            [job for _, job, _ in jobs],
+            report,
+            replace(options, resolve=True),
+            Collector(),  # what the resolver says of a lock nobody writes is not news
+            choose=lambda target: chosen[id(target)],
+            words=_RELOCK_WORDS,
+        )
+        for (position, _, _), result in zip(jobs, done, strict=True):
+            title = compared[position].target.title
+            if result.error is not None or result.lock is None:
+                reason = result.error or "no lock"
+                collector.warning(
+                    "relock-check-failed",
+                    f"{title}: the re-lock with upgrades failed, so its behind and unguarded "
+                    "rows may be held back by another pin (--resolver chooses the resolver, "
+                    f"--no-relock-check skips this):\n  " + reason.replace("\n", "\n  "),
+                )
+                sections[position] = replace(
+                    sections[position], relock_check=RelockCheck.FAILED, relock_error=reason
+                )
+            else:
+                relocks[position] = Relock(
+                    lock=_with_shown_constraints(
+                        result.lock, compared[position].target.source.parent
+                    ),
+                    made_by=result.lock.header.made_by,
+                )
+    requirements = _read_holders_metadata(
+        {position: compared[position].compare(relock) for position, relock in relocks.items()},
+        relocks,
+        compared,
+        collector,
+    )
+    for position, relock in relocks.items():
+        sections[position] = compared[position].compare(
+            replace(relock, requirements=requirements.get(position, {}))
+        )
+    return sections
+
+
+def _read_holders_metadata(
+    checked: Mapping[int, DiffSection],
+    relocks: Mapping[int, Relock],
+    compared: Sequence[_Compared],
+    collector: Collector,
+) -> dict[int, dict[tuple[str, str], tuple[str, ...]]]:
+    """For each checked section, the ``Requires-Dist`` of the packages that may hold its rows
+    back (:func:`lockmigrate.diff.metadata_wanted`), read by pip: one run per index and
+    Python (more when two sections want two versions of one package, and up to four side by
+    side for many packages on a machine with CPUs to spare). A run that fails is a warning:
+    those rows then say "held back by the other pins"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lockmigrate.resolve import read_requirements, stop_all
+
+    groups: dict[tuple[tuple[str, ...], str], set[tuple[str, str]]] = {}
+    for position, section in checked.items():
+        item = compared[position]
+        wanted = metadata_wanted(section, relocks[position].lock)
+        if wanted:
+            key = (item.index_lines(), item.environment.python_version)
+            groups.setdefault(key, set()).update(wanted)
+    runs: list[tuple[tuple[tuple[str, ...], str], list[tuple[str, str]]]] = []
+    for key, pins in groups.items():
+        layers: list[dict[str, str]] = []
+        for name, version in sorted(pins):  # a layer holds one version of each package
+            layer = next((each for each in layers if name not in each), None)
+            if layer is None:
+                layer = {}
+                layers.append(layer)
+            layer[name] = version
+        for layer in layers:
+            pins_of_layer = sorted(layer.items())
+            # pip reads one package after another: with CPUs to spare, a few runs side by side
+            parts = max(1, min(4, (os.cpu_count() or 1) // 2, len(pins_of_layer) // 4))
+            runs += [(key, pins_of_layer[start::parts]) for start in range(parts)]
+
+    def run(
+        key: tuple[tuple[str, ...], str], pins: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, ...]]:
+        lines, python = key
+        return read_requirements(pins, index_lines=lines, python_version=python)
+
+    found: dict[tuple[tuple[str, ...], str], dict[tuple[str, str], tuple[str, ...]]] = {}
+    if runs:
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            futures = [pool.submit(run, key, pins) for key, pins in runs]
+            try:
+                for (key, _), future in zip(runs, futures, strict=True):
+                    try:
+                        found.setdefault(key, {}).update(future.result())
+                    except ExternalToolError as error:
+                        collector.warning(
+                            "holders-unknown",
+                            "could not read what the packages that may cap others require, "
+                            "so capped rows say 'held back by the other pins' without naming "
+                            "them:\n  " + str(error).replace("\n", "\n  "),
+                        )
+            except BaseException:
+                stop_all()  # interrupted: stop pip before waiting for the threads
+                raise
+    return {
+        position: found.get(
+            (compared[position].index_lines(), compared[position].environment.python_version), {}
+        )
+        for position in checked
+    }
+
+
+def _ask_index(
+    loaded: Sequence[tuple[_Target, Lock]],
+    options: DiffOptions,
+    prefetched: VersionFetcher | None,
+) -> tuple[dict[IndexSources, dict[str, ProjectVersions]], dict[int, IndexSources]]:
+    """What the index offers for the packages of each loaded target, by the sources asked,
+    and the sources of each target (by position)."""
+    available: dict[IndexSources, dict[str, ProjectVersions]] = {}
+    sources_of: dict[int, IndexSources] = {}
+    wanted: dict[IndexSources, set[str]] = {}
+    for position, (target, lock) in enumerate(loaded):
+        lock_options = lock.index_options if not target.resolved else ()
+        sources = IndexSources.from_pip((*target.options, *lock_options), base=target.source.parent)
+        sources_of[position] = sources
+        names = wanted.setdefault(sources, set())
+        names.update(d.name for d in target.declared)
+        names.update(p.name for p in lock.packages)
+    for sources, names in wanted.items():
+        if prefetched is not None and prefetched.sources == sources:
+            available[sources] = prefetched.results(names)
+        else:
+            available[sources] = fetch_versions(
+                names, sources=sources, cache_dir=options.cache_dir, workers=options.workers
+            )
+    return available, sources_of
 
 
 def run_diff(
@@ -590,27 +910,8 @@ def run_diff(
                 raise InputError(f"{target.title}: no lock to compare with")
             lock = read_lock(target.lock_path, display=display_path(target.lock_path))
         loaded.append((target, lock))
-    available: dict[IndexSources, dict[str, ProjectVersions]] = {}
-    sources_of: dict[int, IndexSources] = {}
-    if not options.offline:
-        wanted: dict[IndexSources, set[str]] = {}
-        for position, (target, lock) in enumerate(loaded):
-            lock_options = lock.index_options if not target.resolved else ()
-            sources = IndexSources.from_pip(
-                (*target.options, *lock_options), base=target.source.parent
-            )
-            sources_of[position] = sources
-            names = wanted.setdefault(sources, set())
-            names.update(d.name for d in target.declared)
-            names.update(p.name for p in lock.packages)
-        for sources, names in wanted.items():
-            if prefetched is not None and prefetched.sources == sources:
-                available[sources] = prefetched.results(names)
-            else:
-                available[sources] = fetch_versions(
-                    names, sources=sources, cache_dir=options.cache_dir, workers=options.workers
-                )
-    sections: list[DiffSection] = []
+    available, sources_of = ({}, {}) if options.offline else _ask_index(loaded, options, prefetched)
+    compared: list[_Compared] = []
     for position, (target, lock) in enumerate(loaded):
         environment = target_environment(
             python_version=options.python_version,
@@ -618,19 +919,18 @@ def run_diff(
             lowest_python=_lowest_python(target.requires_python or lock.requires_python),
         )
         found = sources_of.get(position)
-        sections.append(
-            diff_against_lock(
-                title=target.title,
-                declared=target.declared,
+        compared.append(
+            _Compared(
+                target=target,
                 lock=lock,
-                available=available.get(found) if found is not None else None,
-                python=environment.python_version,
-                declared_files=target.declared_files,
-                resolved=target.resolved,
-                allow_prereleases=any(o.name == "--pre" for o in target.options),
                 environment=environment,
+                available=available.get(found) if found is not None else None,
             )
         )
+    if options.relock_check and not options.offline:
+        sections = _check_relocks(compared, report, options, collector)
+    else:
+        sections = [item.section for item in compared]
     for target in targets:  # an input the resolver failed on: its own section, no rows
         if target.error is not None:
             sections.append(

@@ -20,7 +20,12 @@ import functools
 import platform as _platform
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 __all__ = ["EnvironmentSource", "TargetEnvironment", "target_environment"]
 
@@ -83,6 +88,24 @@ class TargetEnvironment:
             return True
         return _evaluate(marker, tuple(sorted(self.marker_values().items())))
 
+    def applies_with_extras(self, marker: str | None, extras: Iterable[str]) -> bool:
+        """Whether a dependency with ``marker`` (from a package's ``Requires-Dist``) is
+        installed here when the package is asked for with ``extras``: true for no extra, or
+        for one of them."""
+        if not marker:
+            return True
+        values = tuple(sorted(self.marker_values().items()))
+        return any(_evaluate(marker, values, extra) for extra in ("", *extras))
+
+    def installs_wheel(self, tags: str) -> bool:
+        """Whether a wheel with these tags (``cp311-cp311-manylinux_2_17_x86_64``, as its file
+        name writes them) installs here: this Python version, with the running interpreter's
+        implementation when it is that version (CPython's otherwise), on this machine. For a
+        platform other than this machine's, nothing is known of its tags: every wheel counts."""
+        if self.platform != sys.platform:
+            return True
+        return _installs_wheel(tags.lower(), self.python_minor)
+
     def describe(self) -> str:
         """``"Python 3.11, linux"``: what the report says it assumed."""
         return f"Python {self.python_version}, {self.platform}"
@@ -111,15 +134,60 @@ def _full_version(version: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _evaluate(marker: str, values: tuple[tuple[str, str], ...]) -> bool:
+def _evaluate(marker: str, values: tuple[tuple[str, str], ...], extra: str = "") -> bool:
     from packaging.markers import InvalidMarker, Marker, UndefinedComparison
 
     environment = dict(values)
-    environment["extra"] = ""
+    environment["extra"] = extra
     try:
         return Marker(marker).evaluate(environment)
     except (InvalidMarker, UndefinedComparison):
         return True
+
+
+def _minor_of(python_minor: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"([0-9]+)\.([0-9]+)", python_minor)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _installs_wheel(tags: str, python_minor: str) -> bool:
+    """:meth:`TargetEnvironment.installs_wheel`, decided once per tag set and Python: the
+    wheels of a project share a few tag sets, and most are pure Python (``py3-none-any``),
+    which is decided without importing ``packaging.tags`` (tens of milliseconds)."""
+    parts = tags.split("-")
+    version = _minor_of(python_minor)
+    if len(parts) != 3 or version is None:
+        return True  # not a tag set, or not a Python version: nothing to go by
+    interpreters, abi, platform = parts
+    if abi == "none" and platform == "any":
+        major, minor = version
+        for interpreter in interpreters.split("."):
+            if interpreter in {f"py{major}", f"cp{major}{minor}"}:
+                return True
+            number = interpreter.removeprefix(f"py{major}")
+            if interpreter.startswith("py") and number.isdigit() and int(number) <= minor:
+                return True
+    from packaging.tags import parse_tag
+
+    return not parse_tag(tags).isdisjoint(_supported_tags(python_minor))
+
+
+@functools.lru_cache(maxsize=16)
+def _supported_tags(python_minor: str) -> frozenset[Tag]:
+    """Every tag a wheel may carry to install on Python ``python_minor`` here: the running
+    interpreter's own list when it is that version, else CPython's for that version on this
+    machine's platforms (most preferred first does not matter: only membership is asked)."""
+    from packaging import tags
+
+    version = _minor_of(python_minor)
+    if version is None or version == sys.version_info[:2]:
+        return frozenset(tags.sys_tags())
+    major, minor = version
+    platforms = list(tags.platform_tags())
+    found = list(tags.cpython_tags(version, platforms=platforms))
+    found += tags.compatible_tags(version, interpreter=f"cp{major}{minor}", platforms=platforms)
+    return frozenset(found)
 
 
 def target_environment(

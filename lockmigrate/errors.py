@@ -11,6 +11,8 @@ import enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # keeps `lockmigrate --version` and `--help` from importing the model
+    from collections.abc import Sequence
+
     from lockmigrate.model import Origin
 
 __all__ = [
@@ -18,9 +20,11 @@ __all__ = [
     "ExternalToolError",
     "FindingsError",
     "InputError",
+    "InputErrors",
     "LockmigrateError",
     "PartialError",
     "UsageError",
+    "raise_all",
 ]
 
 
@@ -67,6 +71,43 @@ class InputError(LockmigrateError, ValueError):
             # the offending line is shown as written, except for its credentials
             rendered += f"\n    {redact_text(self.text.strip())}"
         return rendered
+
+    @property
+    def problems(self) -> tuple[InputError, ...]:
+        """Each thing wrong, one per bad line: this error alone, or those an
+        :class:`InputErrors` holds."""
+        return (self,)
+
+
+class InputErrors(InputError):
+    """Several bad lines (in one file or in several), each an :class:`InputError`, in the
+    order pip would meet them. Its ``origin``, ``message`` and ``text`` are the first's;
+    ``str()`` gives them all, one after the other."""
+
+    def __init__(self, errors: Sequence[InputError]) -> None:
+        problems = tuple(problem for error in errors for problem in error.problems)
+        if not problems:
+            raise ValueError("InputErrors needs at least one error")
+        self.errors = problems
+        first = problems[0]
+        self.message, self.origin, self.text = first.message, first.origin, first.text
+        Exception.__init__(self, "\n".join(str(problem) for problem in problems))
+
+    @property
+    def problems(self) -> tuple[InputError, ...]:
+        return self.errors
+
+
+def raise_all(errors: Sequence[InputError]) -> None:
+    """Raise ``errors`` (without repeats) as one exception, if there are any: the error
+    itself when there is one, else an :class:`InputErrors`."""
+    unique = list(
+        {str(problem): problem for error in errors for problem in error.problems}.values()
+    )
+    if len(unique) == 1:
+        raise unique[0]
+    if unique:
+        raise InputErrors(unique)
 
 
 class UsageError(LockmigrateError, ValueError):

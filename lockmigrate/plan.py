@@ -40,7 +40,17 @@ class FileChange:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """The changes of one command, and ``made_from``: the files it was made from, with
+    what they held when they were read (``None``: no file). Applying the plan checks, under
+    the tree's lock, that each of them, and each change's ``before``, still holds that: a
+    run that changed the tree meanwhile stops this one instead of being overwritten."""
+
     changes: tuple[FileChange, ...]
+    made_from: tuple[tuple[Path, bytes | None], ...] = ()
+
+    def reading(self, files: Iterable[tuple[Path, bytes | None]]) -> Plan:
+        """This plan, also made from ``files``."""
+        return Plan(self.changes, (*self.made_from, *files))
 
     @property
     def effective(self) -> tuple[FileChange, ...]:

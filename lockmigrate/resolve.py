@@ -1,5 +1,6 @@
 """The only place that runs a resolver: pip-compile (pip-tools) or ``uv pip compile``,
-always as a subprocess, never through pip's internals.
+always as a subprocess, never through pip's internals; and pip itself, to read what exact
+versions require (:func:`read_requirements`).
 
 A :class:`CompileJob` names an input and an output file relative to a working folder; the
 resolver runs there with relative paths, so its header and ``# via`` annotations contain no
@@ -8,14 +9,20 @@ machine-specific path.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lockmigrate.errors import ExternalToolError, UsageError
 from lockmigrate.pipconfig import read_index_settings
@@ -25,11 +32,17 @@ __all__ = [
     "Backend",
     "CompileJob",
     "CompileOptions",
+    "ResolverError",
     "compile_requirements",
+    "ignored_for_python",
     "installed",
+    "is_running_python",
     "needed_python",
+    "read_requirements",
     "resolver_argv",
     "stop_all",
+    "stop_generation",
+    "uv_binary",
 ]
 
 # Options that keep machine- and secret-bearing lines out of the output. pip-compile writes
@@ -45,6 +58,16 @@ _PIP_TOOLS_FLAGS = (
 _UV_FLAGS = ("--quiet", "--no-progress")
 
 
+class ResolverError(ExternalToolError):
+    """The resolver failed: ``str()`` is its message for people (long version lists
+    shortened, hints added); :attr:`output` its distilled words in full, for callers that
+    explain the failure (credentials redacted in both)."""
+
+    def __init__(self, message: str, *, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
 class Backend(str, enum.Enum):
     PIP_TOOLS = "pip-tools"
     UV = "uv"
@@ -55,8 +78,26 @@ class CompileOptions:
     backend: Backend = Backend.PIP_TOOLS
     generate_hashes: bool = False
     upgrade: bool = False
+    #: ``-P``: the only packages a re-lock may move (``NAME`` or ``NAME==VERSION``); the
+    #: others keep the pins of the existing lock
+    upgrade_packages: tuple[str, ...] = ()
     python: str | None = None  # interpreter to run pip-tools with (must have pip-tools)
     python_version: str | None = None  # uv only: resolve for this Python version
+
+    def __post_init__(self) -> None:
+        if self.upgrade and self.upgrade_packages:
+            raise UsageError("give --upgrade or --upgrade-package, not both")
+        for name in self.upgrade_packages:
+            if not _UPGRADE_PACKAGE.fullmatch(name):
+                raise UsageError(
+                    f"--upgrade-package takes a package name, or NAME==VERSION, not {name!r}"
+                )
+
+
+# a project name, optionally with a version specifier: what pip-compile's and uv's -P take
+_UPGRADE_PACKAGE = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\s*(?:===|==|~=|!=|<=|>=|<|>)\s*[\w.*+!-]+)?"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,14 +108,42 @@ class CompileJob:
     #: constraints files passed on the command line (relative to workdir), for an input that
     #: must stay as written and so cannot carry its own ``-c`` lines
     constraints: tuple[str, ...] = ()
+    #: the user's file ``input`` is made from, as errors name it (``input`` may be a scratch
+    #: ``.in`` that does not exist outside the scratch tree)
+    shown: str | None = None
+
+
+_UV_LOOKUP = threading.Lock()
+
+
+def uv_binary() -> str | None:
+    """The uv executable: the one the ``uv`` package installed beside this interpreter (found
+    as ``uv.find_uv_bin`` finds it), else ``uv`` on ``PATH``; ``None`` when there is none.
+    Run directly: ``python -m uv`` would start a second Python only to find it.
+
+    Looked up once, under a lock: the compile workers ask at the same moment, and
+    ``find_uv_bin`` reads ``sysconfig``, whose first read is not thread-safe before Python
+    3.13 (a second thread sees a half-filled table and ``EXE`` is ``None``)."""
+    with _UV_LOOKUP:
+        return _find_uv_binary()
+
+
+@functools.lru_cache(maxsize=1)
+def _find_uv_binary() -> str | None:
+    if importlib.util.find_spec("uv") is not None:
+        try:
+            from uv import find_uv_bin
+
+            return str(find_uv_bin())
+        except (ImportError, FileNotFoundError):
+            pass
+    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
+
+    return shutil.which("uv")
 
 
 def _uv_command() -> list[str]:
-    if importlib.util.find_spec("uv") is not None:
-        return [sys.executable, "-m", "uv"]
-    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
-
-    found = shutil.which("uv")
+    found = uv_binary()
     if found is None:
         raise ExternalToolError(
             "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
@@ -84,11 +153,7 @@ def _uv_command() -> list[str]:
 
 def installed(backend: Backend) -> bool:
     """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
-    if backend is Backend.PIP_TOOLS:
-        return True
-    import shutil
-
-    return importlib.util.find_spec("uv") is not None or shutil.which("uv") is not None
+    return backend is Backend.PIP_TOOLS or uv_binary() is not None
 
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
@@ -109,22 +174,33 @@ def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:
             argv.append("--generate-hashes")
         if options.upgrade:
             argv.append("--upgrade")
+        argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
         # one token, as for pip-compile: the header then reads unambiguously (a tool that
         # takes every *.txt on the command line for an input is not misled)
         argv += [f"--constraint={constraint}" for constraint in job.constraints]
         return [*argv, "--output-file", job.output, job.input]
-    if options.python_version is not None:
+    if options.python_version is not None and not (
+        options.python is None and is_running_python(options.python_version)
+    ):
         raise UsageError(
-            "pip-compile resolves for the interpreter it runs under: use --python PATH "
-            "(an interpreter with pip-tools installed), or --resolver uv --python-version"
+            f"pip-compile resolves for the interpreter it runs under, not for Python "
+            f"{options.python_version}: use --python PATH (an interpreter of that version "
+            "with pip-tools installed) without --python-version, or --resolver uv"
         )
     argv = [options.python or sys.executable, "-m", "piptools", "compile", *_PIP_TOOLS_FLAGS]
     if options.generate_hashes:
         argv.append("--generate-hashes")
     if options.upgrade:
         argv.append("--upgrade")
+    argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
     argv += [f"--constraint={constraint}" for constraint in job.constraints]
     return [*argv, "--output-file", job.output, job.input]
+
+
+def is_running_python(version: str) -> bool:
+    """Whether ``version`` (``3.11`` or ``3.11.7``) is this interpreter's."""
+    parts = version.split(".")
+    return parts == [str(part) for part in sys.version_info[: len(parts)]]
 
 
 def _environment(options: CompileOptions) -> dict[str, str]:
@@ -144,6 +220,13 @@ def _environment(options: CompileOptions) -> dict[str, str]:
         # pip compares the candidates of every index; uv by default takes a package from the
         # first index that has it. Resolve as pip does, so both backends give the same pins.
         environment.setdefault("UV_INDEX_STRATEGY", "unsafe-best-match")
+        # --python-version X.Y needs no interpreter X.Y, but uv downloads one when none is
+        # installed (seconds, and a request to GitHub) only to build source archives with it
+        environment.setdefault("UV_PYTHON_DOWNLOADS", "never")
+        # the interpreter to resolve for is this one, as for pip-compile: named, so uv does
+        # not look for one (in the environment only: --python would put this machine's path
+        # into the lock's header)
+        environment.setdefault("UV_PYTHON", sys.executable)
     environment.setdefault("PIP_NO_INPUT", "1")
     environment["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # The header's "by the following command" must show pip-compile's own command line, so
@@ -187,68 +270,196 @@ def distill_error(output: str) -> str:
 
 _RUNNING: set[subprocess.Popen[str]] = set()
 _RUNNING_LOCK = threading.Lock()
+#: how many times stop_all() ran: a run started before a stop starts nothing after it
+_STOPS = [0]
+#: How long a resolver has to end after SIGTERM before its process group is killed.
+_GRACE_SECONDS = 0.4
+
+
+def stop_generation() -> int:
+    """A token for :func:`compile_requirements`: once :func:`stop_all` has run, a compile
+    given an older token starts no resolver (it raises :class:`KeyboardInterrupt`)."""
+    return _STOPS[0]
+
+
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    """Send ``signum`` to ``process`` and every process it started (its process group: each
+    resolver is started in a session of its own), or to the process alone on Windows."""
+    if os.name != "posix":
+        if process.poll() is None:
+            process.terminate()  # TerminateProcess: at once, as SIGKILL
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def stop_all() -> None:
-    """Stop every resolver still running (Ctrl-C, a cancelled CI job, a failed sibling)."""
+    """Stop every resolver still running, with the processes each one started (Ctrl-C, a
+    cancelled CI job), and make sure that no compile of a run started before this call
+    starts another one (:func:`stop_generation`). Returns within about half a second:
+    SIGTERM to each resolver's process group, then SIGKILL to whatever is left."""
     with _RUNNING_LOCK:
+        _STOPS[0] += 1
         running = list(_RUNNING)
     for process in running:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + _GRACE_SECONDS
     for process in running:
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in running:  # the resolver, or a build backend it started, ignored SIGTERM
+        _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-def compile_requirements(job: CompileJob, options: CompileOptions) -> None:
-    """Run the resolver for ``job``; the output file is written in ``job.workdir``.
+def _run(
+    argv: list[str],
+    workdir: str,
+    environment: dict[str, str],
+    *,
+    generation: int | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``workdir`` where :func:`stop_all` can stop it; its output is kept.
 
-    Raises :class:`ExternalToolError` with the resolver's own message (credentials
-    redacted) when it fails.
-    """
-    argv = resolver_argv(job, options)
+    It runs in a process group of its own: :func:`stop_all` ends it with everything it
+    started, and Ctrl-C at the terminal reaches lockmigrate alone, which stops it. Given a
+    ``generation`` (:func:`stop_generation`) older than the last stop, it starts nothing and
+    raises :class:`KeyboardInterrupt`, as it does when it was stopped while running. pip
+    checks out ``-e git+...`` requirements into <the running venv>/src by default: they go to
+    a scratch folder instead, out of the user's environment."""
     import tempfile
 
-    environment = _environment(options)
-    # pip checks out `-e git+...` requirements into <the running venv>/src by default: keep
-    # them out of the user's environment
     src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
-    environment["PIP_SRC"] = src.name
+    environment = {**environment, "PIP_SRC": src.name}
     try:
-        process = subprocess.Popen(
-            argv,
-            cwd=job.workdir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
+        with _RUNNING_LOCK:
+            if generation is not None and generation != _STOPS[0]:
+                raise KeyboardInterrupt  # interrupted: start nothing new
+            started = _STOPS[0]
+            process = subprocess.Popen(
+                argv,
+                cwd=workdir,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                start_new_session=os.name == "posix",
+            )
+            _RUNNING.add(process)
     except FileNotFoundError as error:
         src.cleanup()
         raise ExternalToolError(f"cannot run {argv[0]}: {error.strerror}") from None
-    with _RUNNING_LOCK:
-        _RUNNING.add(process)
+    except BaseException:
+        src.cleanup()
+        raise
     try:
         stdout, stderr = process.communicate()
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
+            stopped = started != _STOPS[0]
         src.cleanup()
-    result = subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+    if stopped:
+        raise KeyboardInterrupt  # stop_all() ended it: its output means nothing
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
+def compile_requirements(
+    job: CompileJob, options: CompileOptions, *, generation: int | None = None
+) -> None:
+    """Run the resolver for ``job``; the output file is written in ``job.workdir``.
+
+    Raises :class:`ExternalToolError` with the resolver's own message (credentials
+    redacted) when it fails, and :class:`KeyboardInterrupt` when :func:`stop_all` stopped
+    it, or ran since ``generation`` (:func:`stop_generation`) was taken: a run that is
+    being interrupted starts no new resolver.
+    """
+    argv = resolver_argv(job, options)
+    result = _run(argv, job.workdir, _environment(options), generation=generation)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         if "No module named piptools" in message:
             message = f"{argv[0]} has no pip-tools installed"
-        raise ExternalToolError(
-            f"{options.backend.value} failed on {job.input}:\n"
+        raise ResolverError(
+            f"{options.backend.value} failed on {job.shown or job.input}:\n"
             f"{redact_text(_shorten_versions(message))}"
             + python_hint(message, options)
-            + index_hint(result.stderr + result.stdout)
+            + index_hint(result.stderr + result.stdout),
+            output=redact_text(message),
         )
+
+
+def read_requirements(
+    pins: Iterable[tuple[str, str]],
+    *,
+    index_lines: Sequence[str] = (),
+    python_version: str | None = None,
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The ``Requires-Dist`` of each ``(name, version)`` in ``pins``, keyed by canonical name
+    and version as given, read by pip from the index (the PEP 658 metadata file where the
+    index serves one) without installing anything: ``pip install --dry-run --no-deps
+    --ignore-installed --report``, one run for all. ``index_lines`` are a requirements file's
+    index options (``--index-url ...``), applied over pip's configuration as pip applies
+    them; ``python_version`` chooses the files for that Python.
+
+    Raises :class:`ExternalToolError` (credentials redacted) when pip fails, on any of them.
+    """
+    import json
+    import tempfile
+
+    from packaging.utils import canonicalize_name
+
+    wanted = {(canonicalize_name(name), version): (name, version) for name, version in pins}
+    if not wanted:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="lockmigrate-metadata-") as scratch:
+        lines = [*index_lines, *(f"{name}=={version}" for name, version in sorted(wanted))]
+        (Path(scratch) / "pins.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        argv = [
+            sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps",
+            "--ignore-installed", "--quiet", "--report", "report.json", "-r", "pins.txt",
+        ]  # fmt: skip
+        if python_version is not None:
+            argv += ["--python-version", python_version]
+        # nothing is installed: a PIP_REQUIRE_VIRTUALENV meant for installs does not apply
+        environment = {**_environment(CompileOptions()), "PIP_REQUIRE_VIRTUALENV": "0"}
+        result = _run(argv, scratch, environment)
+        if result.returncode != 0:
+            message = distill_error(result.stderr or result.stdout)
+            raise ExternalToolError(
+                f"pip could not read the metadata of {len(wanted)} package(s):\n"
+                f"{redact_text(_shorten_versions(message))}"
+                + index_hint(result.stderr + result.stdout)
+            )
+        report = json.loads((Path(scratch) / "report.json").read_text(encoding="utf-8"))
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for item in report.get("install", ()):
+        metadata = item.get("metadata", {})
+        key = (canonicalize_name(str(metadata.get("name", ""))), str(metadata.get("version", "")))
+        asked = wanted.get(key)
+        if asked is None:  # pip normalised the version (1.0 -> 1.0.0): match it by value
+            asked = next(
+                (
+                    pin
+                    for (name, _), pin in wanted.items()
+                    if name == key[0] and _same(pin[1], key[1])
+                ),
+                None,
+            )
+        if asked is not None:
+            requires = metadata.get("requires_dist") or ()
+            found[(key[0], asked[1])] = tuple(str(text) for text in requires)
+    return found
+
+
+def _same(left: str, right: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(left) == Version(right)
+    except InvalidVersion:
+        return left == right
 
 
 _NEEDS_PYTHON = re.compile(
@@ -256,21 +467,65 @@ _NEEDS_PYTHON = re.compile(
 )
 
 
-_FROM_VERSIONS = re.compile(r"\(from versions: (?P<versions>[^)]*)\)")
+_FROM_VERSIONS = re.compile(
+    r"(?:satisfies the requirement (?P<requirement>[^\s(]+)[^\n]*?)?"
+    r"\(from versions: (?P<versions>[^)]*)\)"
+)
+_IGNORED_FOR_PYTHON = re.compile(
+    r"(?P<lead>Ignored the following versions that require a different python version: )"
+    r"(?P<entries>[^\n]*)"
+)
+_SHOWN = 4  # versions shown of a long list
+
+
+def _specifier_of(requirement: str | None) -> str:
+    """The version specifier of a requirement as pip prints it (``django~=9.0``)."""
+    if not requirement:
+        return ""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return str(Requirement(requirement).specifier)
+    except InvalidRequirement:
+        return ""
 
 
 def _shorten_versions(message: str) -> str:
-    """pip lists every version it saw (about 140 for Django): keep the first and the last
-    few, and the count."""
+    """pip lists every version it saw (about 400 for Django) and every one it ignored for
+    another Python: keep the few nearest the failing range, and the count."""
+    from packaging.version import InvalidVersion, Version
+
+    from lockmigrate.specifiers import nearest_versions
 
     def shorten(match: re.Match[str]) -> str:
-        versions = [v.strip() for v in match.group("versions").split(",") if v.strip()]
-        if len(versions) <= 8:
+        texts = [v.strip() for v in match.group("versions").split(",") if v.strip()]
+        if len(texts) <= 2 * _SHOWN:
             return match.group(0)
-        shown = ", ".join([*versions[:3], "...", *versions[-3:]])
-        return f"(from versions: {shown}; {len(versions)} in all)"
+        versions = []
+        for text in texts:
+            try:
+                versions.append(Version(text))
+            except InvalidVersion:
+                continue
+        specifier = _specifier_of(match.group("requirement"))
+        nearest = nearest_versions(versions, specifier, _SHOWN) if specifier else versions[-_SHOWN:]
+        lead = match.group(0)[: match.start("versions") - match.start(0)]
+        shown = ", ".join(str(version) for version in nearest)
+        which = "nearest the range" if specifier else "the newest"
+        return f"{lead}{len(texts)} in all; {which}: {shown})"
 
-    return _FROM_VERSIONS.sub(shorten, message)
+    def shorten_ignored(match: re.Match[str]) -> str:
+        entries = [e.strip() for e in match.group("entries").split(";") if e.strip()]
+        if len(entries) <= 2 * _SHOWN:
+            return match.group(0)
+        needs = sorted({entry.partition(" ")[2] for entry in entries})
+        versions = [entry.partition(" ")[0] for entry in entries]
+        return (
+            f"{match.group('lead')}{', '.join(versions[:2])}, ..., {', '.join(versions[-2:])} "
+            f"({len(entries)} versions; {', '.join(needs)})"
+        )
+
+    return _IGNORED_FOR_PYTHON.sub(shorten_ignored, _FROM_VERSIONS.sub(shorten, message))
 
 
 _PIP_UNREACHABLE = re.compile(
@@ -308,8 +563,38 @@ def index_hint(output: str) -> str:
     )
 
 
+def ignored_for_python(message: str) -> list[tuple[str, str]]:
+    """The releases pip says it ignored because they need another Python, each with what it
+    needs: ``[("6.0", "Requires-Python >=3.12"), ...]``."""
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    if ignored is None:
+        return []
+    entries = (entry.strip().partition(" ") for entry in ignored.group("entries").split(";"))
+    return [(version, needs.strip()) for version, _, needs in entries if version]
+
+
 def needed_python(message: str) -> str | None:
-    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any."""
+    """The newest ``X.Y`` a resolver's message says the allowed releases need, if any.
+
+    pip lists every release it ignored for another Python, whatever the range: when it
+    names the requirement it could not satisfy, only the releases that requirement allows
+    count (``django~=9.0`` is not helped by Django 6.0 needing Python 3.12)."""
+    failing = _FROM_VERSIONS.search(message)
+    ignored = _IGNORED_FOR_PYTHON.search(message)
+    specifier = _specifier_of(failing.group("requirement")) if failing else ""
+    if ignored is not None and specifier:
+        from packaging.specifiers import SpecifierSet
+        from packaging.version import InvalidVersion, Version
+
+        allowed = SpecifierSet(specifier)
+        kept = []
+        for version, needs in ignored_for_python(message):
+            try:
+                if allowed.contains(Version(version), prereleases=True):
+                    kept.append(needs)
+            except InvalidVersion:
+                continue
+        message = message.replace(ignored.group(0), "; ".join(kept))
     needed = sorted(
         {match.group("version") for match in _NEEDS_PYTHON.finditer(message)},
         key=lambda v: tuple(int(p) for p in v.split(".")),

@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector, Diagnostic
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
     DeclaredRequirement,
     IncludeKind,
@@ -24,7 +24,7 @@ from lockmigrate.model import (
     RequirementFile,
     RequirementKind,
 )
-from lockmigrate.redact import contains_credentials
+from lockmigrate.redact import contains_credentials, redact_text
 from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.metadata import MetadataReads, read_metadata_readers
@@ -191,16 +191,21 @@ def _recorded_command(file: RequirementFile) -> tuple[list[Path], list[Path]]:
     header, as absolute paths. The names are relative to the folder the command ran in:
     the folder (the lock's, or one above it) where the recorded ``--output-file`` is the
     lock itself; the lock's own folder when no output is recorded."""
-    import shlex
-
     for raw in file.physical_lines[:12]:
         match = _COMMAND_RE.match(raw.strip())
         if match is None:
             continue
-        try:  # a header written on Windows names requirements\dev.in
-            tokens = shlex.split(match.group("command").replace("\\", "/"))
-        except ValueError:
-            return [], []
+        # a header written on Windows names requirements\dev.in
+        command = match.group("command").replace("\\", "/")
+        if any(quote in command for quote in "'\""):
+            import shlex  # quoted names: rare, and shlex costs check's fast path 3 ms
+
+            try:
+                tokens = shlex.split(command)
+            except ValueError:
+                return [], []
+        else:
+            tokens = command.split()
         inputs: list[str] = []
         constraints: list[str] = []
         outputs: list[str] = []
@@ -431,25 +436,43 @@ def _read_service(
 
 
 def _readable(service: DiscoveredService, collector: Collector) -> list[DiscoveredFile]:
-    """The files of ``service`` that parse, each tried alone; the others are warnings (or,
-    when named by the user, the error)."""
+    """The files of ``service`` that parse, each tried alone. A file found by walking that
+    does not is skipped: one warning per bad line, naming every file skipped because of it
+    (a file that includes a bad one is skipped too). A file named by the user is read
+    strictly: the bad lines of every such file are raised together."""
+    named = [discovered.path for discovered in service.files if discovered.explicit]
+    if named:
+        load_graph(named, collector=Collector())  # read together: a cycle is one error
     readable: list[DiscoveredFile] = []
+    skipped: dict[str, tuple[InputError, list[str]]] = {}  # one entry per bad line
     for discovered in service.files:
+        if discovered.explicit:
+            readable.append(discovered)
+            continue
         try:
             load_graph([discovered.path], collector=Collector())
         except InputError as error:
-            if discovered.explicit:
-                raise
-            collector.warning(
-                "unreadable-file",
-                f"{display_path(discovered.path)} looks like a requirements file but was "
-                f"skipped: {error}".replace("\n", " "),
-                Origin(path=display_path(discovered.path), line=1)
-                if error.origin is None
-                else error.origin,
-            )
+            for problem in error.problems:
+                skipped.setdefault(str(problem), (problem, []))[1].append(
+                    display_path(discovered.path)
+                )
             continue
         readable.append(discovered)
+    for problem, files in skipped.values():
+        # InputError redacts credentials when it is printed; these parts are printed apart
+        text = f" ({problem.text.strip()})" if problem.text and problem.text.strip() else ""
+        which = (
+            "which looks like a requirements file"
+            if len(files) == 1
+            else "which look like requirements files"
+        )
+        collector.warning(
+            "unreadable-file",
+            redact_text(f"skipped {' and '.join(files)}, {which}: {problem.message}{text}").replace(
+                "\n", " "
+            ),
+            problem.origin or Origin(path=files[0], line=1),
+        )
     return readable
 
 
@@ -541,8 +564,13 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
     linked = frozenset(
         f.path.resolve() for service in services for f in service.files if f.path.is_symlink()
     )
+    bad_input: list[InputError] = []
     for service in services:
-        discovered_files, graph = _read_service(service, collector)
+        try:
+            discovered_files, graph = _read_service(service, collector)
+        except InputError as error:
+            bad_input.append(error)  # the other services' files are read, and reported too
+            continue
         reads = read_metadata_readers(service.path, display=display_path(service.path))
         if reads.unknown is not None:
             collector.warning(
@@ -593,6 +621,7 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
                 graph=graph,
             )
         )
+    raise_all(bad_input)
     ordered = sorted(
         collector.items,
         key=lambda d: (d.origin.path, d.origin.line) if d.origin is not None else ("", 0),

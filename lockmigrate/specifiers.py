@@ -13,13 +13,15 @@ variants): the places where two readings of a range can differ.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 # packaging first: importing poetry.core puts poetry's vendored copy of packaging on sys.path.
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "counterexamples",
+    "nearest_versions",
     "only_excluded_post_releases",
     "poetry_allows",
     "poetry_style",
@@ -204,3 +206,27 @@ def only_excluded_post_releases(specifier: str, wrong: list[str]) -> bool:
         if base not in excluded:
             return False
     return True
+
+
+def nearest_versions(versions: Sequence[Version], specifier: str, count: int = 4) -> list[Version]:
+    """The ``count`` versions of ``versions`` nearest the lowest bound of ``specifier``
+    (sorted): where the range would have to move to allow one. For a list the resolver
+    printed in full (pip's ``from versions:``, 140 versions of Django)."""
+    ordered = sorted(set(versions))
+    if len(ordered) <= count:
+        return ordered
+    bounds: list[Version] = []
+    try:
+        for spec in SpecifierSet(specifier):
+            try:
+                bounds.append(Version(spec.version.removesuffix(".*")))
+            except InvalidVersion:
+                continue
+    except InvalidSpecifier:
+        pass
+    if not bounds:
+        return ordered[-count:]
+    bound = min(bounds)
+    position = sum(1 for version in ordered if version < bound)
+    start = min(max(0, position - count // 2), len(ordered) - count)
+    return ordered[start : start + count]

@@ -1,4 +1,5 @@
-"""The statuses of ``lockmigrate diff`` rows, which ``--fail-on`` names.
+"""The statuses of ``lockmigrate diff`` rows and the flags beside them, which ``--fail-on``
+names.
 
 A module of their own, importing nothing, so that the command line checks ``--fail-on``
 before the comparing code (and packaging) is loaded.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Status", "parse_statuses"]
+__all__ = ["Flag", "Status", "parse_statuses"]
 
 
 class Status(str, enum.Enum):
@@ -16,23 +17,35 @@ class Status(str, enum.Enum):
 
     OK = "ok"
     OUT_OF_RANGE = "out-of-range"
-    BEHIND = "behind"
+    BEHIND = "behind"  # a re-lock with upgrades would move it (or, unchecked, the range allows it)
+    CAPPED = "capped"  # the range allows newer, but another pin keeps it: a re-lock would not
     HELD = "held"
     UNGUARDED = "unguarded"
     MISSING = "missing"
     UNKNOWN = "unknown"  # the index could not be asked: nothing is known of newer versions
 
 
-def parse_statuses(text: str) -> frozenset[Status]:
-    """``"out-of-range,missing"`` as statuses; raises ``ValueError`` naming a bad one."""
-    statuses: set[Status] = set()
+class Flag(str, enum.Enum):
+    """A fact about a row that holds whatever its status is (a yanked pin may also be behind,
+    or out of range); ``--fail-on`` takes these names too."""
+
+    YANKED = "yanked"  # the locked version is yanked on the index (PEP 592)
+
+
+def parse_statuses(text: str) -> frozenset[Status | Flag]:
+    """``"out-of-range,missing,yanked"`` as statuses and flags; raises ``ValueError`` naming a
+    bad one."""
+    chosen: set[Status | Flag] = set()
     for part in text.split(","):
         word = part.strip().lower()
         if not word:
             continue
         try:
-            statuses.add(Status(word))
+            chosen.add(Status(word))
         except ValueError:
-            known = ", ".join(s.value for s in Status)
-            raise ValueError(f"unknown status {word!r} (known: {known})") from None
-    return frozenset(statuses)
+            try:
+                chosen.add(Flag(word))
+            except ValueError:
+                known = ", ".join([*(s.value for s in Status), *(f.value for f in Flag)])
+                raise ValueError(f"unknown status {word!r} (known: {known})") from None
+    return frozenset(chosen)

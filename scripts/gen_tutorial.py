@@ -504,7 +504,7 @@ def poetry_page(page: Page, index_url: str, poetry_source: str | None) -> None:
         main dependencies and PEP 735 `[dependency-groups]` for the rest. The specifiers
         are PEP 440, exactly as written, comments included. A service with no build system
         is an application, so `package-mode = false`. `requires-python` comes from the
-        interpreter lockmigrate runs under; use `--python 3.10` to say otherwise.
+        interpreter lockmigrate runs under; use `--python-version 3.10` to say otherwise.
 
         ### The other layout, and why `~=0.61` stays as it is
 

@@ -30,18 +30,26 @@ ISOLATED_TOOL_ENV: dict[str, str] = {
     "https_proxy": "http://127.0.0.1:9",
     "NO_PROXY": "127.0.0.1,localhost,::1",
     "no_proxy": "127.0.0.1,localhost,::1",
+    # No credentials from the machine's ~/.netrc reach an index client.
+    "NETRC": os.devnull,
 }
 
 _SCRUBBED_PREFIXES = ("PIP_", "UV_")
+#: A machine's CA bundle variables win over pip's --cert (requests reads them, and so does
+#: lockmigrate diff): a test that gives a certificate must be the one that decides.
+_SCRUBBED_NAMES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "ALL_PROXY", "all_proxy")
 
 # The local package index of real wheels on 127.0.0.1 (tests/index/).
-pytest_plugins = ["index.fixtures"]
+pytest_plugins = ["index.fixtures", "index.scripted"]
 
 
 def _scrub_tool_environment(environ: MutableMapping[str, str]) -> None:
-    """Remove every ``PIP_*`` and ``UV_*`` variable, then set the isolated ones."""
+    """Remove every ``PIP_*`` and ``UV_*`` variable and the CA bundle variables, then set
+    the isolated ones."""
     for name in [name for name in environ if name.upper().startswith(_SCRUBBED_PREFIXES)]:
         del environ[name]
+    for name in _SCRUBBED_NAMES:
+        environ.pop(name, None)
     environ.update(ISOLATED_TOOL_ENV)
 
 

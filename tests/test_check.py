@@ -91,3 +91,185 @@ def test_committed_credentials_are_found(
     assert f"`churn/requirements-prod.in:{len(lines) + 1}`" in out
     assert "credentials" in out
     assert "hunter22" not in out
+
+
+# --- a gate that checked nothing must not pass (issue 13, item 1) ---------------------------
+
+
+def test_an_empty_folder_is_an_error_naming_what_was_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check", "empty"]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("lockmigrate: error: nothing to check in empty: ")
+    assert "no pip-compile lock" in captured.err
+    assert "poetry.lock" in captured.err
+
+
+def test_a_tree_never_migrated_fails_with_each_ranged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "three-services", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+
+    assert main(["check", "--format", "json"]) == 1
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert document["locks"] == []
+    expected = sorted(
+        f"{service}/requirements-{role}.txt"
+        for service in ("churn", "nlp", "taxi")
+        for role in ("prod", "dev")
+    )
+    assert sorted(document["unlocked"]) == expected
+    assert sorted((f["code"], f["path"], f["line"]) for f in document["findings"]) == [
+        ("unlocked", path, 1) for path in expected
+    ]
+    message = document["findings"][0]["message"]
+    assert "lockmigrate to-pip-tools" in message
+    assert "--exclude" in message
+
+
+def test_excluding_every_file_leaves_nothing_to_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(FIXTURES / "three-services", tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo")
+
+    assert main(["check", "--exclude", "requirements-*.txt"]) == 2
+
+    err = capsys.readouterr().err
+    assert "nothing to check in .: " in err
+    assert "--exclude left out 6 file(s): churn/requirements-prod.txt" in err
+
+
+def test_files_of_exact_pins_need_no_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text("numpy==1.26.4\nsix===1.16.0\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check"]) == 2
+
+    assert "pin exact versions or are constraints: requirements.txt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "excluded"),
+    [
+        ("requirements-docs.txt", "svc/requirements-docs.txt", True),
+        ("*-docs.txt", "svc/requirements-docs.txt", True),
+        ("docs", "docs/requirements.txt", True),
+        ("docs", "svc/docs/requirements.txt", True),
+        ("docs/", "docs/requirements.txt", True),
+        ("svc/requirements-*.txt", "svc/requirements-dev.txt", True),
+        ("./svc/requirements-dev.txt", "svc/requirements-dev.txt", True),
+        ("legacy/*", "legacy/a/requirements.txt", True),
+        ("svc/requirements-*.txt", "other/svc/requirements-dev.txt", False),
+        ("requirements-docs.txt", "svc/requirements-dev.txt", False),
+        ("doc", "docs/requirements.txt", False),
+        # one matcher for --exclude and [tool.lockmigrate] exclude: * stays in one folder
+        ("legacy/*.txt", "legacy/a/requirements.txt", False),
+        ("legacy/**/*.txt", "legacy/a/requirements.txt", True),
+    ],
+)
+def test_exclude_globs(pattern: str, path: str, excluded: bool, tmp_path: Path) -> None:
+    """``--exclude`` is matched by the same :class:`Exclude` as ``[tool.lockmigrate]
+    exclude``, from the current folder (which ``check`` passes as the root)."""
+    from lockmigrate.sources.discover import Exclude
+
+    assert Exclude(root=tmp_path, patterns=(pattern,)).matches(tmp_path / path) is excluded
+
+
+def test_command_line_excludes_add_to_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check --exclude`` adds to ``[tool.lockmigrate] exclude``: both leave files out, in
+    the typer-free reading and in typer's (``-q`` before the command's name). The table's
+    patterns are from its folder, the command line's from the current one."""
+    (tmp_path / "pyproject.toml").write_text('[tool.lockmigrate]\nexclude = ["/legacy"]\n')
+    for folder in ("legacy", "docs", "svc", "svc/legacy"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "requirements.txt").write_text("six~=1.16\n")
+    monkeypatch.chdir(tmp_path / "svc")
+
+    assert main(["check", "--format", "json", ".."]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert [Path(p).name for p in document["excluded"]] == ["requirements.txt"]
+    assert document["excluded"][0].endswith("/legacy/requirements.txt")
+    assert not document["excluded"][0].endswith("svc/legacy/requirements.txt")
+    assert len(document["unlocked"]) == 3  # docs, svc, svc/legacy
+
+    for command in (["check"], ["-q", "check"]):
+        arguments = ["--exclude", "docs", "--exclude", "/legacy", "--exclude", "requirements.txt"]
+        assert main([*command, *arguments, ".."]) == 2
+        err = capsys.readouterr().err
+        assert "[tool.lockmigrate] exclude or --exclude left out 4 file(s)" in err
+
+
+@pytest.mark.slow
+def test_the_services_not_migrated_fail_until_excluded(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "nlp/requirements-prod.txt:1: ranges with no lock" in out
+    assert "taxi/requirements-dev.txt:1: ranges with no lock" in out
+    assert "churn/" not in out.split("problem(s)")[0]  # the migrated service holds
+
+    assert main(["check", "--exclude", "nlp", "--exclude", "taxi"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: 2 lock(s) checked: 2 trusted by their input digest, 0 re-resolved")
+    assert "4 file(s) left out by --exclude" in out
+
+
+@pytest.mark.slow
+def test_a_pip_compile_input_without_its_lock_is_unlocked(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (migrated / "churn" / "requirements-docs.in").write_text("numpy~=1.26.4\n")
+    capsys.readouterr()
+
+    assert main(["check", "churn"]) == 1
+
+    out = capsys.readouterr().out
+    assert (
+        "churn/requirements-docs.in:1: a pip-compile input whose lock "
+        "churn/requirements-docs.txt does not exist: compile it"
+    ) in out
+
+
+@pytest.mark.slow
+def test_a_poetry_project_without_requirement_files_is_checked(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """After ``to-poetry --lock --remove-requirements`` no requirements file is left: check
+    finds the poetry.lock by walking, instead of finding nothing."""
+    for key, value in local_index.env(cache_dir=tmp_path / "pip-cache").items():
+        if key.startswith("PIP_"):
+            monkeypatch.setenv(key, value)
+    for name in ("CACHE", "CONFIG", "DATA"):
+        monkeypatch.setenv(f"POETRY_{name}_DIR", str(tmp_path / f"poetry-{name.lower()}"))
+    tree = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "three-services" / "taxi", tree / "taxi")
+    prod = tree / "taxi" / "requirements-prod.txt"
+    prod.write_text(f"--index-url {local_index.url}\n" + prod.read_text())
+    monkeypatch.chdir(tree)
+    assert main(["to-poetry", "--python", "3.11", "--lock", "--remove-requirements"]) == 0
+    assert not list((tree / "taxi").glob("requirements*"))
+    capsys.readouterr()
+
+    assert main(["check", "--format", "json"]) == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["locks"] == ["taxi/poetry.lock"]

@@ -110,6 +110,10 @@ def test_every_status_against_the_real_index(
         "via": [],
         "error": None,
         "note": None,
+        "relock": None,  # the re-lock failed: internal-tool is on no index
+        "held_by": [],
+        "yanked": False,
+        "yank_reason": None,
     }
     assert churn["pandas"]["status"] == "held"  # 2.2.4 is the newest 2.2.x; 2.3.0 exists
     assert churn["scikit-learn"]["status"] == "out-of-range"
@@ -127,17 +131,26 @@ def test_every_status_against_the_real_index(
     assert taxi["numpy"]["status"] == "unguarded"
     assert taxi["numpy"]["via"] == ["shap", "pandas"]
     assert taxi["numpy"]["newest"] == "2.0.0"
+    assert taxi["numpy"]["relock"] == "2.0.0"  # a re-lock does take numpy 2
     assert taxi["pandas"]["status"] == "behind"
+    assert taxi["pandas"]["relock"] == "2.3.0"
     assert taxi["shap"]["status"] == "held"
     assert document["summary"] == {
         "ok": 2,
         "out-of-range": 1,
         "behind": 3,
+        "capped": 0,
         "held": 2,
         "unguarded": 1,
         "missing": 1,
         "unknown": 0,
     }
+    assert document["flags"] == {"yanked": 0}
+    # churn's re-lock fails (internal-tool is on no index): its rows keep what the ranges say
+    assert document["sections"][0]["relock_check"] == "failed"
+    assert "internal-tool" in document["sections"][0]["relock_error"]
+    assert document["sections"][1]["relock_check"] == "done"
+    assert document["sections"][1]["relock_by"] == "uv pip compile"
     assert document["sections"][0]["lock"] == "churn/requirements.txt"
     assert document["sections"][0]["lock_kind"] == "pip-compile"
     assert document["sections"][0]["resolved"] is False

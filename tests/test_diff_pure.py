@@ -4,6 +4,8 @@ checked against the real local index."""
 
 from __future__ import annotations
 
+import platform
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,17 @@ from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 from packaging.version import Version
 
-from lockmigrate.diff import DeclaredRange, Status, diff_against_lock, parse_statuses
+from lockmigrate.diff import (
+    DeclaredRange,
+    DiffRow,
+    Flag,
+    Relock,
+    Status,
+    diff_against_lock,
+    metadata_wanted,
+    parse_statuses,
+)
+from lockmigrate.environment import target_environment
 from lockmigrate.index import (
     AvailableVersion,
     IndexSources,
@@ -20,6 +32,7 @@ from lockmigrate.index import (
     fetch_versions,
 )
 from lockmigrate.index.cache import HttpCache, freshness
+from lockmigrate.index.pages import IndexFile
 from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import Option, Origin
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
@@ -99,9 +112,145 @@ def test_missing_respects_markers() -> None:
 
 def test_parse_statuses() -> None:
     assert parse_statuses("out-of-range, MISSING,") == {Status.OUT_OF_RANGE, Status.MISSING}
+    assert parse_statuses("capped,yanked") == {Status.CAPPED, Flag.YANKED}
     assert parse_statuses("") == frozenset()
-    with pytest.raises(ValueError, match="unknown status 'stale'"):
+    with pytest.raises(ValueError, match=r"unknown status 'stale'.*capped.*yanked"):
         parse_statuses("stale")
+
+
+@pytest.mark.parametrize(
+    ("locked", "newest", "status"),
+    [
+        ("2024.1", "2025.2", Status.BEHIND),  # tzdata, pytz: a new year is not a new major
+        ("2024.8.30", "2025.1.31", Status.BEHIND),  # certifi
+        ("20230101", "20240105", Status.BEHIND),  # a date
+        ("3.2", "2024.1", Status.UNGUARDED),  # a new scheme: counts as a new major
+        ("1.26.4", "2.0.0", Status.UNGUARDED),
+        ("24.1.0", "25.1.0", Status.UNGUARDED),  # two-digit years cannot be told from majors
+    ],
+)
+def test_calendar_versions_are_not_new_majors(locked: str, newest: str, status: Status) -> None:
+    section = diff_against_lock(
+        title="t",
+        declared=[],
+        lock=lock_of(tool=locked),
+        available=versions(v(locked), v(newest)),
+        python="3.11",
+    )
+    assert section.rows[0].status is status
+
+
+def files(*entries: tuple[str, str | None]) -> tuple[IndexFile, ...]:
+    return tuple(IndexFile(filename=name, requires_python=python) for name, python in entries)
+
+
+def test_a_version_installs_when_one_of_its_files_does() -> None:
+    wheels_only = AvailableVersion(
+        version=Version("1.1"),
+        requires_python=(">=3.9",),
+        distributions=files(
+            ("tool-1.1-cp313-cp313-manylinux_2_17_x86_64.whl", ">=3.9"),
+            ("tool-1.1-cp313-cp313-win_amd64.whl", ">=3.9"),
+        ),
+    )
+    assert wheels_only.files == {
+        (">=3.9", "cp313-cp313-manylinux_2_17_x86_64"),
+        (">=3.9", "cp313-cp313-win_amd64"),
+    }
+    linux_311 = target_environment(python_version="3.11", platform="linux")
+    linux_313 = target_environment(python_version="3.13", platform="linux")
+    if sys.platform == "linux" and platform.machine() == "x86_64":
+        assert not wheels_only.installable("3.11", linux_311.installs_wheel)
+        assert wheels_only.installable("3.13", linux_313.installs_wheel)
+    assert wheels_only.installable("3.11")  # without a tag check: Requires-Python alone
+    with_sdist = AvailableVersion(
+        version=Version("1.1"),
+        distributions=files(
+            ("tool-1.1.tar.gz", None), ("tool-1.1-cp313-cp313-win_amd64.whl", None)
+        ),
+    )
+    assert with_sdist.installable("3.11", linux_311.installs_wheel)
+    python_and_tag_together = AvailableVersion(
+        version=Version("1.1"),  # the pure wheel needs 3.12; the 3.11 one is for Windows
+        requires_python=("", ">=3.12"),
+        distributions=files(
+            ("tool-1.1-py3-none-any.whl", ">=3.12"), ("tool-1.1-cp311-cp311-win_amd64.whl", None)
+        ),
+    )
+    if sys.platform != "win32":
+        assert not python_and_tag_together.installable("3.11", linux_311.installs_wheel)
+    assert python_and_tag_together.installable("3.12", linux_311.installs_wheel)
+
+
+def relock_of(**pins: tuple[str, tuple[str, ...]]) -> Lock:
+    return Lock(
+        path=Path("relock.txt"),
+        display="relock.txt",
+        kind=LockKind.PIP_COMPILE,
+        packages=tuple(
+            PinnedPackage(name=name, version=version, origin=HERE, parents=parents)
+            for name, (version, parents) in pins.items()
+        ),
+    )
+
+
+def test_what_holds_a_package_is_named_only_when_the_metadata_shows_it() -> None:
+    declared = [DeclaredRange(name="celery", specifier="==5.4.0", origin=HERE, extras=("redis",))]
+    lock = Lock(
+        path=Path("requirements.txt"),
+        display="requirements.txt",
+        kind=LockKind.PIP_COMPILE,
+        packages=(
+            PinnedPackage(name="celery", version="5.4.0", origin=HERE, sources=("-r r.in",)),
+            PinnedPackage(name="redis", version="5.3.1", origin=HERE, parents=("celery",)),
+        ),
+    )
+    available = {
+        "celery": ProjectVersions(name="celery", versions=(v("5.4.0"),)),
+        "redis": ProjectVersions(name="redis", versions=(v("5.3.1"), v("6.0.0"))),
+    }
+    relocked = relock_of(celery=("5.4.0", ()), redis=("5.3.1", ("celery",)))
+
+    def redis(relock: Relock | None) -> DiffRow:
+        section = diff_against_lock(
+            title="t", declared=declared, lock=lock, available=available, python="3.11",
+            relock=relock,
+        )  # fmt: skip
+        return {row.name: row for row in section.rows}["redis"]
+
+    assert redis(None).status is Status.UNGUARDED  # no re-lock: what the ranges allow
+    unknown = redis(Relock(lock=relocked))  # a re-lock, but no metadata: who holds it?
+    assert unknown.status is Status.CAPPED
+    assert unknown.relock == "5.3.1"
+    assert unknown.held_by == ()
+    assert unknown.note == "6.0.0 held back by the other pins"
+    requirements = {("celery", "5.4.0"): ('redis<6.0.0,>=4.5.2; extra == "redis"',)}
+    known = redis(Relock(lock=relocked, requirements=requirements))
+    assert known.held_by == ("celery",)
+    checked = diff_against_lock(
+        title="t", declared=declared, lock=lock, available=available, python="3.11",
+        relock=Relock(lock=relocked),
+    )  # fmt: skip
+    assert metadata_wanted(checked, relocked) == {("celery", "5.4.0"), ("redis", "6.0.0")}
+
+
+def test_a_parent_asked_with_unknown_extras_holds_only_when_every_reading_does() -> None:
+    lock = lock_of(tool="1.0")
+    relocked = relock_of(tool=("1.0", ("parent",)), parent=("2.0", ()))
+    available = versions(v("1.0"), v("1.5"))
+
+    def held_by(*requires: str) -> tuple[str, ...]:
+        relock = Relock(lock=relocked, requirements={("parent", "2.0"): requires})
+        section = diff_against_lock(
+            title="t", declared=[], lock=lock, available=available, python="3.11",
+            relock=relock,
+        )  # fmt: skip
+        return section.rows[0].held_by
+
+    assert held_by('tool<1.5; extra == "a"') == ("parent",)
+    assert held_by('tool<1.5; extra == "a"', 'tool; extra == "b"') == ()  # which extra?
+    assert held_by("tool<2") == ()  # allows 1.5: something else holds it
+    assert held_by('tool<1.5; python_version < "3"', "tool") == ()  # that one does not apply
 
 
 def test_fetch_versions_reads_yanks_python_and_pre_releases(

@@ -71,6 +71,50 @@ def test_python_full_version_and_another_platform() -> None:
     )
 
 
+def test_dependency_markers_with_extras() -> None:
+    python_311 = target_environment(python_version="3.11")
+    marker = 'extra == "redis" and python_version >= "3.8"'
+    assert not python_311.applies_with_extras(marker, ())
+    assert python_311.applies_with_extras(marker, ("redis",))
+    assert not python_311.applies_with_extras('python_version < "3.10"', ("redis",))
+    assert python_311.applies_with_extras(None, ())
+
+
+@pytest.mark.parametrize(
+    ("tags", "python", "installs"),
+    [
+        ("py3-none-any", "3.11", True),
+        ("py2.py3-none-any", "3.11", True),
+        ("py2-none-any", "3.11", False),
+        ("py312-none-any", "3.11", False),
+        ("py310-none-any", "3.11", True),
+        ("cp311-none-any", "3.11", True),
+        ("cp313-cp313-win_amd64", "3.13", sys.platform == "win32"),
+    ],
+)
+def test_which_wheels_install_here(tags: str, python: str, installs: bool) -> None:
+    assert target_environment(python_version=python).installs_wheel(tags) is installs
+
+
+def test_wheels_for_this_machine_install_for_its_python_only() -> None:
+    from packaging.tags import sys_tags
+
+    here = next(iter(sys_tags()))  # the running interpreter's most specific tag
+    running = target_environment(python_version=RUNNING)
+    assert running.installs_wheel(str(here))
+    other = "3.13" if RUNNING != "3.13" else "3.12"
+    assert not target_environment(python_version=other).installs_wheel(str(here))
+    nodot = other.replace(".", "")
+    assert target_environment(python_version=other).installs_wheel(
+        f"cp{nodot}-cp{nodot}-{here.platform}"
+    )
+    # another platform: nothing is known of its tags, so nothing is ruled out
+    elsewhere = "win32" if sys.platform != "win32" else "linux"
+    assert target_environment(python_version=RUNNING, platform=elsewhere).installs_wheel(
+        "cp311-cp311-plan9_mips"
+    )
+
+
 def test_description_and_json() -> None:
     environment = target_environment(lock_python="3.11", platform="linux")
     assert environment.describe() == "Python 3.11, linux"

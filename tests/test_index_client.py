@@ -3,48 +3,38 @@
 * Differential: on the local index of real wheels (JSON and HTML-only) and its find-links
   folder, every project gives the same versions, yanks and Requires-Python as unearth, pip's
   finder logic as a library, reading the same pages.
-* The transport, against small scripted HTTP/1.1 servers: keep-alive, chunked and gzip
-  bodies, redirects, HTTP caching (max-age, ETag revalidation), errors as rows, credentials
-  from the URL and from ``.netrc``, plain-HTTP and CONNECT proxies, and TLS verified against
-  pip's ``cert`` (certificates made by trustme).
+* The client, against small scripted HTTP/1.1 servers (``tests/index/scripted.py``):
+  keep-alive, chunked and gzip bodies, redirects, HTTP caching (max-age, ETag revalidation),
+  errors as rows, answers that are not quite HTTP, closing a fetcher under way.
+
+pip's network configuration (certificates, proxies, retries, keyring...) is tested in
+``tests/test_index_transport.py``.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import posixpath
-import select
-import socket
-import ssl
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from html.parser import HTMLParser
-from http.client import HTTPConnection
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import trustme
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from index.catalog import DEFAULT_CATALOG
-from index.environment import scrubbed_env
 from index.fixtures import LocalIndexFactory
+from index.scripted import JSON_TYPE, Reply, Scripted, json_page
 from index.server import LocalIndex
 
 from lockmigrate.index import IndexSources, ProjectVersions, fetch_versions
-from lockmigrate.index.http import Transport, bypasses_proxy, environment_proxies
 from lockmigrate.index.pages import ACCEPT, PageError, parse_page, version_of
-from lockmigrate.index.wire import resolvable
 
-JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 PROJECTS = sorted({release.project for release in DEFAULT_CATALOG})
 
 
@@ -100,29 +90,6 @@ def test_same_answers_as_unearth_on_a_find_links_folder(local_index: LocalIndex)
     found = fetch_versions(PROJECTS, sources=sources)
     for name in PROJECTS:
         assert ours(found[name]) == unearth_versions(sources, name), name
-
-
-def test_ascii_host_names_skip_the_idna_codec() -> None:
-    assert resolvable("127.0.0.1") == b"127.0.0.1"
-    assert resolvable("pypi.example.org") == b"pypi.example.org"
-    assert resolvable("bücher.example") == "bücher.example"  # left to the idna codec
-
-
-def test_asking_an_index_does_not_load_the_idna_codec(local_index: LocalIndex) -> None:
-    """Its first use imports stringprep and unicodedata: 13 ms of every ``diff`` run."""
-    script = (
-        "import sys\n"
-        "from lockmigrate.index import IndexSources, fetch_versions\n"
-        f"sources = IndexSources(index_urls=({local_index.url!r},))\n"
-        f"found = fetch_versions([{PROJECTS[0]!r}], sources=sources)\n"
-        f"assert found[{PROJECTS[0]!r}].versions, found\n"
-        "print('encodings.idna' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True,
-        env=scrubbed_env(),
-    )  # fmt: skip
-    assert done.stdout.strip() == "False"
 
 
 class _Anchors(HTMLParser):
@@ -218,104 +185,7 @@ def test_a_local_file_index(tmp_path: Path) -> None:
     assert found["absent"].found is False and found["absent"].error is None
 
 
-# -- scripted servers ----------------------------------------------------------------------
-
-
-@dataclass
-class Reply:
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    chunked: bool = False
-    gzipped: bool = False
-    hang_up: bool = False  # close the connection after answering, without saying so
-    raw: bytes | None = None  # written as is instead of a response, then the connection closes
-    delay: float = 0.0  # seconds before answering
-
-
-@dataclass
-class Scripted:
-    """An HTTP/1.1 server on 127.0.0.1 answering each path with its :class:`Reply`."""
-
-    routes: dict[str, Reply | Callable[[BaseHTTPRequestHandler], Reply]]
-    seen: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    connections: set[tuple[str, int]] = field(default_factory=set)
-    url: str = ""
-
-
-def json_page(*filenames: str) -> Reply:
-    files = [{"filename": name, "url": name, "hashes": {}} for name in filenames]
-    body = json.dumps({"meta": {"api-version": "1.0"}, "name": "x", "files": files})
-    return Reply(body=body.encode(), headers={"Content-Type": JSON_TYPE})
-
-
-@contextmanager
-def _serve(
-    handler: type[BaseHTTPRequestHandler], context: ssl.SSLContext | None = None
-) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    scheme = "https" if context is not None else "http"
-    try:
-        yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture
-def scripted() -> Iterator[Callable[..., Scripted]]:
-    stack = ExitStack()
-
-    def start(routes: dict[str, Reply], *, tls: ssl.SSLContext | None = None) -> Scripted:
-        state = Scripted(routes=routes)
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                state.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                state.connections.add(self.client_address)
-                route = state.routes.get(self.path, Reply(status=404, body=b"not found"))
-                reply = route(self) if callable(route) else route
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.raw is not None:
-                    self.wfile.write(reply.raw)
-                    self.close_connection = True
-                    return
-                body = gzip.compress(reply.body) if reply.gzipped else reply.body
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                if reply.gzipped:
-                    self.send_header("Content-Encoding", "gzip")
-                if reply.chunked:
-                    self.send_header("Transfer-Encoding", "chunked")
-                    self.end_headers()
-                    for start in range(0, len(body), 7):
-                        piece = body[start : start + 7]
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                    self.wfile.write(b"0\r\n\r\n")
-                else:
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                self.close_connection = reply.hang_up
-
-        state.url = stack.enter_context(_serve(Handler, tls))
-        return state
-
-    with stack:
-        yield start
+# -- the client against scripted servers -----------------------------------------------------
 
 
 def test_keep_alive_chunked_and_gzip(scripted: Callable[..., Scripted]) -> None:
@@ -397,7 +267,7 @@ def test_failures_are_rows(scripted: Callable[..., Scripted]) -> None:
         }
     )
     sources = IndexSources(
-        index_urls=(f"{server.url}/simple/", "http://127.0.0.1:9/simple/"), timeout=5
+        index_urls=(f"{server.url}/simple/", "http://127.0.0.1:9/simple/"), timeout=5, retries=0
     )
     found = fetch_versions(["broken", "binary", "a", "gone"], sources=sources)
     assert "HTTP 503" in (found["broken"].error or "")
@@ -429,126 +299,6 @@ def test_credentials_from_url_and_netrc(
     monkeypatch.setenv("NETRC", str(netrc))
     found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(private.url,)))
     assert found["numpy"].error is None and found["numpy"].versions
-
-
-# -- proxies and TLS -----------------------------------------------------------------------------
-
-
-def test_proxy_environment_rules() -> None:
-    env = {"https_proxy": "http://p:3128", "HTTPS_PROXY": "http://other", "ALL_PROXY": "x:1"}
-    assert environment_proxies({**env, "no_proxy": "a"}) == {
-        "https": "http://p:3128",
-        "all": "x:1",
-        "no": "a",
-    }
-    assert bypasses_proxy("pypi.org", 443, "*")
-    assert bypasses_proxy("files.pypi.org", 443, ".pypi.org")
-    assert bypasses_proxy("files.pypi.org", 443, "pypi.org")
-    assert not bypasses_proxy("notpypi.org", 443, "pypi.org")
-    assert bypasses_proxy("127.0.0.1", 8080, "localhost,127.0.0.1:8080")
-    assert not bypasses_proxy("127.0.0.1", 8081, "127.0.0.1:8080")
-
-
-@pytest.fixture
-def proxy() -> Iterator[tuple[str, list[str]]]:
-    """A forward proxy on 127.0.0.1: absolute-URI GETs and CONNECT tunnels; it records the
-    request lines it saw."""
-    seen: list[str] = []
-
-    class Proxy(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            seen.append(f"GET {self.path}")
-            target = self.path.split("://", 1)[1]
-            host, _, path = target.partition("/")
-            upstream = HTTPConnection(host, timeout=10)
-            upstream.request("GET", "/" + path, headers={"Accept": self.headers["Accept"]})
-            answer = upstream.getresponse()
-            body = answer.read()
-            self.send_response(answer.status)
-            self.send_header("Content-Type", answer.getheader("Content-Type", ""))
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            upstream.close()
-
-        def do_CONNECT(self) -> None:
-            seen.append(f"CONNECT {self.path}")
-            host, _, port = self.path.rpartition(":")
-            upstream = socket.create_connection((host, int(port)), timeout=10)
-            self.send_response(200, "Connection established")
-            self.end_headers()
-            sockets = [self.connection, upstream]
-            while True:
-                readable, _, _ = select.select(sockets, [], [], 5)
-                if not readable:
-                    break
-                for sock in readable:
-                    data = sock.recv(65536)
-                    if not data:
-                        upstream.close()
-                        return
-                    (upstream if sock is self.connection else self.connection).sendall(data)
-            upstream.close()
-
-    with _serve(Proxy) as url:
-        yield url, seen
-
-
-def test_plain_http_through_a_proxy(
-    local_index: LocalIndex, proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    proxy_url, seen = proxy
-    monkeypatch.setenv("http_proxy", proxy_url)
-    monkeypatch.setenv("no_proxy", "example.invalid")  # loopback no longer bypasses it
-    found = fetch_versions(["numpy"], sources=IndexSources(index_urls=(local_index.url,)))
-    assert found["numpy"].error is None and found["numpy"].versions
-    assert seen == [f"GET {local_index.url}numpy/"]
-
-
-@pytest.fixture(scope="module")
-def certificate_authority() -> trustme.CA:
-    return trustme.CA()
-
-
-def test_tls_is_verified_and_pip_cert_is_used(
-    scripted: Callable[..., Scripted],
-    certificate_authority: trustme.CA,
-    tmp_path: Path,
-    proxy: tuple[str, list[str]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
-    server = scripted({"/simple/a/": json_page("a-1.0.tar.gz")}, tls=context)
-    index = f"{server.url}/simple/"
-    untrusted = fetch_versions(["a"], sources=IndexSources(index_urls=(index,)))
-    assert "CERTIFICATE_VERIFY_FAILED" in (untrusted["a"].error or "")
-    ca_file = tmp_path / "ca.pem"
-    certificate_authority.cert_pem.write_to_path(str(ca_file))
-    trusted = fetch_versions(["a"], sources=IndexSources(index_urls=(index,), cert=str(ca_file)))
-    assert [str(v.version) for v in trusted["a"].versions] == ["1.0"]
-    # and through a CONNECT tunnel
-    proxy_url, seen = proxy
-    monkeypatch.setenv("https_proxy", proxy_url)
-    monkeypatch.setenv("no_proxy", "example.invalid")
-    tunnelled = fetch_versions(["a"], sources=IndexSources(index_urls=(index,), cert=str(ca_file)))
-    assert tunnelled["a"].error is None, tunnelled["a"].error
-    assert [str(v.version) for v in tunnelled["a"].versions] == ["1.0"]
-    assert seen == [f"CONNECT {server.url.removeprefix('https://')}"]
-
-
-def test_transport_closes_every_connection(scripted: Callable[..., Scripted]) -> None:
-    server = scripted({"/a": Reply(body=b"x")})
-    transport = Transport()
-    assert transport.get(f"{server.url}/a").body == b"x"
-    transport.close()
-    assert transport.get(f"{server.url}/a").status == 200  # reopens after a close
-    transport.close()
 
 
 @pytest.mark.parametrize(
@@ -629,7 +379,8 @@ def test_malformed_answers_are_errors_not_hangs(
     server = scripted({"/simple/a/": Reply(raw=raw), "/simple/b/": json_page("b-1.0.tar.gz")})
     started = time.monotonic()
     found = fetch_versions(
-        ["a", "b"], sources=IndexSources(index_urls=(f"{server.url}/simple/",), timeout=5)
+        ["a", "b"],
+        sources=IndexSources(index_urls=(f"{server.url}/simple/",), timeout=5, retries=0),
     )
     assert time.monotonic() - started < 4
     assert found["a"].error and not found["a"].versions
@@ -695,22 +446,6 @@ def test_the_prefetch_makes_no_guess_when_an_include_may_change_the_index(
     fetcher = start_prefetch([tmp_path], lock=None, cache_dir=None, workers=1)
     assert fetcher is not None  # a plain include: the guess is safe
     fetcher.close(wait=False)
-
-
-def test_proxy_without_a_port_is_port_80(monkeypatch: pytest.MonkeyPatch) -> None:
-    import lockmigrate.index.http as http_module
-
-    dialled: list[tuple[str, int]] = []
-
-    def refuse(host: str, port: int, timeout: float) -> socket.socket:
-        dialled.append((host, port))
-        raise ConnectionRefusedError("refused")
-
-    monkeypatch.setattr(http_module, "connect", refuse)
-    transport = Transport(environ={"http_proxy": "http://proxy.invalid"})
-    with pytest.raises(ConnectionRefusedError):
-        transport._connect(("http", "pypi.org", 80))
-    assert dialled == [("proxy.invalid", 80)]  # as pip (urllib3) defaults it
 
 
 def test_answers_that_arrive_a_few_bytes_at_a_time(scripted: Callable[..., Scripted]) -> None:

@@ -16,6 +16,15 @@ def change(path: Path, before: bytes | None, after: bytes | None) -> FileChange:
     return FileChange(path=path, display=path.name, before=before, after=after, reason="test")
 
 
+def listing(folder: Path) -> list[str]:
+    """The names in ``folder``, but for lockmigrate's state folder outside git, which must
+    hold nothing but its lock and ``.gitignore`` once a commit is over."""
+    state = folder / ".lockmigrate"
+    if state.exists():
+        assert sorted(p.name for p in state.iterdir()) == [".gitignore", "lock"]
+    return sorted(p.name for p in folder.iterdir() if p != state)
+
+
 def test_apply_writes_every_change(tmp_path: Path) -> None:
     existing = tmp_path / "requirements.txt"
     existing.write_bytes(b"numpy~=1.26.4\n")
@@ -32,7 +41,8 @@ def test_apply_writes_every_change(tmp_path: Path) -> None:
     assert existing.read_bytes() == b"numpy==1.26.4\n"
     assert existing.stat().st_mode & 0o777 == 0o640
     assert new.read_bytes() == b"numpy~=1.26.4\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["requirements.txt", "sub"]
+    assert listing(tmp_path) == ["requirements.txt", "sub"]
+    assert listing(tmp_path / "sub") == ["requirements.in"]
 
 
 def test_a_failing_write_leaves_every_file_as_it_was(
@@ -54,7 +64,7 @@ def test_a_failing_write_leaves_every_file_as_it_was(
         apply(plan)
     monkeypatch.undo()
     assert first.read_bytes() == b"a\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert listing(tmp_path) == ["a.txt"]
 
 
 def test_a_directory_in_the_way_stops_everything(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 errors to exit codes. No logic lives here.
 
 This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
-imported, and so is a ``diff`` whose options are all in plain forms
-(:mod:`lockmigrate.cli.diff_run`); the typer application lives in
-:mod:`lockmigrate.cli.commands`.
+imported, and so are a ``diff`` and a ``check`` whose options are all in plain forms
+(:mod:`lockmigrate.cli.diff_run`, :mod:`lockmigrate.cli.check_run`); the typer application
+lives in :mod:`lockmigrate.cli.commands`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from lockmigrate import __version__
-from lockmigrate.errors import ExitCode, LockmigrateError
+from lockmigrate.errors import ExitCode, InputError, LockmigrateError
 
 __all__ = ["main", "run"]
 
@@ -44,15 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
         devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process
         sys.stdout, sys.stderr = sys.stdout or devnull, sys.stderr or devnull
-    if arguments == ["--version"]:  # answered before typer is even imported
+    if arguments in (["--version"], ["-V"]):  # answered before typer is even imported
         sys.stdout.write(f"lockmigrate {__version__}\n")
         return int(ExitCode.OK)
-    import signal
-
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # a cancelled CI job: clean up scratch trees, write nothing
-
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = _on_interrupt()
     try:
         if arguments[:1] == ["diff"]:
             # the plain forms of diff's options are read without typer (see diff_run)
@@ -65,7 +60,17 @@ def main(argv: list[str] | None = None) -> int:
                 except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
+        if arguments[:1] == ["check"]:
+            # what a pre-commit hook runs on every commit: read without typer when it can be
+            from lockmigrate.cli import check_run
+
+            read_check = check_run.read_arguments(arguments[1:])
+            if read_check is not None:
+                return check_run.run(read_check)
         return _run_typer(arguments)
+    except InputError as error:
+        _report_bad_input(error)
+        return int(error.exit_code)
     except LockmigrateError as error:
         sys.stderr.write(f"lockmigrate: error: {error}\n")
         return int(error.exit_code)
@@ -86,6 +91,58 @@ def main(argv: list[str] | None = None) -> int:
             "please report it with the traceback below\n" + traceback.format_exc()
         )
         return int(ExitCode.INTERNAL)
+    finally:
+        _restore(previous)
+
+
+def _report_bad_input(error: InputError) -> None:
+    """Every bad line, each as ``lockmigrate: error: file:line: what is wrong`` with the
+    line below it; a count at the end when there are several."""
+    problems = error.problems
+    for problem in problems:
+        sys.stderr.write(f"lockmigrate: error: {problem}\n")
+    if len(problems) > 1:
+        files = {problem.origin.path for problem in problems if problem.origin is not None}
+        where = f" in {len(files)} files" if len(files) > 1 else ""
+        sys.stderr.write(f"lockmigrate: {len(problems)} errors{where}\n")
+
+
+def _on_interrupt() -> dict[int, Any]:
+    """Ctrl-C (SIGINT) and a cancelled CI job (SIGTERM) say at once that lockmigrate is
+    stopping, then raise :class:`KeyboardInterrupt`: the resolvers are ended
+    (:func:`lockmigrate.resolve.stop_all`), scratch trees removed, nothing is written, and
+    the run exits 130. A second signal while it stops is ignored: stopping takes under a
+    second, and an interrupt in the middle of it could leave a resolver running or a file
+    half put back. Returns the handlers it replaced (for :func:`_restore`)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (lockmigrate used as a library)
+    stopping: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        if stopping:
+            return
+        stopping.append(signum)
+        what = "interrupted" if signum == signal.SIGINT else "terminated"
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"lockmigrate: {what}: stopping, no file is changed ...\n")
+            sys.stderr.flush()
+        raise KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, interrupt)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        # None: a handler set outside Python, which cannot be put back; the default then
+        signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def _run_typer(arguments: list[str]) -> int:

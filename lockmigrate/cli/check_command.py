@@ -1,65 +1,79 @@
-"""``lockmigrate check``: registered on the typer application."""
+"""``lockmigrate check``: registered on the typer application, built from the options
+:mod:`lockmigrate.cli.check_run` declares (the one definition both readings use)."""
 
 from __future__ import annotations
 
-import sys
+import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from lockmigrate.cli.commands import app
-from lockmigrate.cli.common import ReportFormat, Resolver
+from lockmigrate.cli.check_run import (
+    EXAMPLES,
+    HELP,
+    OPTIONS,
+    PATHS_HELP,
+    CheckArguments,
+    Option,
+    run,
+)
+from lockmigrate.cli.commands import app, examples, verbosity
+from lockmigrate.cli.common import Verbosity
 
-# Notes that say how a lock was checked: shown although they are not warnings.
-_CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
 
-
-@app.command("check")
-def check(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Folders to search, or files. Default: '.'."),
-    ] = None,
-    full: Annotated[
-        bool,
-        typer.Option("--full", help="Re-resolve every lock, even when its input digest matches."),
-    ] = False,
-    resolver: Annotated[
-        Resolver | None,
-        typer.Option(
-            "--resolver",
-            help="Re-lock with pip-tools or uv (default: the resolver each lock's header names).",
-        ),
-    ] = None,
-    output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="table, json or markdown.")
-    ] = ReportFormat.TABLE,
-) -> None:
-    """Verify that every lock is fresh, in range, layered consistently and secret-free.
-
-    Exit 0 when all hold, 1 with the list of problems, 2 bad input, 3 resolver failure."""
-    from lockmigrate import api
-    from lockmigrate.diagnostics import Collector
-    from lockmigrate.reporters import check_report
-    from lockmigrate.resolve import Backend, CompileOptions
-
-    collector = Collector()
-    report = api.check(
-        paths or [Path()],
-        options=CompileOptions(backend=Backend(resolver.value)) if resolver else None,
-        full=full,
-        collector=collector,
-    )
-    for diagnostic in collector.items:
-        # warnings always; of the notes, the ones that say how a lock was checked
-        if diagnostic.level.value != "info" or diagnostic.code in _CHECK_NOTES:
-            sys.stderr.write(f"{diagnostic}\n")
-    if output_format is ReportFormat.JSON:
-        sys.stdout.write(check_report.render_json(report))
-    elif output_format is ReportFormat.MARKDOWN:
-        sys.stdout.write(check_report.render_markdown(report))
+def _parameter(option: Option) -> inspect.Parameter:
+    """The typer parameter of ``option``: its type from how it takes values, its default
+    from :class:`CheckArguments`."""
+    default: Any = getattr(CheckArguments(), option.field)
+    annotation: Any
+    names = (option.name,) if option.short is None else (option.short, option.name)
+    extra: dict[str, Any] = {"metavar": option.metavar}
+    if option.takes == "flag":
+        annotation = bool
+    elif option.takes == "count":  # -v, -vv: as every command's VerboseOption/QuietOption
+        annotation, extra = int, {"count": True, "show_default": False}
+    elif option.takes == "many":
+        annotation, default = list[str] | None, None
+    elif option.choices is not None:
+        annotation = option.choices if default is not None else option.choices | None
     else:
-        sys.stdout.write(check_report.render_text(report))
-    if not report.ok:
-        raise typer.Exit(1)
+        annotation = str if default is not None else str | None
+    declared = typer.Option(*names, help=option.help, **extra)
+    return inspect.Parameter(
+        option.field,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Annotated[annotation, declared],
+    )
+
+
+def check(context: typer.Context, **values: Any) -> None:  # noqa: ANN401 - typer passes each option by name
+    """The typer command: ``values`` as :data:`OPTIONS` declares them."""
+    values["paths"] = tuple(values.get("paths") or ())
+    values["exclude"] = tuple(values.get("exclude") or ())
+    # -q/-v given before the command's name (lockmigrate -q check) count too
+    level = verbosity(context, verbose=values["verbose"], quiet=values["quiet"])
+    values["verbose"] = int(level is Verbosity.VERBOSE)
+    values["quiet"] = int(level is Verbosity.QUIET)
+    code = run(CheckArguments(**values))
+    if code:
+        raise typer.Exit(code)
+
+
+check.__doc__ = HELP
+check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter(
+            "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+        ),
+        inspect.Parameter(
+            "paths",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=None,
+            annotation=Annotated[list[Path] | None, typer.Argument(help=PATHS_HELP)],
+        ),
+        *(_parameter(option) for option in OPTIONS),
+    ]
+)
+app.command("check", epilog=examples(*EXAMPLES))(check)

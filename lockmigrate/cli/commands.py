@@ -7,28 +7,37 @@ from __future__ import annotations
 import copy
 import enum
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lockmigrate import __version__
-from lockmigrate.cli.common import Resolver, terminal_width, use_color
+from lockmigrate.cli.common import (
+    QUIET_HELP,
+    VERBOSE_HELP,
+    Resolver,
+    Verbosity,
+    print_diagnostics,
+    terminal_width,
+    use_color,
+)
 from lockmigrate.errors import FindingsError
 
 if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic
     from lockmigrate.plan import FileChange, Plan
+    from lockmigrate.sources.settings import Settings
     from lockmigrate.targets.pip_tools import Failure
 
-__all__ = ["app", "app_for"]
+__all__ = ["app", "app_for", "verbosity"]
 
 app = typer.Typer(
     name="lockmigrate",
     help="Move ranged requirements*.txt files to real lockfiles, and show what the ranges "
     "resolve to.",
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion: bash, zsh, fish, PowerShell
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -57,6 +66,70 @@ WithOption = Annotated[
         "github-actions (comma-separated).",
     ),
 ]
+SelfRequirementOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lockmigrate-requirement",
+        metavar="REQUIREMENT",
+        help="With --with pre-commit or github-actions: how they install lockmigrate "
+        "(default: the release line of this version, lockmigrate~=X.Y.Z), e.g. "
+        "'lockmigrate @ git+https://github.com/OWNER/lockmigrate@COMMIT'.",
+    ),
+]
+
+
+def workflow_rerun(lockmigrate_requirement: str | None) -> list[str]:
+    """The ``--lockmigrate-requirement`` option as the generated files' comments repeat it."""
+    if lockmigrate_requirement is None:
+        return []
+    import shlex
+
+    return ["--lockmigrate-requirement", shlex.quote(lockmigrate_requirement)]
+
+
+def check_self_requirement(
+    lockmigrate_requirement: str | None, integrations: Sequence[object]
+) -> None:
+    """``--lockmigrate-requirement`` is only for the files that install lockmigrate."""
+    from lockmigrate.errors import UsageError
+    from lockmigrate.targets.workflow import Integration
+
+    installing = {Integration.PRE_COMMIT, Integration.GITHUB_ACTIONS}
+    if lockmigrate_requirement is not None and not installing & set(integrations):
+        raise UsageError(
+            "--lockmigrate-requirement says how --with pre-commit or --with github-actions "
+            "install lockmigrate; add one of them to --with"
+        )
+
+
+VerboseOption = Annotated[
+    int,
+    typer.Option(
+        "-v",
+        "--verbose",
+        count=True,
+        show_default=False,
+        help=VERBOSE_HELP,
+    ),
+]
+QuietOption = Annotated[
+    int,
+    typer.Option(
+        "-q",
+        "--quiet",
+        count=True,
+        show_default=False,
+        help=QUIET_HELP,
+    ),
+]
+_VERBOSITY = "lockmigrate.verbosity"  # (verbose, quiet) given before the command's name
+
+
+def verbosity(context: typer.Context, *, verbose: int, quiet: int) -> Verbosity:
+    """The level a command runs at: its own ``-v``/``-q`` and those given before its name
+    (``lockmigrate -q scan``), counted together."""
+    before = context.meta.get(_VERBOSITY, (0, 0))
+    return Verbosity.of(verbose=verbose + before[0], quiet=quiet + before[1])
 
 
 def _version(value: bool) -> None:
@@ -67,14 +140,37 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    context: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "-V",
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
-    """Move ranged requirements*.txt files to real lockfiles."""
+    """Move ranged requirements*.txt files to real lockfiles (-q and -v go before or after
+    the command's name)."""
+    context.meta[_VERBOSITY] = (verbose, quiet)
+
+
+def examples(*lines: str) -> str:
+    """A command's ``--help`` epilog: ``lines`` as written (``\b`` keeps click from
+    re-flowing them), each a command line with what it does."""
+    return "Examples:\n\n\b\n" + "\n".join(lines)
+
+
+def project_settings(paths: Sequence[Path]) -> Settings:
+    """``[tool.lockmigrate]`` of the project ``paths`` are in (the current folder's when
+    none is given): defaults for the options the command line leaves out."""
+    from lockmigrate.sources.settings import find_settings
+
+    return find_settings(paths)
 
 
 def _finish(collector_has_warnings: bool, strict: bool) -> None:
@@ -82,18 +178,30 @@ def _finish(collector_has_warnings: bool, strict: bool) -> None:
         raise FindingsError("warnings were found and --strict is set")
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "lockmigrate scan  # every requirements file under .",
+        "lockmigrate scan services/api  # one service",
+        "lockmigrate scan requirements-dev.txt  # one file, read strictly (exit 2 if malformed)",
+        "lockmigrate scan --format json > scan.json",
+    )
+)
 def scan(
     paths: PathsArgument = None,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
-    """Show the services, requirement files, ranges and what needs attention."""
+    """Show the services, requirement files, ranges and what needs attention.
+
+    The report is the same at every verbosity: its warnings and notes are part of it."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
 
     collector = Collector()
-    report = api.scan(paths or [Path()], collector=collector)
+    settings = project_settings(paths or [])
+    report = api.scan(paths or [Path()], collector=collector, exclude=settings.excluded)
     if output_format is ScanFormat.JSON:
         from lockmigrate.reporters import scan_json
 
@@ -105,38 +213,21 @@ def scan(
     _finish(collector.has_warnings(), strict)
 
 
-# Notes that record a decision the user asked for (--merge): always shown.
-_DECISIONS = frozenset(
-    {
-        "poetry-merge-kept",
-        "poetry-metadata-kept",
-        "poetry-not-equal-post",
-        "poetry-overlapping-markers",
-        "poetry-package-mode-off",
-        "poetry-python-cap",
-    }
-)
-
-
-def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
-        if diagnostic.level.value != "info" or diagnostic.code in _DECISIONS:
-            sys.stderr.write(f"{diagnostic}\n")
-
-
 def report_plan(
     plan: Plan,
     written: tuple[FileChange, ...],
     *,
     dry_run: bool,
     json_output: bool,
+    level: Verbosity = Verbosity.NORMAL,
     already: tuple[str, ...] = (),
     diagnostics: tuple[Diagnostic, ...] = (),
     notes: list[str] | None = None,
     failures: tuple[Failure, ...] = (),
 ) -> None:
     """What a migration command did (or, with ``--dry-run``, would do), for both targets.
-    ``failures`` are the files ``--keep-going`` left as they were."""
+    ``failures`` are the files ``--keep-going`` left as they were. With ``-q``, only the
+    JSON or the ``--dry-run`` plan."""
     if json_output:
         from lockmigrate.reporters import migration_json
 
@@ -152,22 +243,42 @@ def report_plan(
         return
     from lockmigrate.plan import render_diff
 
-    _print_diagnostics(diagnostics)
+    print_diagnostics(diagnostics, level)
     if dry_run:
         for change in plan.effective:
             sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
         # On a terminal a carriage return is shown as \r; piped, the diff applies as it is.
         sys.stdout.write(render_diff(plan.effective, readable=sys.stdout.isatty()))
-    else:
-        for change in written:
-            sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
+        return
+    if level is Verbosity.QUIET:
+        return
+    for change in written:
+        sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
     if not plan and not failures:
         sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
 
 
-def _progress_printer(total_hint: str) -> Callable[[str, str], None] | None:
-    """Progress lines on stderr for people at a terminal; nothing for pipes and CI logs."""
-    if not sys.stderr.isatty():
+def _check_pip_compile_python(resolver: Resolver, python_version: str, where: str) -> None:
+    """pip-compile resolves for the interpreter it runs under: a ``python-version`` from
+    ``[tool.lockmigrate]`` that is not this one's is an error that says where it was set."""
+    from lockmigrate.resolve import is_running_python
+
+    if resolver is Resolver.PIP_TOOLS and not is_running_python(python_version):
+        from lockmigrate.errors import UsageError
+
+        running = ".".join(str(part) for part in sys.version_info[:3])
+        raise UsageError(
+            f"{where}: python-version = {python_version!r}, but pip-compile resolves for the "
+            f"interpreter it runs under (Python {running}): run lockmigrate with Python "
+            f"{python_version}, give --python PATH (a Python {python_version} with pip-tools), "
+            "or use --resolver uv (resolver = 'uv')"
+        )
+
+
+def _progress_printer(total_hint: str, level: Verbosity) -> Callable[[str, str], None] | None:
+    """Progress lines on stderr for people at a terminal (and in logs too with ``-v``);
+    nothing for pipes and CI logs otherwise, nor with ``-q``."""
+    if level is Verbosity.QUIET or (level is Verbosity.NORMAL and not sys.stderr.isatty()):
         return None
     import threading
 
@@ -185,8 +296,18 @@ def _progress_printer(total_hint: str) -> Callable[[str, str], None] | None:
     return report
 
 
-@app.command("to-pip-tools")
+@app.command(
+    "to-pip-tools",
+    epilog=examples(
+        "lockmigrate to-pip-tools --dry-run  # the plan and a diff of every file",
+        "lockmigrate to-pip-tools  # migrate the tree under .",
+        "lockmigrate to-pip-tools --resolver uv --python-version 3.11 services/",
+        "lockmigrate to-pip-tools -P django  # re-lock, moving django only",
+        "lockmigrate to-pip-tools --upgrade  # re-lock, moving everything in range",
+    ),
+)
 def to_pip_tools(
+    context: typer.Context,
     paths: PathsArgument = None,
     dry_run: Annotated[
         bool,
@@ -201,18 +322,40 @@ def to_pip_tools(
             "--upgrade", help="Re-lock already migrated files to the newest allowed versions."
         ),
     ] = False,
+    upgrade_packages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--upgrade-package",
+            "-P",
+            metavar="NAME",
+            help="Re-lock already migrated files, moving only NAME (to the newest version its "
+            "range allows, or to NAME==VERSION); every other pin stays. Repeatable.",
+        ),
+    ] = None,
     resolver: Annotated[
-        Resolver,
-        typer.Option("--resolver", help="pip-tools or uv (needs lockmigrate[uv])."),
-    ] = Resolver.PIP_TOOLS,
+        Resolver | None,
+        typer.Option(
+            "--resolver",
+            help="pip-tools (default) or uv (needs lockmigrate[uv]).",
+            show_default=False,
+        ),
+    ] = None,
     python: Annotated[
         str | None,
         typer.Option(
-            "--python", help="pip-tools: the interpreter to resolve with (it needs pip-tools)."
+            "--python",
+            metavar="PATH",
+            help="pip-tools: the interpreter to resolve with (it needs pip-tools).",
         ),
     ] = None,
     python_version: Annotated[
-        str | None, typer.Option("--python-version", help="uv: resolve for this Python version.")
+        str | None,
+        typer.Option(
+            "--python-version",
+            metavar="X.Y",
+            help="The Python the locks are for (uv resolves for it; pip-compile resolves for "
+            "the interpreter it runs under, which must be this version).",
+        ),
     ] = None,
     keep_going: Annotated[
         bool,
@@ -225,6 +368,9 @@ def to_pip_tools(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
@@ -233,12 +379,20 @@ def to_pip_tools(
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
+    level = verbosity(context, verbose=verbose, quiet=quiet)
+    settings = project_settings(paths or [])
+    resolver = resolver or Resolver(settings.resolver or Resolver.PIP_TOOLS.value)
+    if python_version is None and python is None and settings.python_version is not None:
+        python_version = settings.python_version
+        _check_pip_compile_python(resolver, python_version, settings.where("python-version"))
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = CompileOptions(
         backend=Backend(resolver.value),
         generate_hashes=generate_hashes,
         upgrade=upgrade,
+        upgrade_packages=tuple(upgrade_packages or ()),
         python=python,
         python_version=python_version,
     )
@@ -246,33 +400,38 @@ def to_pip_tools(
         paths or [Path()],
         options=options,
         collector=collector,
-        progress=_progress_printer("files"),
+        progress=_progress_printer("files", level),
         keep_going=keep_going,
+        exclude=settings.excluded,
     )
     plan = result.plan
     if integrations:
         rerun = ["--generate-hashes"] if generate_hashes else []
         rerun += ["--resolver", resolver.value] if resolver is not Resolver.PIP_TOOLS else []
+        rerun += workflow_rerun(lockmigrate_requirement)
         plan = api.workflow(
             integrations,
             tool=Tool.PIP_TOOLS,
             plan=plan,
             paths=paths or [Path()],
             rerun=rerun,
+            lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
+            exclude=settings.excluded,
         )
     written = () if dry_run else apply(plan)
     notes = []
     if not plan and result.already_migrated:
         notes.append(
             f"{len(result.already_migrated)} file(s) are already pip-compile locks;"
-            " --upgrade re-locks them."
+            " --upgrade re-locks them (--upgrade-package NAME moves one package)."
         )
     report_plan(
         plan,
         written,
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
+        level=level,
         already=result.already_migrated,
         diagnostics=collector.items,
         notes=notes,

@@ -1,14 +1,37 @@
 """What the commands share that needs no typer: the report formats, the resolver choice,
-and whether and how wide to draw tables. Imported by the typer commands and by the
-typer-free reading of ``lockmigrate diff`` (:mod:`lockmigrate.cli.diff_run`)."""
+how much to say (``-q``/``-v``) and how it is printed, and whether and how wide to draw
+tables. Imported by the typer commands and by the typer-free readings of ``lockmigrate
+diff`` and ``lockmigrate check`` (:mod:`lockmigrate.cli.diff_run`,
+:mod:`lockmigrate.cli.check_run`)."""
 
 from __future__ import annotations
 
 import enum
 import os
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-__all__ = ["ReportFormat", "Resolver", "terminal_width", "use_color"]
+if TYPE_CHECKING:
+    from lockmigrate.diagnostics import Diagnostic
+
+__all__ = [
+    "QUIET_HELP",
+    "VERBOSE_HELP",
+    "ReportFormat",
+    "Resolver",
+    "Verbosity",
+    "print_diagnostics",
+    "terminal_width",
+    "use_color",
+]
+
+#: The help of ``-v``/``--verbose`` and ``-q``/``--quiet``, the same in every command.
+VERBOSE_HELP = "Say more on standard error: every note, and progress in logs too."
+QUIET_HELP = (
+    "Print errors and the report asked for (or JSON, or --dry-run plan), nothing "
+    "else: no warnings, progress or list of files written."
+)
 
 
 class ReportFormat(str, enum.Enum):
@@ -24,6 +47,61 @@ class Resolver(str, enum.Enum):
 
     PIP_TOOLS = "pip-tools"
     UV = "uv"
+
+
+class Verbosity(enum.IntEnum):
+    """How much a command says beyond its report, the same in every command.
+
+    Standard output always carries what the command was asked for: the ``scan``, ``check``
+    or ``diff`` report, any ``--format json`` document, a ``--dry-run`` plan and diff.
+    Errors always reach standard error. The levels decide the rest:
+
+    - ``QUIET`` (``-q``): nothing else. No warnings or notes, no progress, and the
+      migration commands do not list the files they wrote.
+    - ``NORMAL``: warnings, the notes that record a decision, progress where a person
+      watches (``to-pip-tools`` on a terminal; ``diff`` always, since CI logs that stay
+      silent for minutes look hung), the files written.
+    - ``VERBOSE`` (``-v``): every note as well, and progress in logs too.
+    """
+
+    QUIET = -1
+    NORMAL = 0
+    VERBOSE = 1
+
+    @classmethod
+    def of(cls, *, verbose: int = 0, quiet: int = 0) -> Verbosity:
+        """The level ``-v`` given ``verbose`` times and ``-q`` given ``quiet`` times ask
+        for: each ``-q`` takes one ``-v`` back, as pip counts them."""
+        return cls(max(cls.QUIET, min(cls.VERBOSE, verbose - quiet)))
+
+
+# Notes that record a decision the user asked for (--merge): always shown.
+DECISIONS = frozenset(
+    {
+        "poetry-merge-kept",
+        "poetry-metadata-kept",
+        "poetry-not-equal-post",
+        "poetry-overlapping-markers",
+        "poetry-package-mode-off",
+        "poetry-python-cap",
+    }
+)
+
+
+def print_diagnostics(
+    diagnostics: Iterable[Diagnostic], level: Verbosity, *, notes: frozenset[str] = DECISIONS
+) -> None:
+    """Warnings on standard error, and of the notes those in ``notes`` (every note with
+    ``-v``; nothing with ``-q``)."""
+    if level is Verbosity.QUIET:
+        return
+    for diagnostic in diagnostics:
+        if (
+            diagnostic.level.value != "info"
+            or diagnostic.code in notes
+            or level is Verbosity.VERBOSE
+        ):
+            sys.stderr.write(f"{diagnostic}\n")
 
 
 def use_color() -> bool:

@@ -14,15 +14,24 @@ from typing import Annotated
 
 import typer
 
-from lockmigrate.cli.commands import app
-from lockmigrate.cli.common import ReportFormat, Resolver
+from lockmigrate.cli.commands import QuietOption, VerboseOption, app, examples, verbosity
+from lockmigrate.cli.common import ReportFormat, Resolver, Verbosity
 from lockmigrate.cli.diff_run import DEFAULT_FAIL_ON, DiffArguments, run
 
 __all__ = ["diff"]
 
 
-@app.command("diff")
+@app.command(
+    "diff",
+    epilog=examples(
+        "lockmigrate diff  # locks under . against their ranges and the index",
+        "lockmigrate diff --offline  # the same without the network",
+        "lockmigrate diff requirements.in --lock requirements.txt --fail-on out-of-range,behind",
+        "lockmigrate diff --from HEAD~1 --to requirements.txt  # what a lock refresh changed",
+    ),
+)
 def diff(
+    context: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -65,8 +74,9 @@ def diff(
         typer.Option(
             "--fail-on",
             metavar="STATUSES",
-            help="Exit 1 when a row has one of these statuses (comma-separated: ok, "
-            "out-of-range, behind, held, unguarded, missing, unknown; '' for never).",
+            help="Exit 1 when a row has one of these statuses or flags (comma-separated: "
+            "ok, out-of-range, behind, capped, held, unguarded, missing, unknown; the flag "
+            "yanked; '' for never).",
         ),
     ] = DEFAULT_FAIL_ON,
     offline: Annotated[
@@ -92,11 +102,23 @@ def diff(
         typer.Option(
             "--resolver",
             help="pip-tools or uv, when ranges are resolved now (default: the resolver the "
-            "lock's header names, else the tree's locks', else pip-tools).",
+            "lock's header names, else the tree's locks', else pip-tools), and for the "
+            "re-lock check (default: uv when installed).",
         ),
     ] = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
+    no_relock_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-relock-check",
+            help="Do not re-lock with upgrades to learn which behind/unguarded packages "
+            "another pin caps (one resolver run per input that has such rows).",
+        ),
+    ] = False,
 ) -> None:
     """Compare locks with their declared ranges and the index, or two locks."""
+    level = verbosity(context, verbose=verbose, quiet=quiet)  # lockmigrate -q diff too
     run(
         DiffArguments(
             paths=tuple(paths or ()),
@@ -109,5 +131,8 @@ def diff(
             offline=offline,
             python_version=python_version,
             resolver=resolver,
+            verbose=int(level is Verbosity.VERBOSE),
+            quiet=int(level is Verbosity.QUIET),
+            no_relock_check=no_relock_check,
         )
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lockmigrate.cli.common import ReportFormat, Resolver, terminal_width, use_color
+from lockmigrate.cli.common import ReportFormat, Resolver, Verbosity, terminal_width, use_color
 from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 
 if TYPE_CHECKING:
@@ -30,9 +30,17 @@ if TYPE_CHECKING:
 
     from lockmigrate.diagnostics import Collector
     from lockmigrate.diff import DiffReport, LockDiffReport
-    from lockmigrate.statuses import Status
+    from lockmigrate.statuses import Flag, Status
 
-__all__ = ["DEFAULT_FAIL_ON", "FLAGS", "VALUED", "DiffArguments", "read_arguments", "run"]
+__all__ = [
+    "COUNTED",
+    "DEFAULT_FAIL_ON",
+    "FLAGS",
+    "VALUED",
+    "DiffArguments",
+    "read_arguments",
+    "run",
+]
 
 DEFAULT_FAIL_ON = "out-of-range,missing"
 _PYTHON_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+){1,2}")
@@ -52,12 +60,20 @@ class DiffArguments:
     offline: bool = False
     python_version: str | None = None
     resolver: Resolver | None = None  # None: as the locks' headers say
+    verbose: int = 0  # how many -v
+    quiet: int = 0  # how many -q
+
+    @property
+    def verbosity(self) -> Verbosity:
+        return Verbosity.of(verbose=self.verbose, quiet=self.quiet)
+
+    no_relock_check: bool = False
 
 
 # The options read without typer: each long name and the field it sets. A flag takes no
 # value; the others take one (converted by the field's type). An option missing here is
 # left to typer, which is what the test that compares the two readings checks first.
-FLAGS = {"--resolve": "resolve", "--offline": "offline"}
+FLAGS = {"--resolve": "resolve", "--offline": "offline", "--no-relock-check": "no_relock_check"}
 VALUED = {
     "--lock": "lock",
     "--from": "old",
@@ -67,6 +83,9 @@ VALUED = {
     "--python-version": "python_version",
     "--resolver": "resolver",
 }
+# Flags that count (-v, -vv, --verbose): the field each adds one to.
+COUNTED = {"-v": "verbose", "--verbose": "verbose", "-q": "quiet", "--quiet": "quiet"}
+_SHORT_COUNTED = re.compile(r"-[vq]+")  # -vv, -qq, -vq: one count per letter, as click reads
 _PATHS = frozenset({"lock", "new"})
 _CHOICES: dict[str, type[ReportFormat] | type[Resolver]] = {
     "output_format": ReportFormat,
@@ -87,6 +106,11 @@ def read_arguments(arguments: Sequence[str]) -> DiffArguments | None:
             if not token:
                 return None
             paths.append(Path(token))
+            continue
+        if token in COUNTED or _SHORT_COUNTED.fullmatch(token):
+            letters = [token] if token.startswith("--") else [f"-{c}" for c in token[1:]]
+            for letter in letters:
+                values[COUNTED[letter]] = values.get(COUNTED[letter], 0) + 1
             continue
         name, equals, inline = token.partition("=")
         if name in FLAGS and not equals:
@@ -139,7 +163,7 @@ def run(arguments: DiffArguments) -> None:
     _lock_against_ranges(arguments, statuses)
 
 
-def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status | Flag]) -> None:
     from lockmigrate import api
 
     new, paths = arguments.new, arguments.paths
@@ -155,32 +179,37 @@ def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status]) ->
 
     collector = Collector()
     report = api.diff_locks(arguments.old, new, collector=collector)
-    _show(collector, report, arguments.output_format)
+    _show(collector, report, arguments.output_format, arguments.verbosity)
     if report.failed(statuses):
-        raise FindingsError(_failure(report.counts(), statuses))
+        raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
 
-def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) -> None:
+def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | Flag]) -> None:
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
+    from lockmigrate.sources.settings import find_settings
 
+    settings = find_settings(arguments.paths)  # [tool.lockmigrate]: what options leave out
+    resolver = arguments.resolver.value if arguments.resolver is not None else settings.resolver
+    python_version = arguments.python_version or settings.python_version
     backend = None  # api.diff's own default: as the locks' headers say, else pip-tools
-    if arguments.resolver is not None:
+    if resolver is not None:
         from lockmigrate.resolve import Backend  # its imports would delay the first request
 
-        backend = Backend(arguments.resolver.value)
+        backend = Backend(resolver)
     collector = Collector()
     report = api.diff(
         arguments.paths or (Path(),),
         lock=arguments.lock,
         resolve=arguments.resolve,
         offline=arguments.offline,
-        python_version=arguments.python_version,
+        python_version=python_version,
         backend=backend,
+        relock_check=not arguments.no_relock_check,
         collector=collector,
-        progress=_progress_printer(arguments.output_format),
+        progress=_progress_printer(arguments.output_format, arguments.verbosity),
     )
-    _show(collector, report, arguments.output_format)
+    _show(collector, report, arguments.output_format, arguments.verbosity)
     failed_inputs = report.resolve_errors
     if failed_inputs:
         shown = "\n  ".join(line.replace("\n", "\n    ") for line in failed_inputs)
@@ -195,15 +224,19 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status]) 
             f"the package index failed for {len(errors)} package(s):\n  {shown}"
         )
     if report.failed(statuses):
-        raise FindingsError(_failure(report.counts(), statuses))
+        raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
 
-def _progress_printer(output_format: ReportFormat) -> Callable[[str], None] | None:
+def _progress_printer(
+    output_format: ReportFormat, level: Verbosity
+) -> Callable[[str], None] | None:
     """A line on stderr as each input is resolved, terminal or not: a resolution can take
     minutes, and a CI log with no output that long looks hung (some CI systems stop a job
-    that prints nothing for 10 minutes). Quiet with ``--format json``, whose readers are
-    programs."""
-    if output_format is ReportFormat.JSON:
+    that prints nothing for 10 minutes). None with ``-q``, nor with ``--format json``
+    (whose readers are programs) unless ``-v``."""
+    if level is Verbosity.QUIET or (
+        output_format is ReportFormat.JSON and level is not Verbosity.VERBOSE
+    ):
         return None
     import threading
 
@@ -218,13 +251,19 @@ def _progress_printer(output_format: ReportFormat) -> Callable[[str], None] | No
 
 
 def _show(
-    collector: Collector, report: DiffReport | LockDiffReport, output_format: ReportFormat
+    collector: Collector,
+    report: DiffReport | LockDiffReport,
+    output_format: ReportFormat,
+    level: Verbosity,
 ) -> None:
-    """Warnings to stderr, then the report in ``output_format`` to stdout."""
+    """Warnings to stderr (none with ``-q``; notes too with ``-v``), then the report in
+    ``output_format`` to stdout."""
     from lockmigrate.diagnostics import Level
 
     for diagnostic in collector.items:
-        if diagnostic.level is not Level.INFO:
+        if level is Verbosity.VERBOSE or (
+            level is Verbosity.NORMAL and diagnostic.level is not Level.INFO
+        ):
             sys.stderr.write(f"{diagnostic}\n")
     sys.stdout.write(_rendered(report, output_format))
 
@@ -252,9 +291,12 @@ def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) 
     return diff_table.render_locks(report, color=color, width=width)
 
 
-def _failure(counts: Counter[Status], statuses: frozenset[Status]) -> str:
-    from lockmigrate.statuses import Status
+def _failure(
+    counts: Counter[Status], flags: Counter[Flag], chosen: frozenset[Status | Flag]
+) -> str:
+    from lockmigrate.statuses import Flag, Status
 
-    found = [f"{counts[s]} {s.value}" for s in Status if s in statuses and counts.get(s)]
-    listed = ",".join(s.value for s in Status if s in statuses)
+    found = [f"{counts[s]} {s.value}" for s in Status if s in chosen and counts.get(s)]
+    found += [f"{flags[f]} {f.value}" for f in Flag if f in chosen and flags.get(f)]
+    listed = ",".join(s.value for s in (*Status, *Flag) if s in chosen)
     return f"diff found {', '.join(found)} (--fail-on {listed})"

@@ -12,13 +12,22 @@ import typer
 from lockmigrate.cli.commands import (
     FormatOption,
     PathsArgument,
+    QuietOption,
     ScanFormat,
+    SelfRequirementOption,
     StrictOption,
+    VerboseOption,
     WithOption,
     _finish,
     app,
+    check_self_requirement,
+    examples,
+    project_settings,
     report_plan,
+    verbosity,
+    workflow_rerun,
 )
+from lockmigrate.cli.common import Verbosity
 
 if TYPE_CHECKING:
     from lockmigrate.targets.poetry import PoetryResult
@@ -34,16 +43,26 @@ class StyleChoice(str, enum.Enum):
     POETRY = "poetry"
 
 
-@app.command("to-poetry")
+@app.command(
+    "to-poetry",
+    epilog=examples(
+        "lockmigrate to-poetry --dry-run  # the plan and a diff of every file",
+        "lockmigrate to-poetry --lock  # write pyproject.toml, then poetry lock",
+        "lockmigrate to-poetry --layout poetry --constraint-style poetry services/api",
+        "lockmigrate to-poetry --merge --python-version 3.11",
+    ),
+)
 def to_poetry(
+    context: typer.Context,
     paths: PathsArgument = None,
     layout: Annotated[
-        LayoutChoice,
+        LayoutChoice | None,
         typer.Option(
             "--layout",
             help="pep621: [project] + [dependency-groups] (default); poetry: [tool.poetry] tables.",
+            show_default=False,
         ),
-    ] = LayoutChoice.PEP621,
+    ] = None,
     constraint_style: Annotated[
         StyleChoice,
         typer.Option(
@@ -52,13 +71,19 @@ def to_poetry(
             "(with --layout poetry).",
         ),
     ] = StyleChoice.PEP440,
-    python: Annotated[
+    python_version: Annotated[
         str | None,
         typer.Option(
-            "--python",
-            help="The Python the project supports, e.g. 3.11 (>=3.11); default: the "
-            "project's own, else what the ranges need.",
+            "--python-version",
+            metavar="X.Y",
+            help="The lowest Python the project supports: requires-python >=X.Y (or give a "
+            "specifier, '>=3.10,<3.14'); default: the project's own, else what the ranges "
+            "need.",
         ),
+    ] = None,
+    python_alias: Annotated[
+        str | None,
+        typer.Option("--python", hidden=True, help="The old name of --python-version."),
     ] = None,
     merge: Annotated[
         bool,
@@ -85,6 +110,9 @@ def to_poetry(
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
@@ -100,7 +128,14 @@ def to_poetry(
             "--constraint-style poetry needs --layout poetry: [project] dependencies are "
             "PEP 508 strings, which cannot hold ^ or ~"
         )
+    level = verbosity(context, verbose=verbose, quiet=quiet)
+    settings = project_settings(paths or [])
+    layout = layout or LayoutChoice(settings.layout or LayoutChoice.PEP621.value)
+    python = _one_python(python_version, python_alias)
+    if python is None and settings.python_version is not None:
+        python = settings.python_version, settings.where("python-version")
     integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = PoetryOptions(
         layout=Layout(layout.value),
@@ -108,16 +143,26 @@ def to_poetry(
         merge=merge,
         remove_requirements=remove_requirements,
         package_mode=package_mode,
-        **({"requires_python": _requires_python(python)} if python else {}),
+        **({"requires_python": _requires_python(*python)} if python else {}),
     )
     if lock and not dry_run:
         from lockmigrate.poetry_tool import poetry_command
 
         poetry_command()  # no Poetry: stop (exit 3) before anything is written
-    result = api.to_poetry(paths or [Path()], options=options, collector=collector)
+    result = api.to_poetry(
+        paths or [Path()], options=options, collector=collector, exclude=settings.excluded
+    )
     plan = result.plan
     if integrations:
-        plan = api.workflow(integrations, tool=Tool.POETRY, plan=plan, collector=collector)
+        plan = api.workflow(
+            integrations,
+            tool=Tool.POETRY,
+            plan=plan,
+            rerun=workflow_rerun(lockmigrate_requirement),
+            lockmigrate_requirement=lockmigrate_requirement,
+            collector=collector,
+            exclude=settings.excluded,
+        )
     written = () if dry_run else apply(plan)
     if lock and not dry_run:
         from lockmigrate.io import revert
@@ -129,13 +174,14 @@ def to_poetry(
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
-    if output_format is not ScanFormat.JSON:
+    if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
         plan,
         written,
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
+        level=level,
         diagnostics=collector.items,
     )
     _finish(collector.has_warnings(), strict)
@@ -165,7 +211,21 @@ def _print_services(result: PoetryResult) -> None:
             )
 
 
-def _requires_python(python: str) -> str:
+def _one_python(python_version: str | None, alias: str | None) -> tuple[str, str] | None:
+    """The value of ``--python-version`` or of its old name ``--python`` (documented before
+    every command took ``--python-version``), with the name it was given as."""
+    if python_version is not None and alias is not None:
+        from lockmigrate.errors import UsageError
+
+        raise UsageError("--python is the old name of --python-version: give one of them")
+    if python_version is not None:
+        return python_version, "--python-version"
+    if alias is not None:
+        return alias, "--python"
+    return None
+
+
+def _requires_python(python: str, option: str = "--python-version") -> str:
     """``3.11`` becomes ``>=3.11``; a specifier is kept. Anything else is a usage error."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -177,7 +237,7 @@ def _requires_python(python: str) -> str:
         SpecifierSet(specifier)
     except InvalidSpecifier:
         raise UsageError(
-            f"--python takes a version such as 3.11 or a specifier such as '>=3.10,<3.14', "
+            f"{option} takes a version such as 3.11 or a specifier such as '>=3.10,<3.14', "
             f"not {python!r}"
         ) from None
     return specifier

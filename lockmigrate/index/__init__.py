@@ -2,30 +2,40 @@
 
 A client of the simple repository API (PEP 691 JSON, PEP 503 HTML fallback) and of
 ``--find-links`` folders and pages, with pip's rules for choosing pages and reading files
-(:mod:`.pages`), over a small keep-alive HTTP client on the standard library (:mod:`.http`)
-and an on-disk HTTP cache (:mod:`.cache`). On top, lockmigrate adds:
+(:mod:`.pages`), over urllib3 with pip's network behaviour (:mod:`.transport`) and an
+on-disk HTTP cache (:mod:`.cache`). On top, lockmigrate adds:
 
-* the index configuration pip would use (:func:`lockmigrate.pipconfig.read_index_settings`)
-  overridden by a requirements file's own ``--index-url``/``--extra-index-url``/
-  ``--find-links``/``--no-index``/``--trusted-host``, as pip applies them;
-* concurrent queries from one background thread per batch, with a bounded number of
-  connections per index, where a project that fails becomes a
+* the index and network configuration pip would use (:mod:`.sources`:
+  :func:`lockmigrate.pipconfig.read_index_settings`) overridden by a requirements file's own
+  ``--index-url``/``--extra-index-url``/``--find-links``/``--no-index``/``--trusted-host``,
+  as pip applies them;
+* concurrent queries on a pool of worker threads sharing one connection pool (at most
+  ``workers`` connections to each host), where a project that fails becomes a
   :class:`ProjectVersions` with an ``error`` instead of failing the run;
-* credentials redacted in every message.
+* credentials redacted in every message and kept out of the cache.
 
-Why not unearth or pypi-simple (both were measured here): importing unearth (httpx,
-requests) takes about 0.28 s and pypi-simple (requests, BeautifulSoup, pydantic) 0.4-0.5 s,
-either more than the whole budget of ``lockmigrate diff`` on a 200-package lock. What they
-would bring is pip's rules for pages and file names; :mod:`.pages` follows those rules, and
-``tests/test_index_client.py`` checks it against unearth (pip's finder logic as a library) on the
-same index, page by page.
+Why urllib3 and truststore: they are what pip runs on (vendored in pip; truststore by
+default since pip 24.2), so the certificates, proxies (``NO_PROXY`` ranges, HTTPS and SOCKS
+proxies), client certificates, retries and HTTP/1.1 leniency that work for ``pip install``
+work here, maintained by others, where the first releases' client of our own (~1,100 lines
+of HTTP, TLS and proxy code) had to re-learn each. The price, measured: importing urllib3,
+http.client, ssl and urllib.request's proxy rules takes about 60 ms (about 40 ms more than
+the former client's modules), paid only by a run that asks an index (``--help``, ``scan``
+and ``diff --offline`` never import them); and each response costs about 0.5 ms of CPU
+instead of 0.25 ms. requests would add about 20 ms to the import and nothing pip's
+behaviour needs (:mod:`.transport` and :mod:`.auth` carry requests' few rules that pip
+relies on); unearth or httpx cost 0.3 s and more. :mod:`.pages` follows pip's rules for
+pages and file names, and ``tests/test_index_client.py`` checks it against unearth (pip's
+finder logic as a library) on the same index, page by page.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import posixpath
+import queue
 import sys
 import threading
 import time
@@ -47,16 +57,16 @@ from lockmigrate.index.pages import (
     parse_page,
     projects_of,
     version_of,
+    wheel_tags,
 )
-from lockmigrate.pipconfig import IndexSettings, read_index_settings
+from lockmigrate.index.sources import DEFAULT_INDEX_URL, IndexSources
 from lockmigrate.redact import redact_url
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
-    from lockmigrate.index.http import Response
-    from lockmigrate.model import Option
+    from lockmigrate.index.transport import Response, Transport
 
 __all__ = [
     "CACHE_ENV",
@@ -69,11 +79,8 @@ __all__ = [
     "fetch_versions",
 ]
 
-DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
-_DEFAULT_TIMEOUT = 15.0
-_DEFAULT_WORKERS = 16  # connections to one index at once
-_SWITCH_INTERVAL = 0.0005  # seconds; see VersionFetcher.submit
+_DEFAULT_WORKERS = 16  # requests at once, and connections to one host
 _LOOPBACK = ("localhost",)
 
 
@@ -94,74 +101,6 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     if sys.platform == "darwin":  # pragma: no cover - macOS only
         return home / "Library" / "Caches" / "lockmigrate"
     return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "lockmigrate"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IndexSources:
-    """Where versions are looked up, in pip's order. URLs keep their credentials (they are
-    needed to authenticate); :attr:`shown` is the redacted form for messages."""
-
-    index_urls: tuple[str, ...] = (DEFAULT_INDEX_URL,)
-    find_links: tuple[str, ...] = ()
-    trusted_hosts: tuple[str, ...] = ()
-    cert: str | None = None
-    timeout: float = _DEFAULT_TIMEOUT
-
-    @property
-    def shown(self) -> tuple[str, ...]:
-        """Every source, redacted, for messages and reports."""
-        return tuple(redact_url(url) for url in (*self.index_urls, *self.find_links))
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: IndexSettings,
-        options: Sequence[Option] = (),
-        *,
-        base: Path | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> IndexSources:
-        """pip's configuration, then a requirements file's own options on top of it, as pip
-        applies them: ``--index-url`` replaces the configured index, ``--extra-index-url``,
-        ``--find-links`` and ``--trusted-host`` add to it, ``--no-index`` drops every index.
-        ``${VAR}`` in option values is expanded; relative ``--find-links`` paths are taken
-        relative to ``base`` (the requirements file's folder) when they exist there."""
-        env = os.environ if environ is None else environ
-        index_url = settings.index_url or DEFAULT_INDEX_URL
-        extra = list(settings.extra_index_urls)
-        find_links = list(settings.find_links)
-        trusted = list(settings.trusted_hosts)
-        no_index = settings.no_index
-        for option in options:
-            # imported here: the parser is not needed before diff's first request
-            from lockmigrate.sources.requirements import expand_variables
-
-            value = expand_variables(option.value, env) if option.value is not None else None
-            if option.name == "--index-url" and value:
-                index_url = value
-            elif option.name == "--extra-index-url" and value:
-                extra.append(value)
-            elif option.name == "--find-links" and value:
-                local = base / value if base is not None and "://" not in value else None
-                find_links.append(str(local) if local is not None and local.exists() else value)
-            elif option.name == "--trusted-host" and value:
-                trusted.append(value)
-            elif option.name == "--no-index":
-                no_index = True
-        urls = () if no_index else tuple(dict.fromkeys([index_url, *extra]))
-        return cls(
-            index_urls=urls,
-            find_links=tuple(dict.fromkeys(find_links)),
-            trusted_hosts=tuple(dict.fromkeys(trusted)),
-            cert=settings.cert,
-            timeout=settings.timeout or _DEFAULT_TIMEOUT,
-        )
-
-    @classmethod
-    def from_pip(cls, options: Sequence[Option] = (), *, base: Path | None = None) -> IndexSources:
-        """The sources pip would use here (its configuration files and ``PIP_*``
-        variables), with ``options`` from a requirements file applied."""
-        return cls.from_settings(read_index_settings(), options, base=base)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -191,12 +130,15 @@ class AvailableVersion:
 
     A version is yanked when every file of it is (PEP 592). ``requires_python`` holds the
     distinct ``Requires-Python`` of its files, ``""`` for a file without one.
+    ``distributions`` are its files as the index lists them (empty when not known: a version
+    made by hand), whose wheel tags :meth:`installable` reads when asked.
     """
 
     version: Version
     yanked: bool = False
     yank_reason: str | None = None
     requires_python: tuple[str, ...] = ("",)
+    distributions: tuple[IndexFile, ...] = ()
 
     def allows_python(self, python: str | None) -> bool:
         """Whether some file of this version installs on Python ``python`` (any when
@@ -204,6 +146,38 @@ class AvailableVersion:
         if python is None:
             return True
         return any(_python_allowed(text, python) for text in self.requires_python)
+
+    @property
+    def files(self) -> frozenset[tuple[str, str]]:
+        """The distinct kinds of file of this version: ``Requires-Python`` and wheel tags as
+        the wheel's name writes them (``cp311-cp311-manylinux_2_17_x86_64``; ``""`` for a
+        source archive)."""
+        return frozenset(
+            (file.requires_python or "", tags)
+            for file in self.distributions
+            if (tags := wheel_tags(file.filename)) is not None
+        )
+
+    def installable(
+        self, python: str | None, installs_wheel: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Whether some one file of this version installs on Python ``python`` (any when
+        ``None``) and, when ``installs_wheel`` is given, is a source archive or a wheel whose
+        tags it accepts: a version with only ``cp313`` wheels, or only ``win_amd64`` ones,
+        is not installable on Linux CPython 3.11. Without its files, ``Requires-Python``
+        alone decides."""
+        if installs_wheel is None or not self.distributions:
+            return self.allows_python(python)
+        wheels: list[str] = []
+        for file in self.distributions:
+            if python is not None and not _python_allowed(file.requires_python or "", python):
+                continue
+            tags = wheel_tags(file.filename)
+            if tags == "":
+                return True  # a source archive: no wheel's tags need deciding
+            if tags is not None:
+                wheels.append(tags)
+        return any(installs_wheel(tags) for tags in dict.fromkeys(wheels))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,30 +242,93 @@ class _Answer:
     error: str | None = None
 
 
+class _Workers:
+    """Daemon threads that run requests, at most ``count`` at once.
+
+    Not a ``ThreadPoolExecutor``: its threads are joined when the interpreter exits, so an
+    interrupted ``diff`` would wait for every request under way to time out. Here
+    :meth:`close` drops what has not started (each job is told it was cancelled) and the
+    requests under way end with the process.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._jobs: queue.SimpleQueue[Callable[[bool], None] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, job: Callable[[bool], None]) -> None:
+        """Run ``job(cancelled)`` on a worker; at once with ``cancelled`` after close()."""
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                if len(self._threads) < self._count:
+                    thread = threading.Thread(
+                        target=self._work, name="lockmigrate-http", daemon=True
+                    )
+                    self._threads.append(thread)
+                    thread.start()
+                self._jobs.put(job)
+        if closed:
+            job(True)
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job(self._closed)
+
+    def close(self) -> None:
+        """Cancel the jobs not started; the workers end after the ones under way."""
+        with self._lock:
+            self._closed = True
+            threads = len(self._threads)
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job(True)
+        for _ in range(threads):
+            self._jobs.put(None)
+
+
 class _Client:
     """Pages from the sources, through the cache; shared by the background batches."""
 
     def __init__(
         self, sources: IndexSources, cache: HttpCache | None, *, connections: int = 16
     ) -> None:
-        from lockmigrate.index.http import Transport  # sockets and TLS: only when asking
-
         self.sources = sources
         self.cache = cache
         self.connections = connections
-        self.transport = Transport(
-            urls=(*sources.index_urls, *sources.find_links),
-            trusted_hosts=sources.trusted_hosts,
-            cert=sources.cert,
-            timeout=sources.timeout,
-        )
+        self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
+        self._workers = _Workers(connections)
         self._find_links: dict[str, dict[NormalizedName, list[IndexFile]] | None] = {}
         self._find_links_lock = threading.Lock()
         #: A find-links location that failed, with its error (read after find_links()).
         self.find_links_errors: dict[str, str | None] = {}
 
+    @property
+    def transport(self) -> Transport:
+        """The HTTP client, made on the first remote page (urllib3 is imported then)."""
+        with self._transport_lock:
+            if self._transport is None:
+                from lockmigrate.index.transport import Transport
+
+                self._transport = Transport(self.sources, connections=self.connections)
+            return self._transport
+
     def close(self) -> None:
-        self.transport.close()
+        """Cancel the pages not asked for yet and close the idle connections."""
+        self._workers.close()
+        with self._transport_lock:
+            if self._transport is not None:
+                self._transport.close()
 
     def get(self, url: str) -> _Answer:
         """The files of the page at ``url``: HTTP(S) through the cache, or a local file."""
@@ -301,17 +338,18 @@ class _Client:
         self, urls: Sequence[str], on_page: Callable[[int, _Answer], None] | None = None
     ) -> list[_Answer]:
         """The files of each page, in order: local files read, fresh cached pages reused,
-        and the rest asked for all at once (revalidating stale cached pages).
-        ``on_page(position, answer)`` is called as each page is read."""
-        from lockmigrate.index.http import FetchError
-
+        and the rest asked for on the workers (revalidating stale cached pages).
+        ``on_page(position, answer)`` is called as each page is read, one call at a time."""
         now = time.time()
         answers: list[_Answer | None] = [None] * len(urls)
+        finished = threading.Condition()  # guards answers, waiting and on_page's calls
+        waiting = 0
 
         def done(position: int, answer: _Answer) -> None:
-            answers[position] = answer
-            if on_page is not None:
-                on_page(position, answer)
+            with finished:
+                answers[position] = answer
+                if on_page is not None:
+                    on_page(position, answer)
 
         cached: dict[int, tuple[dict[str, Any], bytes]] = {}
         asked: list[tuple[int, str, dict[str, str]]] = []
@@ -334,24 +372,44 @@ class _Client:
                     headers["If-Modified-Since"] = str(meta["last-modified"])
             asked.append((position, url, headers))
 
-        def read(asked_position: int, response: Response | FetchError) -> None:
-            position, url, _ = asked[asked_position]
-            if isinstance(response, FetchError):
-                done(position, _Answer(files=[], found=False, error=str(response)))
-                return
-            try:
-                answer = self._answer(url, response, cached.get(position), now)
-            except Exception as error:  # noqa: BLE001 - one page's trouble is its row's error
-                answer = _Answer(files=[], found=False, error=f"{redact_url(url)}: {error!r}")
+        def fetch(position: int, url: str, headers: dict[str, str], cancelled: bool) -> None:
+            nonlocal waiting
+            if cancelled:
+                answer = _Answer(files=[], found=False, error=f"{redact_url(url)}: cancelled")
+            else:
+                answer = self._fetch(url, headers, cached.get(position), now)
             done(position, answer)
+            with finished:
+                waiting -= 1
+                if not waiting:
+                    finished.notify_all()
 
-        # each page is read as it arrives, while the rest are still on their way
-        self.transport.get_many(
-            [(url, headers) for _, url, headers in asked],
-            connections=self.connections,
-            on_answer=read,
-        )
+        with finished:
+            waiting = len(asked)
+        for position, url, headers in asked:
+            self._workers.submit(functools.partial(fetch, position, url, headers))
+        with finished:
+            finished.wait_for(lambda: waiting == 0)
         return [answer if answer is not None else _Answer(files=[]) for answer in answers]
+
+    def _fetch(
+        self,
+        url: str,
+        headers: dict[str, str],
+        cached: tuple[dict[str, Any], bytes] | None,
+        now: float,
+    ) -> _Answer:
+        """One page asked of its server; every failure becomes the answer's error."""
+        from lockmigrate.index.transport import FetchError
+
+        try:
+            response = self.transport.get(url, headers=headers)
+        except FetchError as error:
+            return _Answer(files=[], found=False, error=str(error))
+        try:
+            return self._answer(url, response, cached, now)
+        except Exception as error:  # noqa: BLE001 - one page's trouble is its row's error
+            return _Answer(files=[], found=False, error=f"{redact_url(url)}: {error!r}")
 
     def _answer(
         self,
@@ -517,6 +575,7 @@ def _summarise(name: NormalizedName, files: Iterable[IndexFile]) -> tuple[Availa
                 yanked=yanked,
                 yank_reason=reasons[0] if yanked and reasons else None,
                 requires_python=tuple(sorted({entry.requires_python or "" for entry in entries})),
+                distributions=tuple(entries),
             )
         )
     return tuple(summary)
@@ -526,9 +585,10 @@ class VersionFetcher:
     """Queries that start as soon as names are known and are collected later, so that a
     caller can go on reading its input while the index answers.
 
-    Each :meth:`submit` asks for its names from one background thread, which waits on all
-    their connections at once (at most ``workers`` to each origin). Use as a context
-    manager: leaving it waits for what is under way and closes every connection.
+    Each :meth:`submit` asks for its names from one background thread, which hands their
+    pages to the fetcher's ``workers`` threads (so at most ``workers`` requests at once, and
+    as many connections to each host). Use as a context manager: leaving it waits for what
+    is under way and closes every connection.
     """
 
     def __init__(
@@ -543,7 +603,6 @@ class VersionFetcher:
         self._workers = max(1, workers)
         self._client: _Client | None = None
         self._batches: dict[NormalizedName, _Batch] = {}
-        self._switch_interval = sys.getswitchinterval()
 
     def __enter__(self) -> VersionFetcher:
         return self
@@ -560,11 +619,6 @@ class VersionFetcher:
             return
         if self._client is None:
             self._client = _Client(self.sources, self._cache, connections=self._workers)
-            # While the caller keeps the interpreter busy, a thread that wakes up for an
-            # answer waits up to the switch interval (5 ms) for the GIL, for each answer:
-            # 200 pages then take 0.8 s instead of 0.15 s. Switch more often until close().
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL))
         batch = _Batch(self._client, new)
         for name in new:
             self._batches[name] = batch
@@ -586,7 +640,6 @@ class VersionFetcher:
                 batch.thread.join()
         if self._client is not None:
             self._client.close()
-            sys.setswitchinterval(self._switch_interval)
             self._client = None
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "parse_page",
     "projects_of",
     "version_of",
+    "wheel_tags",
 ]
 
 #: What pip asks an index for: PEP 691 JSON first, then PEP 503 HTML.
@@ -249,3 +250,14 @@ def version_of(filename: str, project: NormalizedName) -> Version | None:
         if char == "-" and canonical_name(stem[:index]) == project:
             return _version(stem[index + 1 :])
     return None
+
+
+def wheel_tags(filename: str) -> str | None:
+    """A wheel's tag set as its name writes it (``cp311-cp311-manylinux_2_17_x86_64``, which
+    ``packaging.tags.parse_tag`` reads), ``""`` for a source archive (it builds anywhere), or
+    ``None`` for a name that is neither. Asked only of the few versions whose installability
+    decides something, so a page of 4,000 wheels costs nothing until then."""
+    if filename.endswith(".whl"):
+        stem = filename[: -len(".whl")]
+        return "-".join(stem.rsplit("-", 3)[-3:]) if stem.count("-") in {4, 5} else None
+    return "" if _sdist_stem(filename) is not None else None

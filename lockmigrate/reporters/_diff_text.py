@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lockmigrate.diff import DiffRow, DiffSection, LockChange, Status
+from lockmigrate.diff import DiffRow, DiffSection, Flag, LockChange, RelockCheck, Status
 
-__all__ = ["environment_text", "in_range_text", "summary_text", "where_text"]
+__all__ = [
+    "environment_text",
+    "in_range_text",
+    "note_text",
+    "relock_text",
+    "summary_text",
+    "where_text",
+]
 
 _ORDER = (
     Status.OUT_OF_RANGE,
@@ -14,6 +21,7 @@ _ORDER = (
     Status.UNKNOWN,
     Status.UNGUARDED,
     Status.BEHIND,
+    Status.CAPPED,
     Status.HELD,
     Status.OK,
 )
@@ -37,10 +45,46 @@ def environment_text(section: DiffSection) -> str:
     return f"assumed environment: {environment.describe()} ({environment.source.value})"
 
 
+def relock_text(section: DiffSection) -> str:
+    """What the section's re-lock check did, when the reader needs to know: which resolver
+    made it, or why ``behind`` and ``unguarded`` only say what the ranges allow. Empty when
+    there was nothing to check."""
+    check = section.relock_check
+    if check is RelockCheck.DONE:
+        if section.relock_by is None:
+            return "re-lock check: this lock, resolved now with nothing pinned, is its own re-lock"
+        return f"re-lock check: re-locked with upgrades by {section.relock_by}"
+    unchecked = any(row.status in {Status.BEHIND, Status.UNGUARDED} for row in section.rows)
+    if not unchecked:
+        return ""
+    if check is RelockCheck.OFF:
+        return (
+            "no re-lock check: behind and unguarded rows say what the ranges allow; "
+            "other pins may hold them back"
+        )
+    if check is RelockCheck.UNAVAILABLE:
+        why = f"no re-lock check ({section.relock_error})"
+    else:
+        why = "the re-lock check failed (the relock-check-failed warning says why)"
+    return (
+        f"{why}: behind and unguarded rows say what the ranges allow; other pins may hold them back"
+    )
+
+
+def note_text(row: DiffRow) -> str:
+    """The row's index error, else its note, and the yank reason of a yanked pin."""
+    parts = [row.error or row.note or ""]
+    if row.yanked:
+        parts.append(f"yanked: {row.yank_reason}" if row.yank_reason else "yanked")
+    return "; ".join(part for part in parts if part)
+
+
 def in_range_text(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: ""}[value]
 
 
-def summary_text(counts: Counter[Status], packages: int) -> str:
+def summary_text(counts: Counter[Status], packages: int, flags: Counter[Flag] | None = None) -> str:
     parts = [f"{counts[status]} {status.value}" for status in _ORDER if counts.get(status)]
-    return f"{packages} package(s): " + (", ".join(parts) if parts else "nothing to report")
+    text = f"{packages} package(s): " + (", ".join(parts) if parts else "nothing to report")
+    flagged = [f"{flags[flag]} {flag.value}" for flag in Flag if flags and flags.get(flag)]
+    return text + (f"; {', '.join(flagged)}" if flagged else "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from lockmigrate import __version__
@@ -38,6 +37,10 @@ def render_text(report: CheckReport) -> str:
         f"{checked} lock(s) checked: {len(report.trusted)} trusted by their input digest, "
         f"{len(report.resolved)} re-resolved"
     )
+    if report.excluded:
+        summary += (
+            f"; {len(report.excluded)} file(s) left out by --exclude or [tool.lockmigrate] exclude"
+        )
     if report.ok:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:
@@ -48,6 +51,8 @@ def render_text(report: CheckReport) -> str:
 
 
 def render_json(report: CheckReport) -> str:
+    import json  # only for this format: the text report is what a pre-commit hook prints
+
     document: dict[str, Any] = {
         "schema_version": 1,
         "lockmigrate_version": __version__,
@@ -57,6 +62,8 @@ def render_json(report: CheckReport) -> str:
         "resolved": list(report.resolved),
         "environments": {lock: env.as_json() for lock, env in report.environments},
         "resolvers": dict(report.resolvers),
+        "unlocked": list(report.unlocked),
+        "excluded": list(report.excluded),
         "findings": [
             {
                 "code": finding.code,

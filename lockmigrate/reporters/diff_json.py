@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from lockmigrate import __version__
-from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, Status
+from lockmigrate.diff import DiffReport, DiffRow, Flag, LockChange, LockDiffReport, Status
 
 __all__ = ["SCHEMA_VERSION", "render", "render_locks"]
 
@@ -34,6 +34,10 @@ def _row(row: DiffRow) -> dict[str, Any]:
         "via": list(row.via),
         "error": row.error,
         "note": row.note,
+        "relock": row.relock,
+        "held_by": list(row.held_by),
+        "yanked": row.yanked,
+        "yank_reason": row.yank_reason,
     }
 
 
@@ -59,13 +63,21 @@ def render(report: DiffReport) -> str:
                 ),
                 "made_by": section.made_by,
                 "error": section.error,
+                "relock_check": section.relock_check.value,
+                "relock_by": section.relock_by,
+                "relock_error": section.relock_error,
                 "rows": [_row(row) for row in section.rows],
             }
             for section in report.sections
         ],
         "summary": _summary(dict(report.counts())),
+        "flags": _flags(dict(report.flag_counts())),
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _flags(counts: dict[Flag, int]) -> dict[str, int]:
+    return {flag.value: counts.get(flag, 0) for flag in Flag}
 
 
 def _change(row: LockChange) -> dict[str, Any]:

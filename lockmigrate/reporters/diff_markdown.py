@@ -3,10 +3,11 @@ comment. What needs attention comes first; ``ok`` rows are folded away."""
 
 from __future__ import annotations
 
-from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, Status
+from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, RelockCheck, Status
 from lockmigrate.reporters._diff_text import (
     environment_text,
     in_range_text,
+    relock_text,
     summary_text,
     where_text,
 )
@@ -26,29 +27,37 @@ def _status(status: Status) -> str:
     return status.value if status is Status.OK else f"**{status.value}**"
 
 
-_HEADER = (
-    "| package | declared | where | locked | in range | newest allowed | newest | status |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
-)
+def _header(relocked: bool) -> str:
+    columns = ["package", "declared", "where", "locked", "in range", "newest allowed", "newest"]
+    columns += [*(["re-lock"] if relocked else []), "status"]
+    return "| " + " | ".join(columns) + " |\n" + "| --- " * len(columns) + "|\n"
 
 
-def _line(row: DiffRow) -> str:
+def _line(row: DiffRow, relocked: bool) -> str:
     status = _status(row.status)
+    if row.yanked:
+        status += " **yanked**"
     if row.error:
         status += f" (index error: {_cell(row.error)})"
     elif row.note:
         status += f" ({_cell(row.note)})"
+    if row.yanked and row.yank_reason:
+        status += f" (yanked: {_cell(row.yank_reason)})"
+    relock = f" {_code(row.relock)} |" if relocked else ""
     return (
         f"| {_cell(row.name)} | {_code(row.declared)} | {_cell(where_text(row))} "
         f"| {_code(row.locked)} | {in_range_text(row.in_range)} | {_code(row.newest_in_range)} "
-        f"| {_code(row.newest)} | {status} |\n"
+        f"| {_code(row.newest)} |{relock} {status} |\n"
     )
 
 
 def render(report: DiffReport) -> str:
     """The lock-against-ranges report as Markdown."""
     packages = sum(len(section.rows) for section in report.sections)
-    out = ["## lockmigrate diff\n\n", summary_text(report.counts(), packages) + "\n\n"]
+    out = [
+        "## lockmigrate diff\n\n",
+        summary_text(report.counts(), packages, report.flag_counts()) + "\n\n",
+    ]
     if report.offline:
         out.append("_Offline: the index was not asked, so newest versions are not shown._\n\n")
     if report.skipped:
@@ -63,15 +72,23 @@ def render(report: DiffReport) -> str:
         out.append(
             f"Lock: `{_cell(section.lock)}` ({source}); {_cell(environment_text(section))}\n\n"
         )
-        attention = [row for row in section.rows if row.status is not Status.OK or row.error]
+        relock = relock_text(section)
+        if relock:
+            # plain text: a resolver's message may hold "_" or "*" that emphasis would eat
+            out.append(f"{_cell(relock)}.\n\n")
+        relocked = section.relock_check is RelockCheck.DONE
+        header = _header(relocked)
+        attention = [
+            row for row in section.rows if row.status is not Status.OK or row.error or row.yanked
+        ]
         fine = [row for row in section.rows if row not in attention]
         if attention:
-            out.append(_HEADER + "".join(_line(row) for row in attention) + "\n")
+            out.append(header + "".join(_line(row, relocked) for row in attention) + "\n")
         else:
             out.append("Every package is ok.\n\n")
         if fine:
             out.append(f"<details><summary>{len(fine)} ok</summary>\n\n")
-            out.append(_HEADER + "".join(_line(row) for row in fine) + "\n</details>\n\n")
+            out.append(header + "".join(_line(row, relocked) for row in fine) + "\n</details>\n\n")
     return "".join(out)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from io import StringIO
 from typing import TYPE_CHECKING
 
-from lockmigrate.diff import DiffReport, LockDiffReport, Status
+from lockmigrate.diff import DiffReport, LockDiffReport, RelockCheck, Status
 from lockmigrate.reporters._diff_text import (
     environment_text,
     in_range_text,
+    note_text,
+    relock_text,
     summary_text,
     where_text,
 )
@@ -24,6 +26,7 @@ STATUS_STYLE = {
     Status.MISSING: "bold red",
     Status.UNGUARDED: "bold magenta",
     Status.BEHIND: "yellow",
+    Status.CAPPED: "blue",
     Status.HELD: "cyan",
     Status.UNKNOWN: "bold yellow",
 }
@@ -39,6 +42,8 @@ def _console(buffer: StringIO, color: bool, width: int | None) -> Console:
         width=width or 160,
         highlight=False,
         soft_wrap=False,
+        markup=False,  # cells hold paths, names and notes as written: "svc[/x]" is no tag
+        emoji=False,  # nor is ":fire:" an emoji
     )
 
 
@@ -59,6 +64,10 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
             f"  lock: {section.lock} ({section.lock_label})  {environment_text(section)}",
             markup=False,
         )
+        relock = relock_text(section)
+        if relock:
+            console.print(f"  {relock}", markup=False)
+        relocked = section.relock_check is RelockCheck.DONE
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("package")
         table.add_column("declared")
@@ -67,10 +76,14 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
         table.add_column("in range")
         table.add_column("newest allowed")
         table.add_column("newest")
+        if relocked:
+            table.add_column("re-lock")
         table.add_column("status")
         table.add_column("note", overflow="fold")
         for row in section.rows:
-            note = row.error or row.note or ""
+            status = Text(row.status.value, style=STATUS_STYLE[row.status])
+            if row.yanked:
+                status.append(" yanked", style="bold red")
             table.add_row(
                 row.name,
                 row.declared if row.declared is not None else "",
@@ -79,8 +92,9 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
                 in_range_text(row.in_range),
                 row.newest_in_range or "",
                 row.newest or "",
-                Text(row.status.value, style=STATUS_STYLE[row.status]),
-                Text(note, style="red" if row.error else "dim"),
+                *([row.relock or ""] if relocked else []),
+                status,
+                Text(note_text(row), style="red" if row.error or row.yanked else "dim"),
             )
         console.print(table)
         console.print()
@@ -94,7 +108,7 @@ def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
             "not compared (no lock, and --offline does not resolve): " + ", ".join(report.skipped),
             markup=False,
         )
-    console.print(summary_text(report.counts(), packages))
+    console.print(summary_text(report.counts(), packages, report.flag_counts()))
     return buffer.getvalue()
 
 

@@ -1,15 +1,18 @@
-"""``lockmigrate scan --format table``: a rich table per service."""
+"""``lockmigrate scan --format table``: a table of requirements per file, for people.
+
+Laid out by :mod:`lockmigrate.reporters._text`, not rich: a requirements file can hold
+10,000 lines, and what it says (comments, extras, markers, paths) is printed as written,
+never read as markup."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 from lockmigrate.diagnostics import Level
+from lockmigrate.reporters._text import Column, Style, printable, styled, table_lines
 from lockmigrate.scan import RangeKind, ScanReport, classify_range
 
 __all__ = ["render"]
 
-_LEVEL_STYLE = {Level.INFO: "dim", Level.WARNING: "yellow", Level.ERROR: "red"}
+_LEVEL_STYLE = {Level.INFO: Style.DIM, Level.WARNING: Style.YELLOW, Level.ERROR: Style.RED}
 _RANGE_TEXT = {
     RangeKind.COMPATIBLE_2: "~= 2-part",
     RangeKind.COMPATIBLE_3: "~= 3+ part",
@@ -22,47 +25,39 @@ _RANGE_TEXT = {
     RangeKind.UNBOUNDED: "unbounded",
     RangeKind.DIRECT: "direct ref",
 }
+_COLUMNS = (
+    Column(header="line", right=True),
+    Column(header="package"),
+    Column(header="range"),
+    Column(header="kind"),
+    Column(header="comment"),
+)
 
 
 def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
-    """The report as terminal text; ``color`` False gives plain text."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buffer = StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width or 120,
-        highlight=False,
-        soft_wrap=False,
-        markup=False,  # file names, extras ("bleach[css]") and comments are not markup
-    )
+    """The report as terminal text; ``color`` False gives plain text. ``width`` (default
+    120) is where a long comment folds onto the next line; nothing else is cut."""
+    lines: list[str] = []
     if not report.services:
-        console.print("No requirement files found.")
+        lines.append("No requirement files found.")
     for service in report.services:
-        console.print(Text(f"Service {service.display}", style="bold"))
+        lines.append(styled(printable(f"Service {service.display}"), Style.BOLD, color=color))
         for scanned in service.files:
             file = scanned.file
-            console.print(
-                f"  {file.display}  role={scanned.role}  format={scanned.format.value}"
-                f"  requirements={len(file.requirements)}"
+            lines.append(
+                printable(
+                    f"  {file.display}  role={scanned.role}  format={scanned.format.value}"
+                    f"  requirements={len(file.requirements)}"
+                )
             )
             for include in file.includes:
                 flag = "-r" if include.kind.value == "requirement" else "-c"
-                console.print(f"    {flag} {include.target}")
-            console.print(f"    pip-tools: {scanned.pip_tools}", soft_wrap=True)
-            console.print(f"    poetry:    {scanned.poetry}")
+                lines.append(printable(f"    {flag} {include.target}"))
+            lines.append(printable(f"    pip-tools: {scanned.pip_tools}"))
+            lines.append(printable(f"    poetry:    {scanned.poetry}"))
             if not file.requirements:
                 continue
-            table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-            table.add_column("line", justify="right")
-            table.add_column("package")
-            table.add_column("range")
-            table.add_column("kind")
-            table.add_column("comment", overflow="fold")
+            rows: list[tuple[str, str, str, str, str]] = []
             for line in file.lines:
                 requirement = line.requirement
                 if requirement is None:
@@ -73,27 +68,29 @@ def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
                 spec = requirement.specifier or (requirement.url if requirement.name else "") or ""
                 if requirement.marker:
                     spec += f" ; {requirement.marker}"
-                table.add_row(
-                    Text(str(requirement.origin.line)),
-                    Text(name),
-                    Text(spec),
-                    Text(_RANGE_TEXT[classify_range(requirement)]),
-                    Text(line.comment or ""),
+                rows.append(
+                    (
+                        str(requirement.origin.line),
+                        printable(name),
+                        printable(spec),
+                        _RANGE_TEXT[classify_range(requirement)],
+                        printable(line.comment or ""),
+                    )
                 )
-            console.print(table)
-        console.print()
+            lines += table_lines(_COLUMNS, rows, width=width or 120, color=color)
+        lines.append("")
     counts = dict.fromkeys(Level, 0)
     for diagnostic in report.diagnostics:
         counts[diagnostic.level] += 1
     if report.diagnostics:
-        console.print(Text("Needs attention", style="bold"))
-        for diagnostic in report.diagnostics:
-            console.print(
-                Text(f"  {diagnostic}", style=_LEVEL_STYLE[diagnostic.level]), soft_wrap=True
-            )
-    console.print(
+        lines.append(styled("Needs attention", Style.BOLD, color=color))
+        lines += [
+            styled(printable(f"  {diagnostic}"), _LEVEL_STYLE[diagnostic.level], color=color)
+            for diagnostic in report.diagnostics
+        ]
+    lines.append(
         f"{len(report.services)} service(s), "
         f"{sum(len(s.files) for s in report.services)} file(s), "
         f"{counts[Level.WARNING] + counts[Level.ERROR]} warning(s), {counts[Level.INFO]} note(s)"
     )
-    return buffer.getvalue()
+    return "\n".join(lines) + "\n"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DiscoveredFile",
     "DiscoveredService",
+    "Exclude",
     "discover",
+    "find_poetry_projects",
     "is_requirements_name",
     "role_for",
     "service_dir_for",
@@ -141,19 +145,88 @@ class DiscoveredService:
     files: tuple[DiscoveredFile, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exclude:
+    """Paths a walk skips (``[tool.lockmigrate] exclude``, ``check --exclude``), as ruff
+    reads its ``exclude``. The one matcher of lockmigrate's exclude globs.
+
+    A pattern without ``/`` is matched against the name of every file and folder under the
+    walk (``legacy``, ``requirements-ci*.txt``); one with ``/`` against the path relative to
+    ``root`` (``services/old/**``, ``tools/*/requirements.txt``, ``/legacy``), where ``*``
+    and ``?`` stay within one folder and ``**`` spans any number. A folder that matches is
+    skipped with everything below it. Files named on the command line are read whatever the
+    patterns say.
+
+    ``also`` holds patterns relative to other roots: the command line's ``--exclude`` (from
+    the current folder) added to the table's (from its ``pyproject.toml``'s folder); see
+    :meth:`union`.
+    """
+
+    root: Path
+    patterns: tuple[str, ...]
+    also: tuple[Exclude, ...] = ()
+
+    def union(self, other: Exclude | None) -> Exclude:
+        """What ``self`` or ``other`` excludes, each pattern relative to its own root."""
+        if other is None or (not other.patterns and not other.also):
+            return self
+        if not self.patterns and not self.also:
+            return other
+        return Exclude(root=self.root, patterns=self.patterns, also=(*self.also, other))
+
+    def matches(self, path: Path) -> bool:
+        """Whether ``path`` (absolute) is excluded."""
+        return self._matches_own(path) or any(more.matches(path) for more in self.also)
+
+    def _matches_own(self, path: Path) -> bool:
+        try:
+            parts = Path(os.path.relpath(path, self.root)).parts
+        except ValueError:  # another drive (Windows)
+            return False
+        if parts[:1] == ("..",):
+            parts = (path.name,)  # outside the project: only names can match
+        for pattern in self.patterns:
+            pieces = tuple(piece for piece in pattern.strip().split("/") if piece not in {"", "."})
+            if len(pieces) == 1 and "/" not in pattern.strip().rstrip("/"):
+                if any(fnmatchcase(part, pieces[0]) for part in parts):
+                    return True
+            elif any(_match(parts[:end], pieces) for end in range(1, len(parts) + 1)):
+                return True
+        return False
+
+
+def _match(parts: tuple[str, ...], pieces: tuple[str, ...]) -> bool:
+    """Whether the path ``parts`` matches the pattern ``pieces``, piece for part."""
+    if not pieces:
+        return not parts
+    if pieces[0] == "**":
+        return any(_match(parts[skip:], pieces[1:]) for skip in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], pieces[0]) and _match(parts[1:], pieces[1:])
+
+
 def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").is_file()
 
 
-def _walk(root: Path, collector: Collector | None) -> list[Path]:
-    """The requirements files under ``root``, without following links to folders. A folder
-    that cannot be listed, and an entry named like a requirements file that is not a regular
-    file (a FIFO, a device, a dangling link, a symlink loop), are warnings naming them."""
-    found: list[Path] = []
+def _folders(
+    root: Path,
+    collector: Collector | None = None,
+    exclude: Exclude | None = None,
+    skipped: list[Path] | None = None,
+    *,
+    in_requirements: bool | None = None,
+) -> Iterator[tuple[Path, list[os.DirEntry[str]], bool]]:
+    """Each folder under ``root`` (itself included) that a project's own files can be in,
+    without following links to folders, with its entries that ``exclude`` leaves in and
+    whether it is a ``requirements/`` folder or lies below one. A folder that cannot be
+    listed is a warning in ``collector``. The requirements files ``exclude`` leaves out
+    (named so, or in a folder it leaves out) are appended to ``skipped`` when it is given."""
+    if in_requirements is None:
+        in_requirements = root.name.lower() == "requirements"
     # (folder, whether it is a requirements/ folder or lies below one)
-    stack = [(root, root.name.lower() == "requirements")]
+    stack = [(root, in_requirements)]
     while stack:
-        folder, in_requirements = stack.pop()
+        folder, below_requirements = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -165,19 +238,71 @@ def _walk(root: Path, collector: Collector | None) -> list[Path]:
                     "its requirements files, if any, were not read",
                 )
             continue
+        if exclude is not None:
+            kept = [e for e in entries if not exclude.matches(Path(os.path.abspath(e.path)))]  # noqa: PTH100
+            if skipped is not None and len(kept) < len(entries):
+                for entry in entries:
+                    if entry not in kept:
+                        skipped += _requirements_files(entry, below_requirements)
+            entries = kept
+        yield folder, entries, below_requirements
+        for entry in entries:
+            child = _subfolder(entry)
+            if child is not None:
+                named_requirements = entry.name.lower() == "requirements"
+                stack.append((child, below_requirements or named_requirements))
+
+
+def _subfolder(entry: os.DirEntry[str]) -> Path | None:
+    """``entry`` when it is a folder the walk goes into (not a link, a venv, a cache)."""
+    try:
+        if not entry.is_dir(follow_symlinks=False):
+            return None
+    except OSError:
+        return None
+    if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
+        return None
+    child = Path(entry.path)
+    return None if _is_venv(child) else child
+
+
+def _requirements_files(entry: os.DirEntry[str], in_requirements: bool) -> list[Path]:
+    """The requirements files ``entry`` is or holds, found silently (for ``skipped``)."""
+    folder = _subfolder(entry)
+    if folder is not None:
+        return _walk(
+            folder, None, in_requirements=in_requirements or entry.name.lower() == "requirements"
+        )
+    try:
+        named = is_requirements_name(Path(entry.path), in_requirements_folder=in_requirements)
+        return [Path(entry.path)] if named and entry.is_file() else []
+    except OSError:
+        return []
+
+
+def _walk(
+    root: Path,
+    collector: Collector | None,
+    exclude: Exclude | None = None,
+    skipped: list[Path] | None = None,
+    *,
+    in_requirements: bool | None = None,
+) -> list[Path]:
+    """The requirements files under ``root``, without following links to folders, skipping
+    what ``exclude`` names (those are appended to ``skipped`` when it is given). A folder
+    that cannot be listed, and an entry named like a requirements file that is not a
+    regular file (a FIFO, a device, a dangling link, a symlink loop), are warnings naming
+    them."""
+    found: list[Path] = []
+    for _, entries, below_requirements in _folders(
+        root, collector, exclude, skipped, in_requirements=in_requirements
+    ):
         for entry in entries:
             try:
-                is_folder = entry.is_dir(follow_symlinks=False)
-                if is_folder:
-                    if entry.name in _SKIP_DIRS or entry.name.endswith(".egg-info"):
-                        continue
-                    child = Path(entry.path)
-                    if not _is_venv(child):
-                        named_requirements = entry.name.lower() == "requirements"
-                        stack.append((child, in_requirements or named_requirements))
+                if entry.is_dir(follow_symlinks=False):
                     continue
                 if not is_requirements_name(
-                    Path(entry.path), in_requirements_folder=in_requirements
+                    Path(entry.path), in_requirements_folder=below_requirements
                 ):
                     continue
                 if entry.is_file():
@@ -194,6 +319,26 @@ def _walk(root: Path, collector: Collector | None) -> list[Path]:
                     f"{kind}; skipped",
                 )
     return found
+
+
+def find_poetry_projects(paths: Sequence[Path], *, exclude: Exclude | None = None) -> list[Path]:
+    """The folders under ``paths`` (or holding a file named in ``paths``) with both a
+    ``pyproject.toml`` and a ``poetry.lock``, sorted; the walk skips what :func:`discover`
+    skips, and what ``exclude`` names."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            folders = [
+                folder
+                for folder, entries, _ in _folders(path, None, exclude)
+                if {"poetry.lock", "pyproject.toml"} <= {e.name for e in entries}
+            ]
+        else:
+            folders = [path.parent]
+        for folder in folders:  # Path.is_file: False for a symlink loop, where DirEntry's raises
+            if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file():
+                found.add(Path(os.path.abspath(folder)))  # noqa: PTH100
+    return sorted(found)
 
 
 def _kind_of(path: Path) -> str | None:
@@ -227,14 +372,21 @@ def _shown(path: Path) -> str:
     return path.name if folder == "." else f"{folder}/{path.name}"
 
 
-def discover(paths: list[Path], collector: Collector | None = None) -> list[DiscoveredService]:
-    """Services under ``paths`` (folders are searched, files are taken as given), sorted by
-    folder, each with its files sorted main first, then by name. What could not be searched
-    is a warning in ``collector``."""
+def discover(
+    paths: list[Path],
+    collector: Collector | None = None,
+    *,
+    exclude: Exclude | None = None,
+    skipped: list[Path] | None = None,
+) -> list[DiscoveredService]:
+    """Services under ``paths`` (folders are searched, skipping what ``exclude`` names;
+    files are taken as given), sorted by folder, each with its files sorted main first,
+    then by name. What could not be searched is a warning in ``collector``; the
+    requirements files ``exclude`` left out are appended to ``skipped`` when it is given."""
     files: dict[Path, bool] = {}  # path -> named by the user
     for path in paths:
         if path.is_dir():
-            for found in _walk(path, collector):
+            for found in _walk(path, collector, exclude, skipped):
                 files.setdefault(Path(os.path.abspath(found)), False)  # noqa: PTH100
         else:
             files[Path(os.path.abspath(path))] = True  # noqa: PTH100

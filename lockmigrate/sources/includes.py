@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
 from lockmigrate.sources._files import is_dir, is_file
-from lockmigrate.sources.requirements import ENV_VAR_RE, decode, parse_bytes, read_file
+from lockmigrate.sources.requirements import ENV_VAR_RE, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
 
@@ -76,23 +76,8 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))  # noqa: PTH100 - lexical normalisation, as pip
 
 
-def _lines_before(
-    error: InputError, path: Path, shown: str, constraint: bool, collector: Collector
-) -> RequirementFile | None:
-    """The part of ``path`` before the line ``error`` is about, parsed; ``None`` when there
-    is no such part (the error is on the first line, or in decoding, which pip does before
-    reading any line)."""
-    if error.origin is None or error.origin.path != shown or error.origin.line <= 1:
-        return None
-    try:
-        text, layout = decode(path.read_bytes(), shown)
-        physical = text.splitlines(keepends=True)
-        prefix = layout.encode("".join(physical[: error.origin.line - 1]))
-        return parse_bytes(
-            prefix, path=path, display=shown, constraint=constraint, collector=collector
-        )
-    except (InputError, OSError):
-        return None
+def _include_text(include: Include) -> str:
+    return f"{'-r' if include.kind is IncludeKind.REQUIREMENT else '-c'} {include.target}"
 
 
 def load_graph(
@@ -101,31 +86,37 @@ def load_graph(
     collector: Collector,
     display: Callable[[Path], str] = display_path,
 ) -> IncludeGraph:
-    """Read ``roots`` and everything they include. Raises :class:`InputError` at the
-    including ``file:line`` for a missing include or an include cycle.
+    """Read ``roots`` and everything they include.
 
-    When several things are wrong, the error raised is the first one pip meets: pip reads
-    lazily, following an include when it reaches it, so a broken included file is reported
-    before an error further down the file that includes it.
+    Everything wrong is raised together once every file has been read
+    (:class:`~lockmigrate.errors.InputErrors` when there is more than one): each bad line of
+    each file, and each missing include or include cycle at the including ``file:line``. They
+    come in the order pip would meet them: pip reads lazily, following an include when it
+    reaches it, so a broken included file comes before an error further down the file that
+    includes it.
     """
     graph = IncludeGraph()
     done: set[tuple[Path, bool]] = set()  # files followed to the end, with their role
+    errors: list[InputError] = []
     for root in roots:
         absolute = _absolute(root)
         graph.roots.append((absolute, False))
-        _follow_from(graph, absolute, collector, display, done)
+        errors += _follow_from(graph, absolute, collector, display, done)
+    raise_all(errors)
     return graph
 
 
 @dataclass(slots=True)
 class _Frame:
-    """A file being followed: its includes still to follow, and the error that stopped its
-    reading, raised once the includes before it are followed (pip reads lazily)."""
+    """A file being followed: its includes still to follow, the include under way (whose
+    line the errors of the file it names are filed at), and the errors met so far, each with
+    the line it sorts at."""
 
     path: Path
     constraint: bool
     includes: Iterator[Include]
-    pending: InputError | None = None
+    found: list[tuple[int, InputError]]
+    current: Include | None = None
 
 
 def _follow_from(
@@ -134,80 +125,127 @@ def _follow_from(
     collector: Collector,
     display: Callable[[Path], str],
     done: set[tuple[Path, bool]],
-) -> None:
+) -> list[InputError]:
     """Read ``root`` and every file it includes into ``graph``, depth first in pip's order,
-    with a stack of its own (no recursion: pip follows chains hundreds of files deep).
+    with a stack of its own (no recursion: pip follows chains hundreds of files deep); return
+    everything wrong, in the order pip would meet it: a file's bad lines and, at each of its
+    ``-r``/``-c`` lines, what is wrong with the file it names.
 
     A file already followed to the end (``done``, shared by every root) is not followed
-    again: any cycle through it would have been met then, and a lattice of files that include
-    each other many ways is followed once per file, not once per path through it.
+    again: its errors were collected then, any cycle through it was met then, and a lattice of
+    files that include each other many ways is followed once per file, not once per path.
     """
-    stack: list[_Frame] = []
-    on_stack: set[Path] = set()
+    return _Follower(graph, collector, display, done).run(root)
 
-    def enter(path: Path, constraint: bool) -> None:
+
+class _Follower:
+    """The state of one :func:`_follow_from`: the stack of files being followed."""
+
+    def __init__(
+        self,
+        graph: IncludeGraph,
+        collector: Collector,
+        display: Callable[[Path], str],
+        done: set[tuple[Path, bool]],
+    ) -> None:
+        self.graph = graph
+        self.collector = collector
+        self.display = display
+        self.done = done
+        self.stack: list[_Frame] = []
+        self.on_stack: set[Path] = set()
+        self.cycles: set[frozenset[Path]] = set()  # each cycle once, wherever it is met
+
+    def run(self, root: Path) -> list[InputError]:
+        result = self.enter(root, False)
+        while self.stack:
+            frame = self.stack[-1]
+            include = next(frame.includes, None)
+            if include is None:
+                result += self.leave()
+                continue
+            frame.current = include
+            for error in self.follow(include):
+                frame.found.append((include.origin.line, error))
+        return result
+
+    def enter(self, path: Path, constraint: bool) -> list[InputError]:
+        """Push ``path``; an unreadable or undecodable file has no lines to follow: its
+        error is returned instead."""
         key = (path, constraint)
-        pending: InputError | None = None
-        file = graph.files.get(key)
-        if file is None:
+        own: list[InputError] = []
+        if key not in self.graph.files:
             try:
-                file = graph.files[key] = read_file(
-                    path, display=display(path), constraint=constraint, collector=collector
-                )
+                self.graph.files[key] = read_file(
+                    path, display=self.display(path), constraint=constraint,
+                    collector=self.collector, errors=own,
+                )  # fmt: skip
             except InputError as error:
-                file = _lines_before(error, path, display(path), constraint, collector)
-                if file is None:
-                    raise
-                pending = error
-        stack.append(
-            _Frame(path=path, constraint=constraint, includes=iter(file.includes), pending=pending)
-        )
-        on_stack.add(path)
+                return [error]
+        found = [(error.origin.line if error.origin else 0, error) for error in own]
+        includes = iter(self.graph.files[key].includes)
+        self.stack.append(_Frame(path=path, constraint=constraint, includes=includes, found=found))
+        self.on_stack.add(path)
+        return []
 
-    enter(root, False)
-    while stack:
-        frame = stack[-1]
-        include = next(frame.includes, None)
-        if include is None:
-            stack.pop()
-            on_stack.discard(frame.path)
-            if frame.pending is not None:
-                raise frame.pending
-            done.add((frame.path, frame.constraint))
-            continue
+    def leave(self) -> list[InputError]:
+        """Pop the file followed to its end; its errors, sorted by line, go to the include
+        that named it (returned when it is the root)."""
+        frame = self.stack.pop()
+        self.on_stack.discard(frame.path)
+        self.done.add((frame.path, frame.constraint))
+        frame.found.sort(key=lambda pair: pair[0])
+        errors = [error for _, error in frame.found]
+        if not self.stack:
+            return errors
+        parent = self.stack[-1]
+        line = parent.current.origin.line if parent.current is not None else 0
+        parent.found += [(line, error) for error in errors]
+        return []
+
+    def follow(self, include: Include) -> list[InputError]:
+        """Go into the file ``include`` names (pushing it), or say what is wrong with it."""
         if include.resolved is None:
-            collector.warning(
+            self.collector.warning(
                 "remote-include",
                 f"{include.target} is a URL; lockmigrate does not fetch it",
                 include.origin,
             )
-            continue
+            return []
         target = _absolute(include.resolved)
-        option = "-r" if include.kind is IncludeKind.REQUIREMENT else "-c"
-        if target in on_stack:
-            chain = [frame_.path for frame_ in stack]
-            raise InputError(
-                f"include cycle: {include.target} is already being read "
-                f"({' -> '.join(display(p) for p in (*chain, target))})",
-                origin=include.origin,
-                text=f"{option} {include.target}",
-            )
+        if target in self.on_stack:
+            chain = [each.path for each in self.stack]
+            members = frozenset(chain[chain.index(target) :])
+            if members in self.cycles:
+                return []
+            self.cycles.add(members)
+            return [
+                InputError(
+                    f"include cycle: {include.target} is already being read "
+                    f"({' -> '.join(self.display(p) for p in (*chain, target))})",
+                    origin=include.origin,
+                    text=_include_text(include),
+                )
+            ]
         # os.path, as pip: a name the system refuses (too long) cannot be opened, not a crash
         if not is_file(target):
-            what = "is a directory" if is_dir(target) else "does not exist"
-            unset = [
-                match.group("name")
-                for match in ENV_VAR_RE.finditer(include.target)
-                if not os.environ.get(match.group("name"))
-            ]
-            if unset:  # pip reads ${NAME} literally when the variable is unset or empty
-                what += f" (${{{unset[0]}}} is not set: pip expands it when it is)"
-            raise InputError(
-                f"included file {display(target)} {what}",
-                origin=include.origin,
-                text=f"{option} {include.target}",
-            )
+            return [self.missing(include, target)]
         constraint = include.kind is IncludeKind.CONSTRAINT
-        if (target, constraint) in done:
-            continue
-        enter(target, constraint)
+        if (target, constraint) in self.done:
+            return []
+        return self.enter(target, constraint)
+
+    def missing(self, include: Include, target: Path) -> InputError:
+        what = "is a directory" if is_dir(target) else "does not exist"
+        unset = [
+            match.group("name")
+            for match in ENV_VAR_RE.finditer(include.target)
+            if not os.environ.get(match.group("name"))
+        ]
+        if unset:  # pip reads ${NAME} literally when the variable is unset or empty
+            what += f" (${{{unset[0]}}} is not set: pip expands it when it is)"
+        return InputError(
+            f"included file {self.display(target)} {what}",
+            origin=include.origin,
+            text=_include_text(include),
+        )

@@ -17,12 +17,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.lock import Lock, LockHeader, LockKind, PinnedPackage
 from lockmigrate.model import DeclaredRequirement, Origin, RequirementFile
+from lockmigrate.names import canonicalize_name
 from lockmigrate.sources.requirements import index_options, parse_bytes
 
 __all__ = ["parse_lock_txt", "read_header"]

@@ -16,8 +16,6 @@ literals and globs in ``setup.py``, which is never run), each with the line that
 
 from __future__ import annotations
 
-import ast
-import configparser
 import os
 import re
 from collections.abc import Mapping
@@ -26,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from lockmigrate.model import Origin
-from lockmigrate.sources._toml import load_toml
 
 __all__ = [
     "DeclaredPython",
@@ -112,6 +109,8 @@ def _line_of(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int:
 
 
 def _setup_cfg_python(path: Path, display: str) -> DeclaredPython | None:
+    import configparser  # only where a setup.cfg is read
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         text = path.read_text(encoding="utf-8")
@@ -133,6 +132,8 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
     """Read ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` in ``folder`` (each if it
     exists). ``display`` is how ``folder`` is shown (``""`` for the current directory).
     Raises :class:`~lockmigrate.errors.InputError` for a ``pyproject.toml`` that is not TOML."""
+    from lockmigrate.sources._toml import load_toml
+
     prefix = f"{display.rstrip('/')}/" if display not in ("", ".") else ""
     pyproject = folder / "pyproject.toml"
     data: dict[str, Any] = {}
@@ -145,69 +146,21 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
     project = project if isinstance(project, Mapping) else None
     dynamic = project.get("dynamic", []) if project is not None else []
     dynamic = [str(item) for item in dynamic] if isinstance(dynamic, list) else []
-    dynamic_line = _line_of(lines, re.compile(r"^\s*dynamic\s*="))
-    here = Origin(path=f"{prefix}pyproject.toml", line=dynamic_line)
-
-    builder: str | None = None
-    if (folder / "setup.py").is_file():
-        builder = "setup.py"
-    elif (folder / "setup.cfg").is_file():
-        builder = "setup.cfg"
-    elif "build-system" in data:
-        builder = "[build-system]"
-
-    literals: frozenset[str] = frozenset()
-    python: DeclaredPython | None = None
-    if project is not None and isinstance(project.get("requires-python"), str):
-        python = DeclaredPython(
-            specifier=project["requires-python"],
-            origin=Origin(
-                path=f"{prefix}pyproject.toml",
-                line=_line_of(lines, re.compile(r"^\s*requires-python\s*=")),
-            ),
-            what="[project] requires-python",
-        )
-    poetry_python: object = data
-    for key in ("tool", "poetry", "dependencies", "python"):
-        poetry_python = poetry_python.get(key) if isinstance(poetry_python, Mapping) else None
-    if python is None and isinstance(poetry_python, str):
-        from poetry.core.constraints.version import parse_constraint
-
-        python = DeclaredPython(
-            specifier=str(parse_constraint(poetry_python)),
-            origin=Origin(
-                path=f"{prefix}pyproject.toml",
-                line=_line_of(lines, re.compile(r"^\s*python\s*=")),
-            ),
-            what="[tool.poetry.dependencies] python",
-        )
+    here = Origin(
+        path=f"{prefix}pyproject.toml", line=_line_of(lines, re.compile(r"^\s*dynamic\s*="))
+    )
+    python = _pyproject_python(data, project, lines, f"{prefix}pyproject.toml")
     if python is None and (folder / "setup.cfg").is_file():
         python = _setup_cfg_python(folder / "setup.cfg", f"{prefix}setup.cfg")
+    literals: frozenset[str] = frozenset()
     if (folder / "setup.py").is_file():
-        try:
-            setup_py = (folder / "setup.py").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            setup_py = ""
-        literals = frozenset(
-            part
-            for literal in _STRING_LITERAL_RE.findall(setup_py)
-            for part in re.split(r"[/\\]", literal)
-            if part and part not in {".", ".."}
-        )
-        match = _SETUP_PY_PYTHON_RE.search(setup_py)
-        if python is None and match is not None:
-            python = DeclaredPython(
-                specifier=match.group("value").strip(),
-                origin=Origin(
-                    path=f"{prefix}setup.py", line=setup_py[: match.start()].count("\n") + 1
-                ),
-                what="setup.py python_requires",
-            )
+        literals, setup_py_python = _read_setup_py(folder / "setup.py", f"{prefix}setup.py")
+        python = python or setup_py_python
     readers = read_metadata_readers(folder, display=display)
     return PackageMetadata(
         folder=folder,
         pyproject=pyproject,
-        builder=builder,
+        builder=_builder(folder, data),
         has_project=project is not None,
         static_dependencies=project is not None and "dependencies" in project,
         dynamic_dependencies=here if "dependencies" in dynamic else None,
@@ -217,6 +170,63 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
         setup_py_literals=literals,
         python=python,
         globbed=tuple(readers.globbed),
+    )
+
+
+def _builder(folder: Path, data: Mapping[str, Any]) -> str | None:
+    """What builds the package: ``setup.py``, ``setup.cfg``, ``[build-system]`` or nothing."""
+    if (folder / "setup.py").is_file():
+        return "setup.py"
+    if (folder / "setup.cfg").is_file():
+        return "setup.cfg"
+    return "[build-system]" if "build-system" in data else None
+
+
+def _pyproject_python(
+    data: Mapping[str, Any], project: Mapping[str, Any] | None, lines: list[str], shown: str
+) -> DeclaredPython | None:
+    """The Python ``pyproject.toml`` declares: ``[project] requires-python``, else
+    ``[tool.poetry.dependencies] python`` (as a PEP 440 range)."""
+    if project is not None and isinstance(project.get("requires-python"), str):
+        return DeclaredPython(
+            specifier=project["requires-python"],
+            origin=Origin(path=shown, line=_line_of(lines, re.compile(r"^\s*requires-python\s*="))),
+            what="[project] requires-python",
+        )
+    poetry_python: object = data
+    for key in ("tool", "poetry", "dependencies", "python"):
+        poetry_python = poetry_python.get(key) if isinstance(poetry_python, Mapping) else None
+    if not isinstance(poetry_python, str):
+        return None
+    from poetry.core.constraints.version import parse_constraint
+
+    return DeclaredPython(
+        specifier=str(parse_constraint(poetry_python)),
+        origin=Origin(path=shown, line=_line_of(lines, re.compile(r"^\s*python\s*="))),
+        what="[tool.poetry.dependencies] python",
+    )
+
+
+def _read_setup_py(path: Path, shown: str) -> tuple[frozenset[str], DeclaredPython | None]:
+    """The path parts of ``setup.py``'s string literals (the files it may read), and the
+    ``python_requires`` it passes."""
+    try:
+        setup_py = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        setup_py = ""
+    literals = frozenset(
+        part
+        for literal in _STRING_LITERAL_RE.findall(setup_py)
+        for part in re.split(r"[/\\]", literal)
+        if part and part not in {".", ".."}
+    )
+    match = _SETUP_PY_PYTHON_RE.search(setup_py)
+    if match is None:
+        return literals, None
+    return literals, DeclaredPython(
+        specifier=match.group("value").strip(),
+        origin=Origin(path=shown, line=setup_py[: match.start()].count("\n") + 1),
+        what="setup.py python_requires",
     )
 
 
@@ -308,6 +318,8 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
     text = _read_text(path)
     if text is None:
         return
+    from lockmigrate.sources._toml import load_toml  # TOML: only where there is one
+
     try:
         document = load_toml(text.removeprefix("\ufeff").encode(), display=shown)
     except ValueError:
@@ -321,42 +333,55 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
     tool = document.get("tool")
     if not isinstance(tool, dict):
         return
-    found: list[tuple[str, str]] = []  # (file as written, what reads it)
-    setuptools = tool.get("setuptools")
-    dynamic = setuptools.get("dynamic") if isinstance(setuptools, dict) else None
-    if isinstance(dynamic, dict):
-        dependencies = dynamic.get("dependencies")
-        if isinstance(dependencies, dict):
-            found += [
-                (name, "[tool.setuptools.dynamic] dependencies")
-                for name in _names(dependencies.get("file"))
-            ]
-        optional = dynamic.get("optional-dependencies")
-        if isinstance(optional, dict):
-            for extra, spec in optional.items():
-                if isinstance(spec, dict):
-                    found += [
-                        (name, f"[tool.setuptools.dynamic] optional-dependencies.{extra}")
-                        for name in _names(spec.get("file"))
-                    ]
-    hatch = tool.get("hatch")
-    hooks = hatch.get("metadata", {}).get("hooks", {}) if isinstance(hatch, dict) else {}
-    plugin = hooks.get("requirements_txt") if isinstance(hooks, dict) else None
-    if isinstance(plugin, dict):
-        found += [
-            (name, "[tool.hatch.metadata.hooks.requirements_txt] files")
-            for name in _names(plugin.get("files"))
-        ]
-        optional = plugin.get("optional-dependencies")
-        if isinstance(optional, dict):
-            for extra, names in optional.items():
-                how = f"[tool.hatch.metadata.hooks.requirements_txt] optional-dependencies.{extra}"
-                found += [(name, how) for name in _names(names)]
+    found = [*_setuptools_files(tool), *_hatch_files(tool)]  # (file as written, reader)
     for name, how in found:
         reads.files.setdefault(
             _absolute(path.parent / name),
             MetadataReader(origin=Origin(path=shown, line=_line_with(text, name)), how=how),
         )
+
+
+def _setuptools_files(tool: dict[str, Any]) -> list[tuple[str, str]]:
+    """``[tool.setuptools.dynamic]``'s files: (file as written, what reads it)."""
+    setuptools = tool.get("setuptools")
+    dynamic = setuptools.get("dynamic") if isinstance(setuptools, dict) else None
+    if not isinstance(dynamic, dict):
+        return []
+    found: list[tuple[str, str]] = []
+    dependencies = dynamic.get("dependencies")
+    if isinstance(dependencies, dict):
+        found += [
+            (name, "[tool.setuptools.dynamic] dependencies")
+            for name in _names(dependencies.get("file"))
+        ]
+    optional = dynamic.get("optional-dependencies")
+    if isinstance(optional, dict):
+        for extra, spec in optional.items():
+            if isinstance(spec, dict):
+                found += [
+                    (name, f"[tool.setuptools.dynamic] optional-dependencies.{extra}")
+                    for name in _names(spec.get("file"))
+                ]
+    return found
+
+
+def _hatch_files(tool: dict[str, Any]) -> list[tuple[str, str]]:
+    """The files of hatch's ``requirements_txt`` metadata hook: (file as written, reader)."""
+    hatch = tool.get("hatch")
+    hooks = hatch.get("metadata", {}).get("hooks", {}) if isinstance(hatch, dict) else {}
+    plugin = hooks.get("requirements_txt") if isinstance(hooks, dict) else None
+    if not isinstance(plugin, dict):
+        return []
+    found = [
+        (name, "[tool.hatch.metadata.hooks.requirements_txt] files")
+        for name in _names(plugin.get("files"))
+    ]
+    optional = plugin.get("optional-dependencies")
+    if isinstance(optional, dict):
+        for extra, names in optional.items():
+            how = f"[tool.hatch.metadata.hooks.requirements_txt] optional-dependencies.{extra}"
+            found += [(name, how) for name in _names(names)]
+    return found
 
 
 _FILE_DIRECTIVE = re.compile(r"^\s*file:\s*(?P<names>.+)$", re.MULTILINE)
@@ -366,6 +391,8 @@ def _from_setup_cfg(path: Path, shown: str, reads: MetadataReads) -> None:
     text = _read_text(path)
     if text is None:
         return
+    import configparser  # only where there is a setup.cfg
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(text)
@@ -401,6 +428,8 @@ def _from_setup_py(path: Path, shown: str, reads: MetadataReads) -> None:
     """Guess from ``setup.py``'s string literals: a literal naming an existing requirement
     file is read; a literal naming an existing folder, in a file that globs (a ``*``
     literal ending in ``.txt`` or ``.in``), has every matching file read."""
+    import ast
+
     text = _read_text(path)
     if text is None:
         return
@@ -423,32 +452,49 @@ def _from_setup_py(path: Path, shown: str, reads: MetadataReads) -> None:
         and (root / value).is_dir()
         and value not in {".", ".."}
     ]
+    _named_in_setup_py(literals, [root, *(folder for folder, _ in folders)], shown, reads)
     globs = [value for value, _ in literals if "*" in value and value.endswith((".txt", ".in"))]
-    how = "setup.py"
+    if globs:
+        _globbed_by_setup_py(folders, globs[0], shown, reads)
+
+
+def _named_in_setup_py(
+    literals: list[tuple[str, int]], bases: list[Path], shown: str, reads: MetadataReads
+) -> None:
+    """Literals that name an existing requirement file, in the folder of ``setup.py`` or
+    one a literal names."""
     for value, line in literals:
         if "\n" in value or "*" in value or not _looks_like_requirements(value):
             continue
-        for base in (root, *(folder for folder, _ in folders)):
+        for base in bases:
             candidate = base / value
             if candidate.is_file():
                 reads.files.setdefault(
                     _absolute(candidate),
-                    MetadataReader(origin=Origin(path=shown, line=line), how=how, guessed=True),
-                )
-    if globs:
-        for folder, line in folders:
-            if "requirement" not in folder.name.lower():
-                continue
-            with os.scandir(folder) as entries:
-                holds = any(
-                    _looks_like_requirements(entry.name) for entry in entries if entry.is_file()
-                )
-            if holds:
-                reads.globbed.setdefault(
-                    _absolute(folder),
                     MetadataReader(
-                        origin=Origin(path=shown, line=line),
-                        how=f"setup.py globs {folder.name}/{globs[0].rsplit('/', 1)[-1]}",
-                        guessed=True,
+                        origin=Origin(path=shown, line=line), how="setup.py", guessed=True
                     ),
                 )
+
+
+def _globbed_by_setup_py(
+    folders: list[tuple[Path, int]], glob: str, shown: str, reads: MetadataReads
+) -> None:
+    """The requirement folders a globbing ``setup.py`` names, when they hold requirement
+    files."""
+    for folder, line in folders:
+        if "requirement" not in folder.name.lower():
+            continue
+        with os.scandir(folder) as entries:
+            holds = any(
+                _looks_like_requirements(entry.name) for entry in entries if entry.is_file()
+            )
+        if holds:
+            reads.globbed.setdefault(
+                _absolute(folder),
+                MetadataReader(
+                    origin=Origin(path=shown, line=line),
+                    how=f"setup.py globs {folder.name}/{glob.rsplit('/', 1)[-1]}",
+                    guessed=True,
+                ),
+            )

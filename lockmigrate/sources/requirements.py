@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
     DeclaredRequirement,
     Include,
@@ -45,6 +44,7 @@ from lockmigrate.model import (
     RequirementKind,
     TextLayout,
 )
+from lockmigrate.names import canonicalize_name
 from lockmigrate.redact import redact_url
 from lockmigrate.sources._files import NotRegularFileError, is_dir, is_file, read_regular
 
@@ -427,10 +427,27 @@ def _split_options(options_str: str) -> list[str]:
         raise _OptionError(f"Could not split options: {options_str}") from None
 
 
+_INCLUDE_OPTIONS = {
+    "-r": "--requirement",
+    "--requirement": "--requirement",
+    "-c": "--constraint",
+    "--constraint": "--constraint",
+}
+
+
 def parse_options(options_str: str) -> _ParsedOptions:
     """Options in order of appearance, by pip's long name, plus positional leftovers."""
     tokens = _split_options(options_str)
     values = _ParsedOptions()
+    if (
+        len(tokens) == 2
+        and tokens[0] in _INCLUDE_OPTIONS
+        and tokens[1]
+        and not tokens[1].startswith("-")
+    ):
+        # -r FILE / -c FILE, the usual include line: what optparse makes of it
+        values.seen.append((_INCLUDE_OPTIONS[tokens[0]], tokens[1]))
+        return values
     if tokens and all(token.startswith("--hash=") for token in tokens):
         # the common shape of a hash-pinned line, without optparse's overhead
         for token in tokens:
@@ -573,8 +590,9 @@ def _check_local_file_url(url: str) -> None:
         raise ValueError(f"non-local file URIs are not supported on this platform: {url!r}")
 
 
-# name==1.2.3, name[extra]~=1.2, name: the shape of most lines, parsed without packaging's
-# tokenizer. Anything else (spaces, several specifiers, URLs) takes the full parser.
+# name==1.2.3, name~=1.2, name[extra]~=1.2, name: the shape of most lines, parsed without
+# packaging's tokenizer (packaging.requirements imports packaging.tags: 15 ms of start-up).
+# Anything else (spaces, several specifiers, URLs) takes the full parser.
 _SIMPLE_REQUIREMENT_RE = re.compile(
     r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
     r"(?:\[(?P<extras>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
@@ -691,6 +709,8 @@ def _name_from_link(url: str) -> tuple[str | None, str]:
     egg = _egg_fragment(url)
     filename = _url_filename(url)
     if _pip_extension(filename) == ".whl":
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
         try:
             name, version, _build, _tags = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:
@@ -863,10 +883,19 @@ class _FileParser:
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
 
-    def parse_line(self, logical: _LogicalLine) -> Line:
-        origin = self.origin(logical)
+    def parts(self, logical: _LogicalLine) -> _LineParts:
+        """``logical`` with its content and comment, and no meaning yet."""
         content, comment = split_comment(logical.text)
-        line = _LineParts(origin, logical.first, logical.count, content, comment)
+        return _LineParts(self.origin(logical), logical.first, logical.count, content, comment)
+
+    def bare_line(self, logical: _LogicalLine) -> Line:
+        """``logical`` with its content and comment, and no meaning: what a line is before
+        its options and requirement are read (and what a bad line stays)."""
+        return self.parts(logical).line()
+
+    def parse_line(self, logical: _LogicalLine) -> Line:
+        line = self.parts(logical)
+        origin, content = line.origin, line.content
         if not content:
             return line.line()
         args, options_str = break_args_options(content)
@@ -1104,13 +1133,22 @@ def parse_bytes(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Parse the bytes of one requirements file. Includes are recorded, not followed."""
+    """Parse the bytes of one requirements file. Includes are recorded, not followed.
+
+    Every line is read, whatever is wrong with the lines before it. Bad lines are raised
+    together (:class:`~lockmigrate.errors.InputErrors` when there are several) after the
+    last line; or, when ``errors`` is given, appended to it, and the file is returned with
+    each bad line kept as text without meaning. A file that cannot be decoded raises at
+    once either way: it has no lines to read.
+    """
     shown = display if display is not None else str(path)
     text, layout = decode(data, shown)
     return _parse_text(
-        text, layout, path=path, display=shown, constraint=constraint, collector=collector
-    )
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector,
+        errors=errors,
+    )  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -1135,7 +1173,9 @@ def _parse_text(
     display: str,
     constraint: bool,
     collector: Collector | None,
+    errors: list[InputError] | None,
 ) -> RequirementFile:
+    """Parse decoded ``text`` as :func:`parse_bytes` says."""
     shown = display
     physical = PhysicalLines(text)
     parser = _FileParser(
@@ -1145,8 +1185,20 @@ def _parse_text(
         collector=collector if collector is not None else Collector(),
         base=path.parent,
     )
+    parsed: list[Line] = []
+    bad: list[InputError] = []
     with _collector_paused():
-        lines = tuple(parser.parse_line(logical) for logical in join_lines(physical))
+        for logical in join_lines(physical):
+            try:
+                parsed.append(parser.parse_line(logical))
+            except InputError as error:
+                bad.append(error)
+                parsed.append(parser.bare_line(logical))
+        lines = tuple(parsed)
+    if errors is not None:
+        errors.extend(bad)
+    else:
+        raise_all(bad)
     return RequirementFile(
         path=path,
         display=shown,
@@ -1163,8 +1215,10 @@ def read_file(
     display: str | None = None,
     constraint: bool = False,
     collector: Collector | None = None,
+    errors: list[InputError] | None = None,
 ) -> RequirementFile:
-    """Read and parse one requirements file; unreadable files raise :class:`InputError`."""
+    """Read and parse one requirements file; unreadable files raise :class:`InputError`,
+    and bad lines are raised or collected as :func:`parse_bytes` says."""
     shown = display if display is not None else str(path)
     if path.is_dir():
         raise InputError(f"{shown}: is a directory, not a requirements file")
@@ -1179,8 +1233,9 @@ def read_file(
     text, layout = decode(data, shown)
     del data  # a large file is not held twice while it is parsed
     return _parse_text(
-        text, layout, path=path, display=shown, constraint=constraint, collector=collector
-    )
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector,
+        errors=errors,
+    )  # fmt: skip
 
 
 _INDEX_OPTIONS = frozenset(

@@ -13,7 +13,6 @@ checks. The result is a :class:`~lockmigrate.plan.Plan`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -27,17 +26,21 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.digest import inputs_digest, recorded_digest, with_input_digest
 from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.names import canonicalize_name
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import (
     Backend,
     CompileJob,
     CompileOptions,
+    ResolverError,
     compile_requirements,
     needed_python,
     stop_all,
+    stop_generation,
 )
 from lockmigrate.resources import read_template
 from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_constraints
@@ -45,6 +48,7 @@ from lockmigrate.sources.discover import service_dir_for
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
+from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain
 
 __all__ = [
     "Failure",
@@ -248,47 +252,6 @@ def _relativize(text: str, mirror_root: Path, real_root: Path, txt_dir: Path) ->
     return text
 
 
-_DIGEST_PREFIX = "# lockmigrate: inputs "
-_DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
-
-
-def inputs_digest(in_path: Path, in_content: bytes | None = None) -> str:
-    """A digest of a ``.in`` and every file it includes (``-r``/``-c``, recursively), so
-    that ``lockmigrate check`` can tell a lock is fresh without resolving again."""
-    digest = hashlib.sha256()
-    pending = [(in_path.absolute(), in_content)]
-    seen: set[Path] = set()
-    while pending:
-        path, content = pending.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        data = content if content is not None else path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data + b"\0")
-        file = parse_bytes(data, path=path)
-        for include in file.includes:
-            if include.resolved is not None and include.resolved.absolute().is_file():
-                pending.append((include.resolved.absolute(), None))
-    return "sha256:" + digest.hexdigest()
-
-
-def recorded_digest(lock_text: str) -> str | None:
-    """The input digest recorded in a lock's header, if lockmigrate wrote one."""
-    match = _DIGEST_RE.search(lock_text)
-    return match.group("digest") if match else None
-
-
-def with_input_digest(text: str, digest: str) -> str:
-    """``text`` with the digest line placed right after the resolver's header block."""
-    lines = text.splitlines(keepends=True)
-    lines = [line for line in lines if not line.startswith(_DIGEST_PREFIX)]
-    end = 0
-    while end < len(lines) and lines[end].startswith("#"):
-        end += 1
-    note = f"{_DIGEST_PREFIX}{digest} (lockmigrate check trusts this lock while it matches)\n"
-    return "".join([*lines[:end], note, *lines[end:]])
-
-
 def _unexpanded(text: str, variables: Iterable[str]) -> str:
     """``text`` with each variable's value in a comment line (pip-compile's ``# via -r
     ../shared/base.in`` for ``-r ${SHARED}/base.in``) put back as ``${NAME}``: the lock says
@@ -372,6 +335,8 @@ class _Runner:
     notes: list[tuple[Origin, str]] = field(default_factory=list)
     #: constraints left out because their pins disagree: (origin, text), one per input
     dropped: list[tuple[Origin, str]] = field(default_factory=list)
+    #: after an interrupt (resolve.stop_all), no compile of this run starts
+    generation: int = field(default_factory=stop_generation)
 
     def _agreeing(self, job: _Job) -> tuple[Path, ...]:
         """``job``'s constraint locks, less any that pins a package outside a range the
@@ -438,6 +403,7 @@ class _Runner:
         compile_job = CompileJob(
             workdir=str(in_mirror.parent),
             input=in_mirror.name,
+            shown=job.source.file.display,
             output=_relative(out_mirror, in_mirror.parent),
             constraints=tuple(
                 _relative(self.mirrored(lock), in_mirror.parent) for lock in self._agreeing(job)
@@ -468,14 +434,16 @@ class _Runner:
 
     def _compile(self, job: _Job, compile_job: CompileJob, options: CompileOptions) -> None:
         try:
-            compile_requirements(compile_job, options)
+            compile_requirements(compile_job, options, generation=self.generation)
         except ExternalToolError as error:
             # uv can resolve for another Python: when the ranges need a newer one than this
             # interpreter (Django 6 needs 3.12) and none was asked for, resolve for that one
             needed = needed_python(str(error))
             if options.backend is not Backend.UV or options.python_version or needed is None:
                 raise
-            compile_requirements(compile_job, replace(options, python_version=needed))
+            compile_requirements(
+                compile_job, replace(options, python_version=needed), generation=self.generation
+            )
             with self.lock:
                 self.notes.append((Origin(path=job.source.file.display, line=1), needed))
 
@@ -483,12 +451,16 @@ class _Runner:
         pending = dict(self.jobs)
         done: set[Path] = set()
         running: dict[Future[None], _Job] = {}
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            try:
-                self._schedule(pool, pending, done, running)
-            except BaseException:
-                stop_all()  # interrupted: stop the resolvers before waiting for threads
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.workers)
+        try:
+            self._schedule(pool, pending, done, running)
+        except BaseException:
+            # interrupted: no queued compile starts, and the running resolvers end now
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all()
+            raise
+        finally:
+            pool.shutdown(wait=True)  # quick: every resolver of this run has ended
 
     def _schedule(
         self,
@@ -709,10 +681,10 @@ def _plan_jobs(
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
-    if not (options.upgrade or refresh):
+    if not (options.upgrade or options.upgrade_packages or refresh):
         for scanned in locks:
             assert scanned.input is not None  # noqa: S101 - filtered above
-            recorded = recorded_digest("".join(scanned.file.physical_lines))
+            recorded = recorded_digest(scanned.file.text)
             if recorded is not None and recorded != inputs_digest(scanned.input):
                 collector.warning(
                     "stale-lock",
@@ -845,13 +817,66 @@ def _include_of(file: RequirementFile, lock: Path) -> Origin:
     return Origin(path=file.display, line=1)
 
 
-def _failure(job: _Job, error: ExternalToolError) -> Failure:
-    message = str(error)
+def _explain(job: _Job, message: str, runner: _Runner) -> Explanation | None:
+    """The range of ``job``'s files the resolver's ``message`` is about, and the conflict
+    (see :mod:`lockmigrate.targets.conflicts`), when it can be told."""
+    from lockmigrate.environment import target_environment
+
+    environment = target_environment(python_version=runner.options.python_version)
+    graph = load_graph([job.source.path], collector=Collector())
+    declared = [
+        Declared(name=r.name, specifier=r.specifier, origin=r.origin)
+        for _, r in graph.walk(job.source.path.absolute())
+        if r.name and r.specifier and environment.applies(r.marker)
+    ]
+    pinned: list[Pinned] = []
+    for lock in dict.fromkeys((*job.depends_on, *job.constraints)):
+        mirrored = runner.mirrored(lock)
+        if not mirrored.is_file():
+            continue
+        origin = _include_of(job.source.file, lock)
+        pinned += [
+            Pinned(name=name, version=version, lock=display_path(lock), origin=origin)
+            for name, version in _pins(mirrored.read_bytes(), lock).items()
+        ]
+    return explain(message, declared=declared, pinned=pinned)
+
+
+def _failure(job: _Job, error: ExternalToolError, runner: _Runner) -> Failure:
+    """``job``'s failure at the line it is about: the range, with the conflict first, when
+    :func:`_explain` can tell it; else the line the resolver's words name, with a hint."""
+    # the scratch tree's paths in the resolver's words are the user's files
+    message = str(error).replace(str(runner.mirror), str(runner.real_root))
+    output = error.output if isinstance(error, ResolverError) else message
+    explained = _explain(job, output, runner)
+    if explained is not None:
+        return Failure(
+            file=job.source.file.display,
+            origin=explained.origin,
+            message=f"{explained.summary}\n{message}",
+        )
     return Failure(
         file=job.source.file.display,
         origin=_failing_origin(job, message),
         message=message + _hint(message),
     )
+
+
+def _check_upgrade_packages(jobs: list[_Job], names: tuple[str, ...], collector: Collector) -> None:
+    """A warning for each ``-P`` package that no lock being re-locked pins: the resolvers
+    ignore it silently, and the user probably misspelt it or meant another service."""
+    pinned: set[str] = set()
+    for job in jobs:
+        if job.in_content is None and job.txt_path.is_file():
+            pinned |= set(_pins(job.txt_path.read_bytes(), job.txt_path))
+    for name in names:
+        canonical = canonicalize_name(re.split(r"[\[<>=!~;@ ]", name, maxsplit=1)[0])
+        if canonical not in pinned:
+            collector.warning(
+                "upgrade-package-unlocked",
+                f"--upgrade-package {name}: no lock being re-locked pins {canonical}, so it "
+                "moves nowhere (check the name, or the paths given)",
+            )
 
 
 def plan_pip_tools(
@@ -872,6 +897,8 @@ def plan_pip_tools(
     :attr:`MigrationResult.failures`; the plan holds the rest.
     """
     jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
+    if options.upgrade_packages:
+        _check_upgrade_packages(jobs, options.upgrade_packages, collector)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     # the scratch tree must hold every file the compiles read, includes of includes too
@@ -923,7 +950,7 @@ def plan_pip_tools(
                 "choose another",
                 origins[0],
             )
-        failures = [_failure(job, error) for job, error in runner.failures]
+        failures = [_failure(job, error, runner) for job, error in runner.failures]
         if failures and not keep_going:
             job, _ = runner.failures[0]
             first = failures[0]
@@ -963,7 +990,7 @@ def plan_pip_tools(
                 if not keep_going:
                     raise
                 failed.add(job.txt_path)
-                failures.append(_failure(job, error))
+                failures.append(_failure(job, error, runner))
                 continue
             compiled.append(display_path(job.txt_path))
     return MigrationResult(

@@ -39,7 +39,9 @@ class Release:
 
     ``yanked`` is ``False``, ``True`` (yanked without a reason) or the reason (PEP 592).
     ``upload_time`` is an ISO 8601 UTC time (``2024-02-05T21:00:00Z``), served as PEP 700's
-    ``upload-time`` so date-based resolution (``uv --exclude-newer``) can be tested.
+    ``upload-time`` so date-based resolution (``uv --exclude-newer``) can be tested. ``tag``
+    is the wheel's tag set (``cp313-cp313-manylinux_2_17_x86_64``: give a version several
+    entries for several wheels), or ``"sdist"`` for a source archive instead of a wheel.
     """
 
     name: str

@@ -47,7 +47,7 @@ from packaging.version import Version
 
 from .catalog import DEFAULT_CATALOG, CatalogError, Release
 from .environment import scrubbed_env
-from .wheels import BuiltWheel, build_wheel_with_metadata
+from .wheels import SDIST, BuiltWheel, build_sdist, build_wheel_with_metadata
 
 __all__ = ["LocalIndex", "RequestRecord", "negotiate_content_type"]
 
@@ -183,7 +183,7 @@ def _json_file(served: _ServedFile, *, serve_metadata: bool) -> dict[str, object
     }
     if release.requires_python is not None:
         entry["requires-python"] = release.requires_python
-    if serve_metadata:
+    if serve_metadata and not wheel.sdist:
         entry["core-metadata"] = {"sha256": wheel.metadata_sha256}
         entry["dist-info-metadata"] = {"sha256": wheel.metadata_sha256}  # PEP 714's old name
     if release.upload_time is not None:
@@ -198,7 +198,7 @@ def _html_anchor(served: _ServedFile, *, serve_metadata: bool) -> str:
         attributes.append(("data-requires-python", release.requires_python))
     if release.yanked is not False:
         attributes.append(("data-yanked", "" if release.yanked is True else release.yanked))
-    if serve_metadata:
+    if serve_metadata and not wheel.sdist:
         attributes.append(("data-core-metadata", f"sha256={wheel.metadata_sha256}"))
         attributes.append(("data-dist-info-metadata", f"sha256={wheel.metadata_sha256}"))
     rendered = " ".join(f'{key}="{html.escape(value, quote=True)}"' for key, value in attributes)
@@ -464,14 +464,25 @@ class LocalIndex:
         names: dict[NormalizedName, str] = {}
         self.wheels = {}
         for release in self.catalog:
-            wheel = build_wheel_with_metadata(
-                self.find_links_dir,
-                release.name,
-                release.version,
-                requires_dist=release.requires_dist,
-                requires_python=release.requires_python,
-                extras=release.extras,
-                tag=release.tag,
+            wheel = (
+                build_sdist(
+                    self.find_links_dir,
+                    release.name,
+                    release.version,
+                    requires_dist=release.requires_dist,
+                    requires_python=release.requires_python,
+                    extras=release.extras,
+                )
+                if release.tag == SDIST
+                else build_wheel_with_metadata(
+                    self.find_links_dir,
+                    release.name,
+                    release.version,
+                    requires_dist=release.requires_dist,
+                    requires_python=release.requires_python,
+                    extras=release.extras,
+                    tag=release.tag,
+                )
             )
             if wheel.filename in self.wheels:
                 raise CatalogError(f"two catalogue entries build {wheel.filename}")

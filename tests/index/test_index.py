@@ -333,6 +333,44 @@ def test_json_project_page_lists_versions_hashes_and_yanks(local_index: LocalInd
         assert entry["upload-time"].endswith("Z")
 
 
+def test_a_version_may_have_several_wheels_and_a_source_archive(
+    local_index_factory: LocalIndexFactory, tmp_path: Path
+) -> None:
+    import tarfile
+
+    index = local_index_factory(
+        [
+            Release(name="fast-pkg", version="1.1", tag="cp313-cp313-manylinux_2_17_x86_64"),
+            Release(name="fast-pkg", version="1.1", tag="cp313-cp313-win_amd64"),
+            Release(name="fast-pkg", version="1.1", tag="sdist", requires_dist=("numpy>=1",)),
+        ]
+    )
+    status, _, body = _get(index, "/simple/fast-pkg/", accept=PIP_ACCEPT)
+    assert status == 200
+    page = json.loads(body)
+    assert page["versions"] == ["1.1"]
+    files = {entry["filename"]: entry for entry in page["files"]}
+    assert set(files) == {
+        "fast_pkg-1.1-cp313-cp313-manylinux_2_17_x86_64.whl",
+        "fast_pkg-1.1-cp313-cp313-win_amd64.whl",
+        "fast_pkg-1.1.tar.gz",
+    }
+    assert "core-metadata" not in files["fast_pkg-1.1.tar.gz"]  # PEP 658 is for wheels
+    sdist = index.wheels["fast_pkg-1.1.tar.gz"]
+    assert files["fast_pkg-1.1.tar.gz"]["hashes"] == {"sha256": sdist.sha256}
+    with tarfile.open(sdist.path) as archive:
+        names = archive.getnames()
+        pkg_info = archive.extractfile("fast_pkg-1.1/PKG-INFO")
+        assert pkg_info is not None
+        metadata = pkg_info.read().decode()
+    assert names == [
+        "fast_pkg-1.1/PKG-INFO",
+        "fast_pkg-1.1/pyproject.toml",
+        "fast_pkg-1.1/fast_pkg/__init__.py",
+    ]
+    assert "Requires-Dist: numpy>=1" in metadata
+
+
 def test_html_project_page_escapes_requires_python_and_marks_yanks(
     local_index: LocalIndex,
 ) -> None:

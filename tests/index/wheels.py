@@ -1,4 +1,5 @@
-"""Small, valid, byte-for-byte reproducible wheels, built with :mod:`zipfile` alone.
+"""Small, valid, byte-for-byte reproducible wheels, built with :mod:`zipfile` alone (and
+source archives, with :mod:`tarfile`, for the few tests that need a release without wheels).
 
 A wheel here is the least that pip, uv and Poetry accept as real: a ``.dist-info`` folder with
 ``METADATA`` (core metadata 2.1), ``WHEEL`` and a ``RECORD`` of sha256 digests, plus one tiny
@@ -10,8 +11,11 @@ lockfile).
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import io
 import re
+import tarfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +28,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 __all__ = [
+    "SDIST",
     "BuiltWheel",
+    "build_sdist",
     "build_wheel",
     "build_wheel_with_metadata",
     "core_metadata",
@@ -51,6 +57,8 @@ class BuiltWheel:
     size: int
     metadata: bytes = field(repr=False)
     requires_python: str | None = None
+    #: a source archive (``name-version.tar.gz``), not a wheel: no PEP 658 metadata is served
+    sdist: bool = False
 
     @property
     def filename(self) -> str:
@@ -61,6 +69,10 @@ class BuiltWheel:
     def metadata_sha256(self) -> str:
         """Hex sha256 of the ``METADATA`` file served as ``<wheel>.metadata`` (PEP 658)."""
         return hashlib.sha256(self.metadata).hexdigest()
+
+
+#: The ``tag`` of a release served as a source archive instead of a wheel.
+SDIST = "sdist"
 
 
 def escape_name(name: str) -> str:
@@ -207,4 +219,59 @@ def build_wheel_with_metadata(
         size=len(content),
         metadata=metadata,
         requires_python=requires_python,
+    )
+
+
+def build_sdist(
+    dest_dir: Path,
+    name: str,
+    version: str,
+    *,
+    requires_dist: Iterable[str] = (),
+    requires_python: str | None = None,
+    extras: Mapping[str, Iterable[str]] | None = None,
+) -> BuiltWheel:
+    """Write a source archive ``{name}-{version}.tar.gz`` (PEP 625 name) into ``dest_dir``:
+    ``PKG-INFO``, a ``pyproject.toml`` for setuptools with the same static metadata, and the
+    package. Every member has a fixed time and owner, and the gzip header no time, so equal
+    inputs give equal bytes. (Building it needs setuptools, which the local index does not
+    serve: it is for tests that read what an index lists, not for resolvers to build.)"""
+    escaped = escape_name(name)
+    normalised_version = str(Version(version))
+    root = f"{escaped}-{normalised_version}"
+    metadata = core_metadata(
+        name, version, requires_dist=requires_dist, requires_python=requires_python, extras=extras
+    )
+    dependencies = "".join(f"  {str(Requirement(req))!r},\n" for req in requires_dist)
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "{name}"\nversion = "{normalised_version}"\n'
+        + (f'requires-python = "{requires_python}"\n' if requires_python else "")
+        + f"dependencies = [\n{dependencies}]\n"
+    ).encode()
+    module = f'__version__ = "{normalised_version}"\n'.encode()
+    members = {
+        f"{root}/PKG-INFO": metadata,
+        f"{root}/pyproject.toml": pyproject,
+        f"{root}/{escaped}/__init__.py": module,
+    }
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path, data in members.items():
+            info = tarfile.TarInfo(path)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / f"{root}.tar.gz"
+    target.write_bytes(gzip.compress(archive.getvalue(), mtime=0))
+    content = target.read_bytes()
+    return BuiltWheel(
+        path=target,
+        name=name,
+        version=normalised_version,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        metadata=metadata,
+        requires_python=requires_python,
+        sdist=True,
     )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from lockmigrate.cli.commands import app_for
 from lockmigrate.cli.common import ReportFormat, Resolver
-from lockmigrate.cli.diff_run import FLAGS, VALUED, DiffArguments, read_arguments
+from lockmigrate.cli.diff_run import COUNTED, FLAGS, VALUED, DiffArguments, read_arguments
 
 
 def diff_command() -> Any:
@@ -58,6 +58,9 @@ def as_typer_reads(arguments: list[str]) -> DiffArguments | None:
         offline=params["offline"],
         python_version=params["python_version"],
         resolver=None if params["resolver"] is None else Resolver(params["resolver"]),
+        verbose=params["verbose"],
+        quiet=params["quiet"],
+        no_relock_check=params["no_relock_check"],
     )
 
 
@@ -66,14 +69,19 @@ def test_the_reader_knows_diffs_options_and_no_others() -> None:
     this names it, so the reader can learn it."""
     flags: dict[str, str] = {}
     valued: dict[str, str] = {}
+    counted: dict[str, str] = {}
     for param in COMMAND.params:
         if param.param_type_name != "option":
             assert param.name == "paths"
+            continue
+        if getattr(param, "count", False):
+            counted.update(dict.fromkeys(param.opts, param.name))
             continue
         (name,) = param.opts
         (flags if param.is_flag else valued)[name] = param.name
     assert flags == FLAGS
     assert valued == VALUED
+    assert counted == COUNTED
 
 
 VALUES = st.sampled_from(
@@ -84,8 +92,11 @@ VALUES = st.sampled_from(
     ]
 )  # fmt: skip
 NAMES = st.sampled_from(
-    [*FLAGS, *VALUED, "--help", "-h", "--", "--bogus", "--format-x", "--lock-file", "-l"]
-)
+    [
+        *FLAGS, *VALUED, *COUNTED, "-vv", "-vq", "-qqv", "-vx", "-V", "--help", "-h", "--",
+        "--bogus", "--format-x", "--lock-file", "-l",
+    ]
+)  # fmt: skip
 
 
 @st.composite
@@ -121,6 +132,8 @@ def test_what_the_reader_accepts_typer_reads_the_same(arguments: list[str]) -> N
         ["--format", "json", "--format", "table"],  # the last one counts, as in click
         ["--resolve", "--resolver", "uv", "--python-version", "3.10"],
         ["--fail-on=--offline"],
+        ["-q", "svc"],
+        ["-vv", "--verbose", "-q", "--quiet", "-vq"],
     ],
 )
 def test_plain_command_lines_are_read_without_typer(arguments: list[str]) -> None:
@@ -137,6 +150,9 @@ def test_plain_command_lines_are_read_without_typer(arguments: list[str]) -> Non
         ["--", "svc"],
         ["--bogus"],
         ["--offline=1"],  # typer: "Option '--offline' does not take a value."
+        ["-v=1"],
+        ["--quiet=yes"],
+        ["-vx"],
         ["--format", "JSON"],  # typer names the valid choices
         ["--fail-on", "--offline"],  # typer takes the option as the value
         ["--lock"],

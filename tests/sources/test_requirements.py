@@ -13,7 +13,7 @@ import pytest
 from packaging.markers import Marker
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.errors import InputError
+from lockmigrate.errors import InputError, InputErrors
 from lockmigrate.model import DeclaredRequirement, RequirementFile, RequirementKind
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import parse_bytes, read_file
@@ -451,3 +451,32 @@ def test_a_lattice_of_includes_is_read_once_per_file(tmp_path: Path) -> None:
             (tmp_path / name).write_text(f"{nxt}pkg-{side}{level}\n")
     graph = load_graph([tmp_path / "requirements.txt"], collector=Collector())
     assert len(graph.files) == 1 + 2 * 39
+
+
+def test_every_bad_line_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    data = b"numpy~=1.26\npandas=2.2\n--frobnicate\nflask~=3.0\nattrs>>23\n"
+
+    with pytest.raises(InputErrors) as raised:
+        parse_bytes(data, path=tmp_path / "requirements.txt", display="requirements.txt")
+
+    assert [str(problem.origin) for problem in raised.value.problems] == [
+        "requirements.txt:2",
+        "requirements.txt:3",
+        "requirements.txt:5",
+    ]
+    assert raised.value.origin == raised.value.problems[0].origin  # as one InputError
+    assert str(raised.value).count("requirements.txt:") == 3
+
+
+def test_bad_lines_can_be_collected_and_the_rest_read(tmp_path: Path) -> None:
+    collected: list[InputError] = []
+
+    file = parse_bytes(
+        b"numpy~=1.26\npandas=2.2\nflask~=3.0\n",
+        path=tmp_path / "requirements.txt",
+        errors=collected,
+    )
+
+    assert [str(error.origin.line) for error in collected if error.origin] == ["2"]
+    assert [r.name for r in file.requirements] == ["numpy", "flask"]
+    assert file.render() == b"numpy~=1.26\npandas=2.2\nflask~=3.0\n"

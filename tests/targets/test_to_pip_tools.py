@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,7 +185,11 @@ def test_a_piped_dry_run_applies_with_git_apply_to_what_a_real_run_writes(
 
     subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch)], cwd=dry, check=True)
 
-    assert snapshot(dry) == snapshot(real)
+    # outside git, the real run keeps its lock in .lockmigrate/ (io's state folder)
+    written = {
+        name: data for name, data in snapshot(real).items() if not name.startswith(".lockmigrate/")
+    }
+    assert snapshot(dry) == written
 
 
 @pytest.mark.slow
@@ -296,6 +301,74 @@ def test_upgrade_relocks_and_plain_run_keeps_pins(
     assert run("--upgrade", "churn") == 0
     assert pins(lock)["numpy"] == "1.26.9"
     assert pins(tree / "churn" / "requirements-dev.txt")["numpy"] == "1.26.9"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
+def test_upgrade_package_moves_one_package_and_keeps_the_other_pins(
+    resolver: str,
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("--resolver", resolver, "churn") == 0
+    lock = tree / "churn" / "requirements-prod.txt"
+    assert (pins(lock)["numpy"], pins(lock)["pandas"]) == ("1.26.9", "2.2.4")
+    held = lock.read_text().replace("numpy==1.26.9", "numpy==1.26.4")
+    lock.write_text(held.replace("pandas==2.2.4", "pandas==2.2.3"))
+    capsys.readouterr()
+
+    assert run("--resolver", resolver, "-P", "numpy", "churn") == 0
+
+    assert pins(lock)["numpy"] == "1.26.9"  # moved within ~=1.26.4
+    assert pins(lock)["pandas"] == "2.2.3"  # held: the existing lock is the preference
+    assert "upgrade-package" not in lock.read_text()  # not in the header's command
+    assert "updated churn/requirements-prod.txt" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_upgrade_package_of_a_package_no_lock_pins_is_a_warning(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("churn") == 0
+    capsys.readouterr()
+
+    assert run("--upgrade-package", "nunpy", "--strict", "churn") == 1
+
+    err = capsys.readouterr().err
+    assert "--upgrade-package nunpy: no lock being re-locked pins nunpy" in err
+    assert "[upgrade-package-unlocked]" in err
+
+
+def test_upgrade_package_is_passed_to_each_resolver() -> None:
+    from lockmigrate.resolve import Backend, CompileJob, CompileOptions, resolver_argv
+
+    job = CompileJob(workdir=".", input="requirements.in", output="requirements.txt")
+    for backend in Backend:
+        options = CompileOptions(backend=backend, upgrade_packages=("numpy", "pandas==2.2.4"))
+        argv = resolver_argv(job, options)
+        assert "--upgrade-package=numpy" in argv
+        assert "--upgrade-package=pandas==2.2.4" in argv
+        assert "--upgrade" not in argv
+
+
+def test_upgrade_and_upgrade_package_together_are_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("--upgrade", "-P", "numpy") == 2
+    assert run("-P", "not a name") == 2
+    err = capsys.readouterr().err
+    assert "give --upgrade or --upgrade-package, not both" in err
+    assert "--upgrade-package takes a package name, or NAME==VERSION, not 'not a name'" in err
 
 
 @pytest.mark.slow
@@ -461,3 +534,32 @@ def test_local_paths_are_written_relative_not_absolute(
     assert "-e ./libs/tiny\n" in lock
     assert "file://" not in lock
     assert str(tmp_path) not in lock
+
+
+def test_the_uv_binary_is_found_by_workers_that_ask_at_once() -> None:
+    """Every compile worker asks for the uv binary as it starts; uv's ``find_uv_bin`` reads
+    ``sysconfig``, whose first read is not thread-safe before Python 3.13 (a worker saw
+    ``EXE`` as ``None`` and the run ended in a traceback). Run in a fresh interpreter, so the
+    first read is the one the threads race for."""
+    script = (
+        "import threading\n"
+        "from lockmigrate.resolve import uv_binary\n"
+        "barrier = threading.Barrier(16)\n"
+        "found, errors = [], []\n"
+        "def ask():\n"
+        "    barrier.wait()\n"
+        "    try:\n"
+        "        found.append(uv_binary())\n"
+        "    except Exception as error:\n"
+        "        errors.append(repr(error))\n"
+        "threads = [threading.Thread(target=ask) for _ in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "assert not errors, errors\n"
+        "assert len(set(found)) == 1 and None not in found, found\n"
+    )
+    for _ in range(5):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from ruamel.yaml import YAML
 
 from lockmigrate.cli import main
 from lockmigrate.targets.ignore_rules import ignored_versions
+from lockmigrate.targets.self_install import installed_self
 from lockmigrate.targets.workflow import Integration, groups_of, parse_integrations
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -179,7 +181,8 @@ def test_pre_commit_files_pass_pre_commits_own_validation(tree: Path, repo_root:
     assert hook["entry"] == "lockmigrate check"
     assert hook["args"] == ["churn", "nlp", "taxi"]
     assert hook["pass_filenames"] is False
-    assert hook["additional_dependencies"][0].startswith("lockmigrate==")
+    # 0.1.0.dev0, on no index: the release it leads to (the warning is tested below)
+    assert hook["additional_dependencies"] == [installed_self().requirement]
     import re
 
     files = re.compile(hook["files"])
@@ -235,6 +238,81 @@ def test_github_workflow_checks_and_comments_the_diff(tree: Path) -> None:
         if script:
             syntax = subprocess.run(["bash", "-n"], input=script, text=True, check=False)
             assert syntax.returncode == 0, script
+
+
+def test_a_development_build_installs_its_release_line_and_says_so(
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lockmigrate==0.1.0.dev0 is on no index: the files require the release it leads to,
+    and a warning says how to install this build instead."""
+    assert run("--with", "pre-commit,github-actions") == 0
+
+    err = capsys.readouterr().err
+    assert "lockmigrate 0.1.0.dev0 is a development build, which no package index has" in err
+    assert "--lockmigrate-requirement" in err
+    assert "[workflow-unreleased]" in err
+    hook = load_yaml(tree / ".pre-commit-config.yaml")["repos"][0]["hooks"][0]
+    assert hook["additional_dependencies"] == ["lockmigrate~=0.1.0"]
+    steps = load_yaml(tree / ".github" / "workflows" / "lockmigrate.yml")["jobs"]["locks"]["steps"]
+    install = next(step for step in steps if step.get("name") == "Install lockmigrate")
+    assert install["run"] == "python -m pip install 'lockmigrate~=0.1.0'"
+
+
+def test_the_user_chooses_how_lockmigrate_is_installed(
+    tree: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requirement = "lockmigrate @ git+https://github.com/acme/lockmigrate@4f1c2d3"
+    assert run("--with", "pre-commit,github-actions", "--lockmigrate-requirement", requirement) == 0
+
+    assert "workflow-unreleased" not in capsys.readouterr().err
+    config = tree / ".pre-commit-config.yaml"
+    assert load_yaml(config)["repos"][0]["hooks"][0]["additional_dependencies"] == [requirement]
+    assert f"--lockmigrate-requirement '{requirement}'" in config.read_text()
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tree.parent / "pre-commit-home")},
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    workflow = load_yaml(tree / ".github" / "workflows" / "lockmigrate.yml")
+    validate(workflow, "github-workflows")
+    install = next(
+        s for s in workflow["jobs"]["locks"]["steps"] if s.get("name") == "Install lockmigrate"
+    )
+    assert install["run"] == f"python -m pip install '{requirement}'"
+
+
+def test_a_requirement_yaml_would_misread_is_quoted(tree: Path) -> None:
+    requirement = "lockmigrate @ https://example.com/x.whl#sha256=ab ; python_version >= '3.10'"
+    assert run("--with", "github-actions", "--lockmigrate-requirement", requirement) == 0
+
+    workflow = load_yaml(tree / ".github" / "workflows" / "lockmigrate.yml")
+    install = next(
+        s for s in workflow["jobs"]["locks"]["steps"] if s.get("name") == "Install lockmigrate"
+    )
+    assert install["run"] == "python -m pip install " + shlex.quote(requirement)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--lockmigrate-requirement", "lockmigrate~=1.0"], "add one of them to --with"),
+        (["--with", "make", "--lockmigrate-requirement", "x"], "add one of them to --with"),
+        (
+            ["--with", "pre-commit", "--lockmigrate-requirement", "lockmigrate @"],
+            "'lockmigrate @' is not a requirement (Expected URL after @)",
+        ),
+    ],
+)
+def test_lockmigrate_requirement_errors(
+    tree: Path, arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(tree)
+    assert run(*arguments) == 2
+    assert message in capsys.readouterr().err
+    assert snapshot(tree) == before
 
 
 # --- dry run, idempotence, errors -------------------------------------------------------------

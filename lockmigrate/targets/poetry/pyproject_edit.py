@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tomlkit.toml_document import TOMLDocument
 
     from lockmigrate.python_target import PythonCap
-    from lockmigrate.targets.poetry import PoetryOptions, PoetrySource, _Entry
+    from lockmigrate.targets.poetry.options import Entry, PoetryOptions, PoetrySource
 
 __all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]
 
@@ -36,8 +36,8 @@ class Destinations:
     """Per group (``main`` or a group name), the entries written as PEP 508 strings
     (``[project] dependencies`` / ``[dependency-groups]``) and as ``[tool.poetry]`` values."""
 
-    arrays: dict[str, list[_Entry]]
-    tables: dict[str, list[_Entry]]
+    arrays: dict[str, list[Entry]]
+    tables: dict[str, list[Entry]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +103,7 @@ class _Editor:
         self.collector = collector
         self.conflicts: list[str] = []
 
-    def conflict(self, entry: _Entry, theirs: list[str], where: str) -> None:
+    def conflict(self, entry: Entry, theirs: list[str], where: str) -> None:
         declared = ", ".join(repr(t) for t in theirs)
         if self.options.merge:
             self.collector.warning(
@@ -120,7 +120,7 @@ class _Editor:
             f"{self.display} [{where}] already has {declared}"
         )
 
-    def add_to_array(self, array: Array, entries: list[_Entry], where: str) -> None:
+    def add_to_array(self, array: Array, entries: list[Entry], where: str) -> None:
         """Add each entry's PEP 508 line; a name the array already declares is left alone
         when it has the same lines, and a conflict otherwise."""
         existing: dict[str, list[str]] = {}
@@ -150,7 +150,7 @@ class _Editor:
             # a new array, or a one-line array we had to extend: one entry per line
             array.multiline(True)
 
-    def add_to_table(self, table: Table, entries: list[_Entry], where: str) -> None:
+    def add_to_table(self, table: Table, entries: list[Entry], where: str) -> None:
         existing: dict[str, str] = {canonicalize_name(str(key)): str(key) for key in table}
         for entry in entries:
             key = existing.get(entry.key)
@@ -237,7 +237,7 @@ def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
     return text.replace("\r\n", "\n"), bom, newline
 
 
-def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file order
+def render_pyproject(
     before: bytes | None,
     *,
     display: str,
@@ -261,74 +261,31 @@ def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file 
     ``python_cap``: the ranges install on no Python from some version on, so Poetry (which
     locks for the whole range) is given the capped range in ``[tool.poetry.dependencies]``
     python, which only Poetry reads; ``requires-python`` is left uncapped."""
-    if before is not None:
-        text, bom, newline = _decode(before, display)
-        try:
-            document = tomlkit.parse(text)
-        except tomlkit.exceptions.ParseError as error:
-            raise InputError(
-                f"not valid TOML: {error}", origin=Origin(path=display, line=error.line)
-            ) from None
-    else:
-        document, bom, newline = tomlkit.document(), b"", "\n"
+    document, bom, newline = _parse(before, display)
     editor = _Editor(document, display, options, collector)
     existing_project = document.get("project")
+    project_python = isinstance(existing_project, Table) and "requires-python" in existing_project
     if project_is_ours:
-        project = _table(document, "project")
-        if "name" not in project:
-            project["name"] = name
-        current_python = project.get("requires-python")
-        if current_python is None:
-            project["requires-python"] = requires_python
-        else:
-            requires_python = str(current_python)
-        if destinations.arrays.get("main"):
-            editor.add_to_array(
-                editor.array_at(project, "dependencies"),
-                destinations.arrays["main"],
-                "project.dependencies",
-            )
-    elif isinstance(existing_project, Table) and "requires-python" in existing_project:
+        requires_python = _write_project(document, editor, name, requires_python, destinations)
+    elif project_python and isinstance(existing_project, Table):
         requires_python = str(existing_project["requires-python"])
     for group, entries in destinations.arrays.items():
-        if group == "main" or not entries:
-            continue
-        dependency_groups = _table(document, "dependency-groups")
-        editor.add_to_array(
-            editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
-        )
-    python_in_tool = not project_is_ours and not (
-        isinstance(existing_project, Table) and "requires-python" in existing_project
-    )
+        if group != "main" and entries:
+            dependency_groups = _table(document, "dependency-groups")
+            editor.add_to_array(
+                editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
+            )
+    python_in_tool = not project_is_ours and not project_python
     lock_python = python_cap.lock_range(requires_python) if python_cap is not None else None
     if python_in_tool or destinations.tables.get("main") or lock_python:
-        dependencies = _poetry_dependencies(document, "main")
-        if "python" in dependencies:
-            if python_in_tool:
-                requires_python = str(dependencies["python"])
-        elif lock_python is not None and python_cap is not None:
-            dependencies["python"] = lock_python
-            collector.info(
-                "poetry-python-cap",
-                f"{python_cap.requirement} allows only releases for Python <"
-                f"{python_cap.below}, and Poetry locks for every Python the project allows: "
-                f"[tool.poetry.dependencies] python = {lock_python!r} (only Poetry reads it; "
-                "requires-python is left as it is)",
-                python_cap.origin,
-            )
-        elif python_in_tool:
-            dependencies["python"] = requires_python
+        requires_python = _write_tool_python(
+            document, requires_python, python_in_tool, python_cap, collector
+        )
     for group, entries in destinations.tables.items():
         if entries:
             editor.add_to_table(_poetry_dependencies(document, group), entries, _where(group))
-    tool = _table(document, "tool", super_table=True) if not package_mode or sources else None
-    if tool is not None:
-        poetry = _table(tool, "poetry")
-        current = poetry.get("package-mode")
-        if current is None and not package_mode:
-            poetry["package-mode"] = False
-        elif current is not None:
-            package_mode = bool(current)
+    if not package_mode or sources:
+        package_mode = _write_package_mode(document, package_mode)
     editor.sources(sources)
     if editor.conflicts:
         raise InputError(
@@ -347,6 +304,86 @@ def render_pyproject(  # noqa: PLR0915 - the destinations side by side, in file 
         package_mode=package_mode,
         requires_python=requires_python,
     )
+
+
+def _parse(before: bytes | None, display: str) -> tuple[TOMLDocument, bytes, str]:
+    """The document, its byte-order mark and its newline (a new file has neither)."""
+    if before is None:
+        return tomlkit.document(), b"", "\n"
+    text, bom, newline = _decode(before, display)
+    try:
+        return tomlkit.parse(text), bom, newline
+    except tomlkit.exceptions.ParseError as error:
+        raise InputError(
+            f"not valid TOML: {error}", origin=Origin(path=display, line=error.line)
+        ) from None
+
+
+def _write_project(
+    document: TOMLDocument,
+    editor: _Editor,
+    name: str,
+    requires_python: str,
+    destinations: Destinations,
+) -> str:
+    """``[project]``, lockmigrate's to write: its name and Python when it has none, and the
+    main dependencies. The ``requires-python`` the file ends with."""
+    project = _table(document, "project")
+    if "name" not in project:
+        project["name"] = name
+    current_python = project.get("requires-python")
+    if current_python is None:
+        project["requires-python"] = requires_python
+    else:
+        requires_python = str(current_python)
+    if destinations.arrays.get("main"):
+        editor.add_to_array(
+            editor.array_at(project, "dependencies"),
+            destinations.arrays["main"],
+            "project.dependencies",
+        )
+    return requires_python
+
+
+def _write_tool_python(
+    document: TOMLDocument,
+    requires_python: str,
+    python_in_tool: bool,
+    python_cap: PythonCap | None,
+    collector: Collector,
+) -> str:
+    """``[tool.poetry.dependencies] python``: the project's Python when ``[project]`` does
+    not say it, or the capped range Poetry locks for. The project's Python, as the file
+    ends with it."""
+    dependencies = _poetry_dependencies(document, "main")
+    lock_python = python_cap.lock_range(requires_python) if python_cap is not None else None
+    if "python" in dependencies:
+        return str(dependencies["python"]) if python_in_tool else requires_python
+    if lock_python is not None and python_cap is not None:
+        dependencies["python"] = lock_python
+        collector.info(
+            "poetry-python-cap",
+            f"{python_cap.requirement} allows only releases for Python <"
+            f"{python_cap.below}, and Poetry locks for every Python the project allows: "
+            f"[tool.poetry.dependencies] python = {lock_python!r} (only Poetry reads it; "
+            "requires-python is left as it is)",
+            python_cap.origin,
+        )
+    elif python_in_tool:
+        dependencies["python"] = requires_python
+    return requires_python
+
+
+def _write_package_mode(document: TOMLDocument, package_mode: bool) -> bool:
+    """``[tool.poetry] package-mode = false`` when not in package mode and the file does not
+    say; whether the project is in package mode, as the file ends with it."""
+    poetry = _table(_table(document, "tool", super_table=True), "poetry")
+    current = poetry.get("package-mode")
+    if current is None and not package_mode:
+        poetry["package-mode"] = False
+    elif current is not None:
+        package_mode = bool(current)
+    return package_mode
 
 
 def _require_version(document: TOMLDocument, display: str, version_origin: Origin | None) -> None:

@@ -1,0 +1,84 @@
+"""The digest of a lock's inputs that lockmigrate records in the lock's header, so that
+``lockmigrate check`` can trust a lock without resolving again while its inputs are the
+same bytes."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from lockmigrate.model import RequirementFile
+
+__all__ = ["inputs_digest", "recorded_digest", "with_input_digest"]
+
+_DIGEST_PREFIX = "# lockmigrate: inputs "
+_DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
+
+
+class _Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
+def _sha256() -> _Hash:
+    try:  # the builtin module: hashlib would load OpenSSL, which check's fast path never needs
+        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # Python 3.12+ names it _sha2; other builds may have only OpenSSL's
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            from hashlib import sha256
+    hasher: _Hash = sha256()
+    return hasher
+
+
+def inputs_digest(
+    in_path: Path,
+    in_content: bytes | None = None,
+    *,
+    parsed: Callable[[Path], RequirementFile | None] | None = None,
+) -> str:
+    """A digest of a ``.in`` and every file it includes (``-r``/``-c``, recursively), so
+    that ``lockmigrate check`` can tell a lock is fresh without resolving again.
+
+    ``parsed`` gives a file already read (``None`` when it was not), so that its includes
+    need not be parsed again; the digest is of the bytes on disk either way."""
+    from lockmigrate.sources.requirements import parse_bytes
+
+    digest = _sha256()
+    pending = [(in_path.absolute(), in_content)]
+    seen: set[Path] = set()
+    while pending:
+        path, content = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        data = content if content is not None else path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
+        file = parsed(Path(os.path.abspath(path))) if parsed and content is None else None  # noqa: PTH100
+        if file is None:
+            file = parse_bytes(data, path=path)
+        for include in file.includes:
+            if include.resolved is not None and include.resolved.absolute().is_file():
+                pending.append((include.resolved.absolute(), None))
+    return "sha256:" + digest.hexdigest()
+
+
+def recorded_digest(lock_text: str) -> str | None:
+    """The input digest recorded in a lock's header, if lockmigrate wrote one."""
+    match = _DIGEST_RE.search(lock_text)
+    return match.group("digest") if match else None
+
+
+def with_input_digest(text: str, digest: str) -> str:
+    """``text`` with the digest line placed right after the resolver's header block."""
+    lines = text.splitlines(keepends=True)
+    lines = [line for line in lines if not line.startswith(_DIGEST_PREFIX)]
+    end = 0
+    while end < len(lines) and lines[end].startswith("#"):
+        end += 1
+    note = f"{_DIGEST_PREFIX}{digest} (lockmigrate check trusts this lock while it matches)\n"
+    return "".join([*lines[:end], note, *lines[end:]])
