@@ -548,14 +548,22 @@ def _extras_suffix(text: str) -> tuple[str, str] | None:
 
 
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
-    """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical."""
+    """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical;
+    ``ValueError`` when they are not valid extras (pip's ``convert_extras`` fails too)."""
     suffix = _extras_suffix(text)
     if suffix is None:
         return text, ()
-    from packaging.requirements import Requirement
+    from packaging.requirements import InvalidRequirement, Requirement
 
     path, extras_text = suffix
-    extras = Requirement("placeholder" + extras_text.lower()).extras
+    try:
+        extras = Requirement("placeholder" + extras_text.lower()).extras
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "cannot be parsed"
+        raise ValueError(
+            f"invalid extras {extras_text!r}: pip reads the [...] that ends the line as extras "
+            f"({reason})"
+        ) from None
     return path.rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
 
@@ -752,7 +760,8 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
         )  # fmt: skip
     bare = _extras_suffix(text)
     if not _looks_like_path(text) and not _is_archive(bare[0].rstrip() if bare else text):
-        return _from_pep508(text, marker)  # neither a folder nor an archive: no disk access
+        # neither a folder nor an archive: no disk access
+        return _with_path_extras(_from_pep508(text, marker), text, base)
     # pip strips the extras off the normalised absolute path; the written path is kept.
     local, extras = _strip_extras(_local_path(base, text))
     written, _ = _strip_extras(text)
@@ -774,7 +783,24 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
             name=name, specifier=specifier, extras=extras, marker=marker, url=written,
             kind=RequirementKind.PATH,
         )  # fmt: skip
-    return _from_pep508(text, marker)
+    return _with_path_extras(_from_pep508(text, marker), text, base)
+
+
+def _with_path_extras(meaning: _Interpretation, text: str, base: Path) -> _Interpretation:
+    """``meaning`` with the extras pip gives it: before pip parses a line as PEP 508, it
+    strips a trailing ``[extras]`` off the line read as a local path, and those extras win
+    over the requirement's own when there are any (``p[a] @ https://h/x[b]`` installs
+    ``p[b]``, ``p@[v]`` is ``p[v]`` at the URL ``[v]``). Invalid extras there are an error,
+    as in pip."""
+    # Without a separator the path pip reads ends as the text does; with one, normpath may
+    # end it elsewhere (https://h/x[b]/. is .../x[b]).
+    separator = os.path.sep in text or (os.path.altsep is not None and os.path.altsep in text)
+    if not separator and (not text.endswith("]") or meaning.url is None):
+        return meaning  # no [extras] suffix, or name[extras]: the requirement's own extras
+    _, extras = _strip_extras(_local_path(base, text))
+    if not extras or extras == meaning.extras:
+        return meaning  # none there ([] or no suffix): pip keeps the requirement's own
+    return meaning._replace(extras=extras)
 
 
 def _not_editable(text: str) -> ValueError:

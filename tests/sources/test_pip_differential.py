@@ -569,6 +569,13 @@ CASES: list[Case] = [
         "requirements.txt": "-r file:nc\n", "nc": "numpy\n"}, REJECTED),
     Case("wheel-without-a-valid-name", _req("_-0-py3-none-any.whl\n"), REJECTED),
     Case("name-at-relative-file-url", _req("pkg @ file:../#\n"), ACCEPTED),
+    # pip strips a trailing [extras] off the line read as a path before it parses it as PEP
+    # 508, and those extras win: p[a] @ .../y[b] is p[b]; an empty [] leaves p's own.
+    Case("extras-from-the-end-of-a-url", _req(
+        "p[a] @ https://example.com/y[b]\np@[v];platform_machine==''\n"
+        "q[a] @ https://example.com/y[]\nr @ https://example.com/[b]/c/..\n"), ACCEPTED),
+    Case("invalid-extras-at-the-end-of-a-url", _req("p @ https://example.com/y[a b]\n"),
+         REJECTED),
     Case("hashes-on-an-option-line-grouped-by-pip", _req(
         f"--hash={SHA512} --hash={SHA} --hash={SHA512.replace('c', 'd')}\n"), ACCEPTED),
     Case("egg-fragments", _req(
