@@ -510,7 +510,7 @@ def run_check(
                 continue
             if _body(change.before) != _body(change.after):
                 committed = next(f.file for _, f in group if f.path.absolute() == change.path)
-                made_by = read_header("".join(committed.physical_lines)).resolver
+                made_by = read_header(committed.text).resolver
                 findings += _staleness(
                     committed, change.after, same_resolver=made_by in {None, relock.backend.value}
                 )

@@ -7,8 +7,12 @@ turn them into plans. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+import re
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 __all__ = [
     "DeclaredRequirement",
@@ -17,6 +21,7 @@ __all__ = [
     "Line",
     "Option",
     "Origin",
+    "PhysicalLines",
     "RequirementFile",
     "RequirementKind",
     "TextLayout",
@@ -136,6 +141,74 @@ class Line:
     include: Include | None = None
 
 
+# What str.splitlines() ends a line at.
+_LINE_BREAK_RE = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class PhysicalLines(Sequence[str]):
+    """The physical lines of a text, each with its terminator, as
+    ``text.splitlines(keepends=True)`` gives them, but holding only the text and where each
+    line starts: a line is sliced from the text when asked for, so a file is held once, not
+    once as text and again as a million small strings."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        starts = array("q", [0])
+        starts.extend(match.end() for match in _LINE_BREAK_RE.finditer(text))
+        if starts[-1] != len(text):
+            starts.append(len(text))  # a last line without a terminator
+        self._starts = starts
+
+    @property
+    def text(self) -> str:
+        """All the lines, joined."""
+        return self._text
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            text, starts = self._text, self._starts
+            return tuple(text[starts[i] : starts[i + 1]] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("physical line index out of range")
+        return self._text[self._starts[index] : self._starts[index + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        text, starts = self._text, self._starts
+        for index in range(len(starts) - 1):
+            yield text[starts[index] : starts[index + 1]]
+
+    def join(self, start: int = 0, stop: int | None = None) -> str:
+        """``"".join(self[start:stop])`` in one slice of the text."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        if start >= stop:
+            return ""
+        return self._text[self._starts[start] : self._starts[stop]]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PhysicalLines):
+            return self._text == other._text
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._text)
+
+    def __repr__(self) -> str:
+        return f"PhysicalLines({self._text!r})"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RequirementFile:
     """A requirements file, losslessly: ``render()`` gives back the exact bytes read."""
@@ -143,12 +216,20 @@ class RequirementFile:
     path: Path
     display: str
     layout: TextLayout
-    physical_lines: tuple[str, ...]  # each with its own line terminator, if it had one
+    # each with its own line terminator, if it had one (a PhysicalLines from the reader)
+    physical_lines: Sequence[str]
     lines: tuple[Line, ...]
     constraint: bool = False  # read as a -c constraints file
 
     def render(self) -> bytes:
-        return self.layout.encode("".join(self.physical_lines))
+        return self.layout.encode(self.text)
+
+    @property
+    def text(self) -> str:
+        """The whole decoded text (BOM excluded)."""
+        if isinstance(self.physical_lines, PhysicalLines):
+            return self.physical_lines.text
+        return "".join(self.physical_lines)
 
     @property
     def requirements(self) -> tuple[DeclaredRequirement, ...]:
@@ -164,4 +245,6 @@ class RequirementFile:
 
     def raw_text(self, line: Line) -> str:
         """The physical text of a logical line, terminators included."""
+        if isinstance(self.physical_lines, PhysicalLines):
+            return self.physical_lines.join(line.first, line.first + line.count)
         return "".join(self.physical_lines[line.first : line.first + line.count])

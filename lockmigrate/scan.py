@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector, Diagnostic
 from lockmigrate.errors import InputError, raise_all
@@ -78,9 +78,32 @@ def classify_range(requirement: DeclaredRequirement) -> RangeKind:
     return _classify_specifier(requirement.specifier)
 
 
-@functools.lru_cache(maxsize=4096)
+# One specifier with a plain release number, the shape of most lines: classified without
+# packaging (the reader has checked it is valid).
+_ONE_PLAIN_SPECIFIER_RE = re.compile(r"(~=|==|!=|<=|>=|<|>)([0-9]+(?:\.[0-9]+)*)")
+_PLAIN_KINDS = {
+    "==": RangeKind.EXACT, "!=": RangeKind.EXCLUSIONS, "<=": RangeKind.UPPER,
+    "<": RangeKind.UPPER, ">=": RangeKind.LOWER, ">": RangeKind.LOWER,
+}  # fmt: skip
+
+
 def _classify_specifier(specifier: str) -> RangeKind:
-    specifiers = list(SpecifierSet(specifier))
+    match = _ONE_PLAIN_SPECIFIER_RE.fullmatch(specifier)
+    if match is None:
+        return _classify_specifier_set(specifier)
+    operator, version = match.groups()
+    if operator == "~=":
+        return RangeKind.COMPATIBLE_2 if version.count(".") <= 1 else RangeKind.COMPATIBLE_3
+    return _PLAIN_KINDS[operator]
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_specifier_set(specifier: str) -> RangeKind:
+    try:
+        specifiers = list(SpecifierSet(specifier))
+    except InvalidSpecifier:
+        # "===" with an empty version: pip 26.3 reads it, packaging 26.4 refuses it
+        return RangeKind.EXACT
     if not specifiers:
         return RangeKind.UNBOUNDED
     operators = {spec.operator for spec in specifiers}
@@ -383,12 +406,9 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
                     + ": pip-tools keeps it; Poetry cannot express it",
                     option.origin,
                 )
-        if (
-            any(
-                contains_credentials(raw)
-                for raw in file.physical_lines[line.first : line.first + line.count]
-            )
-            and line.requirement is None
+        if line.requirement is None and any(
+            contains_credentials(raw)
+            for raw in file.physical_lines[line.first : line.first + line.count]
         ):
             collector.warning(
                 "credentials",

@@ -205,7 +205,7 @@ def scan(
     if output_format is ScanFormat.JSON:
         from lockmigrate.reporters import scan_json
 
-        sys.stdout.write(scan_json.render(report))
+        scan_json.write(report, sys.stdout)
     else:
         from lockmigrate.reporters import scan_table
 

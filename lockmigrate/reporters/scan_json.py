@@ -6,18 +6,27 @@ that removes or renames a field bumps it.
 
 from __future__ import annotations
 
+import enum
+import io
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Diagnostic
-from lockmigrate.model import DeclaredRequirement, Line
-from lockmigrate.scan import ScannedFile, ScanReport, classify_range
+from lockmigrate.model import DeclaredRequirement, Line, RequirementKind
+from lockmigrate.scan import RangeKind, ScannedFile, ScanReport, classify_range
 from lockmigrate.sources.includes import display_path
 
 __all__ = ["SCHEMA_VERSION", "render"]
 
 SCHEMA_VERSION = 1
+
+
+# Each member's value, looked up once (an enum's .value is a descriptor call).
+_VALUES: dict[enum.Enum, str] = {
+    member: member.value for kind in (RequirementKind, RangeKind) for member in kind
+}
 
 
 def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]:
@@ -31,13 +40,14 @@ def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]
         "hashes": list(requirement.hashes),
         "line": requirement.origin.line,
         "comment": line.comment,
-        "kind": requirement.kind.value,
-        "range": classify_range(requirement).value,
+        "kind": _VALUES[requirement.kind],
+        "range": _VALUES[classify_range(requirement)],
         "variables": list(requirement.variables),
     }
 
 
-def _file(scanned: ScannedFile) -> dict[str, Any]:
+def _file_head(scanned: ScannedFile) -> dict[str, Any]:
+    """The fields of a file before its requirements."""
     file = scanned.file
     return {
         "path": file.display,
@@ -60,12 +70,24 @@ def _file(scanned: ScannedFile) -> dict[str, Any]:
             for option in file.options
             if option.name not in {"--requirement", "--constraint", "--editable", "--hash"}
         ],
-        "requirements": [
-            _requirement(line.requirement, line)
-            for line in file.lines
-            if line.requirement is not None
-        ],
-        "targets": {"pip-tools": scanned.pip_tools, "poetry": scanned.poetry},
+    }
+
+
+def _requirements(scanned: ScannedFile) -> Iterator[dict[str, Any]]:
+    for line in scanned.file.lines:
+        if line.requirement is not None:
+            yield _requirement(line.requirement, line)
+
+
+def _targets(scanned: ScannedFile) -> dict[str, Any]:
+    return {"pip-tools": scanned.pip_tools, "poetry": scanned.poetry}
+
+
+def _file(scanned: ScannedFile) -> dict[str, Any]:
+    return {
+        **_file_head(scanned),
+        "requirements": list(_requirements(scanned)),
+        "targets": _targets(scanned),
     }
 
 
@@ -84,16 +106,37 @@ def render(report: ScanReport) -> str:
     """The report as compact JSON on one line, with a trailing newline (compact, so that a
     large monorepo's report is written in milliseconds; pipe it to ``python -m json.tool``
     to read it)."""
-    document = {
-        "schema_version": SCHEMA_VERSION,
-        "lockmigrate_version": __version__,
-        "services": [
-            {
-                "path": service.display,
-                "files": [_file(f) for f in service.files],
-            }
-            for service in report.services
-        ],
-        "diagnostics": [diagnostic_json(d) for d in report.diagnostics],
-    }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+#: Requirements encoded per call, so a file of a million lines is written in pieces.
+_CHUNK = 2000
+
+
+def write(report: ScanReport, stream: TextIO) -> None:
+    """Write :func:`render`'s text to ``stream`` piece by piece: the whole document is never
+    held in memory (a 50 MB requirements file makes about 165 MB of JSON)."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    head = {"schema_version": SCHEMA_VERSION, "lockmigrate_version": __version__}
+    stream.write(encode(head)[:-1] + ',"services":[')
+    for service_index, service in enumerate(report.services):
+        stream.write("," if service_index else "")
+        stream.write(encode({"path": service.display})[:-1] + ',"files":[')
+        for file_index, scanned in enumerate(service.files):
+            stream.write("," if file_index else "")
+            stream.write(encode(_file_head(scanned))[:-1] + ',"requirements":[')
+            chunk: list[dict[str, Any]] = []
+            first = True
+            for requirement in _requirements(scanned):
+                chunk.append(requirement)
+                if len(chunk) == _CHUNK:
+                    stream.write(("" if first else ",") + encode(chunk)[1:-1])
+                    chunk, first = [], False
+            if chunk:
+                stream.write(("" if first else ",") + encode(chunk)[1:-1])
+            stream.write('],"targets":' + encode(_targets(scanned)) + "}")
+        stream.write("]}")
+    diagnostics = [diagnostic_json(d) for d in report.diagnostics]
+    stream.write('],"diagnostics":' + encode(diagnostics) + "}\n")

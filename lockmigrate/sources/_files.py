@@ -10,7 +10,7 @@ from pathlib import Path
 from lockmigrate.errors import InputError
 from lockmigrate.model import Origin
 
-__all__ = ["NotRegularFileError", "read_input", "read_regular"]
+__all__ = ["NotRegularFileError", "is_dir", "is_file", "read_input", "read_regular"]
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -61,3 +61,14 @@ def read_input(path: Path, shown: str, what: str) -> bytes:
         raise InputError(
             f"cannot read the {what}: {error.strerror or error}", origin=Origin(path=shown, line=1)
         ) from None
+
+
+def is_dir(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder, as pip asks (``os.path.isdir``): ``False`` for a name the
+    system refuses (too long, a NUL), where ``Path.is_dir`` raises ``ENAMETOOLONG``."""
+    return os.path.isdir(path)  # noqa: PTH112 - see the docstring
+
+
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file, as pip asks (``os.path.isfile``); see :func:`is_dir`."""
+    return os.path.isfile(path)  # noqa: PTH113 - see is_dir

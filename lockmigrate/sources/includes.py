@@ -11,6 +11,7 @@ from pathlib import Path
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
+from lockmigrate.sources._files import is_dir, is_file
 from lockmigrate.sources.requirements import ENV_VAR_RE, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
@@ -226,7 +227,8 @@ class _Follower:
                     text=_include_text(include),
                 )
             ]
-        if not target.is_file():
+        # os.path, as pip: a name the system refuses (too long) cannot be opened, not a crash
+        if not is_file(target):
             return [self.missing(include, target)]
         constraint = include.kind is IncludeKind.CONSTRAINT
         if (target, constraint) in self.done:
@@ -234,7 +236,7 @@ class _Follower:
         return self.enter(target, constraint)
 
     def missing(self, include: Include, target: Path) -> InputError:
-        what = "is a directory" if target.is_dir() else "does not exist"
+        what = "is a directory" if is_dir(target) else "does not exist"
         unset = [
             match.group("name")
             for match in ENV_VAR_RE.finditer(include.target)

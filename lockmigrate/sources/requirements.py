@@ -14,17 +14,19 @@ warning is added to the collector.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import functools
+import gc
 import os
 import posixpath
 import re
 import sys
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
@@ -37,13 +39,14 @@ from lockmigrate.model import (
     Line,
     Option,
     Origin,
+    PhysicalLines,
     RequirementFile,
     RequirementKind,
     TextLayout,
 )
 from lockmigrate.names import canonicalize_name
 from lockmigrate.redact import redact_url
-from lockmigrate.sources._files import NotRegularFileError, read_regular
+from lockmigrate.sources._files import NotRegularFileError, is_dir, is_file, read_regular
 
 if TYPE_CHECKING:
     import optparse
@@ -152,6 +155,19 @@ def _declaration_line(data: bytes) -> int:
     return 1
 
 
+def _dominant_newline(text: str) -> str:
+    """The most frequent of the terminators ``\\n``, ``\\r\\n`` and ``\\r`` (the first of
+    them on a tie), ``\\n`` when no line ends with one of them."""
+    crlf = text.count("\r\n")
+    counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
+    return max(counts, key=counts.__getitem__)
+
+
+def _ends_a_line(text: str) -> bool:
+    """Whether the text ends with a line terminator, as ``str.splitlines`` sees them."""
+    return bool(text) and text[-1] in _LINE_BREAKS
+
+
 def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
     """Decode a requirements file as pip does: BOM, then a PEP 263 ``coding:`` comment in
     the first two lines, then UTF-8.
@@ -197,14 +213,12 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
             f"({exc}); pip cannot read it either. Declare a text encoding such as utf-8",
             origin=Origin(path=display, line=_declaration_line(data)),
         ) from None
-    physical = text.splitlines(keepends=True)
-    terminators = [line[len(line.rstrip("\r\n")) :] for line in physical]
-    counted = [t for t in terminators if t]
-    newline = max(("\n", "\r\n", "\r"), key=counted.count) if counted else "\n"
-    final_newline = bool(physical) and physical[-1] != physical[-1].splitlines()[0]
-    layout = TextLayout(codec=codec, bom=bom, newline=newline, final_newline=final_newline)
+    layout = TextLayout(
+        codec=codec, bom=bom, newline=_dominant_newline(text), final_newline=_ends_a_line(text)
+    )
     try:
-        lossless = layout.encode(text) == data
+        # Strict UTF-8 always encodes back to the bytes it decoded: no copy to compare.
+        lossless = codec == "utf-8" or layout.encode(text) == data
     except (UnicodeError, LookupError, ValueError, TypeError):
         lossless = False
     if not lossless:
@@ -224,20 +238,28 @@ class _LogicalLine:
     text: str  # joined as pip joins it, before comments are stripped
 
 
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' own
+
+
 def _strip_terminator(physical_line: str) -> str:
-    lines = physical_line.splitlines()
-    return lines[0] if lines else ""
+    """One physical line without its terminator (``\\r\\n`` or one line break)."""
+    if physical_line.endswith("\r\n"):
+        return physical_line[:-2]
+    if physical_line[-1:] in _LINE_BREAKS and physical_line:
+        return physical_line[:-1]
+    return physical_line
 
 
-def join_lines(physical: list[str]) -> Iterator[_LogicalLine]:
+def join_lines(physical: Sequence[str]) -> Iterator[_LogicalLine]:
     """pip's ``join_lines``: a line ending in ``\\`` continues on the next one, unless it is
     a comment. Every physical line lands in exactly one logical line."""
     pending: list[str] = []
     first = 0
     for index, raw in enumerate(physical):
         line = _strip_terminator(raw)
-        if not line.endswith("\\") or COMMENT_RE.match(line):
-            if COMMENT_RE.match(line):
+        comment = "#" in line and COMMENT_RE.match(line) is not None
+        if not line.endswith("\\") or comment:
+            if comment:
                 line = " " + line  # so that the comment is matched after joining
             if pending:
                 pending.append(line)
@@ -254,11 +276,28 @@ def join_lines(physical: list[str]) -> Iterator[_LogicalLine]:
 
 
 def split_comment(text: str) -> tuple[str, str | None]:
-    """``(content, comment)`` as pip's ``ignore_comments`` sees them."""
-    match = COMMENT_RE.search(text)
-    if match is None:
+    """``(content, comment)`` as pip's ``ignore_comments`` sees them.
+
+    pip searches ``(^|\\s+)#.*$``, which backtracks over every run of blanks not followed by
+    ``#``: quadratic on a long line. The same match is found in one pass: the comment starts
+    with the run of blanks before the first ``#`` that begins the text or follows a blank.
+    """
+    if "#" not in text:
         return text.strip(), None
-    return text[: match.start()].strip(), match.group(0).strip()
+    if "\n" in text:  # not a logical line (``.`` stops at a newline): pip's expression
+        match = COMMENT_RE.search(text)
+        if match is None:
+            return text.strip(), None
+        return text[: match.start()].strip(), match.group(0).strip()
+    at = text.find("#")
+    while at > 0 and not text[at - 1].isspace():
+        at = text.find("#", at + 1)
+    if at == -1:
+        return text.strip(), None
+    start = at
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return text[:start].strip(), text[start:].strip()
 
 
 def expand_variables(text: str, environ: Mapping[str, str]) -> str:
@@ -273,15 +312,14 @@ def expand_variables(text: str, environ: Mapping[str, str]) -> str:
 def break_args_options(line: str) -> tuple[str, str]:
     """pip's split of a line into the requirement part and the options part: the
     requirement is every space-separated token before the first one starting with ``-``."""
-    tokens = line.split(" ")
-    args: list[str] = []
-    options = tokens[:]
-    for token in tokens:
-        if token.startswith("-"):
-            break
-        args.append(token)
-        options.pop(0)
-    return " ".join(args), " ".join(options)
+    if line.startswith("-"):
+        return "", line
+    # The first token starting with "-" follows a space; the tokens before it, joined again
+    # with single spaces, are the text before that space.
+    at = line.find(" -")
+    if at == -1:
+        return line, ""
+    return line[:at], line[at + 1 :]
 
 
 # --- options ----------------------------------------------------------------------------
@@ -454,6 +492,8 @@ def _archive_extension(name: str) -> str:
 
 
 def _is_archive(name: str) -> bool:
+    if not name.lower().endswith(ARCHIVE_EXTENSIONS):
+        return False  # the extension pip finds is a suffix of the name: none can match
     return _archive_extension(name) in ARCHIVE_EXTENSIONS
 
 
@@ -491,19 +531,43 @@ def _path_to_url(path: str) -> str:
     return urllib.parse.urljoin("file://", pathname2url(path))
 
 
+def _extras_suffix(text: str) -> tuple[str, str] | None:
+    """``EXTRAS_SUFFIX_RE.match(text).groups()`` (pip's ``^(.+)(\\[[^\\]]+\\])$``), found in one
+    pass: the regular expression backtracks quadratically over a long run of ``[``. Its greedy
+    ``.+`` leaves the shortest ``[...]`` suffix: the last ``[`` after the last inner ``]``."""
+    if "\n" in text:  # not a logical line: pip's expression
+        match = EXTRAS_SUFFIX_RE.match(text)
+        return None if match is None else (match.group(1), match.group(2))
+    if not text.endswith("]"):
+        return None
+    inner_close = text.rfind("]", 0, len(text) - 1)
+    opening = text.rfind("[", max(inner_close + 1, 1), len(text) - 2)
+    if opening == -1:
+        return None
+    return text[:opening], text[opening:]
+
+
 def _strip_extras(text: str) -> tuple[str, tuple[str, ...]]:
-    """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical."""
-    match = EXTRAS_SUFFIX_RE.match(text)
-    if match is None:
+    """pip's ``strip_extras``: a trailing ``[extras]`` split off a path, extras canonical;
+    ``ValueError`` when they are not valid extras (pip's ``convert_extras`` fails too)."""
+    suffix = _extras_suffix(text)
+    if suffix is None:
         return text, ()
-    from packaging.requirements import Requirement
+    from packaging.requirements import InvalidRequirement, Requirement
 
-    extras = Requirement("placeholder" + match.group(2).lower()).extras
-    return match.group(1).rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
+    path, extras_text = suffix
+    try:
+        extras = Requirement("placeholder" + extras_text.lower()).extras
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "cannot be parsed"
+        raise ValueError(
+            f"invalid extras {extras_text!r}: pip reads the [...] that ends the line as extras "
+            f"({reason})"
+        ) from None
+    return path.rstrip(), tuple(sorted(canonicalize_name(e) for e in extras))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Interpretation:
+class _Interpretation(NamedTuple):  # a tuple: made once per line, in the hot path
     name: str | None
     specifier: str
     extras: tuple[str, ...]
@@ -526,6 +590,14 @@ def _kind_of_url(url: str) -> RequirementKind:
     return RequirementKind.URL
 
 
+def _check_local_file_url(url: str) -> None:
+    """pip reads a ``file:`` URL's path with ``url_to_path``, which refuses a host other than
+    ``localhost`` (on every platform but Windows): ``file://server/pkg.tar.gz`` is an error."""
+    split = urllib.parse.urlsplit(url)
+    if split.scheme == "file" and split.netloc not in {"", "localhost"}:
+        raise ValueError(f"non-local file URIs are not supported on this platform: {url!r}")
+
+
 # name==1.2.3, name~=1.2, name[extra]~=1.2, name: the shape of most lines, parsed without
 # packaging's tokenizer (packaging.requirements imports packaging.tags: 15 ms of start-up).
 # Anything else (spaces, several specifiers, URLs) takes the full parser.
@@ -537,8 +609,21 @@ _SIMPLE_REQUIREMENT_RE = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=4096)
+# A release number alone (1, 1.2, 1.2.3): every operator accepts it (~= needs two parts), and
+# packaging writes such a specifier back as it was written.
+_PLAIN_RELEASE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def _normalized_specifier(spec: str) -> str | None:
+    operator = spec[:2] if spec[1:2] == "=" else spec[:1]
+    version = spec[len(operator) :]
+    if _PLAIN_RELEASE_RE.fullmatch(version) and (operator != "~=" or "." in version):
+        return spec
+    return _packaging_specifier(spec)
+
+
+@functools.lru_cache(maxsize=4096)
+def _packaging_specifier(spec: str) -> str | None:
     try:
         return str(Specifier(spec))
     except InvalidSpecifier:
@@ -548,12 +633,24 @@ def _normalized_specifier(spec: str) -> str | None:
 @functools.lru_cache(maxsize=1024)
 def _normalized_marker(text: str) -> str:
     """packaging's normal form of a marker (the same few markers recur in every file)."""
-    from packaging.markers import InvalidMarker, Marker
+    from packaging.markers import InvalidMarker
+
+    from lockmigrate.sources._pep508 import parse_marker
 
     try:
-        return str(Marker(text))
+        return parse_marker(text)
     except InvalidMarker as exc:
         raise ValueError(f"invalid marker: {exc}") from None
+
+
+_CANONICAL_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _canonical_name(name: str) -> str:
+    """``canonicalize_name``, without its work for a name that is canonical already."""
+    if _CANONICAL_NAME_RE.fullmatch(name):
+        return name
+    return canonicalize_name(name)
 
 
 def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
@@ -566,12 +663,10 @@ def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
         return None  # the full parser gives pip's message
     extras = match.group("extras")
     return _Interpretation(
-        name=canonicalize_name(match.group("name")),
+        name=_canonical_name(match.group("name")),
         specifier=specifier,
-        # as below: the set of extras as written, each made canonical
-        extras=tuple(sorted(canonicalize_name(e) for e in set(extras.split(","))))
-        if extras
-        else (),
+        # as from packaging's set of extras as written, then canonicalised and sorted
+        extras=tuple(sorted(_canonical_name(e) for e in set(extras.split(",")))) if extras else (),
         marker=marker,
         url=None,
         kind=RequirementKind.NAMED,
@@ -582,10 +677,12 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     simple = _simple_pep508(text, marker)
     if simple is not None:
         return simple
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement
+
+    from lockmigrate.sources._pep508 import parse_requirement
 
     try:
-        requirement = Requirement(text)
+        requirement = parse_requirement(text)
     except InvalidRequirement as exc:
         hint = ""
         if "=" in text and not any(op in text for op in ("==", "!=", "<=", ">=", "~=", "===")):
@@ -600,6 +697,7 @@ def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     url = requirement.url
     if url:
         _egg_fragment(url)  # pip makes a Link of the URL, which validates #egg=
+        _check_local_file_url(url)
     return _Interpretation(
         name=canonicalize_name(requirement.name),
         specifier=str(requirement.specifier),
@@ -625,8 +723,17 @@ def _name_from_link(url: str) -> tuple[str | None, str]:
             name, version, _build, _tags = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:
             raise ValueError(f"invalid wheel filename: {exc}") from None
+        if not PROJECT_NAME_RE.match(name):
+            # pip reads the wheel as the requirement "name==version", which must parse
+            raise ValueError(
+                f"invalid requirement: {name}=={version}: the wheel {filename!r} has no valid "
+                "project name"
+            )
         return canonicalize_name(name), str(SpecifierSet(f"=={version}"))
     return (canonicalize_name(egg) if egg else None), ""
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py")
 
 
 def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
@@ -645,19 +752,23 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
     text = text.strip()
     if is_url(text):
         name, specifier = _name_from_link(text)
+        if not re.search(r"\.\./", text):  # pip rebuilds such a URL from its path alone
+            _check_local_file_url(text)
         return _Interpretation(
             name=name, specifier=specifier, extras=(), marker=marker, url=text,
             kind=_kind_of_url(text),
         )  # fmt: skip
-    bare = EXTRAS_SUFFIX_RE.match(text)
-    if not _looks_like_path(text) and not _is_archive(bare.group(1).rstrip() if bare else text):
-        return _from_pep508(text, marker)  # neither a folder nor an archive: no disk access
+    bare = _extras_suffix(text)
+    if not _looks_like_path(text) and not _is_archive(bare[0].rstrip() if bare else text):
+        # neither a folder nor an archive: no disk access
+        return _with_path_extras(_from_pep508(text, marker), text, base)
     # pip strips the extras off the normalised absolute path; the written path is kept.
     local, extras = _strip_extras(_local_path(base, text))
     written, _ = _strip_extras(text)
     is_path = False
-    if _looks_like_path(text) and Path(local).is_dir():
-        if not any((Path(local) / marker).is_file() for marker in ("pyproject.toml", "setup.py")):
+    # os.path, as pip: a name the system refuses (too long, a NUL) is no folder, not an error
+    if _looks_like_path(text) and is_dir(local):
+        if not any(is_file(Path(local) / name) for name in _PROJECT_FILES):
             raise ValueError(
                 f"directory {text!r} is not installable: neither 'setup.py' nor "
                 "'pyproject.toml' found"
@@ -665,14 +776,31 @@ def interpret_line_requirement(text: str, base: Path) -> _Interpretation:
         is_path = True
     elif _is_archive(local):
         before_at = text.split("@", 1)
-        is_path = Path(local).is_file() or len(before_at) < 2 or _looks_like_path(before_at[0])
+        is_path = is_file(local) or len(before_at) < 2 or _looks_like_path(before_at[0])
     if is_path:
         name, specifier = _name_from_link(_path_to_url(local))
         return _Interpretation(
             name=name, specifier=specifier, extras=extras, marker=marker, url=written,
             kind=RequirementKind.PATH,
         )  # fmt: skip
-    return _from_pep508(text, marker)
+    return _with_path_extras(_from_pep508(text, marker), text, base)
+
+
+def _with_path_extras(meaning: _Interpretation, text: str, base: Path) -> _Interpretation:
+    """``meaning`` with the extras pip gives it: before pip parses a line as PEP 508, it
+    strips a trailing ``[extras]`` off the line read as a local path, and those extras win
+    over the requirement's own when there are any (``p[a] @ https://h/x[b]`` installs
+    ``p[b]``, ``p@[v]`` is ``p[v]`` at the URL ``[v]``). Invalid extras there are an error,
+    as in pip."""
+    # Without a separator the path pip reads ends as the text does; with one, normpath may
+    # end it elsewhere (https://h/x[b]/. is .../x[b]).
+    separator = os.path.sep in text or (os.path.altsep is not None and os.path.altsep in text)
+    if not separator and (not text.endswith("]") or meaning.url is None):
+        return meaning  # no [extras] suffix, or name[extras]: the requirement's own extras
+    _, extras = _strip_extras(_local_path(base, text))
+    if not extras or extras == meaning.extras:
+        return meaning  # none there ([] or no suffix): pip keeps the requirement's own
+    return meaning._replace(extras=extras)
 
 
 def _not_editable(text: str) -> ValueError:
@@ -685,10 +813,13 @@ def _not_editable(text: str) -> ValueError:
 def interpret_editable(text: str, base: Path) -> _Interpretation:
     """pip's ``parse_editable``: ``name @ url`` (a VCS or ``file:`` URL), a local folder, or
     a VCS URL with ``#egg=``."""
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import InvalidRequirement
 
+    from lockmigrate.sources._pep508 import ParsedRequirement, parse_requirement
+
+    requirement: ParsedRequirement | None
     try:
-        requirement = Requirement(text)
+        requirement = parse_requirement(text)
     except InvalidRequirement:
         requirement = None
     if requirement is not None and requirement.url:
@@ -696,6 +827,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
         _egg_fragment(url)
         if _url_scheme(url) not in VCS_SCHEMES and not url.startswith("file:"):
             raise _not_editable(text)
+        _check_local_file_url(url)
         return _Interpretation(
             name=canonicalize_name(requirement.name),
             specifier=str(requirement.specifier),
@@ -705,7 +837,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
             kind=_kind_of_url(url),
         )
     url_no_extras, extras = _strip_extras(text)
-    if (base / url_no_extras).is_dir():
+    if is_dir(base / url_no_extras):
         return _Interpretation(
             name=None, specifier="", extras=extras, marker=None, url=url_no_extras,
             kind=RequirementKind.PATH,
@@ -714,6 +846,7 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
         egg = _egg_fragment(url_no_extras)
         if not url_no_extras.startswith("file:"):
             raise _not_editable(text)  # pip's final check is case-sensitive
+        _check_local_file_url(url_no_extras)
         return _Interpretation(
             name=canonicalize_name(egg) if egg else None, specifier="", extras=extras,
             marker=None, url=url_no_extras, kind=RequirementKind.PATH,
@@ -741,6 +874,24 @@ def interpret_editable(text: str, base: Path) -> _Interpretation:
 
 
 @dataclass(slots=True)
+class _LineParts:
+    """A logical line's fields before it is known to hold a requirement, so that its
+    :class:`Line` is made once (a frozen data class costs microseconds, times every line)."""
+
+    origin: Origin
+    first: int
+    count: int
+    content: str
+    comment: str | None
+
+    def line(self) -> Line:
+        return Line(
+            origin=self.origin, first=self.first, count=self.count, content=self.content,
+            comment=self.comment,
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
 class _FileParser:
     path: Path
     display: str
@@ -758,23 +909,26 @@ class _FileParser:
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
 
+    def parts(self, logical: _LogicalLine) -> _LineParts:
+        """``logical`` with its content and comment, and no meaning yet."""
+        content, comment = split_comment(logical.text)
+        return _LineParts(self.origin(logical), logical.first, logical.count, content, comment)
+
     def bare_line(self, logical: _LogicalLine) -> Line:
         """``logical`` with its content and comment, and no meaning: what a line is before
         its options and requirement are read (and what a bad line stays)."""
-        content, comment = split_comment(logical.text)
-        return Line(
-            origin=self.origin(logical), first=logical.first, count=logical.count,
-            content=content, comment=comment,
-        )  # fmt: skip
+        return self.parts(logical).line()
 
     def parse_line(self, logical: _LogicalLine) -> Line:
-        line = self.bare_line(logical)
+        line = self.parts(logical)
         origin, content = line.origin, line.content
         if not content:
-            return line
+            return line.line()
         args, options_str = break_args_options(content)
+        if not options_str:  # the common line: a requirement and nothing else
+            return self.requirement_line(line, args, [], (), _ParsedOptions())
         try:
-            parsed = parse_options(options_str) if options_str else _ParsedOptions()
+            parsed = parse_options(options_str)
         except _OptionError as exc:
             self.fail(f"invalid option: {exc}", origin, content)
         options = tuple(
@@ -795,11 +949,11 @@ class _FileParser:
         editables = [value for name, value in parsed.seen if name == "--editable"]
         if args or editables:
             return self.requirement_line(line, args, editables, options, parsed)
-        return self.option_line(line, options)
+        return self.option_line(line.line(), options)
 
     def requirement_line(
         self,
-        line: Line,
+        line: _LineParts,
         args: str,
         editables: list[str | None],
         options: tuple[Option, ...],
@@ -810,10 +964,7 @@ class _FileParser:
         # -e; any -e on the line makes it editable (so "./pkg -e x" is "-e ./pkg").
         editable = bool(editables)
         text = args or editables[0] or ""
-        allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editable else _REQUIREMENT_OPTIONS
-        ignored = [o.name for o in options if o.name not in allowed]
-        if len(editables) > (0 if args else 1):
-            ignored.append("--editable")
+        ignored = _ignored_options(options, editables, args)
         if ignored:
             names = ", ".join(dict.fromkeys(ignored))
             self.collector.warning(
@@ -834,15 +985,7 @@ class _FileParser:
             self.fail(str(exc), origin, line.content)
         if self.constraint:
             self._check_constraint(meaning, origin)
-        hashes = tuple(
-            value for name, value in parsed.seen if name == "--hash" and value and not editable
-        )
-        settings = tuple(
-            (key, val)
-            for name, value in parsed.seen
-            if name == "--config-settings" and value is not None
-            for key, _, val in [value.partition("=")]
-        )
+        hashes, settings = _hashes_and_settings(parsed, editable=editable)
         requirement = DeclaredRequirement(
             text=text,
             name=meaning.name,
@@ -850,16 +993,19 @@ class _FileParser:
             specifier=meaning.specifier,
             extras=meaning.extras,
             marker=meaning.marker,
-            url=redact_url(meaning.url) if meaning.url is not None else None,
+            url=_shown_url(meaning),
             kind=meaning.kind,
             editable=editable,
             constraint=self.constraint,
             hashes=hashes,
             config_settings=settings,
-            variables=tuple(dict.fromkeys(m.group("name") for m in ENV_VAR_RE.finditer(text))),
+            variables=_variables(text),
             origin=origin,
         )
-        return dataclasses.replace(line, requirement=requirement, options=options)
+        return Line(
+            origin=origin, first=line.first, count=line.count, content=line.content,
+            comment=line.comment, requirement=requirement, options=options,
+        )  # fmt: skip
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
         # pip's resolver rejects these when the constraints file is used.
@@ -900,26 +1046,94 @@ class _FileParser:
         try:
             # pip expands ${VAR} before it reads the file named; the value is used to read,
             # never written: Include.target keeps the line as written
-            resolved = _include_path(expand_variables(target, os.environ), self.base)
+            expanded = expand_variables(target, os.environ)
+            _check_include_url(expanded)
+            resolved = _include_path(expanded, self.base)
         except ValueError as exc:  # urlsplit's "Invalid IPv6 URL"; pip fails on it too
             self.fail(f"invalid URL: {exc}", origin, line.content)
         include = Include(kind=kind, target=target, resolved=resolved, origin=origin)
         return dataclasses.replace(line, options=(chosen,), include=include)
 
 
+def _check_include_url(target: str) -> None:
+    """What pip's download of a ``-r``/``-c`` URL refuses before any request: an ``http:`` or
+    ``https:`` URL without a host (requests' ``InvalidURL``), and a ``file:`` URL naming
+    another host (``url_to_path``)."""
+    if not SCHEME_RE.search(target):
+        return
+    split = urllib.parse.urlsplit(target)
+    if split.scheme in {"http", "https"} and not split.hostname:
+        raise ValueError(f"Invalid URL {target!r}: No host supplied")
+    _check_local_file_url(target)
+
+
+def _shown_url(meaning: _Interpretation) -> str | None:
+    """The URL as shown: credentials redacted, but a local path kept as written (``./a://b@c``
+    is a folder, not a URL with a user)."""
+    if meaning.url is None or meaning.kind is RequirementKind.PATH:
+        return meaning.url
+    return redact_url(meaning.url)
+
+
+def _ignored_options(
+    options: tuple[Option, ...], editables: list[str | None], args: str
+) -> list[str]:
+    """The options pip ignores on a requirement line (and a second ``-e``)."""
+    if not options:
+        return []
+    allowed = (_EDITABLE_OPTIONS | {"--editable"}) if editables else _REQUIREMENT_OPTIONS
+    ignored = [o.name for o in options if o.name not in allowed]
+    if len(editables) > (0 if args else 1):
+        ignored.append("--editable")
+    return ignored
+
+
+def _hashes_and_settings(
+    parsed: _ParsedOptions, *, editable: bool
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The ``--hash`` values (not on an editable line) and ``--config-settings`` pairs."""
+    if not parsed.seen:
+        return (), ()
+    hashes = tuple(
+        value for name, value in parsed.seen if name == "--hash" and value and not editable
+    )
+    settings = tuple(
+        (key, val)
+        for name, value in parsed.seen
+        if name == "--config-settings" and value is not None
+        for key, _, val in [value.partition("=")]
+    )
+    return hashes, settings
+
+
+def _variables(text: str) -> tuple[str, ...]:
+    """The names of the ``${NAME}`` references in ``text``, once each, in order."""
+    if "${" not in text:
+        return ()
+    return tuple(dict.fromkeys(match.group("name") for match in ENV_VAR_RE.finditer(text)))
+
+
 def _include_path(target: str, base: Path) -> Path | None:
     """The local file a ``-r``/``-c`` target names: a path relative to the including file's
-    folder, or a ``file:`` URL of a local absolute path (pip reads those too); ``None`` for
-    ``http:``/``https:`` and other URLs pip would fetch. Absolute and normalised (as pip's
-    ``os.path.abspath``), so ``../shared/x.txt`` is the same file wherever it is named."""
+    folder, or a ``file:`` URL of a local path (pip reads those too, ``file:x`` as ``/x``);
+    ``None`` for ``http:``/``https:`` and other URLs pip would fetch. Absolute and normalised
+    (as pip's ``os.path.abspath``), so ``../shared/x.txt`` is the same file wherever it is
+    named."""
     if not SCHEME_RE.search(target):
         return Path(os.path.abspath(base / target))  # noqa: PTH100 - lexical, as pip
     split = urllib.parse.urlsplit(target)
-    if split.scheme == "file" and split.netloc in {"", "localhost"} and split.path.startswith("/"):
+    if split.scheme == "file" and split.netloc in {"", "localhost"}:
         from urllib.request import url2pathname
 
-        return Path(url2pathname(split.path))
+        # pip's download makes file:x.txt file:///x.txt: a relative path is read from the root
+        path = split.path if split.path.startswith("/") else "/" + split.path
+        return Path(os.path.abspath(url2pathname(path)))  # noqa: PTH100 - lexical, as pip
     return None
+
+
+_WRITTEN_NAME_RE = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# Characters that continue a name; "" (the end of the text) is not one.
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 def _written_name(text: str, name: str | None) -> str | None:
@@ -927,8 +1141,10 @@ def _written_name(text: str, name: str | None) -> str | None:
     of a PEP 508 line, else the ``#egg=`` fragment; the canonical name otherwise."""
     if name is None:
         return None
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
-    if match and canonicalize_name(match.group(1)) == name:
+    if text.startswith(name) and text[len(name) : len(name) + 1] not in _NAME_CHARACTERS:
+        return name  # written in canonical form: share the string
+    match = _WRITTEN_NAME_RE.match(text)
+    if match and _canonical_name(match.group(1)) == name:
         return match.group(1)
     egg = EGG_FRAGMENT_RE.search(text)
     if egg and canonicalize_name(egg.group(1)) == name:
@@ -955,7 +1171,39 @@ def parse_bytes(
     """
     shown = display if display is not None else str(path)
     text, layout = decode(data, shown)
-    physical = text.splitlines(keepends=True)
+    return _parse_text(
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector,
+        errors=errors,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while lines are parsed: they form no cycles,
+    and on a file of a million lines the collector would walk every line already parsed
+    again and again (a fifth of the time). Its state is put back afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_text(
+    text: str,
+    layout: TextLayout,
+    *,
+    path: Path,
+    display: str,
+    constraint: bool,
+    collector: Collector | None,
+    errors: list[InputError] | None,
+) -> RequirementFile:
+    """Parse decoded ``text`` as :func:`parse_bytes` says."""
+    shown = display
+    physical = PhysicalLines(text)
     parser = _FileParser(
         path=path,
         display=shown,
@@ -965,22 +1213,23 @@ def parse_bytes(
     )
     parsed: list[Line] = []
     bad: list[InputError] = []
-    for logical in join_lines(physical):
-        try:
-            parsed.append(parser.parse_line(logical))
-        except InputError as error:
-            bad.append(error)
-            parsed.append(parser.bare_line(logical))
+    with _collector_paused():
+        for logical in join_lines(physical):
+            try:
+                parsed.append(parser.parse_line(logical))
+            except InputError as error:
+                bad.append(error)
+                parsed.append(parser.bare_line(logical))
+        lines = tuple(parsed)
     if errors is not None:
         errors.extend(bad)
     else:
         raise_all(bad)
-    lines = tuple(parsed)
     return RequirementFile(
         path=path,
         display=shown,
         layout=layout,
-        physical_lines=tuple(physical),
+        physical_lines=physical,
         lines=lines,
         constraint=constraint,
     )
@@ -1007,9 +1256,12 @@ def read_file(
         raise InputError(f"{shown}: is {exc.kind}; lockmigrate reads only regular files") from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    return parse_bytes(
-        data, path=path, display=shown, constraint=constraint, collector=collector, errors=errors
-    )
+    text, layout = decode(data, shown)
+    del data  # a large file is not held twice while it is parsed
+    return _parse_text(
+        text, layout, path=path, display=shown, constraint=constraint, collector=collector,
+        errors=errors,
+    )  # fmt: skip
 
 
 _INDEX_OPTIONS = frozenset(

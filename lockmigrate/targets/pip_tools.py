@@ -684,7 +684,7 @@ def _plan_jobs(
     if not (options.upgrade or options.upgrade_packages or refresh):
         for scanned in locks:
             assert scanned.input is not None  # noqa: S101 - filtered above
-            recorded = recorded_digest("".join(scanned.file.physical_lines))
+            recorded = recorded_digest(scanned.file.text)
             if recorded is not None and recorded != inputs_digest(scanned.input):
                 collector.warning(
                     "stale-lock",

@@ -69,6 +69,7 @@ for files that are not UTF-8 (lockmigrate refuses those instead).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -310,7 +311,9 @@ def run(job: dict[str, Any], warnings: _Warnings, environment: dict[str, str]) -
     root = job["root"]
     os.chdir(os.path.dirname(root))
     if job.get("sandbox"):
-        _create_stubs(root, os.path.abspath(job["sandbox"]))
+        # a name no file can have (a NUL) is left to pip to meet
+        with contextlib.suppress(OSError, ValueError):
+            _create_stubs(root, os.path.abspath(job["sandbox"]))
     locale_encoding = job.get("locale_encoding")
     if locale_encoding:
         req_file.get_locale_encoding = lambda: locale_encoding

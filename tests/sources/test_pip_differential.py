@@ -111,10 +111,12 @@ def lockmigrate_url(requirement: DeclaredRequirement, base: Path) -> str | None:
     url = requirement.url
     if url is None:
         return None
-    if requirement.kind is RequirementKind.PATH and not _SCHEME_RE.match(url):
+    # a path may look like a scheme ("s:.tgz" is an archive in this folder); file: is a URL
+    if requirement.kind is RequirementKind.PATH and not url.lower().startswith("file:"):
         return canonical_url(_path_to_url(str(base / url)))
-    if not requirement.editable and url.startswith("file:") and re.search(r"\.\./", url):
-        # pip rewrites relative file: URLs of line requirements to absolute ones.
+    bare = requirement.text.lower().startswith("file:")
+    if not requirement.editable and bare and url.startswith("file:") and re.search(r"\.\./", url):
+        # pip rewrites relative file: URLs of bare URL lines (not name @ URL) to absolute ones.
         local = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
         return canonical_url(_path_to_url(str(base / local)))
     return canonical_url(url)
@@ -196,11 +198,13 @@ def option_values(options: tuple[Option, ...]) -> dict[str, Any]:
         else:
             raise AssertionError(f"unexpected option on an option line: {option}")
     values.update({dest: sorted(members) for dest, members in sets.items()})
+    values["hashes"] = sorted(values["hashes"])  # pip groups them by algorithm
     return values
 
 
 def pip_option_values(line: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in line.items() if k not in {"file", "line"}}
+    values["hashes"] = sorted(values["hashes"])
     for key, value in values.items():
         if isinstance(value, str):
             values[key] = redact_text(value)
@@ -541,6 +545,39 @@ CASES: list[Case] = [
         "pkg @ https://example.com/pkg.tar.gz#egg=pkg[x]\n"), REJECTED),
     Case("invalid-ipv6-url", _req("http://[::1/x.tar.gz\n"), REJECTED),
     Case("invalid-ipv6-url-include", _req("numpy\n-r http://[::1/r.txt\n"), REJECTED),
+    # Found by the fuzzer (scripts/fuzz_reader.py): pip's url_to_path refuses a file: URL
+    # naming a host, and requests refuses an include URL without one.
+    Case("non-local-file-url", _req("file://server/pkg-1.0.tar.gz\n"), REJECTED),
+    Case("non-local-file-url-named", _req("pkg @ file://server/pkg-1.0.tar.gz\n"), REJECTED),
+    Case("non-local-file-url-with-dots", _req("file://server/../pkg-1.0.tar.gz\n"), ACCEPTED),
+    Case("non-local-file-url-editable", _req("-e file://server/project#egg=p\n"), REJECTED),
+    Case("include-url-without-host", _req("numpy\n-c http:c\nbad line\n"), REJECTED),
+    Case("include-non-local-file-url", _req("-r file://server/r.txt\n"), REJECTED),
+    # packaging 26.4 reads these differently from pip 26.3's vendored 26.3 (sources/_pep508.py).
+    Case("empty-arbitrary-equality", _req(
+        "a===\nb ===;python_version>'3'\nc===,>=1\nd (===)\n"), ACCEPTED),
+    Case("url-holding-a-no-break-space", _req(
+        "pkg @ https://example.com/a\u00a0b.tar.gz ; python_version > '3'\n"), ACCEPTED),
+    Case("nul-in-marker-string", _req("pkg; python_version == '\x00'\n"), REJECTED),
+    Case("local-path-that-looks-like-userinfo", {
+        "requirements.txt": "./s://user@\n", "s:/user@/pyproject.toml": ""}, ACCEPTED),
+    Case("path-longer-than-the-system-allows", _req("./" + "x" * 5000 + "\n"), REJECTED),
+    Case("include-longer-than-the-system-allows", _req("-r " + "x" * 5000 + "\n"), REJECTED),
+    Case("archive-path-with-a-colon", _req("s:.tgz;os_name>''\n"), ACCEPTED),
+    # pip downloads file:nc as file:///nc: the root folder's nc, not the one beside the file.
+    Case("relative-file-url-include", {
+        "requirements.txt": "-r file:nc\n", "nc": "numpy\n"}, REJECTED),
+    Case("wheel-without-a-valid-name", _req("_-0-py3-none-any.whl\n"), REJECTED),
+    Case("name-at-relative-file-url", _req("pkg @ file:../#\n"), ACCEPTED),
+    # pip strips a trailing [extras] off the line read as a path before it parses it as PEP
+    # 508, and those extras win: p[a] @ .../y[b] is p[b]; an empty [] leaves p's own.
+    Case("extras-from-the-end-of-a-url", _req(
+        "p[a] @ https://example.com/y[b]\np@[v];platform_machine==''\n"
+        "q[a] @ https://example.com/y[]\nr @ https://example.com/[b]/c/..\n"), ACCEPTED),
+    Case("invalid-extras-at-the-end-of-a-url", _req("p @ https://example.com/y[a b]\n"),
+         REJECTED),
+    Case("hashes-on-an-option-line-grouped-by-pip", _req(
+        f"--hash={SHA512} --hash={SHA} --hash={SHA512.replace('c', 'd')}\n"), ACCEPTED),
     Case("egg-fragments", _req(
         "https://example.com/pkg.tar.gz#egg=Pkg.Name-x\nhttps://example.com/u.zip\n"
         "https://example.com/s.tar.gz#sha256=abc&egg=s\n"), ACCEPTED),
