@@ -270,9 +270,9 @@ def test_table_format(
     out = capsys.readouterr().out
     assert "\x1b[" not in out  # not a terminal: no colour
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
-    assert "transitive via shap > pandas" in lines["numpy"]
+    assert lines["numpy"].endswith("  via shap > pandas")  # transitive: how it is pulled in
     assert "unguarded" in lines["numpy"]
-    assert "taxi/requirements.in:1" in lines["shap"]
+    assert lines["shap"].endswith("  requirements.in:1")  # from the section's folder, taxi/
     assert out.rstrip().endswith("3 package(s): 1 unguarded, 1 behind, 1 held")
 
 

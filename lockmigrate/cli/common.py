@@ -110,9 +110,12 @@ def use_color() -> bool:
 
 
 def terminal_width() -> int | None:
-    """The terminal's width for tables, or ``None`` (the renderer's default) for pipes."""
+    """The width tables are laid out for: the terminal's (``COLUMNS`` when set, as
+    :func:`shutil.get_terminal_size` reads it); for a pipe or a file, ``COLUMNS`` when set,
+    else ``None`` (the renderer's default)."""
     if not sys.stdout.isatty():
-        return None
+        columns = os.environ.get("COLUMNS", "")
+        return int(columns) if columns.isdigit() and int(columns) > 0 else None
     import shutil
 
     return shutil.get_terminal_size().columns
