@@ -193,6 +193,7 @@ def run(arguments: CheckArguments) -> int:
     given, and ``exclude``, to which ``--exclude`` adds (from the current folder)."""
     from lockmigrate import api
     from lockmigrate.cli.common import print_diagnostics
+    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.reporters import check_report
     from lockmigrate.sources.discover import Exclude
@@ -210,19 +211,39 @@ def run(arguments: CheckArguments) -> int:
         given = Exclude(root=Path.cwd(), patterns=arguments.exclude)
         exclude = given.union(exclude)
     collector = Collector()
-    report = api.check(
-        arguments.paths or (Path(),),
-        options=options,
-        full=arguments.full,
-        collector=collector,
-        exclude=exclude,
+    level = arguments.verbosity
+    # re-resolving takes seconds a lock: on a terminal, which runs now and how many are done
+    # (rich is imported only when a lock is re-resolved; the digest path never shows it)
+    progress = Progress(
+        mode=choose_mode(level), doing="re-resolving", done="re-resolved", noun="lock"
     )
+    with progress:
+        report = api.check(
+            arguments.paths or (Path(),),
+            options=options,
+            full=arguments.full,
+            collector=collector,
+            exclude=exclude,
+            progress=progress.callback(),
+            planned=progress.planned,
+        )
     # warnings; of the notes, the ones that say how a lock was checked
-    print_diagnostics(collector.items, arguments.verbosity, notes=_CHECK_NOTES)
+    print_diagnostics(collector.items, level, notes=_CHECK_NOTES)
     if arguments.output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
     elif arguments.output_format is ReportFormat.MARKDOWN:
         sys.stdout.write(check_report.render_markdown(report))
     else:
         sys.stdout.write(check_report.render_text(report))
+    if level is not Verbosity.QUIET:
+        from lockmigrate.cli import elapsed
+        from lockmigrate.cli.progress import counted, summary
+
+        parts = [
+            f"{counted(len(report.locks), 'lock')} checked",
+            counted(len(report.services), "service"),
+            f"{len(report.resolved)} re-resolved" if report.resolved else "",
+            "ok" if report.ok else counted(len(report.findings), "problem"),
+        ]
+        sys.stderr.write(summary(parts, elapsed()) + "\n")
     return 0 if report.ok else 1

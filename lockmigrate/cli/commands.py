@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import enum
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -187,6 +187,7 @@ def _finish(collector_has_warnings: bool, strict: bool) -> None:
     )
 )
 def scan(
+    context: typer.Context,
     paths: PathsArgument = None,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
@@ -199,6 +200,7 @@ def scan(
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
 
+    level = verbosity(context, verbose=verbose, quiet=quiet)
     collector = Collector()
     settings = project_settings(paths or [])
     report = api.scan(paths or [Path()], collector=collector, exclude=settings.excluded)
@@ -210,6 +212,11 @@ def scan(
         from lockmigrate.reporters import scan_table
 
         sys.stdout.write(scan_table.render(report, color=use_color(), width=terminal_width()))
+    if level is not Verbosity.QUIET:
+        from lockmigrate.cli.progress import counted
+
+        files = sum(len(service.files) for service in report.services)
+        print_summary([counted(len(report.services), "service"), counted(files, "file")])
     _finish(collector.has_warnings(), strict)
 
 
@@ -258,6 +265,27 @@ def report_plan(
         sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
 
 
+def changed_text(plan: Plan, written: tuple[FileChange, ...], *, dry_run: bool) -> str:
+    """``12 files written``, ``12 files would change (--dry-run: nothing written)`` or
+    ``nothing to change``: a migration's part of its closing summary."""
+    from lockmigrate.cli.progress import counted
+
+    if dry_run:
+        changes = len(plan.effective)
+        if not changes:
+            return "nothing to change"
+        return f"{counted(changes, 'file')} would change (--dry-run: nothing written)"
+    return f"{counted(len(written), 'file')} written" if written else "nothing to change"
+
+
+def print_summary(parts: Sequence[str]) -> None:
+    """The line a command ends with, on standard error: what it covered, and its time."""
+    from lockmigrate.cli import elapsed
+    from lockmigrate.cli.progress import summary
+
+    sys.stderr.write(summary(parts, elapsed()) + "\n")
+
+
 def _check_pip_compile_python(resolver: Resolver, python_version: str, where: str) -> None:
     """pip-compile resolves for the interpreter it runs under: a ``python-version`` from
     ``[tool.lockmigrate]`` that is not this one's is an error that says where it was set."""
@@ -273,27 +301,6 @@ def _check_pip_compile_python(resolver: Resolver, python_version: str, where: st
             f"{python_version}, give --python PATH (a Python {python_version} with pip-tools), "
             "or use --resolver uv (resolver = 'uv')"
         )
-
-
-def _progress_printer(total_hint: str, level: Verbosity) -> Callable[[str, str], None] | None:
-    """Progress lines on stderr for people at a terminal (and in logs too with ``-v``);
-    nothing for pipes and CI logs otherwise, nor with ``-q``."""
-    if level is Verbosity.QUIET or (level is Verbosity.NORMAL and not sys.stderr.isatty()):
-        return None
-    import threading
-
-    lock = threading.Lock()
-    finished = [0]
-
-    def report(shown: str, state: str) -> None:
-        with lock:
-            if state == "done":
-                finished[0] += 1
-                sys.stderr.write(f"  compiled {shown} ({finished[0]} {total_hint})\n")
-            else:
-                sys.stderr.write(f"  compiling {shown} ...\n")
-
-    return report
 
 
 @app.command(
@@ -374,6 +381,7 @@ def to_pip_tools(
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
+    from lockmigrate.cli.progress import Progress, choose_mode, counted
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.resolve import Backend, CompileOptions
@@ -396,14 +404,18 @@ def to_pip_tools(
         python=python,
         python_version=python_version,
     )
-    result = api.to_pip_tools(
-        paths or [Path()],
-        options=options,
-        collector=collector,
-        progress=_progress_printer("files", level),
-        keep_going=keep_going,
-        exclude=settings.excluded,
-    )
+    # on a terminal: what compiles now, and how many of how many locks are compiled
+    progress = Progress(mode=choose_mode(level), doing="compiling", done="compiled", noun="lock")
+    with progress:
+        result = api.to_pip_tools(
+            paths or [Path()],
+            options=options,
+            collector=collector,
+            progress=progress.callback(),
+            planned=progress.planned,
+            keep_going=keep_going,
+            exclude=settings.excluded,
+        )
     plan = result.plan
     if integrations:
         rerun = ["--generate-hashes"] if generate_hashes else []
@@ -437,6 +449,16 @@ def to_pip_tools(
         notes=notes,
         failures=result.failures,
     )
+    if level is not Verbosity.QUIET:
+        print_summary(
+            [
+                counted(len(result.services), "service"),
+                f"{counted(len(result.compiled), 'lock')} compiled" if result.compiled else "",
+                f"{len(result.failures)} failed" if result.failures else "",
+                f"{len(result.already_migrated)} already locked" if result.already_migrated else "",
+                changed_text(plan, written, dry_run=dry_run),
+            ]
+        )
     if result.failures:
         from lockmigrate.errors import PartialError
 

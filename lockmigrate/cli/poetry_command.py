@@ -20,8 +20,10 @@ from lockmigrate.cli.commands import (
     WithOption,
     _finish,
     app,
+    changed_text,
     check_self_requirement,
     examples,
+    print_summary,
     project_settings,
     report_plan,
     verbosity,
@@ -116,6 +118,7 @@ def to_poetry(
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
+    from lockmigrate.cli.progress import Progress, choose_mode, counted
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
@@ -168,9 +171,17 @@ def to_poetry(
         from lockmigrate.io import revert
         from lockmigrate.poetry_tool import poetry_lock
 
+        # `poetry lock` takes seconds a service: on a terminal, which runs now, how many are done
+        progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="service")
         try:
-            for service in result.services:
-                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
+            with progress:
+                progress.planned(len(result.services))
+                for service in result.services:
+                    progress.started(service.pyproject, f"poetry lock for {service.pyproject}")
+                    poetry_lock(
+                        Path(service.pyproject).parent, requires_python=service.requires_python
+                    )
+                    progress.finished(service.pyproject)
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
@@ -184,6 +195,15 @@ def to_poetry(
         level=level,
         diagnostics=collector.items,
     )
+    if level is not Verbosity.QUIET:
+        locked = len(result.services) if lock and not dry_run else 0
+        print_summary(
+            [
+                counted(len(result.services), "service"),
+                changed_text(plan, written, dry_run=dry_run),
+                f"{counted(locked, 'poetry.lock')} written by poetry lock" if locked else "",
+            ]
+        )
     _finish(collector.has_warnings(), strict)
 
 
