@@ -35,6 +35,7 @@ from io_trees import (
     state_files,
     without_state,
 )
+from summary import without_summary
 
 from lockmigrate.cli import main
 from lockmigrate.io import apply
@@ -69,10 +70,10 @@ def migrate(tree: Path, *, crash_at: str | None = None) -> subprocess.CompletedP
 
 
 def scan(tree: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    """``lockmigrate scan`` (in this process): its standard error."""
+    """``lockmigrate scan`` (in this process): its standard error, less its summary line."""
     capsys.readouterr()
     assert main(["scan", "--format", "json", str(tree)]) == 0
-    return capsys.readouterr().err
+    return without_summary(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("git", [True, pytest.param(False, marks=pytest.mark.slow)])

@@ -201,7 +201,7 @@ def to_poetry(
             [
                 counted(len(result.services), "service"),
                 changed_text(plan, written, dry_run=dry_run),
-                f"{counted(locked, 'poetry.lock')} written by poetry lock" if locked else "",
+                f"{locked} locked by poetry lock" if locked else "",
             ]
         )
     _finish(collector.has_warnings(), strict)
