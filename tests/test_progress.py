@@ -223,3 +223,30 @@ def test_to_poetry_lock_on_a_terminal_shows_each_service_locked(
     assert re.search(r"locking services +[0-3] of 3 done", text), text
     assert re.search(r"now: poetry lock for (churn|nlp|taxi)/pyproject\.toml", text), text
     assert summary_line(text) == "3 services, 3 files written, 3 locked by poetry lock"
+
+
+def test_a_dry_run_with_stat_lists_the_files_and_ends_with_the_summary(
+    index_env: dict[str, str], tree: Path
+) -> None:
+    """The README's first command: what would change and where, in a screenful."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lockmigrate", "to-pip-tools", "--dry-run", "--stat", "."],
+        cwd=tree, env=index_env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 12  # one a file, no diff
+    assert re.fullmatch(
+        r"would create churn/requirements-prod\.in \(\+\d+ -0\): the ranges of "
+        r"churn/requirements-prod\.txt, as written",
+        lines[0],
+    ), lines[0]
+    assert re.fullmatch(
+        r"would update churn/requirements-prod\.txt \(\+\d+ -\d+\): exact pins compiled by "
+        r"pip-tools",
+        lines[1],
+    ), lines[1]
+    assert summary_line(done.stderr) == (
+        "3 services, 6 locks compiled, 12 files would change (--dry-run: nothing written)"
+    )

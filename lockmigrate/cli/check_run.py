@@ -20,9 +20,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lockmigrate.cli.common import QUIET_HELP, VERBOSE_HELP, ReportFormat, Resolver, Verbosity
+
+if TYPE_CHECKING:
+    from lockmigrate.cli.progress import Progress
 
 __all__ = [
     "EXAMPLES",
@@ -193,7 +196,6 @@ def run(arguments: CheckArguments) -> int:
     given, and ``exclude``, to which ``--exclude`` adds (from the current folder)."""
     from lockmigrate import api
     from lockmigrate.cli.common import print_diagnostics
-    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.reporters import check_report
     from lockmigrate.sources.discover import Exclude
@@ -212,21 +214,35 @@ def run(arguments: CheckArguments) -> int:
         exclude = given.union(exclude)
     collector = Collector()
     level = arguments.verbosity
-    # re-resolving takes seconds a lock: on a terminal, which runs now and how many are done
-    # (rich is imported only when a lock is re-resolved; the digest path never shows it)
-    progress = Progress(
-        mode=choose_mode(level), doing="re-resolving", done="re-resolved", noun="lock"
-    )
-    with progress:
+    # re-resolving takes seconds a lock: on a terminal, which runs now and how many are done.
+    # Made when there is a lock to re-resolve: the digest path never loads the display.
+    shown: list[Progress] = []
+
+    def planned(count: int) -> None:
+        from lockmigrate.cli.progress import Progress, choose_mode
+
+        display = Progress(
+            mode=choose_mode(level), doing="re-resolving", done="re-resolved", noun="lock"
+        )
+        shown.append(display)
+        display.planned(count)
+
+    def progress(lock: str, state: str) -> None:
+        shown[0].callback()(lock, state)
+
+    try:
         report = api.check(
             arguments.paths or (Path(),),
             options=options,
             full=arguments.full,
             collector=collector,
             exclude=exclude,
-            progress=progress.callback(),
-            planned=progress.planned,
+            progress=progress,
+            planned=planned,
         )
+    finally:
+        for display in shown:
+            display.close()
     # warnings; of the notes, the ones that say how a lock was checked
     print_diagnostics(collector.items, level, notes=_CHECK_NOTES)
     if arguments.output_format is ReportFormat.JSON:
@@ -236,8 +252,7 @@ def run(arguments: CheckArguments) -> int:
     else:
         sys.stdout.write(check_report.render_text(report))
     if level is not Verbosity.QUIET:
-        from lockmigrate.cli import elapsed
-        from lockmigrate.cli.progress import counted, summary
+        from lockmigrate.cli.common import counted, print_summary
 
         parts = [
             f"{counted(len(report.locks), 'lock')} checked",
@@ -245,5 +260,5 @@ def run(arguments: CheckArguments) -> int:
             f"{len(report.resolved)} re-resolved" if report.resolved else "",
             "ok" if report.ok else counted(len(report.findings), "problem"),
         ]
-        sys.stderr.write(summary(parts, elapsed()) + "\n")
+        print_summary(parts)
     return 0 if report.ok else 1

@@ -182,11 +182,10 @@ def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status | Fl
     report = api.diff_locks(arguments.old, new, collector=collector)
     _show(collector, report, arguments.output_format, arguments.verbosity)
     if arguments.verbosity is not Verbosity.QUIET:
-        from lockmigrate.cli import elapsed
-        from lockmigrate.cli.progress import counted, summary
+        from lockmigrate.cli.common import counted, print_summary
 
         parts = [f"{counted(len(report.rows), 'change')}", f"{report.unchanged} unchanged"]
-        sys.stderr.write(summary(parts, elapsed()) + "\n")
+        print_summary(parts)
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
@@ -223,12 +222,11 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | 
         )
     _show(collector, report, arguments.output_format, arguments.verbosity)
     if arguments.verbosity is not Verbosity.QUIET:
-        from lockmigrate.cli import elapsed
-        from lockmigrate.cli.progress import counted, summary
+        from lockmigrate.cli.common import counted, print_summary
 
         packages = sum(len(section.rows) for section in report.sections)
         parts = [counted(len(report.sections), "input"), counted(packages, "package")]
-        sys.stderr.write(summary(parts, elapsed()) + "\n")
+        print_summary(parts)
     failed_inputs = report.resolve_errors
     if failed_inputs:
         shown = "\n  ".join(line.replace("\n", "\n    ") for line in failed_inputs)

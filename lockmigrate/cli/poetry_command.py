@@ -15,6 +15,7 @@ from lockmigrate.cli.commands import (
     QuietOption,
     ScanFormat,
     SelfRequirementOption,
+    StatOption,
     StrictOption,
     VerboseOption,
     WithOption,
@@ -23,13 +24,12 @@ from lockmigrate.cli.commands import (
     changed_text,
     check_self_requirement,
     examples,
-    print_summary,
     project_settings,
     report_plan,
     verbosity,
     workflow_rerun,
 )
-from lockmigrate.cli.common import Verbosity
+from lockmigrate.cli.common import Verbosity, print_summary
 
 if TYPE_CHECKING:
     from lockmigrate.targets.poetry import PoetryResult
@@ -109,6 +109,7 @@ def to_poetry(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
     ] = False,
+    stat: StatOption = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
@@ -118,7 +119,8 @@ def to_poetry(
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
-    from lockmigrate.cli.progress import Progress, choose_mode, counted
+    from lockmigrate.cli.common import counted
+    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
@@ -194,6 +196,7 @@ def to_poetry(
         json_output=output_format is ScanFormat.JSON,
         level=level,
         diagnostics=collector.items,
+        stat=stat,
     )
     if level is not Verbosity.QUIET:
         locked = len(result.services) if lock and not dry_run else 0

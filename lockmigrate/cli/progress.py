@@ -13,8 +13,7 @@ How it is shown depends on where standard error goes (:func:`choose_mode`):
 - ``SILENT``: nothing (``-q``, and piped output unless the command's logs need a sign of
   life).
 
-:func:`summary` is the one line every command ends with: what it covered and how long it
-took.
+The line every command ends with is :func:`lockmigrate.cli.common.summary`.
 """
 
 from __future__ import annotations
@@ -24,11 +23,10 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lockmigrate.cli.common import Verbosity
+from lockmigrate.cli.common import Verbosity, counted
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -37,7 +35,7 @@ if TYPE_CHECKING:
     from rich.spinner import Spinner
     from rich.text import Text
 
-__all__ = ["LIVE_AFTER", "Mode", "Progress", "choose_mode", "counted", "summary"]
+__all__ = ["LIVE_AFTER", "Mode", "Progress", "choose_mode"]
 
 #: Seconds a run lasts before the live display appears.
 LIVE_AFTER = 0.3
@@ -65,47 +63,48 @@ def choose_mode(level: Verbosity, *, in_logs: bool = False) -> Mode:
     return Mode.SILENT
 
 
-def counted(count: int, noun: str) -> str:
-    """``1 lock``, ``3 locks``; ``noun`` ending in ``s`` is its own plural (``3 services``
-    from ``service`` too)."""
-    if count == 1:
-        return f"{count} {noun}"
-    return f"{count} {noun if noun.endswith('s') else noun + 's'}"
-
-
-def summary(parts: Iterable[str], seconds: float) -> str:
-    """``lockmigrate: 6 files, 3 services: 6 locks compiled (36.6 s)``: the parts that are
-    not empty, and the time."""
-    shown = ", ".join(part for part in parts if part)
-    return f"lockmigrate: {shown} ({seconds:.1f} s)"
-
-
-@dataclass(eq=False)
 class Progress:
     """The work of one run, shown as ``mode`` says. ``doing`` is the verb of an item that
     runs (``compiling``), ``done`` its past (``compiled``), ``noun`` what is counted
-    (``lock``). Safe to call from several threads. Use as a context manager, or call
-    :meth:`close` once the work is over (before printing the report)."""
+    (``lock``); ``title`` heads the live display (``doing`` and the plural of ``noun`` by
+    default). Safe to call from several threads. Use as a context manager, or call
+    :meth:`close` once the work is over (before printing the report).
 
-    mode: Mode
-    doing: str
-    done: str
-    noun: str
-    #: the live display's heading; ``doing`` and the plural of ``noun`` by default
-    title: str = ""
-    total: int = 0
-    finished_count: int = 0
-    failed_count: int = 0
-    running: dict[str, str] = field(default_factory=dict)
-    #: what is shown as running when no item is (``reading the locks``)
-    stage: str = ""
-    started_at: float = field(default_factory=time.monotonic)
-    # re-entrant: the live display's first drawing happens while it is being started
-    _lock: threading.RLock = field(default_factory=threading.RLock)
-    _live: Any = None  # rich.live.Live once shown
-    _spinner: Any = None  # its rich.spinner.Spinner (one, so that it turns)
-    _timer: threading.Timer | None = None
-    _closed: bool = False
+    A plain class, not a dataclass: it is built on the path of every ``check``, where
+    making a dataclass costs a millisecond of start-up."""
+
+    __slots__ = (
+        "_closed",
+        "_live",
+        "_lock",
+        "_spinner",
+        "_timer",
+        "doing",
+        "done",
+        "failed_count",
+        "finished_count",
+        "mode",
+        "noun",
+        "running",
+        "stage",
+        "started_at",
+        "title",
+        "total",
+    )  # fmt: skip
+
+    def __init__(self, *, mode: Mode, doing: str, done: str, noun: str, title: str = "") -> None:
+        self.mode, self.doing, self.done, self.noun, self.title = mode, doing, done, noun, title
+        self.total = self.finished_count = self.failed_count = 0
+        self.running: dict[str, str] = {}
+        #: what is shown as running when no item is (``reading the locks``)
+        self.stage = ""
+        self.started_at = time.monotonic()
+        # re-entrant: the live display's first drawing happens while it is being started
+        self._lock = threading.RLock()
+        self._live: Any = None  # rich.live.Live once shown
+        self._spinner: Any = None  # its rich.spinner.Spinner (one, so that it turns)
+        self._timer: threading.Timer | None = None
+        self._closed = False
 
     def __enter__(self) -> Progress:
         return self
