@@ -88,8 +88,8 @@ def _fitted(
     column (folding at spaces) fit, that is the table. Otherwise ``where`` and the note go
     to a line under each row, and the optional columns are left out from the last one until
     the table fits; what a left-out cell said joins that line. When ``where`` fits (after
-    leaving out at most the last optional column) but a note does not, only the notes and
-    that column's telling values go on lines of their own."""
+    leaving out at most the last two optional columns) but a note does not, only the notes
+    and those columns' telling values go on lines of their own."""
     columns = [*headers, "where", "note"]
     any_note = any(row.note for row in rows)
     widths = [cell_width(header) for header in columns]
@@ -112,8 +112,9 @@ def _fitted(
             color=color,
             styles=[(*row.styles, Style.DIM, row.note_style)[: len(shown)] for row in rows],
         )
-    # where stays a column when leaving out at most the last optional column makes room
-    for kept in (len(headers), len(headers) - 1):
+    # where stays a column when leaving out at most the last two optional columns (in the
+    # diff table: in range, which the status says, and re-lock) makes room
+    for kept in range(len(headers), len(headers) - 3, -1):
         if kept >= required and span(kept) + GAP + widths[whole - 1] <= width:
             where_fits = True
             break
