@@ -180,3 +180,28 @@ def test_when_everything_fits_it_is_one_line_a_row() -> None:
     assert header.split()[-2:] == ["where", "note"]
     assert numpy.endswith("  requirements-prod.in:5")
     assert nvidia.endswith("  via shap > numba        0.7.1 held back by numba")
+
+
+def test_at_100_columns_where_stays_and_a_long_via_folds_at_its_spaces() -> None:
+    idna = DiffRow(
+        name="idna", declared=None, origin=None, locked="3.20", in_range=None,
+        newest_in_range="3.20", newest="3.20", status=Status.OK,
+        via=("fastapi", "starlette", "anyio"), relock="3.21",
+    )  # fmt: skip
+    report = DiffReport(sections=(_section((*ROWS, idna)),), offline=False, index=())
+
+    text = diff_table.render(report, color=False, width=100)
+
+    assert text.splitlines()[3:11] == [
+        "package                 status  locked  declared  newest allowed  newest  where",
+        "numpy                   held    1.26.4  ~=1.26.4  1.26.4          2.4.6   "
+        "requirements-prod.in:5",
+        "nvidia-cusparselt-cu12  capped  0.6.2             0.7.1           0.7.1   "
+        "via shap > numba",
+        "    0.7.1 held back by numba",
+        "idna                    ok      3.20              3.20            3.20    "
+        "via fastapi > starlette >",
+        "                                                                          anyio",
+        "    re-lock 3.21",  # left out of the table: said under the row when it tells something
+        "",
+    ]

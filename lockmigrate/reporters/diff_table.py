@@ -88,8 +88,9 @@ def _fitted(
     column (folding at spaces) fit, that is the table. Otherwise ``where`` and the note go
     to a line under each row, and the optional columns are left out from the last one until
     the table fits; what a left-out cell said joins that line. When ``where`` fits (after
-    leaving out at most the last two optional columns) but a note does not, only the notes
-    and those columns' telling values go on lines of their own."""
+    leaving out at most the last two optional columns, folding a ``via a > b > c`` at its
+    spaces) but a note does not, only the notes and those columns' telling values go on
+    lines of their own."""
     columns = [*headers, "where", "note"]
     any_note = any(row.note for row in rows)
     widths = [cell_width(header) for header in columns]
@@ -113,29 +114,37 @@ def _fitted(
             styles=[(*row.styles, Style.DIM, row.note_style)[: len(shown)] for row in rows],
         )
     # where stays a column when leaving out at most the last two optional columns (in the
-    # diff table: in range, which the status says, and re-lock) makes room
+    # diff table: in range, which the status says, and re-lock) makes room for its longest
+    # word; a longer where (via a > b > c) folds at its spaces
+    longest = max((cell_width(word) for row in rows for word in row.where.split(" ")), default=0)
+    need = min(widths[whole - 1], max(longest, MIN_FOLDED))
     for kept in range(len(headers), len(headers) - 3, -1):
-        if kept >= required and span(kept) + GAP + widths[whole - 1] <= width:
-            where_fits = True
+        if kept >= required and span(kept) + GAP + need <= width:
+            where_width = min(widths[whole - 1], width - span(kept) - GAP)
             break
     else:
-        where_fits = False
+        where_width = 0  # where goes under the row
         kept = len(headers)
         while kept > required and span(kept) > width:
             kept -= 1
-    shown = [*columns[:kept], *(["where"] if where_fits else [])]
-    shown_widths = [*widths[:kept], widths[whole - 1]]
+    shown = [*columns[:kept], *(["where"] if where_width else [])]
+    shown_widths = [*widths[:kept], where_width]
     lines = [styled(_line(shown, shown_widths), Style.BOLD, color=color)]
+    start_of_where = span(kept) + GAP
     for row in rows:
-        cells = [*row.cells[:kept], *([row.where] if where_fits else [])]
+        pieces = wrapped(row.where, where_width) if where_width else []
+        cells = [*row.cells[:kept], *pieces[:1]]
         styles = [*row.styles[:kept], Style.DIM]
         lines.append(_styled_line(cells, styles, shown_widths, color))
+        lines += [
+            " " * start_of_where + styled(piece, Style.DIM, color=color) for piece in pieces[1:]
+        ]
         left_out = [
             f"{headers[index]} {row.cells[index]}"
             for index in range(kept, len(headers))
             if row.cells[index] and row.telling[index]
         ]
-        where = "" if where_fits else row.where
+        where = "" if where_width else row.where
         detail = "; ".join(part for part in (where, *left_out, row.note) if part)
         if detail:
             style = row.note_style if row.note_style is Style.RED else Style.DIM
