@@ -250,3 +250,22 @@ def test_a_dry_run_with_stat_lists_the_files_and_ends_with_the_summary(
     assert summary_line(done.stderr) == (
         "3 services, 6 locks compiled, 12 files would change (--dry-run: nothing written)"
     )
+
+
+def test_diff_resolving_on_a_terminal_shows_the_resolve_that_runs_now(
+    index_env: dict[str, str], tmp_path: Path
+) -> None:
+    tree = tmp_path / "migrated"
+    shutil.copytree(FIXTURES / "workflow" / "three-services-migrated", tree)
+
+    shown = on_a_terminal(
+        ["diff", "--resolve", "--fail-on", ""], cwd=tree, env=index_env, columns=100, timeout=600
+    )
+
+    assert shown.returncode == 0, shown.screen
+    assert "\x1b[?25l" in shown.screen  # the live display, not lines
+    text = ESCAPES.sub("", shown.screen)
+    assert re.search(r"diff +[0-6] of 6 done", text), text
+    assert re.search(r"now: resolving (churn|nlp|taxi)/requirements-(prod|dev)\.txt", text), text
+    assert "diff: resolv" not in text  # the log lines are for logs
+    assert summary_line(text) == "6 inputs, 41 packages"
