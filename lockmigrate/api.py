@@ -157,11 +157,16 @@ def to_pip_tools(
     progress: Progress | None = None,
     keep_going: bool = False,
     exclude: Exclude | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
     the returned plan with :func:`lockmigrate.io.apply`). With ``keep_going``, files that
     fail are listed in :attr:`MigrationResult.failures` and left out of the plan.
+
+    ``planned`` hears how many locks will be compiled, before the first compile starts;
+    ``progress`` hears ``(lock, "compiling")`` and ``(lock, "done")`` for each (from
+    several threads at once).
     """
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import plan_pip_tools
@@ -174,8 +179,13 @@ def to_pip_tools(
         collector=collector,
         progress=progress,
         keep_going=keep_going,
+        planned=planned,
     )
-    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+    return dataclasses.replace(
+        result,
+        plan=result.plan.reading(_files_read(report)),
+        services=tuple(service.display for service in report.services),
+    )
 
 
 def to_poetry(
@@ -332,6 +342,8 @@ def check(
     full: bool = False,
     collector: Collector | None = None,
     exclude: Exclude | None = None,
+    progress: Progress | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
@@ -342,7 +354,10 @@ def check(
     :attr:`CheckReport.excluded`. Writes nothing.
 
     Raises :class:`~lockmigrate.errors.UsageError` when there is nothing to check: no lock
-    and no file with ranges under ``paths`` (a gate that checked nothing must not pass)."""
+    and no file with ranges under ``paths`` (a gate that checked nothing must not pass).
+
+    ``planned`` and ``progress`` hear of the locks re-resolved, as for :func:`to_pip_tools`
+    (nothing when every input digest matches)."""
     from lockmigrate.check import run_check
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import (
@@ -363,6 +378,8 @@ def check(
         options=options,
         full=full,
         collector=collector,
+        progress=progress,
+        planned=planned,
         poetry_projects=find_poetry_projects(existing, exclude=exclude),
         # in the order discover() gives files: by service, its main file first
         excluded=[

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +58,7 @@ from lockmigrate.sources.requirements import parse_bytes
 # imported only to re-lock one (check is what a pre-commit hook runs on every commit).
 if TYPE_CHECKING:
     from lockmigrate.resolve import CompileOptions
+    from lockmigrate.targets.pip_tools import Progress
 
 __all__ = ["CheckReport", "Finding", "run_check"]
 
@@ -94,6 +95,8 @@ class CheckReport:
     unlocked: tuple[str, ...] = ()
     # requirements files left out by ``--exclude`` or ``[tool.lockmigrate] exclude``
     excluded: tuple[str, ...] = ()
+    # every service found, as shown
+    services: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -450,13 +453,16 @@ def run_check(
     collector: Collector,
     poetry_projects: Sequence[Path] = (),
     excluded: Sequence[str] = (),
+    progress: Progress | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Check every migrated service of ``report``, and the Poetry projects in
     ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
     lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
     the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
-    check could not be made)."""
+    check could not be made). ``planned`` hears how many locks will be re-resolved (once,
+    before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells."""
     findings = _credentials(report)
     pairs = _pairs(report)
     covered: set[Path] = set()
@@ -500,10 +506,14 @@ def run_check(
         covered |= read
         findings += _layering(service, scanned.file, in_path)
     resolvers: list[tuple[str, str]] = []
+    if planned is not None and stale:
+        planned(sum(len(group) for group in stale.values()))
     for relock, group in stale.items():
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
-        relocked = plan_pip_tools(_subset(group), options=relock, collector=collector, refresh=True)
+        relocked = plan_pip_tools(
+            _subset(group), options=relock, collector=collector, refresh=True, progress=progress
+        )
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:
             if change.after is None or change.before is None:
@@ -533,4 +543,5 @@ def run_check(
         resolvers=tuple(resolvers),
         unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
         excluded=tuple(excluded),
+        services=tuple(service.display for service in report.services),
     )

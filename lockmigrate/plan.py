@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FileChange", "Plan", "render_diff"]
+__all__ = ["FileChange", "Plan", "changed_lines", "render_diff"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,3 +117,15 @@ def render_diff(changes: Iterable[FileChange], *, readable: bool = False) -> str
             )
         )
     return "".join(chunks)
+
+
+def changed_lines(change: FileChange) -> tuple[int, int]:
+    """How many lines ``change`` adds and removes, as its unified diff counts them."""
+    added = removed = 0
+    before, after = _lines(change.before, readable=False), _lines(change.after, readable=False)
+    for line in difflib.unified_diff(before, after, n=0):
+        if line.startswith(("+++", "---")):
+            continue
+        added += line.startswith("+")
+        removed += line.startswith("-")
+    return added, removed

@@ -45,8 +45,9 @@ EXAMPLE = ROOT / "examples" / "adr"
 OUTPUT = ROOT / "docs" / "tutorial"
 PYPI = "https://pypi.org/simple/"
 
-#: Terminal width the commands see (``COLUMNS``): tables are laid out for it.
-WIDTH = 200
+#: Terminal width the commands see (``COLUMNS``): tables are laid out for it, piped too;
+#: 100 columns, about what a page's code block shows without scrolling.
+WIDTH = 100
 
 #: Variables of the machine's pip, uv and Poetry setup that must not reach a run. The cache
 #: and configuration folders are kept: they change no result, only how fast it comes.

@@ -37,7 +37,11 @@ ISOLATED_TOOL_ENV: dict[str, str] = {
 _SCRUBBED_PREFIXES = ("PIP_", "UV_")
 #: A machine's CA bundle variables win over pip's --cert (requests reads them, and so does
 #: lockmigrate diff): a test that gives a certificate must be the one that decides.
-_SCRUBBED_NAMES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "ALL_PROXY", "all_proxy")
+#: ``COLUMNS`` lays out piped tables (pytest-xdist sets ``COLUMNS=80`` in its workers): a
+#: test that wants a width sets it.
+_SCRUBBED_NAMES = (
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "ALL_PROXY", "all_proxy", "COLUMNS", "LINES",
+)  # fmt: skip
 
 # The local package index of real wheels on 127.0.0.1 (tests/index/).
 pytest_plugins = ["index.fixtures", "index.scripted"]

@@ -24,6 +24,7 @@ import pytest
 from index.catalog import DEFAULT_CATALOG, Release
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex, RequestRecord
+from summary import without_summary
 
 from lockmigrate.cli import main
 
@@ -187,7 +188,7 @@ def test_a_package_another_pin_holds_is_capped_and_its_holder_named(
     assert found["tool"]["note"] is None
     assert found["boto3"]["status"] == "held"  # the declared range does its job
     assert document["summary"]["capped"] == 3
-    assert err == ""  # --format json: no progress lines
+    assert without_summary(err) == ""  # --format json: no progress lines
 
 
 def test_without_the_relock_check_the_statuses_say_what_the_ranges_allow(
@@ -222,11 +223,11 @@ def test_capped_in_table_and_markdown_and_fail_on(
     assert "re-lock check: re-locked with upgrades by uv pip compile" in out
     header = next(line for line in out.splitlines() if line.startswith("package"))
     assert header.split() == [
-        "package", "declared", "where", "locked", "in", "range", "newest", "allowed",
-        "newest", "re-lock", "status", "note",
+        "package", "status", "locked", "declared", "newest", "allowed", "newest", "re-lock",
+        "in", "range", "where", "note",
     ]  # fmt: skip
     redis = next(line for line in out.splitlines() if line.startswith("redis "))
-    assert "capped" in redis
+    assert redis.split()[1] == "capped"
     assert "6.0.0 held back by celery" in redis
     assert "capped" in out.splitlines()[-1]
     assert main(["diff", "--format", "markdown", "--fail-on", ""]) == 0

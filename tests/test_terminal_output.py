@@ -59,8 +59,9 @@ def test_diff_prints_paths_that_look_like_markup(
     assert main(["diff", "--offline", "."]) == 0
 
     out = capsys.readouterr().out
-    assert "svc[/x]/requirements.in:1" in out
-    assert ":fire:/requirements.in:1" in out
+    assert "\nsvc[/x]/requirements.in\n  lock: svc[/x]/requirements.txt (pip-compile)" in out
+    assert ":fire:/requirements.in\n  lock: :fire:/requirements.txt (pip-compile)" in out
+    assert out.count("  requirements.in:1\n") == 2  # where, from each section's folder
 
 
 def test_scan_on_a_terminal_is_coloured_and_fits_its_width(tmp_path: Path) -> None:

@@ -12,12 +12,20 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from typing import Any, NoReturn
 
 from lockmigrate import __version__
 from lockmigrate.errors import ExitCode, InputError, LockmigrateError
 
-__all__ = ["main", "run"]
+__all__ = ["elapsed", "main", "run"]
+
+_STARTED = [time.monotonic()]
+
+
+def elapsed() -> float:
+    """Seconds since the current run of :func:`main` began (for the closing summary)."""
+    return time.monotonic() - _STARTED[0]
 
 
 def run() -> NoReturn:
@@ -40,6 +48,7 @@ def run() -> NoReturn:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of exiting, and never shows a traceback
     for an error lockmigrate raised on purpose."""
+    _STARTED[0] = time.monotonic()
     arguments = sys.argv[1:] if argv is None else argv
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`: Python leaves None
         devnull = open(os.devnull, "w")  # noqa: SIM115, PTH123 - kept for the whole process

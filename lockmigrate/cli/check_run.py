@@ -20,9 +20,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lockmigrate.cli.common import QUIET_HELP, VERBOSE_HELP, ReportFormat, Resolver, Verbosity
+
+if TYPE_CHECKING:
+    from lockmigrate.cli.progress import Progress
 
 __all__ = [
     "EXAMPLES",
@@ -210,19 +213,52 @@ def run(arguments: CheckArguments) -> int:
         given = Exclude(root=Path.cwd(), patterns=arguments.exclude)
         exclude = given.union(exclude)
     collector = Collector()
-    report = api.check(
-        arguments.paths or (Path(),),
-        options=options,
-        full=arguments.full,
-        collector=collector,
-        exclude=exclude,
-    )
+    level = arguments.verbosity
+    # re-resolving takes seconds a lock: on a terminal, which runs now and how many are done.
+    # Made when there is a lock to re-resolve: the digest path never loads the display.
+    shown: list[Progress] = []
+
+    def planned(count: int) -> None:
+        from lockmigrate.cli.progress import Progress, choose_mode
+
+        display = Progress(
+            mode=choose_mode(level), doing="re-resolving", done="re-resolved", noun="lock"
+        )
+        shown.append(display)
+        display.planned(count)
+
+    def progress(lock: str, state: str) -> None:
+        shown[0].callback()(lock, state)
+
+    try:
+        report = api.check(
+            arguments.paths or (Path(),),
+            options=options,
+            full=arguments.full,
+            collector=collector,
+            exclude=exclude,
+            progress=progress,
+            planned=planned,
+        )
+    finally:
+        for display in shown:
+            display.close()
     # warnings; of the notes, the ones that say how a lock was checked
-    print_diagnostics(collector.items, arguments.verbosity, notes=_CHECK_NOTES)
+    print_diagnostics(collector.items, level, notes=_CHECK_NOTES)
     if arguments.output_format is ReportFormat.JSON:
         sys.stdout.write(check_report.render_json(report))
     elif arguments.output_format is ReportFormat.MARKDOWN:
         sys.stdout.write(check_report.render_markdown(report))
     else:
         sys.stdout.write(check_report.render_text(report))
+    if level is not Verbosity.QUIET:
+        from lockmigrate.cli.common import counted, print_summary
+
+        parts = [
+            f"{counted(len(report.locks), 'lock')} checked",
+            counted(len(report.services), "service"),
+            f"{len(report.resolved)} re-resolved" if report.resolved else "",
+            "ok" if report.ok else counted(len(report.findings), "problem"),
+        ]
+        print_summary(parts)
     return 0 if report.ok else 1

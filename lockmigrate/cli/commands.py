@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import enum
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +20,7 @@ from lockmigrate.cli.common import (
     Resolver,
     Verbosity,
     print_diagnostics,
+    print_summary,
     terminal_width,
     use_color,
 )
@@ -57,6 +58,14 @@ PathsArgument = Annotated[
 ]
 FormatOption = Annotated[ScanFormat, typer.Option("--format", help="table or json.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 when any warning was found.")]
+StatOption = Annotated[
+    bool,
+    typer.Option(
+        "--stat",
+        help="List each file with the lines it adds and removes (+A -R) instead of "
+        "printing the whole diff (with --dry-run).",
+    ),
+]
 WithOption = Annotated[
     str | None,
     typer.Option(
@@ -187,6 +196,7 @@ def _finish(collector_has_warnings: bool, strict: bool) -> None:
     )
 )
 def scan(
+    context: typer.Context,
     paths: PathsArgument = None,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
@@ -199,6 +209,7 @@ def scan(
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
 
+    level = verbosity(context, verbose=verbose, quiet=quiet)
     collector = Collector()
     settings = project_settings(paths or [])
     report = api.scan(paths or [Path()], collector=collector, exclude=settings.excluded)
@@ -210,6 +221,11 @@ def scan(
         from lockmigrate.reporters import scan_table
 
         sys.stdout.write(scan_table.render(report, color=use_color(), width=terminal_width()))
+    if level is not Verbosity.QUIET:
+        from lockmigrate.cli.common import counted
+
+        files = sum(len(service.files) for service in report.services)
+        print_summary([counted(len(report.services), "service"), counted(files, "file")])
     _finish(collector.has_warnings(), strict)
 
 
@@ -224,10 +240,12 @@ def report_plan(
     diagnostics: tuple[Diagnostic, ...] = (),
     notes: list[str] | None = None,
     failures: tuple[Failure, ...] = (),
+    stat: bool = False,
 ) -> None:
     """What a migration command did (or, with ``--dry-run``, would do), for both targets.
     ``failures`` are the files ``--keep-going`` left as they were. With ``-q``, only the
-    JSON or the ``--dry-run`` plan."""
+    JSON or the ``--dry-run`` plan. With ``stat``, each file with the lines it adds and
+    removes, and no diff."""
     if json_output:
         from lockmigrate.reporters import migration_json
 
@@ -246,16 +264,40 @@ def report_plan(
     print_diagnostics(diagnostics, level)
     if dry_run:
         for change in plan.effective:
-            sys.stdout.write(f"would {change.action} {change.display}: {change.reason}\n")
-        # On a terminal a carriage return is shown as \r; piped, the diff applies as it is.
-        sys.stdout.write(render_diff(plan.effective, readable=sys.stdout.isatty()))
+            sys.stdout.write(f"would {change.action} {_shown(change, stat)}: {change.reason}\n")
+        if not stat:
+            # On a terminal a carriage return is shown as \r; piped, the diff applies as it is.
+            sys.stdout.write(render_diff(plan.effective, readable=sys.stdout.isatty()))
         return
     if level is Verbosity.QUIET:
         return
     for change in written:
-        sys.stdout.write(f"{change.action}d {change.display}: {change.reason}\n")
+        sys.stdout.write(f"{change.action}d {_shown(change, stat)}: {change.reason}\n")
     if not plan and not failures:
         sys.stdout.write(" ".join(["Nothing to change.", *(notes or [])]) + "\n")
+
+
+def _shown(change: FileChange, stat: bool) -> str:
+    """The file's name, and with ``stat`` the lines it adds and removes: ``x.txt (+12 -3)``."""
+    if not stat:
+        return change.display
+    from lockmigrate.plan import changed_lines
+
+    added, removed = changed_lines(change)
+    return f"{change.display} (+{added} -{removed})"
+
+
+def changed_text(plan: Plan, written: tuple[FileChange, ...], *, dry_run: bool) -> str:
+    """``12 files written``, ``12 files would change (--dry-run: nothing written)`` or
+    ``nothing to change``: a migration's part of its closing summary."""
+    from lockmigrate.cli.common import counted
+
+    if dry_run:
+        changes = len(plan.effective)
+        if not changes:
+            return "nothing to change"
+        return f"{counted(changes, 'file')} would change (--dry-run: nothing written)"
+    return f"{counted(len(written), 'file')} written" if written else "nothing to change"
 
 
 def _check_pip_compile_python(resolver: Resolver, python_version: str, where: str) -> None:
@@ -275,31 +317,11 @@ def _check_pip_compile_python(resolver: Resolver, python_version: str, where: st
         )
 
 
-def _progress_printer(total_hint: str, level: Verbosity) -> Callable[[str, str], None] | None:
-    """Progress lines on stderr for people at a terminal (and in logs too with ``-v``);
-    nothing for pipes and CI logs otherwise, nor with ``-q``."""
-    if level is Verbosity.QUIET or (level is Verbosity.NORMAL and not sys.stderr.isatty()):
-        return None
-    import threading
-
-    lock = threading.Lock()
-    finished = [0]
-
-    def report(shown: str, state: str) -> None:
-        with lock:
-            if state == "done":
-                finished[0] += 1
-                sys.stderr.write(f"  compiled {shown} ({finished[0]} {total_hint})\n")
-            else:
-                sys.stderr.write(f"  compiling {shown} ...\n")
-
-    return report
-
-
 @app.command(
     "to-pip-tools",
     epilog=examples(
         "lockmigrate to-pip-tools --dry-run  # the plan and a diff of every file",
+        "lockmigrate to-pip-tools --dry-run --stat  # the plan: each file, lines +added -removed",
         "lockmigrate to-pip-tools  # migrate the tree under .",
         "lockmigrate to-pip-tools --resolver uv --python-version 3.11 services/",
         "lockmigrate to-pip-tools -P django  # re-lock, moving django only",
@@ -313,6 +335,7 @@ def to_pip_tools(
         bool,
         typer.Option("--dry-run", help="Print the plan and a diff of every file; write nothing."),
     ] = False,
+    stat: StatOption = False,
     generate_hashes: Annotated[
         bool, typer.Option("--generate-hashes", help="Pin hashes in the .txt files.")
     ] = False,
@@ -374,6 +397,8 @@ def to_pip_tools(
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
+    from lockmigrate.cli.common import counted
+    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.resolve import Backend, CompileOptions
@@ -396,14 +421,18 @@ def to_pip_tools(
         python=python,
         python_version=python_version,
     )
-    result = api.to_pip_tools(
-        paths or [Path()],
-        options=options,
-        collector=collector,
-        progress=_progress_printer("files", level),
-        keep_going=keep_going,
-        exclude=settings.excluded,
-    )
+    # on a terminal: what compiles now, and how many of how many locks are compiled
+    progress = Progress(mode=choose_mode(level), doing="compiling", done="compiled", noun="lock")
+    with progress:
+        result = api.to_pip_tools(
+            paths or [Path()],
+            options=options,
+            collector=collector,
+            progress=progress.callback(),
+            planned=progress.planned,
+            keep_going=keep_going,
+            exclude=settings.excluded,
+        )
     plan = result.plan
     if integrations:
         rerun = ["--generate-hashes"] if generate_hashes else []
@@ -436,7 +465,18 @@ def to_pip_tools(
         diagnostics=collector.items,
         notes=notes,
         failures=result.failures,
+        stat=stat,
     )
+    if level is not Verbosity.QUIET:
+        print_summary(
+            [
+                counted(len(result.services), "service"),
+                f"{counted(len(result.compiled), 'lock')} compiled" if result.compiled else "",
+                f"{len(result.failures)} failed" if result.failures else "",
+                f"{len(result.already_migrated)} already locked" if result.already_migrated else "",
+                changed_text(plan, written, dry_run=dry_run),
+            ]
+        )
     if result.failures:
         from lockmigrate.errors import PartialError
 

@@ -21,7 +21,10 @@ __all__ = [
     "ReportFormat",
     "Resolver",
     "Verbosity",
+    "counted",
     "print_diagnostics",
+    "print_summary",
+    "summary",
     "terminal_width",
     "use_color",
 ]
@@ -110,9 +113,36 @@ def use_color() -> bool:
 
 
 def terminal_width() -> int | None:
-    """The terminal's width for tables, or ``None`` (the renderer's default) for pipes."""
+    """The width tables are laid out for: the terminal's (``COLUMNS`` when set, as
+    :func:`shutil.get_terminal_size` reads it); for a pipe or a file, ``COLUMNS`` when set,
+    else ``None`` (the renderer's default)."""
     if not sys.stdout.isatty():
-        return None
+        columns = os.environ.get("COLUMNS", "")
+        return int(columns) if columns.isdigit() and int(columns) > 0 else None
     import shutil
 
     return shutil.get_terminal_size().columns
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 lock``, ``3 locks`` (a ``noun`` that ends in ``s`` is kept as it is)."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun if noun.endswith('s') else noun + 's'}"
+
+
+def summary(parts: Iterable[str], seconds: float) -> str:
+    """The line every command ends with on standard error: ``lockmigrate: 3 services, 6
+    locks compiled, 12 files written (31.0 s)``, the ``parts`` that are not empty and the
+    time it took."""
+    shown = ", ".join(part for part in parts if part)
+    return f"lockmigrate: {shown} ({seconds:.1f} s)"
+
+
+def print_summary(parts: Iterable[str]) -> None:
+    """:func:`summary` on standard error, after the report on standard output (flushed
+    first, so that ``2>&1`` into a CI log keeps the order)."""
+    from lockmigrate.cli import elapsed
+
+    sys.stdout.flush()
+    sys.stderr.write(summary(parts, elapsed()) + "\n")

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections import Counter
     from collections.abc import Callable
 
+    from lockmigrate.cli.progress import Progress
     from lockmigrate.diagnostics import Collector
     from lockmigrate.diff import DiffReport, LockDiffReport
     from lockmigrate.statuses import Flag, Status
@@ -180,6 +181,11 @@ def _lock_against_lock(arguments: DiffArguments, statuses: frozenset[Status | Fl
     collector = Collector()
     report = api.diff_locks(arguments.old, new, collector=collector)
     _show(collector, report, arguments.output_format, arguments.verbosity)
+    if arguments.verbosity is not Verbosity.QUIET:
+        from lockmigrate.cli.common import counted, print_summary
+
+        parts = [f"{counted(len(report.rows), 'change')}", f"{report.unchanged} unchanged"]
+        print_summary(parts)
     if report.failed(statuses):
         raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
@@ -198,18 +204,29 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | 
 
         backend = Backend(resolver)
     collector = Collector()
-    report = api.diff(
-        arguments.paths or (Path(),),
-        lock=arguments.lock,
-        resolve=arguments.resolve,
-        offline=arguments.offline,
-        python_version=python_version,
-        backend=backend,
-        relock_check=not arguments.no_relock_check,
-        collector=collector,
-        progress=_progress_printer(arguments.output_format, arguments.verbosity),
-    )
+    progress = _progress(arguments.output_format, arguments.verbosity)
+    with progress:
+        progress.at(
+            "reading the locks" if arguments.offline else "reading the locks, asking the index"
+        )
+        report = api.diff(
+            arguments.paths or (Path(),),
+            lock=arguments.lock,
+            resolve=arguments.resolve,
+            offline=arguments.offline,
+            python_version=python_version,
+            backend=backend,
+            relock_check=not arguments.no_relock_check,
+            collector=collector,
+            progress=_progress_lines(progress),
+        )
     _show(collector, report, arguments.output_format, arguments.verbosity)
+    if arguments.verbosity is not Verbosity.QUIET:
+        from lockmigrate.cli.common import counted, print_summary
+
+        packages = sum(len(section.rows) for section in report.sections)
+        parts = [counted(len(report.sections), "input"), counted(packages, "package")]
+        print_summary(parts)
     failed_inputs = report.resolve_errors
     if failed_inputs:
         shown = "\n  ".join(line.replace("\n", "\n    ") for line in failed_inputs)
@@ -227,27 +244,56 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | 
         raise FindingsError(_failure(report.counts(), report.flag_counts(), statuses))
 
 
-def _progress_printer(
-    output_format: ReportFormat, level: Verbosity
-) -> Callable[[str], None] | None:
-    """A line on stderr as each input is resolved, terminal or not: a resolution can take
-    minutes, and a CI log with no output that long looks hung (some CI systems stop a job
-    that prints nothing for 10 minutes). None with ``-q``, nor with ``--format json``
-    (whose readers are programs) unless ``-v``."""
-    if level is Verbosity.QUIET or (
-        output_format is ReportFormat.JSON and level is not Verbosity.VERBOSE
-    ):
+# diff's progress lines end in the count of their step: "resolved svc/requirements.in (1/3)"
+_COUNTED_LINE = re.compile(r"(?P<text>.*) \((?P<done>[0-9]+)/(?P<total>[0-9]+)\)")
+
+
+def _progress(output_format: ReportFormat, level: Verbosity) -> Progress:
+    """diff's progress: on a terminal, a live display of the resolve that runs now and the
+    count of its step (rich's, shown once the run lasts a moment); elsewhere a line on
+    stderr as each input is resolved, terminal or not: a resolution can take minutes, and a
+    CI log with no output that long looks hung (some CI systems stop a job that prints
+    nothing for 10 minutes). Nothing with ``-q``, nor with ``--format json`` (whose readers
+    are programs) unless ``-v``."""
+    from lockmigrate.cli.progress import Mode, Progress, choose_mode
+
+    mode = choose_mode(level, in_logs=True)
+    if output_format is ReportFormat.JSON and level is not Verbosity.VERBOSE:
+        mode = Mode.SILENT
+    return Progress(mode=mode, doing="diff", done="done", noun="step", title="diff")
+
+
+def _progress_lines(progress: Progress) -> Callable[[str], None] | None:
+    """The callback :func:`lockmigrate.api.diff` reports its lines to, for ``progress``."""
+    from lockmigrate.cli.progress import Mode
+
+    if progress.mode is Mode.SILENT:
         return None
-    import threading
+    if progress.mode is Mode.LINES:
+        import threading
 
-    lock = threading.Lock()
+        lock = threading.Lock()
 
-    def report(line: str) -> None:
-        with lock:
-            sys.stderr.write(f"diff: {line}\n")
-            sys.stderr.flush()
+        def line(text: str) -> None:
+            with lock:
+                sys.stderr.write(f"diff: {text}\n")
+                sys.stderr.flush()
 
-    return report
+        return line
+
+    def live(text: str) -> None:
+        counted = _COUNTED_LINE.fullmatch(text)
+        if counted is None:  # "resolving X ...": what runs now
+            progress.started("now", text.removesuffix(" ..."))
+            return
+        done, total = int(counted["done"]), int(counted["total"])
+        progress.tally(done, total)
+        if done == total:
+            progress.finished("now")
+            progress.tally(done, total)
+            progress.at("comparing with the index")
+
+    return live
 
 
 def _show(

@@ -15,11 +15,13 @@ from lockmigrate.cli.commands import (
     QuietOption,
     ScanFormat,
     SelfRequirementOption,
+    StatOption,
     StrictOption,
     VerboseOption,
     WithOption,
     _finish,
     app,
+    changed_text,
     check_self_requirement,
     examples,
     project_settings,
@@ -27,7 +29,7 @@ from lockmigrate.cli.commands import (
     verbosity,
     workflow_rerun,
 )
-from lockmigrate.cli.common import Verbosity
+from lockmigrate.cli.common import Verbosity, print_summary
 
 if TYPE_CHECKING:
     from lockmigrate.targets.poetry import PoetryResult
@@ -107,6 +109,7 @@ def to_poetry(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
     ] = False,
+    stat: StatOption = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
@@ -116,6 +119,8 @@ def to_poetry(
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
+    from lockmigrate.cli.common import counted
+    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
@@ -168,9 +173,17 @@ def to_poetry(
         from lockmigrate.io import revert
         from lockmigrate.poetry_tool import poetry_lock
 
+        # `poetry lock` takes seconds a service: on a terminal, which runs now, how many are done
+        progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="service")
         try:
-            for service in result.services:
-                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
+            with progress:
+                progress.planned(len(result.services))
+                for service in result.services:
+                    progress.started(service.pyproject, f"poetry lock for {service.pyproject}")
+                    poetry_lock(
+                        Path(service.pyproject).parent, requires_python=service.requires_python
+                    )
+                    progress.finished(service.pyproject)
         except BaseException:
             revert(written)  # all or nothing: a failed lock leaves every file as it was
             raise
@@ -183,7 +196,17 @@ def to_poetry(
         json_output=output_format is ScanFormat.JSON,
         level=level,
         diagnostics=collector.items,
+        stat=stat,
     )
+    if level is not Verbosity.QUIET:
+        locked = len(result.services) if lock and not dry_run else 0
+        print_summary(
+            [
+                counted(len(result.services), "service"),
+                changed_text(plan, written, dry_run=dry_run),
+                f"{locked} locked by poetry lock" if locked else "",
+            ]
+        )
     _finish(collector.has_warnings(), strict)
 
 

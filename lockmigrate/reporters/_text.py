@@ -16,7 +16,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Column", "Style", "cell_width", "printable", "styled", "table_lines"]
+__all__ = [
+    "GAP",
+    "Column",
+    "Style",
+    "cell_width",
+    "printable",
+    "styled",
+    "table_lines",
+    "wrapped",
+]
 
 
 class Style(enum.Enum):
@@ -25,7 +34,14 @@ class Style(enum.Enum):
     BOLD = "1"
     DIM = "2"
     RED = "31"
+    GREEN = "32"
     YELLOW = "33"
+    BLUE = "34"
+    MAGENTA = "35"
+    CYAN = "36"
+    BOLD_RED = "1;31"
+    BOLD_YELLOW = "1;33"
+    BOLD_MAGENTA = "1;35"
 
 
 def styled(text: str, style: Style | None, *, color: bool) -> str:
@@ -88,6 +104,17 @@ def _cut_at(text: str, width: int) -> int:
     return len(text)
 
 
+def wrapped(text: str, width: int | None, *, indent: str = "") -> list[str]:
+    """``text`` (already :func:`printable`) after ``indent``, folded at spaces onto further
+    lines with the same indent so that each fits ``width`` (``None``: one line). A word
+    longer than the room left is cut only when there is less than :data:`MIN_FOLDED`
+    columns of room; otherwise lines stay whole."""
+    room = None if width is None else width - cell_width(indent)
+    if room is None or room < MIN_FOLDED:
+        return [(indent + text).rstrip()]
+    return [(indent + piece).rstrip() for piece in _fold(text, room)]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Column:
     """A column's header and alignment."""
@@ -109,13 +136,15 @@ def table_lines(
     width: int,
     color: bool,
     indent: str = "",
+    styles: Sequence[Sequence[Style | None]] | None = None,
 ) -> list[str]:
     """``rows`` under a bold header line, each column as wide as its widest cell.
 
     When a row is wider than ``width``, its last column folds onto continuation lines that
     start under that column; the other columns are never cut, so a package name or a path
     stays whole (and findable with grep) however narrow the terminal. Cells must already be
-    :func:`printable`. No line ends in spaces.
+    :func:`printable`. ``styles``, when given, holds a style for each cell of each row
+    (shown only with ``color``). No line ends in spaces.
     """
     widths = [cell_width(column.header) for column in columns]
     measured = [[cell_width(cell) for cell in row] for row in rows]
@@ -127,20 +156,36 @@ def table_lines(
     room = width - start_of_last
     fold = room >= MIN_FOLDED
 
-    def line(cells: Sequence[str], cell_widths: Sequence[int]) -> str:
+    def line(
+        cells: Sequence[str],
+        cell_widths: Sequence[int],
+        cell_styles: Sequence[Style | None] = (),
+    ) -> str:
         parts: list[str] = []
         for index, cell in enumerate(cells):
             pad = " " * (widths[index] - cell_widths[index])
-            parts.append(pad + cell if columns[index].right else cell + pad)
+            if index == last and not columns[index].right:
+                pad = ""  # nothing follows the last cell: no trailing spaces
+            shown = styled(cell, cell_styles[index], color=color) if cell_styles else cell
+            parts.append(pad + shown if columns[index].right else shown + pad)
         return (indent + (" " * GAP).join(parts)).rstrip()
 
     headers = [column.header for column in columns]
     lines = [styled(line(headers, [cell_width(h) for h in headers]), Style.BOLD, color=color)]
-    for row, row_widths in zip(rows, measured, strict=True):
+    for number, (row, row_widths) in enumerate(zip(rows, measured, strict=True)):
+        row_styles = styles[number] if styles is not None else ()
         if not fold or row_widths[last] <= room:
-            lines.append(line(row, row_widths))
+            lines.append(line(row, row_widths, row_styles))
             continue
         first, *rest = _fold(row[last], room)
-        lines.append(line([*row[:last], first], [*row_widths[:last], cell_width(first)]))
-        lines.extend((" " * start_of_last + piece).rstrip() for piece in rest)
+        lines.append(
+            line([*row[:last], first], [*row_widths[:last], cell_width(first)], row_styles)
+        )
+        lines.extend(
+            (
+                " " * start_of_last
+                + styled(piece, row_styles[last] if row_styles else None, color=color)
+            ).rstrip()
+            for piece in rest
+        )
     return lines

@@ -1,8 +1,18 @@
-"""``lockmigrate diff --format table``: a rich table per declared input, for people."""
+"""``lockmigrate diff --format table``: a table per declared input, for people, fitted to
+the terminal's width.
+
+The columns come in the order that matters: the package and its status first, then its
+versions. When a row does not fit, the least needed columns are left out of the table and
+what they said moves, with the row's ``where`` and note, to a line of its own under the
+row; a package name or a status is never cut, and nothing a column said is lost (a value
+that only repeats the locked version is not repeated). ``where`` is shown relative to the
+section's folder (``requirements-prod.in:5`` under ``svc/requirements-prod.in``).
+"""
 
 from __future__ import annotations
 
-from io import StringIO
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lockmigrate.diff import DiffReport, LockDiffReport, RelockCheck, Status
@@ -12,139 +22,291 @@ from lockmigrate.reporters._diff_text import (
     note_text,
     relock_text,
     summary_text,
-    where_text,
+)
+from lockmigrate.reporters._text import (
+    GAP,
+    MIN_FOLDED,
+    Column,
+    Style,
+    cell_width,
+    printable,
+    styled,
+    table_lines,
+    wrapped,
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from lockmigrate.diff import DiffRow, LockChange
 
-__all__ = ["render", "render_locks"]
+__all__ = ["DEFAULT_WIDTH", "render", "render_locks"]
+
+#: The width tables are laid out for when none is known (output to a pipe or a file, no
+#: ``COLUMNS``): every column fits.
+DEFAULT_WIDTH = None
 
 STATUS_STYLE = {
-    Status.OK: "green",
-    Status.OUT_OF_RANGE: "bold red",
-    Status.MISSING: "bold red",
-    Status.UNGUARDED: "bold magenta",
-    Status.BEHIND: "yellow",
-    Status.CAPPED: "blue",
-    Status.HELD: "cyan",
-    Status.UNKNOWN: "bold yellow",
+    Status.OK: Style.GREEN,
+    Status.OUT_OF_RANGE: Style.BOLD_RED,
+    Status.MISSING: Style.BOLD_RED,
+    Status.UNGUARDED: Style.BOLD_MAGENTA,
+    Status.BEHIND: Style.YELLOW,
+    Status.CAPPED: Style.BLUE,
+    Status.HELD: Style.CYAN,
+    Status.UNKNOWN: Style.BOLD_YELLOW,
 }
 
+#: A row's own line (``where``, note, the values of columns left out) starts here.
+DETAIL_INDENT = "    "
 
-def _console(buffer: StringIO, color: bool, width: int | None) -> Console:
-    from rich.console import Console
 
-    return Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width or 160,
-        highlight=False,
-        soft_wrap=False,
-        markup=False,  # cells hold paths, names and notes as written: "svc[/x]" is no tag
-        emoji=False,  # nor is ":fire:" an emoji
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Row:
+    """One table row: its ``cells`` under the table's headers (with their ``styles``), and
+    what goes in the last columns or on a line of its own."""
+
+    cells: tuple[str, ...]
+    styles: tuple[Style | None, ...]
+    #: for each cell: whether it says something the other cells do not, and so is worth a
+    #: place on the row's own line when its column is left out
+    telling: tuple[bool, ...]
+    where: str
+    note: str
+    note_style: Style | None
+
+
+def _fitted(
+    headers: Sequence[str],
+    required: int,
+    rows: Sequence[_Row],
+    *,
+    width: int | None,
+    color: bool,
+) -> list[str]:
+    """``rows`` as table lines at most ``width`` wide when they can be.
+
+    The first ``required`` columns always stay. When every column, ``where`` and a note
+    column (folding at spaces) fit, that is the table. Otherwise ``where`` and the note go
+    to a line under each row, and the optional columns are left out from the last one until
+    the table fits; what a left-out cell said joins that line. When ``where`` fits (after
+    leaving out at most the last two optional columns, folding a ``via a > b > c`` at its
+    spaces) but a note does not, only the notes and those columns' telling values go on
+    lines of their own."""
+    columns = [*headers, "where", "note"]
+    any_note = any(row.note for row in rows)
+    widths = [cell_width(header) for header in columns]
+    for row in rows:
+        for index, cell in enumerate((*row.cells, row.where, row.note)):
+            widths[index] = max(widths[index], cell_width(cell))
+
+    def span(count: int) -> int:
+        return sum(widths[:count]) + GAP * (count - 1)
+
+    whole = len(headers) + 1  # the columns up to where
+    if width is None or (
+        span(whole) + (GAP + min(widths[whole], MIN_FOLDED) if any_note else 0) <= width
+    ):
+        shown = columns if any_note else columns[:-1]
+        return table_lines(
+            [Column(header=header) for header in shown],
+            [(*row.cells, row.where, row.note)[: len(shown)] for row in rows],
+            width=width if width is not None else 1 << 30,
+            color=color,
+            styles=[(*row.styles, Style.DIM, row.note_style)[: len(shown)] for row in rows],
+        )
+    # where stays a column when leaving out at most the last two optional columns (in the
+    # diff table: in range, which the status says, and re-lock) makes room for its longest
+    # word; a longer where (via a > b > c) folds at its spaces
+    longest = max((cell_width(word) for row in rows for word in row.where.split(" ")), default=0)
+    need = min(widths[whole - 1], max(longest, MIN_FOLDED))
+    for kept in range(len(headers), len(headers) - 3, -1):
+        if kept >= required and span(kept) + GAP + need <= width:
+            where_width = min(widths[whole - 1], width - span(kept) - GAP)
+            break
+    else:
+        where_width = 0  # where goes under the row
+        kept = len(headers)
+        while kept > required and span(kept) > width:
+            kept -= 1
+    shown = [*columns[:kept], *(["where"] if where_width else [])]
+    shown_widths = [*widths[:kept], where_width]
+    lines = [styled(_line(shown, shown_widths), Style.BOLD, color=color)]
+    start_of_where = span(kept) + GAP
+    for row in rows:
+        pieces = wrapped(row.where, where_width) if where_width else []
+        cells = [*row.cells[:kept], *pieces[:1]]
+        styles = [*row.styles[:kept], Style.DIM]
+        lines.append(_styled_line(cells, styles, shown_widths, color))
+        lines += [
+            " " * start_of_where + styled(piece, Style.DIM, color=color) for piece in pieces[1:]
+        ]
+        left_out = [
+            f"{headers[index]} {row.cells[index]}"
+            for index in range(kept, len(headers))
+            if row.cells[index] and row.telling[index]
+        ]
+        where = "" if where_width else row.where
+        detail = "; ".join(part for part in (where, *left_out, row.note) if part)
+        if detail:
+            style = row.note_style if row.note_style is Style.RED else Style.DIM
+            lines += [
+                styled(piece, style, color=color)
+                for piece in wrapped(detail, width, indent=DETAIL_INDENT)
+            ]
+    return lines
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    padded = [cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(cells)]
+    return (" " * GAP).join(padded).rstrip()
+
+
+def _styled_line(
+    cells: Sequence[str], styles: Sequence[Style | None], widths: Sequence[int], color: bool
+) -> str:
+    padded = [
+        styled(cell, styles[i], color=color) + " " * (widths[i] - cell_width(cell))
+        for i, cell in enumerate(cells)
+    ]
+    return (" " * GAP).join(padded).rstrip()
+
+
+def _relative(path: str, folder: str) -> str:
+    """``path`` without the leading ``folder/``, when it has one."""
+    if folder and path.startswith(folder + "/"):
+        return path[len(folder) + 1 :]
+    return path
+
+
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _where(row: DiffRow | LockChange, folder: str) -> str:
+    """``file:line`` relative to ``folder`` for a declared package; ``via a > b`` (how it
+    is pulled in) for the others."""
+    if row.declared is not None:
+        return printable(_relative(row.origin or "", folder))
+    if row.via:
+        return printable("via " + " > ".join(row.via))
+    return "transitive"
+
+
+def _heading(parts: Sequence[str], width: int | None) -> list[str]:
+    """A section's lines of context, two spaces in: on one line when they fit, else one
+    each, folded to ``width``."""
+    parts = [printable(part) for part in parts if part]
+    together = "  " + "  ".join(parts)
+    if width is None or cell_width(together) <= width:
+        return [together] if parts else []
+    return [line for part in parts for line in wrapped(part, width, indent="  ")]
+
+
+_HEADERS = ("package", "status", "locked", "declared", "newest allowed", "newest")
+_REQUIRED = 3  # package, status, locked
+
+
+def _diff_row(row: DiffRow, folder: str, relocked: bool) -> _Row:
+    status = row.status.value + (" yanked" if row.yanked else "")
+    status_style = Style.BOLD_RED if row.yanked else STATUS_STYLE[row.status]
+    locked = row.locked or ""
+    versions = (
+        row.newest_in_range or "",
+        row.newest or "",
+        *([row.relock or ""] if relocked else []),
+    )
+    in_range = in_range_text(row.in_range)
+    note = printable(note_text(row))
+    return _Row(
+        cells=(
+            printable(row.name),
+            status,
+            printable(locked),
+            printable(row.declared or ""),
+            *(printable(v) for v in versions),
+            in_range,
+        ),
+        styles=(None, status_style, None, None, *(None for _ in versions), None),
+        telling=(True, True, True, True, *(v != locked for v in versions), in_range == "NO"),
+        where=_where(row, folder),
+        note=note,
+        note_style=Style.RED if row.error or row.yanked else Style.DIM,
     )
 
 
-def render(report: DiffReport, *, color: bool, width: int | None = None) -> str:
-    """The lock-against-ranges report as terminal text; ``color`` False gives plain text."""
-    from rich.table import Table
-    from rich.text import Text
-
-    buffer = StringIO()
-    console = _console(buffer, color, width)
+def render(report: DiffReport, *, color: bool, width: int | None = DEFAULT_WIDTH) -> str:
+    """The lock-against-ranges report as terminal text ``width`` columns wide (``None``:
+    as wide as its rows); ``color`` False gives plain text."""
+    lines: list[str] = []
     for section in report.sections:
-        console.print(Text(f"{section.title}", style="bold"))
+        lines.append(styled(printable(section.title), Style.BOLD, color=color))
         if section.error is not None:
-            console.print(Text("  could not resolve: " + section.error, style="red"))
-            console.print()
+            error = wrapped(printable("could not resolve: " + section.error), width, indent="  ")
+            lines += [styled(line, Style.RED, color=color) for line in error]
+            lines.append("")
             continue
-        console.print(
-            f"  lock: {section.lock} ({section.lock_label})  {environment_text(section)}",
-            markup=False,
-        )
-        relock = relock_text(section)
-        if relock:
-            console.print(f"  {relock}", markup=False)
+        lock = f"lock: {section.lock} ({section.lock_label})"
+        lines += _heading([lock, environment_text(section)], width)
+        lines += _heading([relock_text(section)], width)
         relocked = section.relock_check is RelockCheck.DONE
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        table.add_column("package")
-        table.add_column("declared")
-        table.add_column("where", overflow="fold")
-        table.add_column("locked")
-        table.add_column("in range")
-        table.add_column("newest allowed")
-        table.add_column("newest")
-        if relocked:
-            table.add_column("re-lock")
-        table.add_column("status")
-        table.add_column("note", overflow="fold")
-        for row in section.rows:
-            status = Text(row.status.value, style=STATUS_STYLE[row.status])
-            if row.yanked:
-                status.append(" yanked", style="bold red")
-            table.add_row(
-                row.name,
-                row.declared if row.declared is not None else "",
-                where_text(row),
-                row.locked or "",
-                in_range_text(row.in_range),
-                row.newest_in_range or "",
-                row.newest or "",
-                *([row.relock or ""] if relocked else []),
-                status,
-                Text(note_text(row), style="red" if row.error or row.yanked else "dim"),
-            )
-        console.print(table)
-        console.print()
+        headers = (*_HEADERS, *(["re-lock"] if relocked else []), "in range")
+        folder = _folder(section.title)
+        rows = [_diff_row(row, folder, relocked) for row in section.rows]
+        if rows:
+            lines += _fitted(headers, _REQUIRED, rows, width=width, color=color)
+        lines.append("")
     packages = sum(len(section.rows) for section in report.sections)
+    closing: list[str] = []
     if report.offline:
-        console.print("offline: the index was not asked, so newest versions are not shown")
+        closing.append("offline: the index was not asked, so newest versions are not shown")
     elif report.index:
-        console.print("index: " + ", ".join(report.index), markup=False)
+        closing.append("index: " + ", ".join(report.index))
     if report.skipped:
-        console.print(
-            "not compared (no lock, and --offline does not resolve): " + ", ".join(report.skipped),
-            markup=False,
+        closing.append(
+            "not compared (no lock, and --offline does not resolve): " + ", ".join(report.skipped)
         )
-    console.print(summary_text(report.counts(), packages, report.flag_counts()))
-    return buffer.getvalue()
+    closing.append(summary_text(report.counts(), packages, report.flag_counts()))
+    for text in closing:
+        lines += wrapped(printable(text), width)
+    return "\n".join(lines) + "\n"
 
 
-def render_locks(report: LockDiffReport, *, color: bool, width: int | None = None) -> str:
-    """The lock-against-lock report as terminal text."""
-    from rich.table import Table
-    from rich.text import Text
+_LOCK_HEADERS = ("package", "status", "old", "new", "change", "level", "declared", "in range")
 
-    buffer = StringIO()
-    console = _console(buffer, color, width)
-    console.print(Text(f"{report.old} -> {report.new}", style="bold"))
+
+def render_locks(report: LockDiffReport, *, color: bool, width: int | None = DEFAULT_WIDTH) -> str:
+    """The lock-against-lock report as terminal text ``width`` columns wide."""
+    lines = [styled(printable(f"{report.old} -> {report.new}"), Style.BOLD, color=color)]
     if report.declared_files:
-        console.print("  ranges from: " + ", ".join(report.declared_files))
-    if report.rows:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("package", "old", "new", "change", "level", "declared", "where"):
-            table.add_column(column)
-        table.add_column("in range")
-        table.add_column("status")
-        for row in report.rows:
-            table.add_row(
-                row.name,
-                row.old or "",
-                row.new or "",
+        lines += wrapped(printable("ranges from: " + ", ".join(report.declared_files)), width,
+                         indent="  ")  # fmt: skip
+    folder = _folder(report.new)
+    rows = [
+        _Row(
+            cells=(
+                printable(row.name),
+                row.status.value,
+                printable(row.old or ""),
+                printable(row.new or ""),
                 row.change.value,
                 row.level.value if row.level is not None else "",
-                row.declared if row.declared is not None else "",
-                where_text(row),
+                printable(row.declared or ""),
                 in_range_text(row.in_range),
-                Text(row.status.value, style=STATUS_STYLE[row.status]),
-            )
-        console.print(table)
+            ),
+            styles=(None, STATUS_STYLE[row.status], None, None, None, None, None, None),
+            telling=(True, True, True, True, True, True, True, row.in_range is False),
+            where=_where(row, folder),
+            note="",
+            note_style=None,
+        )
+        for row in report.rows
+    ]
+    if rows:
+        lines += _fitted(_LOCK_HEADERS, 5, rows, width=width, color=color)
     else:
-        console.print("  no package changed")
-    console.print(
+        lines.append("  no package changed")
+    lines += wrapped(
         f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
-        + summary_text(report.counts(), len(report.rows))
+        + summary_text(report.counts(), len(report.rows)),
+        width,
     )
-    return buffer.getvalue()
+    return "\n".join(lines) + "\n"

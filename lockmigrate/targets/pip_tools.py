@@ -92,6 +92,7 @@ class MigrationResult:
     compiled: tuple[str, ...]  # .txt files compiled, as shown
     already_migrated: tuple[str, ...]  # .in/.txt pairs left alone (no --upgrade)
     failures: tuple[Failure, ...] = ()  # --keep-going: files left as they were
+    services: tuple[str, ...] = ()  # every service found, as shown (set by api.to_pip_tools)
 
 
 def _header(file: RequirementFile, in_name: str, txt_name: str) -> str:
@@ -888,8 +889,12 @@ def plan_pip_tools(
     workers: int | None = None,
     refresh: bool = False,
     keep_going: bool = False,
+    planned: Callable[[int], None] | None = None,
 ) -> MigrationResult:
     """Compile every ranged file of ``report`` and return the plan of file changes.
+
+    ``progress`` hears ``(lock, "compiling")`` as each compile starts and ``(lock, "done")``
+    as it ends; ``planned`` hears how many locks will be compiled, before the first starts.
 
     Raises :class:`ExternalToolError` naming the file, the line and the resolver's message
     when any compile fails; nothing is written either way. With ``keep_going``, a file that
@@ -901,6 +906,8 @@ def plan_pip_tools(
         _check_upgrade_packages(jobs, options.upgrade_packages, collector)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
+    if planned is not None:
+        planned(len(jobs))
     # the scratch tree must hold every file the compiles read, includes of includes too
     involved: list[Path] = []
     for job in jobs:
