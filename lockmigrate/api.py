@@ -22,7 +22,7 @@ from lockmigrate.errors import InputError, UsageError
 if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
     from lockmigrate.diagnostics import Diagnostic, Level
-    from lockmigrate.diff import DiffReport, LockDiffReport
+    from lockmigrate.diff.model import DiffReport, LockDiffReport
     from lockmigrate.io import apply
     from lockmigrate.model import DeclaredRequirement, Option
     from lockmigrate.plan import FileChange, Plan
@@ -46,13 +46,13 @@ TYPES = {
     "CompileOptions": "lockmigrate.resolve",
     "ConstraintStyle": "lockmigrate.targets.poetry",
     "Diagnostic": "lockmigrate.diagnostics",
-    "DiffReport": "lockmigrate.diff",
+    "DiffReport": "lockmigrate.diff.model",
     "Exclude": "lockmigrate.sources.discover",
     "FileChange": "lockmigrate.plan",
     "Integration": "lockmigrate.targets.workflow",
     "Layout": "lockmigrate.targets.poetry",
     "Level": "lockmigrate.diagnostics",
-    "LockDiffReport": "lockmigrate.diff",
+    "LockDiffReport": "lockmigrate.diff.model",
     "MigrationResult": "lockmigrate.targets.pip_tools",
     "Plan": "lockmigrate.plan",
     "PoetryOptions": "lockmigrate.targets.poetry",
@@ -277,7 +277,7 @@ def diff(
     :class:`~lockmigrate.errors.InputError` for bad input; a package the index fails on is
     a row with an ``error``, not an exception.
     """
-    from lockmigrate.diff_prefetch import start_prefetch
+    from lockmigrate.diff.prefetch import start_prefetch
     from lockmigrate.index import default_cache_dir
 
     existing = _existing(paths)
@@ -289,7 +289,7 @@ def diff(
         else start_prefetch(existing, lock=lock, cache_dir=cache, workers=DIFF_WORKERS)
     )
     try:
-        from lockmigrate.diff_inputs import DiffOptions, run_diff
+        from lockmigrate.diff.inputs import DiffOptions, run_diff
         from lockmigrate.resolve import Backend, CompileOptions
 
         options = DiffOptions(
@@ -326,7 +326,7 @@ def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None
     """What changed from lock ``old`` (a lock file, or a git revision of ``new`` such as
     ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
     ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
-    from lockmigrate.diff_inputs import run_lock_diff
+    from lockmigrate.diff.inputs import run_lock_diff
     from lockmigrate.io import recover_interrupted
 
     recover_interrupted([new])

@@ -1,7 +1,7 @@
 """The model of a lock: exact versions, read from any lock format lockmigrate knows.
 
 Readers (``lockmigrate.sources.lock_txt``, ``poetry_lock``, ``pylock``) build a :class:`Lock`;
-``lockmigrate.diff`` compares it with declared ranges or with another lock. Nothing here
+``lockmigrate.diff.compare`` compares it with declared ranges or with another lock. Nothing here
 does I/O.
 """
 

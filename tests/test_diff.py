@@ -278,7 +278,7 @@ def test_table_format(
 
 
 def test_table_colour_follows_the_flag() -> None:
-    from lockmigrate.diff import DiffReport, DiffRow, DiffSection, Status
+    from lockmigrate.diff.model import DiffReport, DiffRow, DiffSection, Status
     from lockmigrate.reporters import diff_table
 
     row = DiffRow(

@@ -13,16 +13,8 @@ from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 from packaging.version import Version
 
-from lockmigrate.diff import (
-    DeclaredRange,
-    DiffRow,
-    Flag,
-    Relock,
-    Status,
-    diff_against_lock,
-    metadata_wanted,
-    parse_statuses,
-)
+from lockmigrate.diff.compare import diff_against_lock, metadata_wanted
+from lockmigrate.diff.model import DeclaredRange, DiffRow, Flag, Relock, Status, parse_statuses
 from lockmigrate.environment import target_environment
 from lockmigrate.index import (
     AvailableVersion,
@@ -351,7 +343,7 @@ def test_pip_configuration_files_and_variables(tmp_path: Path) -> None:
 
 
 def test_an_index_failure_counts_once_per_package() -> None:
-    from lockmigrate.diff import DiffReport, DiffRow, DiffSection
+    from lockmigrate.diff.model import DiffReport, DiffRow, DiffSection
 
     row = DiffRow(
         name="numpy", declared=None, origin=None, locked="1.26.4", in_range=None,

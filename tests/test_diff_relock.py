@@ -479,8 +479,8 @@ def cacheable(index: LocalIndex) -> LocalIndex:
 
 
 def test_a_verdict_holds_only_while_its_pages_are_fresh_and_the_same(tmp_path: Path) -> None:
-    from lockmigrate.diff import Relock
-    from lockmigrate.diff_cache import RelockCache, Verdict
+    from lockmigrate.diff.cache import RelockCache, Verdict
+    from lockmigrate.diff.model import Relock
     from lockmigrate.index import ProjectVersions
     from lockmigrate.sources.locks import parse_lock
 
@@ -512,7 +512,7 @@ def test_a_verdict_holds_only_while_its_pages_are_fresh_and_the_same(tmp_path: P
 
 
 def test_the_verdict_key_follows_inputs_lock_and_resolver_but_no_secret(tmp_path: Path) -> None:
-    from lockmigrate.diff_cache import relock_key
+    from lockmigrate.diff.cache import relock_key
     from lockmigrate.lock import Lock
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.sources.locks import parse_lock

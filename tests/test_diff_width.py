@@ -15,7 +15,7 @@ from index.server import LocalIndex
 from terminal import on_a_terminal
 from test_diff import CHURN_IN, CHURN_TXT, TAXI_IN, TAXI_TXT
 
-from lockmigrate.diff import DiffReport, DiffRow, DiffSection, RelockCheck, Status
+from lockmigrate.diff.model import DiffReport, DiffRow, DiffSection, RelockCheck, Status
 from lockmigrate.reporters import diff_table
 from lockmigrate.reporters._text import cell_width
 

@@ -17,7 +17,8 @@ from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 
 from lockmigrate.cli import main
-from lockmigrate.diff import DeclaredRange, Status, diff_against_lock
+from lockmigrate.diff.compare import diff_against_lock
+from lockmigrate.diff.model import DeclaredRange, Status
 from lockmigrate.environment import EnvironmentSource, TargetEnvironment, target_environment
 from lockmigrate.lock import Lock
 from lockmigrate.model import Origin

@@ -553,7 +553,7 @@ def test_closing_the_fetcher_stops_a_running_batch(scripted: Callable[..., Scrip
 def test_the_prefetch_makes_no_guess_when_an_include_may_change_the_index(
     tmp_path: Path,
 ) -> None:
-    from lockmigrate.diff_prefetch import start_prefetch
+    from lockmigrate.diff.prefetch import start_prefetch
 
     (tmp_path / "base.in").write_text("--index-url https://private.example/simple/\n")
     (tmp_path / "requirements.in").write_text("-r base.in\ncorp-secret~=1.0\n")

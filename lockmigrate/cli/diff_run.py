@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
     from lockmigrate.cli.progress import Progress
     from lockmigrate.diagnostics import Collector
-    from lockmigrate.diff import DiffReport, LockDiffReport
-    from lockmigrate.statuses import Flag, Status
+    from lockmigrate.diff.model import DiffReport, Flag, LockDiffReport, Status
 
 __all__ = [
     "COUNTED",
@@ -143,7 +142,7 @@ def read_arguments(arguments: Sequence[str]) -> DiffArguments | None:
 
 def run(arguments: DiffArguments) -> None:
     """Compare, print the report, and raise the error whose exit code the run ends with."""
-    from lockmigrate.statuses import parse_statuses
+    from lockmigrate.diff.model import parse_statuses
 
     try:
         statuses = parse_statuses(arguments.fail_on)
@@ -315,7 +314,7 @@ def _show(
 
 
 def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) -> str:
-    from lockmigrate.diff import DiffReport
+    from lockmigrate.diff.model import DiffReport
 
     if output_format is ReportFormat.JSON:
         from lockmigrate.reporters import diff_json
@@ -340,7 +339,7 @@ def _rendered(report: DiffReport | LockDiffReport, output_format: ReportFormat) 
 def _failure(
     counts: Counter[Status], flags: Counter[Flag], chosen: frozenset[Status | Flag]
 ) -> str:
-    from lockmigrate.statuses import Flag, Status
+    from lockmigrate.diff.model import Flag, Status
 
     found = [f"{counts[s]} {s.value}" for s in Status if s in chosen and counts.get(s)]
     found += [f"{flags[f]} {f.value}" for f in Flag if f in chosen and flags.get(f)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lockmigrate.diff import DiffRow, DiffSection, Flag, LockChange, RelockCheck, Status
+from lockmigrate.diff.model import DiffRow, DiffSection, Flag, LockChange, RelockCheck, Status
 
 __all__ = [
     "environment_text",

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from lockmigrate import __version__
-from lockmigrate.diff import DiffReport, DiffRow, Flag, LockChange, LockDiffReport, Status
+from lockmigrate.diff.model import DiffReport, DiffRow, Flag, LockChange, LockDiffReport, Status
 
 __all__ = ["SCHEMA_VERSION", "render", "render_locks"]
 

@@ -3,7 +3,14 @@ comment. What needs attention comes first; ``ok`` rows are folded away."""
 
 from __future__ import annotations
 
-from lockmigrate.diff import DiffReport, DiffRow, LockChange, LockDiffReport, RelockCheck, Status
+from lockmigrate.diff.model import (
+    DiffReport,
+    DiffRow,
+    LockChange,
+    LockDiffReport,
+    RelockCheck,
+    Status,
+)
 from lockmigrate.reporters._diff_text import (
     environment_text,
     in_range_text,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lockmigrate.diff import DiffReport, LockDiffReport, RelockCheck, Status
+from lockmigrate.diff.model import DiffReport, LockDiffReport, RelockCheck, Status
 from lockmigrate.reporters._diff_text import (
     environment_text,
     in_range_text,
@@ -36,7 +36,7 @@ from lockmigrate.reporters._text import (
 )
 
 if TYPE_CHECKING:
-    from lockmigrate.diff import DiffRow, LockChange
+    from lockmigrate.diff.model import DiffRow, LockChange
 
 __all__ = ["DEFAULT_WIDTH", "render", "render_locks"]
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lockmigrate import __version__
-from lockmigrate.diff import Relock
+from lockmigrate.diff.model import Relock
 from lockmigrate.lock import Lock, LockHeader, LockKind, PinnedPackage
 from lockmigrate.model import Origin
 

@@ -31,21 +31,30 @@ the declared ranges.
 
 from __future__ import annotations
 
-import enum
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from lockmigrate.diff.model import (
+    Change,
+    DeclaredRange,
+    DiffRow,
+    DiffSection,
+    Level,
+    LockChange,
+    LockDiffReport,
+    Relock,
+    RelockCheck,
+    Status,
+)
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.lock import Lock, PinnedPackage
-from lockmigrate.model import Origin
-from lockmigrate.statuses import Flag, Status, parse_statuses
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -53,219 +62,12 @@ if TYPE_CHECKING:
     from lockmigrate.index import ProjectVersions
 
 __all__ = [
-    "Change",
-    "DeclaredRange",
-    "DiffReport",
-    "DiffRow",
-    "DiffSection",
-    "Flag",
-    "Level",
-    "LockChange",
-    "LockDiffReport",
-    "Relock",
-    "RelockCheck",
-    "Status",
+    "chain_to_declared",
     "diff_against_lock",
     "diff_locks",
     "metadata_wanted",
     "needs_relock",
-    "parse_statuses",
 ]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeclaredRange:
-    """One declaration of a package: its PEP 440 specifier (``""`` for any version), where
-    it was written, and whether it only constrains (``-c``) rather than requires."""
-
-    name: str
-    specifier: str
-    origin: Origin | None
-    marker: str | None = None
-    constraint: bool = False
-    url: str | None = None
-    extras: tuple[str, ...] = ()
-
-
-class RelockCheck(str, enum.Enum):
-    """Whether a section's ``behind`` and ``unguarded`` rows were checked against a re-lock
-    with upgrades (see :class:`Relock`)."""
-
-    DONE = "done"  # a re-lock with upgrades was made (or the lock was resolved now with them)
-    NOT_NEEDED = "not-needed"  # no row was behind or unguarded: nothing to check
-    OFF = "off"  # --no-relock-check, or --offline
-    FAILED = "failed"  # the resolver failed (relock_error says why)
-    UNAVAILABLE = "unavailable"  # no resolver here can resolve for the lock's Python
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Relock:
-    """What a re-lock of the same inputs with upgrades allowed would lock (one resolver run
-    per input), and the ``Requires-Dist`` of the packages that may keep one back, by
-    ``(name, version)``: a parent in the re-lock, and the newest allowed version of a package
-    the re-lock does not take. A package whose metadata is missing is simply not blamed."""
-
-    lock: Lock
-    requirements: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-    # "uv pip compile" or "pip-compile"; None when the lock compared is its own re-lock
-    # (resolved now with nothing pinned)
-    made_by: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiffRow:
-    """One package of a lock-against-ranges diff. ``declared`` is ``None`` for a transitive
-    package; ``via`` is the chain that pulls it in, from a declared package down to its
-    direct parent. ``relock`` is the version a re-lock with upgrades takes (when one was
-    made); ``held_by`` names what keeps it below the newest allowed version: packages, or
-    ``-c FILE`` for a lock this one is layered on (empty when nothing does, or when what
-    does is not known: the ``note`` then says so)."""
-
-    name: str
-    declared: str | None
-    origin: str | None
-    locked: str | None
-    in_range: bool | None
-    newest_in_range: str | None
-    newest: str | None
-    status: Status
-    via: tuple[str, ...] = ()
-    error: str | None = None
-    note: str | None = None
-    relock: str | None = None
-    held_by: tuple[str, ...] = ()
-    yanked: bool = False
-    yank_reason: str | None = None
-
-    @property
-    def flags(self) -> frozenset[Flag]:
-        """The flags of this row (``yanked``)."""
-        return frozenset({Flag.YANKED}) if self.yanked else frozenset()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiffSection:
-    """The rows of one declared input compared with one lock; or, when its ranges could
-    not be resolved now, no rows and the resolver's ``error``."""
-
-    title: str
-    declared_files: tuple[str, ...]
-    lock: str | None
-    lock_kind: str | None
-    resolved: bool  # the lock was resolved now, not read from a file
-    python: str | None
-    rows: tuple[DiffRow, ...]
-    environment: TargetEnvironment | None = None  # what markers were evaluated for
-    made_by: str | None = None  # "pip-compile" or "uv pip compile", as the lock's header says
-    error: str | None = None  # the resolver failed on this input: no rows
-    relock_check: RelockCheck = RelockCheck.OFF
-    relock_error: str | None = None  # why the re-lock check failed or could not run
-    relock_by: str | None = None  # the resolver that made the re-lock; None: the lock itself
-
-    @property
-    def lock_label(self) -> str:
-        """How the lock was obtained, for people: ``resolved now by uv pip compile, not
-        written``, else the tool its header names, else its format."""
-        if self.resolved:
-            by = f" by {self.made_by}" if self.made_by else ""
-            return f"resolved now{by}, not written"
-        return self.made_by or self.lock_kind or ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DiffReport:
-    """Every section of a ``lockmigrate diff`` run."""
-
-    sections: tuple[DiffSection, ...]
-    offline: bool
-    index: tuple[str, ...]  # the sources asked, redacted
-    skipped: tuple[str, ...] = ()  # inputs left out: no lock, and --offline does not resolve
-
-    def counts(self) -> Counter[Status]:
-        """How many rows have each status."""
-        return Counter(row.status for section in self.sections for row in section.rows)
-
-    def flag_counts(self) -> Counter[Flag]:
-        """How many rows have each flag."""
-        return Counter(
-            flag for section in self.sections for row in section.rows for flag in row.flags
-        )
-
-    def failed(self, fail_on: Iterable[Status | Flag]) -> bool:
-        """Whether any row has one of the ``fail_on`` statuses or flags."""
-        wanted = set(fail_on)
-        return any(
-            row.status in wanted or not wanted.isdisjoint(row.flags)
-            for s in self.sections
-            for row in s.rows
-        )
-
-    @property
-    def resolve_errors(self) -> tuple[str, ...]:
-        """``"TITLE: reason"`` for each input whose ranges could not be resolved."""
-        return tuple(f"{s.title}: {s.error}" for s in self.sections if s.error is not None)
-
-    @property
-    def index_errors(self) -> tuple[str, ...]:
-        """The index failures, one per failing package (a package in several sections,
-        prod and dev say, counts once)."""
-        return tuple(
-            dict.fromkeys(
-                f"{row.name}: {row.error}" for s in self.sections for row in s.rows if row.error
-            )
-        )
-
-
-class Change(str, enum.Enum):
-    ADDED = "added"
-    REMOVED = "removed"
-    UPGRADED = "upgraded"
-    DOWNGRADED = "downgraded"
-    CHANGED = "changed"  # same version, other source (URL, VCS commit), or no versions
-
-
-class Level(str, enum.Enum):
-    MAJOR = "major"
-    MINOR = "minor"
-    PATCH = "patch"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LockChange:
-    """One package that differs between two locks."""
-
-    name: str
-    old: str | None
-    new: str | None
-    change: Change
-    level: Level | None
-    declared: str | None
-    origin: str | None
-    in_range: bool | None  # the new version against the declared ranges
-    status: Status
-    via: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LockDiffReport:
-    """``lockmigrate diff --from OLD --to NEW``."""
-
-    old: str
-    new: str
-    declared_files: tuple[str, ...]
-    rows: tuple[LockChange, ...]
-    unchanged: int
-
-    def counts(self) -> Counter[Status]:
-        return Counter(row.status for row in self.rows)
-
-    def flag_counts(self) -> Counter[Flag]:
-        """No flags: the index is not asked when two locks are compared."""
-        return Counter()
-
-    def failed(self, fail_on: Iterable[Status | Flag]) -> bool:
-        wanted = set(fail_on)
-        return any(row.status in wanted for row in self.rows)
 
 
 # --- helpers --------------------------------------------------------------------------

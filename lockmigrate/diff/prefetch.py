@@ -3,9 +3,9 @@ about to read, before reading anything properly.
 
 The index answers in parallel with the rest of the run (importing, parsing, checking), so
 its latency mostly disappears behind that work. The guess is cheap and only a guess: lock
-files are found the way :mod:`lockmigrate.diff_inputs` finds them, names are taken with a
+files are found the way :mod:`lockmigrate.diff.inputs` finds them, names are taken with a
 regular expression, and the sources are pip's configuration alone (no guess is made for an
-input whose lines may carry index options). :func:`lockmigrate.diff_inputs.run_diff` then
+input whose lines may carry index options). :func:`lockmigrate.diff.inputs.run_diff` then
 works as it would without it, collecting prefetched answers where its real sources match
 the guess and asking for anything else, so a wrong guess costs requests, never results.
 """

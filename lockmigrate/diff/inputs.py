@@ -5,7 +5,7 @@ lock, found in this order: ``--lock FILE``, the pip-compile ``.txt`` beside the 
 now, exactly as ``to-pip-tools`` would, and nothing is written (with ``--offline``, which
 never asks the index, an input without a lock is left out instead).
 
-Then the index is asked (unless offline) and :mod:`lockmigrate.diff` does the comparing.
+Then the index is asked (unless offline) and :mod:`lockmigrate.diff.compare` does the comparing.
 Last comes the re-lock check: each input with a ``behind`` or ``unguarded`` row is resolved
 once more with upgrades allowed (uv when installed, as ``--resolve`` would resolve it; an
 input resolved now from nothing is its own re-lock), so that a package no re-lock would move
@@ -25,17 +25,14 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.diff import (
+from lockmigrate.diff.compare import diff_against_lock, diff_locks, metadata_wanted, needs_relock
+from lockmigrate.diff.model import (
     DeclaredRange,
     DiffReport,
     DiffSection,
     LockDiffReport,
     Relock,
     RelockCheck,
-    diff_against_lock,
-    diff_locks,
-    metadata_wanted,
-    needs_relock,
 )
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.errors import ExternalToolError, InputError, LockmigrateError, UsageError
@@ -51,7 +48,7 @@ from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revisi
 from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:
-    from lockmigrate.diff_cache import RelockCache
+    from lockmigrate.diff.cache import RelockCache
     from lockmigrate.sources.pyproject import ProjectDeclarations
 
 __all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
@@ -703,13 +700,13 @@ def _check_relocks(
 ) -> list[DiffSection]:
     """Each section again, with what a re-lock with upgrades would lock where some row is
     ``behind`` or ``unguarded``: the verdict an earlier run kept when it still holds
-    (:mod:`lockmigrate.diff_cache`), else one resolver run per input (an input resolved now
+    (:mod:`lockmigrate.diff.cache`), else one resolver run per input (an input resolved now
     from nothing is its own re-lock), all side by side; then what the packages that may hold
     rows back require. A re-lock that fails or cannot run is a warning, and its section
     keeps the statuses the ranges alone give."""
     import time
 
-    from lockmigrate.diff_cache import RelockCache
+    from lockmigrate.diff.cache import RelockCache
 
     sections = [item.section for item in compared]
     relocks: dict[int, Relock] = {}
@@ -805,7 +802,7 @@ def _keep_verdict(
     now: float,
 ) -> None:
     """Keep ``relock`` under ``key`` with the pages it depends on, when they may be kept."""
-    from lockmigrate.diff_cache import pages_needed
+    from lockmigrate.diff.cache import pages_needed
 
     needed = pages_needed(relock, item.available or {})
     cache.store(key, relock, _pages(item, needed, options), now)
@@ -914,9 +911,9 @@ def _requires_dist(metadata: bytes) -> tuple[str, ...]:
 
 
 def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> str | None:
-    """The key of ``item``'s re-lock verdict (:func:`lockmigrate.diff_cache.relock_key`):
+    """The key of ``item``'s re-lock verdict (:func:`lockmigrate.diff.cache.relock_key`):
     over its input, every file its service reads and its locks."""
-    from lockmigrate.diff_cache import relock_key
+    from lockmigrate.diff.cache import relock_key
     from lockmigrate.digest import inputs_digest
 
     source = _absolute(item.target.source)
@@ -1087,7 +1084,7 @@ def run_diff(
 ) -> DiffReport:
     """Compare every declared input under ``paths`` with its lock and with the index.
 
-    ``prefetched`` holds queries started early (:mod:`lockmigrate.diff_prefetch`): its
+    ``prefetched`` holds queries started early (:mod:`lockmigrate.diff.prefetch`): its
     answers are used where its sources are the ones a target needs."""
     if options.lock is not None and not options.lock.is_file():
         raise InputError(f"{options.lock}: no such lock file")
