@@ -252,6 +252,7 @@ def diff(
     cache_dir: Path | None = None,
     collector: Collector | None = None,
     progress: Callable[[str], None] | None = None,
+    exclude: Exclude | None = None,
 ) -> DiffReport:
     """Compare each declared input under ``paths`` (ranged requirements files, ``.in``
     files, ``pyproject.toml``) with its lock (``lock``, else the ``.txt`` beside a ``.in``,
@@ -273,6 +274,7 @@ def diff(
     re-lock would move reads ``capped``, with what holds it; when that fails, a warning says
     so and the rows keep the statuses the ranges alone give.
 
+    What ``exclude`` names is skipped when walking a folder, as by :func:`scan`.
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
     :class:`~lockmigrate.errors.InputError` for bad input; a package the index fails on is
     a row with an ``error``, not an exception.
@@ -286,7 +288,9 @@ def diff(
     prefetch = (
         None
         if offline or resolve
-        else start_prefetch(existing, lock=lock, cache_dir=cache, workers=DIFF_WORKERS)
+        else start_prefetch(
+            existing, lock=lock, cache_dir=cache, workers=DIFF_WORKERS, exclude=exclude
+        )
     )
     try:
         from lockmigrate.diff.inputs import DiffOptions, run_diff
@@ -306,6 +310,7 @@ def diff(
             cache_dir=cache,
             workers=DIFF_WORKERS,
             progress=progress,
+            exclude=exclude,
         )
         report = run_diff(
             existing,

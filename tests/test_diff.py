@@ -257,6 +257,25 @@ def test_offline_never_resolves_an_input_without_a_lock(
     )
 
 
+def test_diff_walks_the_tree_as_scan_does(
+    index_env: LocalIndex, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One walker: [tool.lockmigrate] exclude leaves a service out of diff as out of scan
+    and check, and a virtual environment (a folder with pyvenv.cfg) is never searched."""
+    (tree / "pyproject.toml").write_text('[tool.lockmigrate]\nexclude = ["taxi"]\n')
+    env = tree / "tools-env"
+    (env / "svc").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "svc" / "requirements.in").write_text(CHURN_IN)
+    (env / "svc" / "requirements.txt").write_text(CHURN_TXT)
+    with index_env.recording():
+        code, document = run_json(capsys, "--offline")
+    assert code == 0
+    sections = document["sections"]
+    assert isinstance(sections, list)
+    assert [section["title"] for section in sections] == ["churn/requirements.in"]
+
+
 def test_offline_and_resolve_do_not_go_together(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

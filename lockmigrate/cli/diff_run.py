@@ -218,6 +218,7 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | 
             relock_check=not arguments.no_relock_check,
             collector=collector,
             progress=_progress_lines(progress),
+            exclude=settings.excluded,
         )
     _show(collector, report, arguments.output_format, arguments.verbosity)
     if arguments.verbosity is not Verbosity.QUIET:

@@ -41,7 +41,7 @@ from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
 from lockmigrate.model import IncludeKind, Option, RequirementFile
 from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport, scan_services
-from lockmigrate.sources.discover import discover
+from lockmigrate.sources.discover import Exclude, discover, walk
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.lock_txt import read_header
 from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revision
@@ -53,10 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
 
-_SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__",
-     "site-packages", "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-)  # fmt: skip
 _PYTHONS = tuple(f"3.{minor}" for minor in range(6, 16))
 
 
@@ -79,6 +75,7 @@ class DiffOptions:
     cache_dir: Path | None = None
     workers: int = 16
     progress: Callable[[str], None] | None = None
+    exclude: Exclude | None = None  # what a walk of a folder leaves out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,7 +190,7 @@ def _pyproject_lock(folder: Path) -> Path | None:
     return named[0] if named else None
 
 
-def _find_projects(paths: Sequence[Path]) -> list[Path]:
+def _find_projects(paths: Sequence[Path], exclude: Exclude | None) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_file():
@@ -205,10 +202,9 @@ def _find_projects(paths: Sequence[Path]) -> list[Path]:
             ):
                 found.append(path.parent / "pyproject.toml")
             continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
-            if "pyproject.toml" in files:
-                found.append(Path(folder) / "pyproject.toml")
+        for folder, names in walk(path, exclude):
+            if "pyproject.toml" in names:
+                found.append(folder / "pyproject.toml")
     return list(dict.fromkeys(_absolute(p) for p in found))
 
 
@@ -230,7 +226,9 @@ def _targets(
         ):
             requirement_paths.append(path)
     report = (
-        scan_services(discover(requirement_paths, collector), collector=collector)
+        scan_services(
+            discover(requirement_paths, collector, exclude=options.exclude), collector=collector
+        )
         if requirement_paths
         else ScanReport(services=(), diagnostics=())
     )
@@ -264,7 +262,7 @@ def _targets(
                     own_lock=lock_path,
                 )
             )
-    for pyproject in _find_projects(paths):
+    for pyproject in _find_projects(paths, options.exclude):
         project = _read_pyproject(pyproject, display=display_path(pyproject))
         if not project.declares_anything:
             continue

@@ -12,12 +12,12 @@ the guess and asking for anything else, so a wrong guess costs requests, never r
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from lockmigrate.index import IndexSources, VersionFetcher
+from lockmigrate.sources.discover import Exclude, walk
 
 __all__ = ["start_prefetch"]
 
@@ -50,17 +50,17 @@ def _lock_for(path: Path) -> Path | None:
     return None
 
 
-def _inputs(paths: Sequence[Path]) -> list[Path]:
+def _inputs(paths: Sequence[Path], exclude: Exclude | None) -> list[Path]:
+    """The inputs under ``paths`` that may have a lock, walked as the run walks them."""
     found: list[Path] = []
     for path in paths:
         if path.is_file():
             found.append(path)
             continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info")]
-            found += [Path(folder) / name for name in files if name.endswith(".in")]
-            if "pyproject.toml" in files:
-                found.append(Path(folder) / "pyproject.toml")
+        for folder, names in walk(path, exclude):
+            found += [folder / name for name in names if name.endswith(".in")]
+            if "pyproject.toml" in names:
+                found.append(folder / "pyproject.toml")
     return found
 
 
@@ -102,13 +102,14 @@ def start_prefetch(
     lock: Path | None,
     cache_dir: Path | None,
     workers: int,
+    exclude: Exclude | None = None,
 ) -> VersionFetcher | None:
     """A fetcher already asking for the packages of the locks under ``paths`` (or of
     ``lock``), or ``None`` when there is nothing safe to guess. Never raises: any problem
     is left for the real run to report."""
     try:
         names: set[str] = set()
-        for source in _inputs(paths):
+        for source in _inputs(paths, exclude):
             found = lock if lock is not None else _lock_for(source)
             if found is None or not found.is_file():
                 continue

@@ -27,6 +27,7 @@ __all__ = [
     "is_requirements_name",
     "role_for",
     "service_dir_for",
+    "walk",
 ]
 
 # Folders that never hold a project's own requirement files.
@@ -251,6 +252,16 @@ def _folders(
             if child is not None:
                 named_requirements = entry.name.lower() == "requirements"
                 stack.append((child, below_requirements or named_requirements))
+
+
+def walk(root: Path, exclude: Exclude | None = None) -> Iterator[tuple[Path, list[str]]]:
+    """Each folder under ``root`` (itself included) that a project's own files can be in,
+    with the names of its entries that ``exclude`` leaves in: THE walk of a tree, so that
+    every command skips the same folders (links to folders, virtual environments, caches,
+    VCS folders, what ``exclude`` names). A folder that cannot be listed is left out
+    silently (:func:`discover` warns about it)."""
+    for folder, entries, _ in _folders(root, None, exclude):
+        yield folder, [entry.name for entry in entries]
 
 
 def _subfolder(entry: os.DirEntry[str]) -> Path | None:
