@@ -200,8 +200,9 @@ def contenders(
 
         return run
 
-    # The environment lockmigrate gives pip-compile (lockmigrate.resolve._environment), so the
-    # hand loop runs under the same settings.
+    # The environment lockmigrate gives pip-compile
+    # (lockmigrate.resolve.compile.resolver_environment), so the hand loop runs under the
+    # same settings.
     hand_env = {**case.env, "PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     hand_env["NO_COLOR"] = "1"
     hand_env.pop("CUSTOM_COMPILE_COMMAND", None)

@@ -362,7 +362,7 @@ def _poetry_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]:
 def _poetry(folders: Sequence[Path]) -> tuple[list[Finding], list[str]]:
     if not folders:
         return [], []
-    from lockmigrate.poetry_tool import poetry_check_lock
+    from lockmigrate.resolve.poetry import poetry_check_lock
 
     findings: list[Finding] = []
     checked: list[str] = []

@@ -151,7 +151,7 @@ def to_poetry(
         **({"requires_python": _requires_python(*python)} if python else {}),
     )
     if lock and not dry_run:
-        from lockmigrate.poetry_tool import poetry_command
+        from lockmigrate.resolve.poetry import poetry_command
 
         poetry_command()  # no Poetry: stop (exit 3) before anything is written
     result = api.to_poetry(
@@ -171,7 +171,7 @@ def to_poetry(
     written = () if dry_run else apply(plan)
     if lock and not dry_run:
         from lockmigrate.io import revert
-        from lockmigrate.poetry_tool import poetry_lock
+        from lockmigrate.resolve.poetry import poetry_lock
 
         # `poetry lock` takes seconds a service: on a terminal, which runs now, how many are done
         progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="service")

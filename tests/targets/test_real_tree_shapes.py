@@ -396,14 +396,15 @@ def test_ranges_that_need_a_newer_python_resolve_for_it_with_uv(
 
 
 def test_long_version_lists_are_shortened() -> None:
-    from lockmigrate.resolve import CompileOptions, _shorten_versions, python_hint
+    from lockmigrate.resolve import CompileOptions, python_hint
+    from lockmigrate.resolve.messages import shorten_versions
 
     message = (
         "ERROR: Could not find a version (from versions: "
         + ", ".join(f"1.{i}" for i in range(140))
         + ")\nERROR: Ignored versions: 6.0 Requires-Python >=3.12; 6.0.1 Requires-Python >=3.12"
     )
-    short = _shorten_versions(message)
+    short = shorten_versions(message)
     assert "(from versions: 140 in all; the newest: 1.136, 1.137, 1.138, 1.139)" in short
     assert "--python-version 3.12" in python_hint(message, CompileOptions())
     assert python_hint(message, CompileOptions(python_version="3.12")) == ""

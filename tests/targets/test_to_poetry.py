@@ -352,7 +352,7 @@ def test_lock_without_poetry_is_exit_3(
 ) -> None:
     import importlib.util
 
-    import lockmigrate.poetry_tool as poetry_tool
+    import lockmigrate.resolve.poetry as poetry_tool
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(poetry_tool.shutil, "which", lambda _name: None)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lockmigrate.errors import ExternalToolError
 from lockmigrate.redact import redact_text
-from lockmigrate.resolve import distill_error
+from lockmigrate.resolve.messages import distill_error
 
 __all__ = ["poetry_check_lock", "poetry_command", "poetry_lock"]
 

@@ -1,0 +1,48 @@
+"""The only place that runs resolvers, always as subprocesses, never through their internals:
+pip-compile (pip-tools) and ``uv pip compile`` for locks, pip to read what exact versions
+require, and Poetry's ``poetry lock``.
+
+- :mod:`~lockmigrate.resolve.options`: a run's job and options (data);
+- :mod:`~lockmigrate.resolve.compile`: compiling one job, reading requirements with pip;
+- :mod:`~lockmigrate.resolve.pip_tools`, :mod:`~lockmigrate.resolve.uv`: each resolver's
+  command line;
+- :mod:`~lockmigrate.resolve.processes`: the running processes, and stopping them all;
+- :mod:`~lockmigrate.resolve.messages`: a failure's message for people;
+- :mod:`~lockmigrate.resolve.poetry`: ``poetry lock`` and ``poetry check --lock``.
+
+A :class:`CompileJob` names an input and an output file relative to a working folder; the
+resolver runs there with relative paths, so its header and ``# via`` annotations contain no
+machine-specific path. This module is the package's interface for the rest of lockmigrate.
+"""
+
+from __future__ import annotations
+
+from lockmigrate.resolve.compile import (
+    compile_requirements,
+    installed,
+    read_requirements,
+    resolver_argv,
+)
+from lockmigrate.resolve.messages import ignored_for_python, needed_python, python_hint
+from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
+from lockmigrate.resolve.pip_tools import is_running_python
+from lockmigrate.resolve.processes import stop_all, stop_generation
+from lockmigrate.resolve.uv import uv_binary
+
+__all__ = [
+    "Backend",
+    "CompileJob",
+    "CompileOptions",
+    "ResolverError",
+    "compile_requirements",
+    "ignored_for_python",
+    "installed",
+    "is_running_python",
+    "needed_python",
+    "python_hint",
+    "read_requirements",
+    "resolver_argv",
+    "stop_all",
+    "stop_generation",
+    "uv_binary",
+]

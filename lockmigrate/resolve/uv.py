@@ -1,0 +1,71 @@
+"""uv: where its binary is, and ``uv pip compile``'s command line."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import threading
+
+from lockmigrate.errors import ExternalToolError, UsageError
+from lockmigrate.resolve.options import CompileJob, CompileOptions
+
+__all__ = ["uv_argv", "uv_binary", "uv_command"]
+
+_UV_FLAGS = ("--quiet", "--no-progress")
+
+
+_UV_LOOKUP = threading.Lock()
+
+
+def uv_binary() -> str | None:
+    """The uv executable: the one the ``uv`` package installed beside this interpreter (found
+    as ``uv.find_uv_bin`` finds it), else ``uv`` on ``PATH``; ``None`` when there is none.
+    Run directly: ``python -m uv`` would start a second Python only to find it.
+
+    Looked up once, under a lock: the compile workers ask at the same moment, and
+    ``find_uv_bin`` reads ``sysconfig``, whose first read is not thread-safe before Python
+    3.13 (a second thread sees a half-filled table and ``EXE`` is ``None``)."""
+    with _UV_LOOKUP:
+        return _find_uv_binary()
+
+
+@functools.lru_cache(maxsize=1)
+def _find_uv_binary() -> str | None:
+    if importlib.util.find_spec("uv") is not None:
+        try:
+            from uv import find_uv_bin
+
+            return str(find_uv_bin())
+        except (ImportError, FileNotFoundError):
+            pass
+    import shutil  # with bz2, lzma and fnmatch: only for the uv backend
+
+    return shutil.which("uv")
+
+
+def uv_command() -> list[str]:
+    """The uv executable as a command line, or :class:`ExternalToolError` when there is none."""
+    found = uv_binary()
+    if found is None:
+        raise ExternalToolError(
+            "the uv backend needs uv: install it with  pip install 'lockmigrate[uv]'"
+        )
+    return [found]
+
+
+def uv_argv(job: CompileJob, options: CompileOptions) -> list[str]:
+    """``uv pip compile``'s command line for ``job``."""
+    if options.python is not None:
+        raise UsageError("--python is for the pip-tools backend; use --python-version with uv")
+    argv = [*uv_command(), "pip", "compile", *_UV_FLAGS]
+    if options.python_version:
+        argv += ["--python-version", options.python_version]
+    if options.generate_hashes:
+        argv.append("--generate-hashes")
+    if options.upgrade:
+        argv.append("--upgrade")
+    argv += [f"--upgrade-package={name}" for name in options.upgrade_packages]
+    # one token, as for pip-compile: the header then reads unambiguously (a tool that
+    # takes every *.txt on the command line for an input is not misled)
+    argv += [f"--constraint={constraint}" for constraint in job.constraints]
+    return [*argv, "--output-file", job.output, job.input]
