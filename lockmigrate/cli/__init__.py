@@ -3,7 +3,7 @@ errors to exit codes. No logic lives here.
 
 This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
 imported, and so are a ``diff`` and a ``check`` whose options are all in plain forms
-(:mod:`lockmigrate.cli.diff_run`, :mod:`lockmigrate.cli.check_run`); the typer application
+(:mod:`lockmigrate.cli.declared`: each of their options is declared once); the typer application
 lives in :mod:`lockmigrate.cli.commands`.
 """
 

@@ -1,17 +1,11 @@
-"""``lockmigrate check``: its options, declared once; what it does once they are read; and a
-reader of their plain forms that needs no typer.
+"""``lockmigrate check``: its options, declared once (:data:`OPTIONS`), and what it does once
+they are read (:func:`run`).
 
 ``check`` is what a pre-commit hook runs on every commit that touches a requirements file,
-and when every lock's recorded input digest still matches, start-up is most of its time:
-typer and click take about 40 ms to import and to build the command. :data:`OPTIONS` declares
-each option once; :mod:`lockmigrate.cli.check_command` builds the typer command from it (help,
-usage errors, ``--help``, the command reference), and :func:`read_arguments` reads the plain
-forms of the same options (``--name value``, ``--name=value``, flags, ``-v``/``-q`` and
-their counts such as ``-vv``, paths) so that
-:func:`lockmigrate.cli.main` can run ``check`` without typer. It answers ``None`` for
-anything else (``--help``, an unknown or misspelt option, a value that looks like an option,
-an unknown choice, an empty path), and typer then reads the whole command line, with its own
-messages. ``tests/property/test_check_arguments.py`` holds the two readings equal.
+and when every lock's recorded input digest still matches, start-up is most of its time.
+:mod:`lockmigrate.cli.check_command` builds the typer command from :data:`OPTIONS`, and
+:func:`read_arguments` reads their plain forms without typer (:mod:`lockmigrate.cli.declared`),
+so that :func:`lockmigrate.cli.main` can run ``check`` without importing typer (about 40 ms).
 """
 
 from __future__ import annotations
@@ -20,9 +14,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 from lockmigrate.cli.common import QUIET_HELP, VERBOSE_HELP, ReportFormat, Resolver, Verbosity
+from lockmigrate.cli.declared import Option, read_plain
 
 if TYPE_CHECKING:
     from lockmigrate.cli.progress import Progress
@@ -33,7 +28,6 @@ __all__ = [
     "OPTIONS",
     "PATHS_HELP",
     "CheckArguments",
-    "Option",
     "read_arguments",
     "run",
 ]
@@ -72,21 +66,6 @@ class CheckArguments:
         return Verbosity.of(verbose=self.verbose, quiet=self.quiet)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Option:
-    """One option of ``check``: its name (and short name), the :class:`CheckArguments` field
-    it sets, and whether it is a flag, a flag that counts (``-vv``), takes one value (from
-    ``choices`` when given) or may be repeated."""
-
-    name: str
-    field: str
-    takes: Literal["flag", "count", "one", "many"]
-    help: str
-    choices: type[ReportFormat] | type[Resolver] | None = None
-    metavar: str | None = None
-    short: str | None = None
-
-
 OPTIONS: tuple[Option, ...] = (
     Option(
         name="--full",
@@ -121,68 +100,15 @@ OPTIONS: tuple[Option, ...] = (
     Option(name="--verbose", short="-v", field="verbose", takes="count", help=VERBOSE_HELP),
     Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_HELP),
 )
-_BY_NAME = {
-    name: option for option in OPTIONS for name in (option.name, option.short) if name is not None
-}
-# The letters of the short counted flags: -vv, -qq, -vq count one per letter, as click reads
-_SHORT_COUNTED = {
-    option.short[1:]: option
-    for option in OPTIONS
-    if option.takes == "count" and option.short is not None
-}
 assert {f.name for f in fields(CheckArguments)} == {"paths", *(o.field for o in OPTIONS)}  # noqa: S101
 
 
 def read_arguments(arguments: Sequence[str]) -> CheckArguments | None:
     """The options in ``arguments`` (what follows ``check``), or ``None`` when any of them
-    is not in a plain form this reader knows: typer must read those."""
-    values: dict[str, Any] = {}
-    paths: list[Path] = []
-    repeated: dict[str, list[str]] = {}
-    position = 0
-    while position < len(arguments):
-        token = arguments[position]
-        position += 1
-        if not token.startswith("-"):
-            if not token:
-                return None
-            paths.append(Path(token))
-            continue
-        letters = token[1:]
-        if not token.startswith("--") and letters and all(c in _SHORT_COUNTED for c in letters):
-            for letter in letters:  # -v, -vv, -vq
-                field = _SHORT_COUNTED[letter].field
-                values[field] = values.get(field, 0) + 1
-            continue
-        name, equals, inline = token.partition("=")
-        option = _BY_NAME.get(name)
-        if option is None:
-            return None  # --help, --, -x, an unknown option
-        if option.takes in {"flag", "count"}:
-            if equals:
-                return None  # a flag given a value: typer says so
-            values[option.field] = (
-                values.get(option.field, 0) + 1 if option.takes == "count" else True
-            )
-            continue
-        if equals:
-            value = inline
-        elif position < len(arguments) and not arguments[position].startswith("-"):
-            value = arguments[position]
-            position += 1
-        else:
-            return None  # no value, or one typer might read as an option
-        if option.takes == "many":
-            repeated.setdefault(option.field, []).append(value)
-        elif option.choices is not None:
-            try:
-                values[option.field] = option.choices(value)
-            except ValueError:
-                return None  # typer names the valid choices
-        else:
-            values[option.field] = value
-    values.update((field, tuple(given)) for field, given in repeated.items())
-    return CheckArguments(paths=tuple(paths), **values)
+    is not in a plain form :func:`~lockmigrate.cli.declared.read_plain` knows: typer must
+    read those."""
+    values = read_plain(arguments, OPTIONS)
+    return None if values is None else CheckArguments(**values)
 
 
 # Notes that say how a lock was checked: shown although they are not warnings.

@@ -1,15 +1,11 @@
-"""What ``lockmigrate diff`` does once its options are read, and a reader of those options
-that needs no typer.
+"""``lockmigrate diff``: its options, declared once (:data:`OPTIONS`), and what it does once
+they are read (:func:`run`).
 
-The typer command (:mod:`lockmigrate.cli.diff_command`) declares the options, their help
-and their errors, and calls :func:`run`. :func:`read_arguments` reads the plain forms of the
-same options (``--name value``, ``--name=value``, flags, paths) so that :func:`lockmigrate.cli.main`
-can run ``diff`` without importing typer: about 40 ms, a tenth of a ``diff`` on a
-200-package lock, where start-up is most of the run. It answers ``None`` for anything else
-(``--help``, an unknown or misspelt option, a value that looks like an option, a missing
-value or an empty path, an unknown format), and typer then reads the whole command line as
-usual, with its own messages. ``tests/property/test_diff_arguments.py`` holds the reader to typer's
-reading of the same arguments, option by option.
+:mod:`lockmigrate.cli.diff_command` builds the typer command from :data:`OPTIONS`, and
+:func:`read_arguments` reads their plain forms without typer
+(:mod:`lockmigrate.cli.declared`), so that :func:`lockmigrate.cli.main` can run ``diff``
+without importing typer: about 40 ms, a tenth of a ``diff`` on a 200-package lock, where
+start-up is most of the run.
 """
 
 from __future__ import annotations
@@ -17,11 +13,20 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from lockmigrate.cli.common import ReportFormat, Resolver, Verbosity, terminal_width, use_color
+from lockmigrate.cli.common import (
+    QUIET_HELP,
+    VERBOSE_HELP,
+    ReportFormat,
+    Resolver,
+    Verbosity,
+    terminal_width,
+    use_color,
+)
+from lockmigrate.cli.declared import Option, read_plain
 from lockmigrate.errors import ExternalToolError, FindingsError, UsageError
 
 if TYPE_CHECKING:
@@ -33,10 +38,11 @@ if TYPE_CHECKING:
     from lockmigrate.diff.model import DiffReport, Flag, LockDiffReport, Status
 
 __all__ = [
-    "COUNTED",
     "DEFAULT_FAIL_ON",
-    "FLAGS",
-    "VALUED",
+    "EXAMPLES",
+    "HELP",
+    "OPTIONS",
+    "PATHS_HELP",
     "DiffArguments",
     "read_arguments",
     "run",
@@ -63,81 +69,119 @@ class DiffArguments:
     verbose: int = 0  # how many -v
     quiet: int = 0  # how many -q
 
+    no_relock_check: bool = False
+
     @property
     def verbosity(self) -> Verbosity:
         return Verbosity.of(verbose=self.verbose, quiet=self.quiet)
 
-    no_relock_check: bool = False
 
+HELP = "Compare locks with their declared ranges and the index, or two locks."
 
-# The options read without typer: each long name and the field it sets. A flag takes no
-# value; the others take one (converted by the field's type). An option missing here is
-# left to typer, which is what the test that compares the two readings checks first.
-FLAGS = {"--resolve": "resolve", "--offline": "offline", "--no-relock-check": "no_relock_check"}
-VALUED = {
-    "--lock": "lock",
-    "--from": "old",
-    "--to": "new",
-    "--format": "output_format",
-    "--fail-on": "fail_on",
-    "--python-version": "python_version",
-    "--resolver": "resolver",
-}
-# Flags that count (-v, -vv, --verbose): the field each adds one to.
-COUNTED = {"-v": "verbose", "--verbose": "verbose", "-q": "quiet", "--quiet": "quiet"}
-_SHORT_COUNTED = re.compile(r"-[vq]+")  # -vv, -qq, -vq: one count per letter, as click reads
-_PATHS = frozenset({"lock", "new"})
-_CHOICES: dict[str, type[ReportFormat] | type[Resolver]] = {
-    "output_format": ReportFormat,
-    "resolver": Resolver,
-}
+PATHS_HELP = (
+    "Folders to search, or files with ranges (requirements, .in, pyproject.toml). Default: '.'."
+)
+
+#: The ``--help`` epilog: examples (as :func:`lockmigrate.cli.commands.examples` lays them out).
+EXAMPLES = (
+    "lockmigrate diff  # locks under . against their ranges and the index",
+    "lockmigrate diff --offline  # the same without the network",
+    "lockmigrate diff requirements.in --lock requirements.txt --fail-on out-of-range,behind",
+    "lockmigrate diff --from HEAD~1 --to requirements.txt  # what a lock refresh changed",
+)
+
+#: diff's options, declared once: the typer command is built from them
+#: (:mod:`lockmigrate.cli.diff_command`) and :func:`read_arguments` reads their plain forms.
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        name="--lock",
+        field="lock",
+        takes="one",
+        path=True,
+        metavar="LOCK",
+        help="Compare with this lock (pip-compile .txt, poetry.lock, pylock.toml).",
+    ),
+    Option(
+        name="--resolve",
+        field="resolve",
+        takes="flag",
+        help="Resolve the ranges now (as to-pip-tools would) even where a lock exists.",
+    ),
+    Option(
+        name="--from",
+        field="old",
+        takes="one",
+        metavar="OLD",
+        help="Lock against lock: the old lock file, or a git revision of --to (HEAD~1).",
+    ),
+    Option(
+        name="--to",
+        field="new",
+        takes="one",
+        path=True,
+        metavar="NEW",
+        help="Lock against lock: the new lock file.",
+    ),
+    Option(
+        name="--format",
+        field="output_format",
+        takes="one",
+        choices=ReportFormat,
+        help="table, json or markdown.",
+    ),
+    Option(
+        name="--fail-on",
+        field="fail_on",
+        takes="one",
+        metavar="STATUSES",
+        help="Exit 1 when a row has one of these statuses or flags (comma-separated: "
+        "ok, out-of-range, behind, capped, held, unguarded, missing, unknown; the flag "
+        "yanked; '' for never).",
+    ),
+    Option(
+        name="--offline",
+        field="offline",
+        takes="flag",
+        help="Never touch the network: no newest columns, and inputs without a lock "
+        "are skipped, not resolved.",
+    ),
+    Option(
+        name="--python-version",
+        field="python_version",
+        takes="one",
+        metavar="X.Y",
+        help="Evaluate markers and filter versions for this Python (default: what the "
+        "lock's header says, else the lowest requires-python allows, else this "
+        "interpreter's).",
+    ),
+    Option(
+        name="--resolver",
+        field="resolver",
+        takes="one",
+        choices=Resolver,
+        help="pip-tools or uv, when ranges are resolved now (default: the resolver the "
+        "lock's header names, else the tree's locks', else pip-tools), and for the "
+        "re-lock check (default: uv when installed).",
+    ),
+    Option(name="--verbose", short="-v", field="verbose", takes="count", help=VERBOSE_HELP),
+    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_HELP),
+    Option(
+        name="--no-relock-check",
+        field="no_relock_check",
+        takes="flag",
+        help="Do not re-lock with upgrades to learn which behind/unguarded packages "
+        "another pin caps (one resolver run per input that has such rows).",
+    ),
+)
+assert {f.name for f in fields(DiffArguments)} == {"paths", *(o.field for o in OPTIONS)}  # noqa: S101
 
 
 def read_arguments(arguments: Sequence[str]) -> DiffArguments | None:
     """The options in ``arguments`` (what follows ``diff``), or ``None`` when any of them
-    is not in a plain form this reader knows: typer must read those."""
-    values: dict[str, Any] = {}
-    paths: list[Path] = []
-    position = 0
-    while position < len(arguments):
-        token = arguments[position]
-        position += 1
-        if not token.startswith("-"):
-            if not token:
-                return None
-            paths.append(Path(token))
-            continue
-        if token in COUNTED or _SHORT_COUNTED.fullmatch(token):
-            letters = [token] if token.startswith("--") else [f"-{c}" for c in token[1:]]
-            for letter in letters:
-                values[COUNTED[letter]] = values.get(COUNTED[letter], 0) + 1
-            continue
-        name, equals, inline = token.partition("=")
-        if name in FLAGS and not equals:
-            values[FLAGS[name]] = True
-            continue
-        if name not in VALUED:
-            return None  # --help, --, -x, an unknown option, a flag given a value
-        if equals:
-            value = inline
-        elif position < len(arguments) and not arguments[position].startswith("-"):
-            value = arguments[position]
-            position += 1
-        else:
-            return None  # no value, or one typer might read as an option
-        field = VALUED[name]
-        if field in _PATHS:
-            if not value:
-                return None
-            values[field] = Path(value)
-        elif field in _CHOICES:
-            try:
-                values[field] = _CHOICES[field](value)
-            except ValueError:
-                return None  # typer names the valid choices
-        else:
-            values[field] = value
-    return DiffArguments(paths=tuple(paths), **values)
+    is not in a plain form :func:`~lockmigrate.cli.declared.read_plain` knows: typer must
+    read those."""
+    values = read_plain(arguments, OPTIONS)
+    return None if values is None else DiffArguments(**values)
 
 
 def run(arguments: DiffArguments) -> None:
