@@ -182,7 +182,8 @@ def project_settings(paths: Sequence[Path]) -> Settings:
     return find_settings(paths)
 
 
-def _finish(collector_has_warnings: bool, strict: bool) -> None:
+def finish(collector_has_warnings: bool, strict: bool) -> None:
+    """End a migration command: with ``--strict``, warnings are findings (exit 1)."""
     if strict and collector_has_warnings:
         raise FindingsError("warnings were found and --strict is set")
 
@@ -226,7 +227,7 @@ def scan(
 
         files = sum(len(service.files) for service in report.services)
         print_summary([counted(len(report.services), "service"), counted(files, "file")])
-    _finish(collector.has_warnings(), strict)
+    finish(collector.has_warnings(), strict)
 
 
 def report_plan(
@@ -488,7 +489,7 @@ def to_pip_tools(
             f"({', '.join(f.file for f in result.failures)}); "
             f"{len(result.compiled)} lock(s) {'would be ' if dry_run else ''}written"
         )
-    _finish(collector.has_warnings(), strict)
+    finish(collector.has_warnings(), strict)
 
 
 # The commands defined in their own modules register themselves on `app` when imported.

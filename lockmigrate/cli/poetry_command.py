@@ -19,11 +19,11 @@ from lockmigrate.cli.commands import (
     StrictOption,
     VerboseOption,
     WithOption,
-    _finish,
     app,
     changed_text,
     check_self_requirement,
     examples,
+    finish,
     project_settings,
     report_plan,
     verbosity,
@@ -207,7 +207,7 @@ def to_poetry(
                 f"{locked} locked by poetry lock" if locked else "",
             ]
         )
-    _finish(collector.has_warnings(), strict)
+    finish(collector.has_warnings(), strict)
 
 
 def _print_services(result: PoetryResult) -> None:

@@ -578,9 +578,9 @@ def _lowest_python(requires_python: str | None) -> str | None:
         specifier = SpecifierSet(requires_python)
     except InvalidSpecifier:
         try:
-            from lockmigrate.sources.pyproject import _poetry_constraint_to_pep440
+            from lockmigrate.sources.pyproject import poetry_constraint_to_pep440
 
-            specifier = SpecifierSet(_poetry_constraint_to_pep440(requires_python))
+            specifier = SpecifierSet(poetry_constraint_to_pep440(requires_python))
         except (InvalidSpecifier, ValueError):
             return None
     for candidate in _PYTHONS:

@@ -132,7 +132,7 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
     """Read ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` in ``folder`` (each if it
     exists). ``display`` is how ``folder`` is shown (``""`` for the current directory).
     Raises :class:`~lockmigrate.errors.InputError` for a ``pyproject.toml`` that is not TOML."""
-    from lockmigrate.sources._toml import load_toml
+    from lockmigrate.sources.toml_files import load_toml
 
     prefix = f"{display.rstrip('/')}/" if display not in ("", ".") else ""
     pyproject = folder / "pyproject.toml"
@@ -318,7 +318,7 @@ def _from_pyproject(path: Path, shown: str, reads: MetadataReads) -> None:
     text = _read_text(path)
     if text is None:
         return
-    from lockmigrate.sources._toml import load_toml  # TOML: only where there is one
+    from lockmigrate.sources.toml_files import load_toml  # TOML: only where there is one
 
     try:
         document = load_toml(text.removeprefix("\ufeff").encode(), display=shown)

@@ -18,7 +18,7 @@ from lockmigrate.errors import InputError
 from lockmigrate.lock import Lock, LockKind, PinnedPackage
 from lockmigrate.model import Origin
 from lockmigrate.redact import redact_url
-from lockmigrate.sources._toml import load_toml, table_name_lines
+from lockmigrate.sources.toml_files import load_toml, table_name_lines
 
 __all__ = ["parse_pylock"]
 

@@ -24,9 +24,15 @@ from lockmigrate.errors import InputError
 from lockmigrate.model import DeclaredRequirement, Origin, RequirementKind
 from lockmigrate.redact import redact_url
 from lockmigrate.sources._files import read_input
-from lockmigrate.sources._toml import load_toml
+from lockmigrate.sources.toml_files import load_toml
 
-__all__ = ["ProjectDeclarations", "ProjectRequirement", "parse_pyproject", "read_pyproject"]
+__all__ = [
+    "ProjectDeclarations",
+    "ProjectRequirement",
+    "parse_pyproject",
+    "poetry_constraint_to_pep440",
+    "read_pyproject",
+]
 
 MAIN = "main"
 
@@ -207,7 +213,7 @@ def _dependency_groups(
     return found
 
 
-def _poetry_constraint_to_pep440(constraint: str) -> str:
+def poetry_constraint_to_pep440(constraint: str) -> str:
     from poetry.core.constraints.version import parse_constraint
 
     return str(parse_constraint(constraint))
@@ -260,7 +266,7 @@ def _poetry(
         header = lines.header("tool.poetry.dependencies")
         raw_python = main.get("python")
         if isinstance(raw_python, str):
-            python = _poetry_constraint_to_pep440(raw_python)
+            python = poetry_constraint_to_pep440(raw_python)
         found += _poetry_table(
             main, group=MAIN, header=header, lines=lines, display=display, root=root
         )

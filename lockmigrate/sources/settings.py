@@ -91,8 +91,8 @@ def find_settings(paths: Sequence[Path] = ()) -> Settings:
 
 def read_settings(path: Path, data: bytes | None = None) -> Settings | None:
     """``[tool.lockmigrate]`` of ``path``, or ``None`` when it has no such table."""
-    from lockmigrate.sources._toml import load_toml
     from lockmigrate.sources.includes import display_path
+    from lockmigrate.sources.toml_files import load_toml
 
     raw = path.read_bytes() if data is None else data
     shown = display_path(path)

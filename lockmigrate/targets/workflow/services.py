@@ -314,8 +314,8 @@ def pip_tools_setup(report: ScanReport, plan: Plan, *, rerun: Sequence[str] = ()
 
 def poetry_setup(plan: Plan, *, rerun: Sequence[str] = ()) -> Setup:
     """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes."""
-    from lockmigrate.sources._toml import load_toml
     from lockmigrate.sources.pyproject import parse_pyproject
+    from lockmigrate.sources.toml_files import load_toml
 
     projects = sorted(
         (change.path.absolute(), change.after)
