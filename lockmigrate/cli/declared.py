@@ -45,55 +45,80 @@ def read_plain(arguments: Sequence[str], options: Sequence[Option]) -> dict[str,
     """The values ``arguments`` give, by field (``paths`` for the positional ones), or
     ``None`` when any of them is not in a plain form this reader knows: typer must read
     those."""
-    by_name = {name: o for o in options for name in (o.name, o.short) if name is not None}
-    # the letters of the short counted flags: -vv, -qq, -vq count one per letter, as click
-    counted = {o.short[1:]: o for o in options if o.takes == "count" and o.short is not None}
-    values: dict[str, Any] = {}
-    paths: list[Path] = []
-    repeated: dict[str, list[str]] = {}
+    reading = _Reading(options)
+    tokens = list(arguments)
     position = 0
-    while position < len(arguments):
-        token = arguments[position]
-        position += 1
+    while position < len(tokens):
+        taken = reading.take(tokens, position)
+        if taken is None:
+            return None
+        position += taken
+    return reading.values()
+
+
+class _Reading:
+    """The values read so far from one command line."""
+
+    def __init__(self, options: Sequence[Option]) -> None:
+        self.by_name = {name: o for o in options for name in (o.name, o.short) if name}
+        # the letters of the short counted flags: -vv, -qq, -vq count one per letter
+        self.counted = {o.short[1:]: o for o in options if o.takes == "count" and o.short}
+        self.found: dict[str, Any] = {}
+        self.paths: list[Path] = []
+        self.repeated: dict[str, list[str]] = {}
+
+    def values(self) -> dict[str, Any]:
+        values = dict(self.found)
+        values.update((field, tuple(given)) for field, given in self.repeated.items())
+        values["paths"] = tuple(self.paths)
+        return values
+
+    def take(self, tokens: Sequence[str], position: int) -> int | None:
+        """Read the token at ``position`` (with its value when it takes one): how many
+        tokens it used, or ``None`` when typer must read the line."""
+        token = tokens[position]
         if not token.startswith("-"):
             if not token:
                 return None
-            paths.append(Path(token))
-            continue
+            self.paths.append(Path(token))
+            return 1
         letters = token[1:]
-        if not token.startswith("--") and letters and all(c in counted for c in letters):
+        if not token.startswith("--") and letters and all(c in self.counted for c in letters):
             for letter in letters:  # -v, -vv, -vq
-                field = counted[letter].field
-                values[field] = values.get(field, 0) + 1
-            continue
+                self._count(self.counted[letter])
+            return 1
         name, equals, inline = token.partition("=")
-        option = by_name.get(name)
+        option = self.by_name.get(name)
         if option is None:
             return None  # --help, --, -x, an unknown option
         if option.takes in {"flag", "count"}:
             if equals:
                 return None  # a flag given a value: typer says so
-            values[option.field] = (
-                values.get(option.field, 0) + 1 if option.takes == "count" else True
-            )
-            continue
+            self._count(option)
+            return 1
         if equals:
-            value = inline
-        elif position < len(arguments) and not arguments[position].startswith("-"):
-            value = arguments[position]
-            position += 1
-        else:
+            return 1 if self._value(option, inline) else None
+        following = tokens[position + 1] if position + 1 < len(tokens) else None
+        if following is None or following.startswith("-"):
             return None  # no value, or one typer might read as an option
+        return 2 if self._value(option, following) else None
+
+    def _count(self, option: Option) -> None:
+        if option.takes == "count":
+            self.found[option.field] = self.found.get(option.field, 0) + 1
+        else:
+            self.found[option.field] = True
+
+    def _value(self, option: Option, value: str) -> bool:
+        """Keep ``value`` of ``option``; ``False`` when typer must judge it."""
         converted = _converted(option, value)
         if converted is None:
-            return None
+            return False
         if option.takes == "many":
-            repeated.setdefault(option.field, []).append(value)
+            self.repeated.setdefault(option.field, []).append(value)
         else:
-            values[option.field] = converted
-    values.update((field, tuple(given)) for field, given in repeated.items())
-    values["paths"] = tuple(paths)
-    return values
+            self.found[option.field] = converted
+        return True
 
 
 def _converted(option: Option, value: str) -> object | None:
