@@ -29,7 +29,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -445,6 +445,20 @@ def _subset(stale: list[tuple[ScannedService, ScannedFile]]) -> ScanReport:
     )
 
 
+@dataclass(slots=True)
+class _Tally:
+    """What the check of each lock adds up to."""
+
+    findings: list[Finding] = field(default_factory=list)
+    covered: set[Path] = field(default_factory=set)  # requirement files some lock covers
+    trusted: list[str] = field(default_factory=list)  # locks whose input digest matches
+    unverified: list[str] = field(default_factory=list)  # locks no known resolver wrote
+    environments: list[tuple[str, TargetEnvironment]] = field(default_factory=list)
+    stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = field(
+        default_factory=dict
+    )
+
+
 def run_check(
     report: ScanReport,
     *,
@@ -463,52 +477,90 @@ def run_check(
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made). ``planned`` hears how many locks will be re-resolved (once,
     before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells."""
-    findings = _credentials(report)
+    tally = _Tally(findings=_credentials(report))
     pairs = _pairs(report)
-    covered: set[Path] = set()
-    trusted: list[str] = []
-    environments: list[tuple[str, TargetEnvironment]] = []
-    stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = {}
-    unverified: list[str] = []
     for service, scanned in pairs:
-        assert scanned.input is not None  # noqa: S101 - _pairs keeps locks with an input
-        in_path = scanned.input
-        text = scanned.path.read_bytes().decode("utf-8", errors="replace")
-        header = read_header(text)
-        environment = target_environment(lock_python=header.python_version)
-        environments.append((scanned.file.display, environment))
-        recorded = recorded_digest(text)
-        if (
-            not full
-            and recorded is not None
-            and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
-        ):
-            trusted.append(scanned.file.display)
-        elif recorded is None and header.resolver is None and options is None:
-            # written by a script lockmigrate does not know: re-locking it with pip-compile
-            # would compare it with another tool's choices, not show that it is stale
-            unverified.append(scanned.file.display)
-            collector.info(
-                "freshness-unknown",
-                f"{scanned.file.display}'s header names no resolver (it was written by "
-                f"another tool from {display_path(in_path)}): its pins are checked against the "
-                "ranges, not re-resolved; pass --resolver to re-resolve it",
-                Origin(path=scanned.file.display, line=1),
-            )
-        else:
-            relock = _relock_options(
-                header.resolver, header.python_version, scanned.file.display, options, collector
-            )
-            stale.setdefault(relock, []).append((service, scanned))
-        graph = _graph_of(service, in_path, collector)
-        out_of_range, read = _ranges(scanned.file, in_path, environment, graph)
-        findings += out_of_range
-        covered |= read
-        findings += _layering(service, scanned.file, in_path)
+        _check_lock(service, scanned, tally, options=options, full=full, collector=collector)
+    if planned is not None and tally.stale:
+        planned(sum(len(group) for group in tally.stale.values()))
+    resolvers = _relock_stale(tally, collector, progress)
+    poetry_folders = _poetry_folders(report, poetry_projects)
+    unlocked = _unlocked(report, tally.covered, set(poetry_folders))
+    tally.findings += [finding for _, finding in unlocked]
+    poetry_findings, poetry_locks = _poetry(poetry_folders)
+    tally.findings += poetry_findings
+    resolved = [
+        f.file.display
+        for _, f in pairs
+        if f.file.display not in tally.trusted and f.file.display not in tally.unverified
+    ]
+    return CheckReport(
+        findings=tuple(tally.findings),
+        locks=(*(f.file.display for _, f in pairs), *poetry_locks),
+        trusted=tuple(tally.trusted),
+        resolved=tuple(resolved),
+        environments=tuple(tally.environments),
+        resolvers=tuple(resolvers),
+        unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
+        excluded=tuple(excluded),
+        services=tuple(service.display for service in report.services),
+    )
+
+
+def _check_lock(
+    service: ScannedService,
+    scanned: ScannedFile,
+    tally: _Tally,
+    *,
+    options: CompileOptions | None,
+    full: bool,
+    collector: Collector,
+) -> None:
+    """Check one lock against its input: trusted by its digest, to be re-locked (added to
+    ``tally.stale``), or not re-resolvable; then its pins against the ranges, its layering."""
+    assert scanned.input is not None  # noqa: S101 - _pairs keeps locks with an input
+    in_path = scanned.input
+    text = scanned.path.read_bytes().decode("utf-8", errors="replace")
+    header = read_header(text)
+    environment = target_environment(lock_python=header.python_version)
+    tally.environments.append((scanned.file.display, environment))
+    recorded = recorded_digest(text)
+    if (
+        not full
+        and recorded is not None
+        and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
+    ):
+        tally.trusted.append(scanned.file.display)
+    elif recorded is None and header.resolver is None and options is None:
+        # written by a script lockmigrate does not know: re-locking it with pip-compile
+        # would compare it with another tool's choices, not show that it is stale
+        tally.unverified.append(scanned.file.display)
+        collector.info(
+            "freshness-unknown",
+            f"{scanned.file.display}'s header names no resolver (it was written by "
+            f"another tool from {display_path(in_path)}): its pins are checked against the "
+            "ranges, not re-resolved; pass --resolver to re-resolve it",
+            Origin(path=scanned.file.display, line=1),
+        )
+    else:
+        relock = _relock_options(
+            header.resolver, header.python_version, scanned.file.display, options, collector
+        )
+        tally.stale.setdefault(relock, []).append((service, scanned))
+    graph = _graph_of(service, in_path, collector)
+    out_of_range, read = _ranges(scanned.file, in_path, environment, graph)
+    tally.findings += out_of_range
+    tally.covered |= read
+    tally.findings += _layering(service, scanned.file, in_path)
+
+
+def _relock_stale(
+    tally: _Tally, collector: Collector, progress: Progress | None
+) -> list[tuple[str, str]]:
+    """Re-lock each stale lock as to-pip-tools would, adding a finding for each lock the
+    re-lock changes; which resolver re-locked each lock."""
     resolvers: list[tuple[str, str]] = []
-    if planned is not None and stale:
-        planned(sum(len(group) for group in stale.values()))
-    for relock, group in stale.items():
+    for relock, group in tally.stale.items():
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
         relocked = plan_pip_tools(
@@ -521,27 +573,7 @@ def run_check(
             if _body(change.before) != _body(change.after):
                 committed = next(f.file for _, f in group if f.path.absolute() == change.path)
                 made_by = read_header(committed.text).resolver
-                findings += _staleness(
+                tally.findings += _staleness(
                     committed, change.after, same_resolver=made_by in {None, relock.backend.value}
                 )
-    poetry_folders = _poetry_folders(report, poetry_projects)
-    unlocked = _unlocked(report, covered, set(poetry_folders))
-    findings += [finding for _, finding in unlocked]
-    poetry_findings, poetry_locks = _poetry(poetry_folders)
-    findings += poetry_findings
-    resolved = [
-        f.file.display
-        for _, f in pairs
-        if f.file.display not in trusted and f.file.display not in unverified
-    ]
-    return CheckReport(
-        findings=tuple(findings),
-        locks=(*(f.file.display for _, f in pairs), *poetry_locks),
-        trusted=tuple(trusted),
-        resolved=tuple(resolved),
-        environments=tuple(environments),
-        resolvers=tuple(resolvers),
-        unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
-        excluded=tuple(excluded),
-        services=tuple(service.display for service in report.services),
-    )
+    return resolvers

@@ -106,7 +106,6 @@ def test_a_private_module_is_its_packages() -> None:
 #: The functions still above the limit, with their complexity: each may only go down, and
 #: leaves this list once it is at 20 or under (issue 15). A new function above 20 fails.
 OVER_THE_LIMIT: dict[str, int] = {
-    "lockmigrate/check.py:run_check": 27,
     "lockmigrate/cli/commands.py:to_pip_tools": 26,
     "lockmigrate/cli/poetry_command.py:to_poetry": 25,
     "lockmigrate/diff/compare.py:_holders": 21,
@@ -126,7 +125,6 @@ OVER_THE_LIMIT: dict[str, int] = {
 #: Functions longer than 80 lines, each with the reason it stays so.
 LONG_FUNCTIONS: dict[str, str] = {
     "lockmigrate/api.py:diff": "to split (issue 15)",
-    "lockmigrate/check.py:run_check": "to split (issue 15)",
     "lockmigrate/cli/commands.py:to_pip_tools": "typer declares each option as a parameter",
     "lockmigrate/cli/poetry_command.py:to_poetry": "typer declares each option as a parameter",
     "lockmigrate/diff/compare.py:diff_against_lock": "to split (issue 15)",
