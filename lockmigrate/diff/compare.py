@@ -514,102 +514,21 @@ def diff_against_lock(
         environment = target_environment(python_version=python)
     ranges = _combine(declared, environment)
     packages = lock.by_name()
-    relocked = relock.lock.by_name() if relock is not None else {}
-    extras = _asked_extras(declared, relock)
-    required = {name for name, item in ranges.items() if item.required}
+    section = _Section(
+        ranges=ranges,
+        packages=packages,
+        required=frozenset(name for name, item in ranges.items() if item.required),
+        available=available,
+        python=python,
+        allow_prereleases=allow_prereleases,
+        environment=environment,
+        relock=relock,
+        relocked=relock.lock.by_name() if relock is not None else {},
+        extras=_asked_extras(declared, relock),
+        declared_files=tuple(declared_files),
+    )
     names = list(dict.fromkeys(d.name for d in declared))
     names += sorted(name for name in packages if name not in ranges)
-    rows: list[DiffRow] = []
-    for name in names:
-        declared_item = ranges.get(name)
-        pinned = packages.get(name)
-        # a range for another environment does not bound a package the lock has for this one
-        unbounded = declared_item is not None and not declared_item.bounds and pinned is not None
-        item = None if unbounded else declared_item
-        locked = pinned.version if pinned is not None else None
-        locked_version = _version(locked)
-        project = available.get(name) if available is not None else None
-        allow_pre = allow_prereleases or bool(locked_version and locked_version.is_prerelease)
-        if item is not None and item.specifier.prereleases:
-            allow_pre = True
-        newest, newest_in_range = _newest(
-            project, python, allow_pre, environment, item.specifier if item is not None else None
-        )
-        in_range: bool | None = None
-        if item is not None and locked_version is not None:
-            in_range = item.specifier.contains(locked_version, prereleases=True)
-        elif item is not None and pinned is not None and not item.shown:
-            in_range = True
-        status, note = _status(
-            item,
-            locked=pinned is not None,
-            in_range=in_range,
-            locked_version=locked_version,
-            newest=newest,
-            newest_in_range=newest_in_range,
-        )
-        relocked_pin = relocked.get(name)
-        held_by: tuple[str, ...] = ()
-        relock_note: str | None = None
-        if relock is not None and locked_version is not None:
-            status, held_by, relock_note = _relock_verdict(
-                name,
-                status,
-                locked=locked_version,
-                newest_in_range=newest_in_range,
-                relocked_pin=relocked_pin,
-                context=_Context(
-                    relock=relock,
-                    relocked=relocked,
-                    environment=environment,
-                    extras=extras,
-                    declared_files=tuple(declared_files),
-                ),
-            )
-        if (
-            project is not None
-            and project.error is not None
-            and status not in {Status.OUT_OF_RANGE, Status.MISSING}
-        ):
-            # what the lock and the ranges say holds; whether anything newer exists is not
-            # known, so the row must not read "ok" (or "held")
-            status = Status.UNKNOWN
-        if unbounded and declared_item is not None:
-            note = "declared only for: " + " or ".join(declared_item.markers)
-        if project is not None and not project.found and project.error is None:
-            note = "not found on the index"
-        elif (
-            project is not None
-            and project.error is None
-            and newest is None
-            and any(
-                not entry.yanked and (allow_pre or not entry.version.is_prerelease)
-                for entry in project.versions
-            )
-        ):
-            # releases exist, but none installs here: say so rather than look "ok" by silence
-            note = _join_notes(note, f"no release installs on {environment.describe()}")
-        yanked, yank_reason = _yank(project, locked_version)
-        via = chain_to_declared(name, packages, required) if name not in required else ()
-        rows.append(
-            DiffRow(
-                name=name,
-                declared=declared_item.shown if declared_item is not None else None,
-                origin=declared_item.origin if declared_item is not None else None,
-                locked=locked if locked is not None else (pinned.url if pinned else None),
-                in_range=in_range,
-                newest_in_range=str(newest_in_range) if newest_in_range is not None else None,
-                newest=str(newest) if newest is not None else None,
-                status=status,
-                via=via,
-                error=project.error if project is not None else None,
-                note=_join_notes(note, relock_note),
-                relock=relocked_pin.version if relocked_pin is not None else None,
-                held_by=held_by,
-                yanked=yanked,
-                yank_reason=yank_reason,
-            )
-        )
     return DiffSection(
         title=title,
         declared_files=tuple(declared_files),
@@ -617,12 +536,175 @@ def diff_against_lock(
         lock_kind=lock.kind.value,
         resolved=resolved,
         python=python,
-        rows=tuple(rows),
+        rows=tuple(_row(name, section) for name in names),
         environment=environment,
         made_by=lock.header.made_by,
         relock_check=RelockCheck.DONE if relock is not None else RelockCheck.OFF,
         relock_by=relock.made_by if relock is not None else None,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Section:
+    """What every row of one section is compared with."""
+
+    ranges: Mapping[str, _Declared]
+    packages: Mapping[str, PinnedPackage]
+    required: frozenset[str]  # the packages declared as requirements (not only -c)
+    available: Mapping[str, ProjectVersions] | None
+    python: str | None
+    allow_prereleases: bool
+    environment: TargetEnvironment
+    relock: Relock | None
+    relocked: Mapping[str, PinnedPackage]
+    extras: Mapping[str, frozenset[str]]
+    declared_files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Facts:
+    """What is known of one package before its status is decided."""
+
+    declared: _Declared | None  # as declared
+    item: _Declared | None  # the range that bounds it here (None: a range for elsewhere)
+    pinned: PinnedPackage | None
+    locked: Version | None
+    project: ProjectVersions | None
+    allow_pre: bool
+    newest: Version | None
+    newest_in_range: Version | None
+    in_range: bool | None
+
+    @property
+    def unbounded(self) -> bool:
+        """Declared only for other environments, yet locked for this one."""
+        return self.declared is not None and self.item is None
+
+
+def _facts(name: str, section: _Section) -> _Facts:
+    declared = section.ranges.get(name)
+    pinned = section.packages.get(name)
+    # a range for another environment does not bound a package the lock has for this one
+    item = None if declared is not None and not declared.bounds and pinned is not None else declared
+    locked = _version(pinned.version) if pinned is not None else None
+    project = section.available.get(name) if section.available is not None else None
+    allow_pre = (
+        section.allow_prereleases
+        or bool(locked and locked.is_prerelease)
+        or bool(item is not None and item.specifier.prereleases)
+    )
+    newest, newest_in_range = _newest(
+        project,
+        section.python,
+        allow_pre,
+        section.environment,
+        item.specifier if item is not None else None,
+    )
+    in_range: bool | None = None
+    if item is not None and locked is not None:
+        in_range = item.specifier.contains(locked, prereleases=True)
+    elif item is not None and pinned is not None and not item.shown:
+        in_range = True
+    return _Facts(
+        declared=declared,
+        item=item,
+        pinned=pinned,
+        locked=locked,
+        project=project,
+        allow_pre=allow_pre,
+        newest=newest,
+        newest_in_range=newest_in_range,
+        in_range=in_range,
+    )
+
+
+def _row(name: str, section: _Section) -> DiffRow:
+    facts = _facts(name, section)
+    status, note = _status(
+        facts.item,
+        locked=facts.pinned is not None,
+        in_range=facts.in_range,
+        locked_version=facts.locked,
+        newest=facts.newest,
+        newest_in_range=facts.newest_in_range,
+    )
+    relocked_pin = section.relocked.get(name)
+    held_by: tuple[str, ...] = ()
+    relock_note: str | None = None
+    if section.relock is not None and facts.locked is not None:
+        status, held_by, relock_note = _relock_verdict(
+            name,
+            status,
+            locked=facts.locked,
+            newest_in_range=facts.newest_in_range,
+            relocked_pin=relocked_pin,
+            context=_Context(
+                relock=section.relock,
+                relocked=section.relocked,
+                environment=section.environment,
+                extras=section.extras,
+                declared_files=section.declared_files,
+            ),
+        )
+    project = facts.project
+    if project is not None and project.error is not None and status not in _KNOWN_OFFLINE:
+        # what the lock and the ranges say holds; whether anything newer exists is not
+        # known, so the row must not read "ok" (or "held")
+        status = Status.UNKNOWN
+    yanked, yank_reason = _yank(project, facts.locked)
+    pinned, declared = facts.pinned, facts.declared
+    return DiffRow(
+        name=name,
+        declared=declared.shown if declared is not None else None,
+        origin=declared.origin if declared is not None else None,
+        locked=_shown_pin(pinned),
+        in_range=facts.in_range,
+        newest_in_range=_text(facts.newest_in_range),
+        newest=_text(facts.newest),
+        status=status,
+        via=chain_to_declared(name, section.packages, section.required)
+        if name not in section.required
+        else (),
+        error=project.error if project is not None else None,
+        note=_join_notes(_row_note(note, facts, section.environment), relock_note),
+        relock=relocked_pin.version if relocked_pin is not None else None,
+        held_by=held_by,
+        yanked=yanked,
+        yank_reason=yank_reason,
+    )
+
+
+#: statuses the lock and the ranges decide alone, whatever the index says
+_KNOWN_OFFLINE = frozenset({Status.OUT_OF_RANGE, Status.MISSING})
+
+
+def _shown_pin(pinned: PinnedPackage | None) -> str | None:
+    """The locked version, else the URL a pin without a version points at."""
+    if pinned is None:
+        return None
+    return pinned.version if pinned.version is not None else pinned.url
+
+
+def _text(version: Version | None) -> str | None:
+    return str(version) if version is not None else None
+
+
+def _row_note(note: str | None, facts: _Facts, environment: TargetEnvironment) -> str | None:
+    """The row's note: ``note`` (from its status), or what the index and the markers add."""
+    if facts.unbounded and facts.declared is not None:
+        note = "declared only for: " + " or ".join(facts.declared.markers)
+    project = facts.project
+    if project is None or project.error is not None:
+        return note
+    if not project.found:
+        return "not found on the index"
+    if facts.newest is None and any(
+        not entry.yanked and (facts.allow_pre or not entry.version.is_prerelease)
+        for entry in project.versions
+    ):
+        # releases exist, but none installs here: say so rather than look "ok" by silence
+        return _join_notes(note, f"no release installs on {environment.describe()}")
+    return note
 
 
 # --- lock against lock --------------------------------------------------------------------
