@@ -353,8 +353,43 @@ def _holders(
     those, the lock this one is layered on (``-c requirements.txt``), which pins it. Only what
     the metadata shows: a package whose metadata is missing is not blamed."""
     pinned = relocked[name]
-    holders: list[str] = []
-    reasons: list[str] = []
+    found = _parents_holding(
+        name,
+        wanted,
+        pinned=pinned,
+        relock=relock,
+        relocked=relocked,
+        environment=environment,
+        extras=extras,
+    )
+    for holder, reason in _requirements_holding(
+        name, wanted, relock=relock, relocked=relocked, environment=environment, extras=extras
+    ):
+        if holder not in found:
+            found[holder] = reason
+    if not found:
+        # the lock this one is layered on pins it (its own ranges, -c constraints.txt, are
+        # in ``wanted`` already); what holds it there is that lock's own story
+        for source in pinned.sources:
+            kind, _, file = source.partition(" ")
+            if kind == "-c" and file not in declared_files:
+                found[source] = f"{source} (the lock this one is layered on pins it)"
+    return tuple(found), list(found.values())
+
+
+def _parents_holding(
+    name: str,
+    wanted: Version,
+    *,
+    pinned: PinnedPackage,
+    relock: Relock,
+    relocked: Mapping[str, PinnedPackage],
+    environment: TargetEnvironment,
+    extras: Mapping[str, frozenset[str]],
+) -> dict[str, str]:
+    """The parents of ``name`` in the re-lock whose requirement on it excludes ``wanted``,
+    each with why."""
+    found: dict[str, str] = {}
     for parent in pinned.parents:
         parent_pin = relocked.get(parent)
         if parent_pin is None or parent_pin.version is None:
@@ -367,32 +402,40 @@ def _holders(
         )
         if keeping:
             specifiers = ", ".join(dict.fromkeys(str(r.specifier) for r in keeping))
-            holders.append(parent)
-            reasons.append(f"{parent} ({parent} {parent_pin.version} requires {name}{specifiers})")
+            found[parent] = f"{parent} ({parent} {parent_pin.version} requires {name}{specifiers})"
+    return found
+
+
+def _requirements_holding(
+    name: str,
+    wanted: Version,
+    *,
+    relock: Relock,
+    relocked: Mapping[str, PinnedPackage],
+    environment: TargetEnvironment,
+    extras: Mapping[str, frozenset[str]],
+) -> list[tuple[str, str]]:
+    """The packages ``wanted`` requires in versions the re-lock does not have, each with
+    why."""
+    found: list[tuple[str, str]] = []
     own = relock.requirements.get((name, str(wanted)))
     for requirement in (r for text in own or () if (r := _requirement(text)) is not None):
         if not environment.applies_with_extras(_marker(requirement), extras.get(name, ())):
             continue
         dependency = _canonical(requirement.name)
         dependency_pin = relocked.get(dependency)
-        if dependency_pin is None or dependency_pin.version is None or dependency in holders:
+        if dependency_pin is None or dependency_pin.version is None:
             continue
         version = _version(dependency_pin.version)
         if version is not None and not requirement.specifier.contains(version, prereleases=True):
-            holders.append(dependency)
-            reasons.append(
-                f"{dependency} ({name} {wanted} requires {dependency}{requirement.specifier}; "
-                f"the re-lock keeps {dependency} {dependency_pin.version})"
+            found.append(
+                (
+                    dependency,
+                    f"{dependency} ({name} {wanted} requires {dependency}{requirement.specifier}; "
+                    f"the re-lock keeps {dependency} {dependency_pin.version})",
+                )
             )
-    if not holders:
-        # the lock this one is layered on pins it (its own ranges, -c constraints.txt, are
-        # in ``wanted`` already); what holds it there is that lock's own story
-        for source in pinned.sources:
-            kind, _, file = source.partition(" ")
-            if kind == "-c" and file not in declared_files:
-                holders.append(source)
-                reasons.append(f"{source} (the lock this one is layered on pins it)")
-    return tuple(holders), reasons
+    return found
 
 
 def _asked_extras(
@@ -739,52 +782,27 @@ def diff_locks(
     unchanged = 0
     for name in sorted(set(before) | set(after)):
         was, now = before.get(name), after.get(name)
-        old_text = (was.version or was.url) if was is not None else None
-        new_text = (now.version or now.url) if now is not None else None
-        if was is not None and now is not None and old_text == new_text:
+        if was is not None and now is not None and _pin_text(was) == _pin_text(now):
             unchanged += 1
             continue
-        old_version = _version(was.version) if was is not None else None
-        new_version = _version(now.version) if now is not None else None
-        level: Level | None = None
-        if was is None:
-            change = Change.ADDED
-        elif now is None:
-            change = Change.REMOVED
-        elif old_version is not None and new_version is not None and old_version != new_version:
-            change = Change.UPGRADED if new_version > old_version else Change.DOWNGRADED
-            level = _level(old_version, new_version)
-        else:
-            change = Change.CHANGED
+        change, level = _change(was, now)
         item = ranges.get(name)
+        new_version = _version(now.version) if now is not None else None
         in_range: bool | None = None
         if item is not None and item.bounds and new_version is not None:
             in_range = item.specifier.contains(new_version, prereleases=True)
-        status = Status.OK
-        if item is not None and item.required and now is None and item.applies:
-            status = Status.MISSING
-        elif in_range is False:
-            status = Status.OUT_OF_RANGE
-        elif (
-            item is None
-            and change is Change.UPGRADED
-            and old_version is not None
-            and new_version is not None
-            and _new_major(old_version, new_version)
-        ):
-            status = Status.UNGUARDED
         graph = after if now is not None else before
         rows.append(
             LockChange(
                 name=name,
-                old=old_text,
-                new=new_text,
+                old=_pin_text(was),
+                new=_pin_text(now),
                 change=change,
                 level=level,
                 declared=item.shown if item is not None else None,
                 origin=item.origin if item is not None else None,
                 in_range=in_range,
-                status=status,
+                status=_change_status(item, was, now, change, in_range),
                 via=chain_to_declared(name, graph, required) if name not in required else (),
             )
         )
@@ -795,3 +813,45 @@ def diff_locks(
         rows=tuple(rows),
         unchanged=unchanged,
     )
+
+
+def _pin_text(pin: PinnedPackage | None) -> str | None:
+    """A pin as compared between two locks: its version, else its URL."""
+    return (pin.version or pin.url) if pin is not None else None
+
+
+def _change(was: PinnedPackage | None, now: PinnedPackage | None) -> tuple[Change, Level | None]:
+    """What kind of change ``was`` to ``now`` is, and for a new version its level."""
+    if was is None:
+        return Change.ADDED, None
+    if now is None:
+        return Change.REMOVED, None
+    old_version, new_version = _version(was.version), _version(now.version)
+    if old_version is not None and new_version is not None and old_version != new_version:
+        change = Change.UPGRADED if new_version > old_version else Change.DOWNGRADED
+        return change, _level(old_version, new_version)
+    return Change.CHANGED, None
+
+
+def _change_status(
+    item: _Declared | None,
+    was: PinnedPackage | None,
+    now: PinnedPackage | None,
+    change: Change,
+    in_range: bool | None,
+) -> Status:
+    """A change's status: a required package gone, a new version out of range, a transitive
+    package that moved to a new major, else ok."""
+    if item is not None and item.required and now is None and item.applies:
+        return Status.MISSING
+    if in_range is False:
+        return Status.OUT_OF_RANGE
+    if item is None and change is Change.UPGRADED and was is not None and now is not None:
+        old_version, new_version = _version(was.version), _version(now.version)
+        if (
+            old_version is not None
+            and new_version is not None
+            and _new_major(old_version, new_version)
+        ):
+            return Status.UNGUARDED
+    return Status.OK
