@@ -211,20 +211,9 @@ def _find_projects(paths: Sequence[Path], exclude: Exclude | None) -> list[Path]
 def _targets(
     paths: Sequence[Path], options: DiffOptions, collector: Collector
 ) -> tuple[list[_Target], ScanReport]:
-    requirement_paths: list[Path] = []
-    for path in paths:
-        if path.is_file() and path.suffix == ".txt" and _is_pip_compile_lock(path):
-            source = path.with_suffix(".in")
-            if not source.exists():
-                raise InputError(
-                    f"{display_path(path)} is a lock without a .in beside it: give the file "
-                    "with the ranges, and the lock with --lock"
-                )
-            requirement_paths.append(source)
-        elif path.is_dir() or (
-            lock_kind_for(path) is LockKind.PIP_COMPILE and path.name != "pyproject.toml"
-        ):
-            requirement_paths.append(path)
+    """The declared inputs under ``paths`` (requirements files the scan finds, then
+    ``pyproject.toml`` files), each with the lock it is compared with, and the scan."""
+    requirement_paths = _requirement_paths(paths)
     report = (
         scan_services(
             discover(requirement_paths, collector, exclude=options.exclude), collector=collector
@@ -232,36 +221,12 @@ def _targets(
         if requirement_paths
         else ScanReport(services=(), diagnostics=())
     )
-    targets: list[_Target] = []
-    for service in report.services:
-        for scanned in service.files:
-            if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
-                continue
-            ranges, files, file_options = _requirement_ranges(
-                scanned.path, collector, service.graph
-            )
-            lock_path: Path | None = options.lock
-            if (
-                lock_path is None
-                and scanned.lock is not None
-                and scanned.lock.absolute() != scanned.path.absolute()
-                and scanned.lock.is_file()
-            ):
-                # X.in's X.txt, a file kept as written and its X-lock.txt, or a lock under
-                # another name that the scan linked to this input
-                lock_path = scanned.lock
-            targets.append(
-                _Target(
-                    title=scanned.file.display,
-                    source=scanned.path,
-                    declared=tuple(ranges),
-                    declared_files=tuple(files),
-                    options=tuple(file_options),
-                    requires_python=None,
-                    lock_path=None if options.resolve else lock_path,
-                    own_lock=lock_path,
-                )
-            )
+    targets = [
+        _requirements_target(service, scanned, options, collector)
+        for service in report.services
+        for scanned in service.files
+        if scanned.format in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}
+    ]
     for pyproject in _find_projects(paths, options.exclude):
         project = _read_pyproject(pyproject, display=display_path(pyproject))
         if not project.declares_anything:
@@ -280,6 +245,53 @@ def _targets(
             )
         )
     return targets, report
+
+
+def _requirement_paths(paths: Sequence[Path]) -> list[Path]:
+    """What of ``paths`` the scan reads: folders, and requirements files (a lock given
+    stands for the ``.in`` beside it)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file() and path.suffix == ".txt" and _is_pip_compile_lock(path):
+            source = path.with_suffix(".in")
+            if not source.exists():
+                raise InputError(
+                    f"{display_path(path)} is a lock without a .in beside it: give the file "
+                    "with the ranges, and the lock with --lock"
+                )
+            found.append(source)
+        elif path.is_dir() or (
+            lock_kind_for(path) is LockKind.PIP_COMPILE and path.name != "pyproject.toml"
+        ):
+            found.append(path)
+    return found
+
+
+def _requirements_target(
+    service: ScannedService, scanned: ScannedFile, options: DiffOptions, collector: Collector
+) -> _Target:
+    """The target of a requirements file with ranges: its ranges and the lock beside it."""
+    ranges, files, file_options = _requirement_ranges(scanned.path, collector, service.graph)
+    lock_path: Path | None = options.lock
+    if (
+        lock_path is None
+        and scanned.lock is not None
+        and scanned.lock.absolute() != scanned.path.absolute()
+        and scanned.lock.is_file()
+    ):
+        # X.in's X.txt, a file kept as written and its X-lock.txt, or a lock under
+        # another name that the scan linked to this input
+        lock_path = scanned.lock
+    return _Target(
+        title=scanned.file.display,
+        source=scanned.path,
+        declared=tuple(ranges),
+        declared_files=tuple(files),
+        options=tuple(file_options),
+        requires_python=None,
+        lock_path=None if options.resolve else lock_path,
+        own_lock=lock_path,
+    )
 
 
 def _compile_to_text(target: _Target, options: CompileOptions) -> bytes:
@@ -440,56 +452,23 @@ def _run_batch(
 ) -> list[_Target]:
     """Resolve a batch's targets; a failure is each target's own ``error`` (a service's
     files that fail together are tried one by one, so that the others still resolve)."""
-    planned: dict[Path, bytes] = {}
-    locks: dict[Path, Path] = {}  # an input -> the lock to-pip-tools compiles it to
-    failed: dict[str, str] = {}  # an input, as shown -> why it could not be resolved
-    # nothing pinned beforehand: upgrades allowed, or no lock of the service to layer on
-    fresh = batch.options.upgrade or batch.subset is None
-    if batch.subset is not None:
-        fresh = fresh or not any(
-            f.format is FileFormat.PIP_TOOLS_LOCK
-            for service in batch.subset.services
-            for f in service.files
-        )
-        from lockmigrate.targets.pip_tools import plan_pip_tools
-
-        locks = {
-            _absolute(f.path): _absolute(f.lock)
-            for service in batch.subset.services
-            for f in service.files
-            if f.lock is not None
-        }
-        try:
-            # a file that fails (and the files layered on it) is reported on its own; the
-            # service's other files still resolve
-            result = plan_pip_tools(
-                batch.subset,
-                options=batch.options,
-                collector=collector,
-                progress=progress,
-                keep_going=True,
-            )
-        except ExternalToolError as error:  # a failure outside any one file's compile
-            reason = str(error).removesuffix("\nNothing was written.")
-            for target in batch.targets:
-                progress(target.title, "failed")
-            return [replace(target, error=reason) for target in batch.targets]
-        failed = {
-            failure.file: f"{failure.origin}: {failure.message}" for failure in result.failures
-        }
-        for change in result.plan.changes:
-            if change.path.suffix == ".txt" and change.after is not None:
-                planned[_absolute(change.path)] = change.after
+    try:
+        planned = _planned_locks(batch, collector, progress)
+    except ExternalToolError as error:  # a failure outside any one file's compile
+        reason = str(error).removesuffix("\nNothing was written.")
+        for target in batch.targets:
+            progress(target.title, "failed")
+        return [replace(target, error=reason) for target in batch.targets]
     resolved: list[_Target] = []
     for target in batch.targets:
-        if target.title in failed:
+        if target.title in planned.failed:
             progress(target.title, "failed")
-            resolved.append(replace(target, error=failed[target.title]))
+            resolved.append(replace(target, error=planned.failed[target.title]))
             continue
-        lock_path = locks.get(_absolute(target.source)) or _absolute(
+        lock_path = planned.locks.get(_absolute(target.source)) or _absolute(
             target.source.with_suffix(".txt")
         )
-        data = planned.get(lock_path)
+        data = planned.texts.get(lock_path)
         if data is None:
             progress(target.title, "compiling")
             try:
@@ -505,8 +484,60 @@ def _run_batch(
             else display_path(target.source)
         )
         lock = parse_lock(data, path=lock_path, display=shown, kind=LockKind.PIP_COMPILE)
-        resolved.append(replace(target, lock_path=None, lock=lock, resolved=True, fresh=fresh))
+        resolved.append(
+            replace(target, lock_path=None, lock=lock, resolved=True, fresh=planned.fresh)
+        )
     return resolved
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Planned:
+    """What to-pip-tools' planner made of a batch's service files."""
+
+    texts: Mapping[Path, bytes]  # each lock it compiled -> its text
+    locks: Mapping[Path, Path]  # an input -> the lock to-pip-tools compiles it to
+    failed: Mapping[str, str]  # an input, as shown -> why it could not be resolved
+    fresh: bool  # nothing pinned beforehand: upgrades allowed, or no lock to layer on
+
+
+def _planned_locks(
+    batch: _Batch, collector: Collector, progress: Callable[[str, str], None]
+) -> _Planned:
+    """The locks to-pip-tools would compile for the batch's service files (none for a
+    batch of other inputs); raises :class:`ExternalToolError` on a failure outside any one
+    file's compile."""
+    if batch.subset is None:
+        return _Planned(texts={}, locks={}, failed={}, fresh=True)
+    fresh = batch.options.upgrade or not any(
+        f.format is FileFormat.PIP_TOOLS_LOCK
+        for service in batch.subset.services
+        for f in service.files
+    )
+    from lockmigrate.targets.pip_tools import plan_pip_tools
+
+    locks = {
+        _absolute(f.path): _absolute(f.lock)
+        for service in batch.subset.services
+        for f in service.files
+        if f.lock is not None
+    }
+    # a file that fails (and the files layered on it) is reported on its own; the
+    # service's other files still resolve
+    result = plan_pip_tools(
+        batch.subset, options=batch.options, collector=collector, progress=progress, keep_going=True
+    )
+    return _Planned(
+        texts={
+            _absolute(change.path): change.after
+            for change in result.plan.changes
+            if change.path.suffix == ".txt" and change.after is not None
+        },
+        locks=locks,
+        failed={
+            failure.file: f"{failure.origin}: {failure.message}" for failure in result.failures
+        },
+        fresh=fresh,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1095,22 +1126,53 @@ def run_diff(
             + ", ".join(display_path(p) for p in paths)
         )
     skipped: tuple[str, ...] = ()
-    if options.offline:  # resolving asks the index: --offline never touches the network
-        skipped = tuple(t.title for t in targets if t.lock_path is None)
-        for title in skipped:
-            collector.warning(
-                "offline-no-lock",
-                f"{title}: no lock to compare with, and --offline does not resolve "
-                "(lock it first, or drop --offline to resolve it now)",
-            )
-        targets = [t for t in targets if t.lock_path is not None]
-        if not targets:
-            raise InputError("--offline: nothing to compare: no lock beside " + ", ".join(skipped))
+    if options.offline:
+        targets, skipped = _locked_only(targets, collector)
     targets = _resolve(targets, report, options, collector)
-    failed = {id(t) for t in targets if t.error is not None}
+    loaded = _loaded(targets)
+    available, sources_of = ({}, {}) if options.offline else _ask_index(loaded, options, prefetched)
+    compared = [
+        _compared(target, lock, options, available, sources_of.get(position))
+        for position, (target, lock) in enumerate(loaded)
+    ]
+    if options.relock_check and not options.offline:
+        sections = _check_relocks(compared, report, options, collector)
+    else:
+        sections = [item.section for item in compared]
+    # an input the resolver failed on: its own section, no rows
+    sections += [_failed_section(t, options) for t in targets if t.error is not None]
+    order = {target.title: position for position, target in enumerate(targets)}
+    sections.sort(key=lambda section: order.get(section.title, len(order)))
+    shown = tuple(dict.fromkeys(url for sources in available for url in sources.shown))
+    return DiffReport(
+        sections=tuple(sections), offline=options.offline, index=shown, skipped=skipped
+    )
+
+
+def _locked_only(
+    targets: list[_Target], collector: Collector
+) -> tuple[list[_Target], tuple[str, ...]]:
+    """The targets that have a lock, and the titles of the others, each a warning: resolving
+    asks the index, and --offline never touches the network."""
+    skipped = tuple(t.title for t in targets if t.lock_path is None)
+    for title in skipped:
+        collector.warning(
+            "offline-no-lock",
+            f"{title}: no lock to compare with, and --offline does not resolve "
+            "(lock it first, or drop --offline to resolve it now)",
+        )
+    kept = [t for t in targets if t.lock_path is not None]
+    if not kept:
+        raise InputError("--offline: nothing to compare: no lock beside " + ", ".join(skipped))
+    return kept, skipped
+
+
+def _loaded(targets: Sequence[_Target]) -> list[tuple[_Target, Lock]]:
+    """Each target the resolver did not fail on, with its lock (read from its file when it
+    was not resolved now)."""
     loaded: list[tuple[_Target, Lock]] = []
     for target in targets:
-        if id(target) in failed:
+        if target.error is not None:
             continue
         lock = target.lock
         if lock is None:
@@ -1118,47 +1180,43 @@ def run_diff(
                 raise InputError(f"{target.title}: no lock to compare with")
             lock = read_lock(target.lock_path, display=display_path(target.lock_path))
         loaded.append((target, lock))
-    available, sources_of = ({}, {}) if options.offline else _ask_index(loaded, options, prefetched)
-    compared: list[_Compared] = []
-    for position, (target, lock) in enumerate(loaded):
-        environment = target_environment(
-            python_version=options.python_version,
-            lock_python=lock.header.python_version,
-            lowest_python=_lowest_python(target.requires_python or lock.requires_python),
-        )
-        found = sources_of.get(position)
-        compared.append(
-            _Compared(
-                target=target,
-                lock=lock,
-                environment=environment,
-                available=available.get(found) if found is not None else None,
-                sources=found,
-            )
-        )
-    if options.relock_check and not options.offline:
-        sections = _check_relocks(compared, report, options, collector)
-    else:
-        sections = [item.section for item in compared]
-    for target in targets:  # an input the resolver failed on: its own section, no rows
-        if target.error is not None:
-            sections.append(
-                DiffSection(
-                    title=target.title,
-                    declared_files=target.declared_files,
-                    lock=None,
-                    lock_kind=None,
-                    resolved=True,
-                    python=options.python_version,
-                    rows=(),
-                    error=target.error,
-                )
-            )
-    order = {target.title: position for position, target in enumerate(targets)}
-    sections.sort(key=lambda section: order.get(section.title, len(order)))
-    shown = tuple(dict.fromkeys(url for sources in available for url in sources.shown))
-    return DiffReport(
-        sections=tuple(sections), offline=options.offline, index=shown, skipped=skipped
+    return loaded
+
+
+def _compared(
+    target: _Target,
+    lock: Lock,
+    options: DiffOptions,
+    available: Mapping[IndexSources, Mapping[str, ProjectVersions]],
+    found: IndexSources | None,
+) -> _Compared:
+    """``target`` and ``lock`` with the environment its markers are evaluated for and what
+    the index offers (``found``: the sources asked for it)."""
+    environment = target_environment(
+        python_version=options.python_version,
+        lock_python=lock.header.python_version,
+        lowest_python=_lowest_python(target.requires_python or lock.requires_python),
+    )
+    return _Compared(
+        target=target,
+        lock=lock,
+        environment=environment,
+        available=available.get(found) if found is not None else None,
+        sources=found,
+    )
+
+
+def _failed_section(target: _Target, options: DiffOptions) -> DiffSection:
+    """The section of an input the resolver failed on: its error, no rows."""
+    return DiffSection(
+        title=target.title,
+        declared_files=target.declared_files,
+        lock=None,
+        lock_kind=None,
+        resolved=True,
+        python=options.python_version,
+        rows=(),
+        error=target.error,
     )
 
 
