@@ -36,7 +36,16 @@ if TYPE_CHECKING:
     from lockmigrate.targets.workflow import Integration, Tool
 
 #: The entry points.
-FUNCTIONS = ("check", "diff", "diff_locks", "scan", "to_pip_tools", "to_poetry", "workflow")
+FUNCTIONS = (
+    "check",
+    "diff",
+    "diff_locks",
+    "lock_poetry",
+    "scan",
+    "to_pip_tools",
+    "to_poetry",
+    "workflow",
+)
 #: What they take and return, and what writes a plan: importable from here, each name from
 #: the module that defines it today (which may change; this name will not).
 TYPES = {
@@ -90,6 +99,7 @@ __all__ = [  # FUNCTIONS and TYPES, written out for type checkers
     "diff",
     "diff_locks",
     "find_settings",
+    "lock_poetry",
     "scan",
     "to_pip_tools",
     "to_poetry",
@@ -238,6 +248,38 @@ def to_poetry(
         python_target_of=python_target_of,
     )
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+
+
+def lock_poetry(
+    result: PoetryResult,
+    written: Sequence[FileChange],
+    *,
+    progress: Callable[[str, str], None] | None = None,
+) -> None:
+    """Run ``poetry lock`` for each service of ``result`` whose ``pyproject.toml`` was just
+    written (``written``: what :func:`lockmigrate.io.apply` wrote); all or nothing: when a
+    lock fails (or the run is interrupted), every file of ``written`` is put back as it was
+    and the error raised. ``progress`` hears ``(pyproject, state)``: state ``locking``, then
+    ``done`` or ``failed``. Raises :class:`~lockmigrate.errors.ExternalToolError` when
+    Poetry is missing or fails."""
+    from lockmigrate.io import revert
+    from lockmigrate.resolve.poetry import poetry_lock
+
+    try:
+        for service in result.services:
+            if progress is not None:
+                progress(service.pyproject, "locking")
+            try:
+                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
+            except BaseException:
+                if progress is not None:
+                    progress(service.pyproject, "failed")
+                raise
+            if progress is not None:
+                progress(service.pyproject, "done")
+    except BaseException:
+        revert(written)  # all or nothing: a failed lock leaves every file as it was
+        raise
 
 
 def diff(

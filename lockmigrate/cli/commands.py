@@ -9,7 +9,7 @@ import enum
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.sources.settings import Settings
-    from lockmigrate.targets.pip_tools import Failure
+    from lockmigrate.targets.pip_tools import Failure, MigrationResult
 
 __all__ = ["app", "app_for", "verbosity"]
 
@@ -398,7 +398,6 @@ def to_pip_tools(
 ) -> None:
     """Turn each ranged requirements file into a pip-compile .in/.txt pair."""
     from lockmigrate import api
-    from lockmigrate.cli.common import counted
     from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
@@ -469,27 +468,38 @@ def to_pip_tools(
         stat=stat,
     )
     if level is not Verbosity.QUIET:
-        print_summary(
-            [
-                counted(len(result.services), "service"),
-                f"{counted(len(result.compiled), 'lock')} compiled" if result.compiled else "",
-                f"{len(result.failures)} failed" if result.failures else "",
-                f"{len(result.already_migrated)} already locked" if result.already_migrated else "",
-                changed_text(plan, written, dry_run=dry_run),
-            ]
-        )
+        print_summary(_pip_tools_summary(result, changed_text(plan, written, dry_run=dry_run)))
     if result.failures:
-        from lockmigrate.errors import PartialError
-
-        if output_format is not ScanFormat.JSON:
-            for failure in result.failures:
-                sys.stderr.write(f"{failure.origin}: error: {failure.message}\n")
-        raise PartialError(
-            f"{len(result.failures)} file(s) could not be migrated and were left as they were "
-            f"({', '.join(f.file for f in result.failures)}); "
-            f"{len(result.compiled)} lock(s) {'would be ' if dry_run else ''}written"
-        )
+        _partial(result, dry_run=dry_run, json_output=output_format is ScanFormat.JSON)
     finish(collector.has_warnings(), strict)
+
+
+def _pip_tools_summary(result: MigrationResult, changed: str) -> list[str]:
+    """The closing summary's parts: services, locks compiled, failed, already locked, and
+    ``changed`` (the files written, or that would be)."""
+    from lockmigrate.cli.common import counted
+
+    return [
+        counted(len(result.services), "service"),
+        f"{counted(len(result.compiled), 'lock')} compiled" if result.compiled else "",
+        f"{len(result.failures)} failed" if result.failures else "",
+        f"{len(result.already_migrated)} already locked" if result.already_migrated else "",
+        changed,
+    ]
+
+
+def _partial(result: MigrationResult, *, dry_run: bool, json_output: bool) -> NoReturn:
+    """``--keep-going`` left files that failed: each at its ``file:line``, and exit 4."""
+    from lockmigrate.errors import PartialError
+
+    if not json_output:
+        for failure in result.failures:
+            sys.stderr.write(f"{failure.origin}: error: {failure.message}\n")
+    raise PartialError(
+        f"{len(result.failures)} file(s) could not be migrated and were left as they were "
+        f"({', '.join(f.file for f in result.failures)}); "
+        f"{len(result.compiled)} lock(s) {'would be ' if dry_run else ''}written"
+    )
 
 
 # The commands defined in their own modules register themselves on `app` when imported.

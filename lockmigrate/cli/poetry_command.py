@@ -32,7 +32,10 @@ from lockmigrate.cli.commands import (
 from lockmigrate.cli.common import Verbosity, print_summary
 
 if TYPE_CHECKING:
-    from lockmigrate.targets.poetry import PoetryResult
+    from collections.abc import Sequence
+
+    from lockmigrate.plan import FileChange
+    from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
 
 
 class LayoutChoice(str, enum.Enum):
@@ -119,36 +122,26 @@ def to_poetry(
 ) -> None:
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
-    from lockmigrate.cli.common import counted
-    from lockmigrate.cli.progress import Progress, choose_mode
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
-    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
-    if constraint_style is StyleChoice.POETRY and layout is LayoutChoice.PEP621:
-        from lockmigrate.errors import UsageError
-
-        raise UsageError(
-            "--constraint-style poetry needs --layout poetry: [project] dependencies are "
-            "PEP 508 strings, which cannot hold ^ or ~"
-        )
+    _check_style(constraint_style, layout)
     level = verbosity(context, verbose=verbose, quiet=quiet)
     settings = project_settings(paths or [])
-    layout = layout or LayoutChoice(settings.layout or LayoutChoice.PEP621.value)
     python = _one_python(python_version, python_alias)
     if python is None and settings.python_version is not None:
         python = settings.python_version, settings.where("python-version")
     integrations = parse_integrations(with_) if with_ is not None else ()
     check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
-    options = PoetryOptions(
-        layout=Layout(layout.value),
-        constraint_style=ConstraintStyle(constraint_style.value),
+    options = _options(
+        layout or LayoutChoice(settings.layout or LayoutChoice.PEP621.value),
+        constraint_style,
+        python,
         merge=merge,
         remove_requirements=remove_requirements,
         package_mode=package_mode,
-        **({"requires_python": _requires_python(*python)} if python else {}),
     )
     if lock and not dry_run:
         from lockmigrate.resolve.poetry import poetry_command
@@ -170,23 +163,7 @@ def to_poetry(
         )
     written = () if dry_run else apply(plan)
     if lock and not dry_run:
-        from lockmigrate.io import revert
-        from lockmigrate.resolve.poetry import poetry_lock
-
-        # `poetry lock` takes seconds a service: on a terminal, which runs now, how many are done
-        progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="service")
-        try:
-            with progress:
-                progress.planned(len(result.services))
-                for service in result.services:
-                    progress.started(service.pyproject, f"poetry lock for {service.pyproject}")
-                    poetry_lock(
-                        Path(service.pyproject).parent, requires_python=service.requires_python
-                    )
-                    progress.finished(service.pyproject)
-        except BaseException:
-            revert(written)  # all or nothing: a failed lock leaves every file as it was
-            raise
+        _lock(result, written, level)
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
@@ -200,14 +177,74 @@ def to_poetry(
     )
     if level is not Verbosity.QUIET:
         locked = len(result.services) if lock and not dry_run else 0
-        print_summary(
-            [
-                counted(len(result.services), "service"),
-                changed_text(plan, written, dry_run=dry_run),
-                f"{locked} locked by poetry lock" if locked else "",
-            ]
-        )
+        print_summary(_poetry_summary(result, changed_text(plan, written, dry_run=dry_run), locked))
     finish(collector.has_warnings(), strict)
+
+
+def _check_style(constraint_style: StyleChoice, layout: LayoutChoice | None) -> None:
+    """``--constraint-style poetry`` with ``--layout pep621`` is a usage error."""
+    if constraint_style is StyleChoice.POETRY and layout is LayoutChoice.PEP621:
+        from lockmigrate.errors import UsageError
+
+        raise UsageError(
+            "--constraint-style poetry needs --layout poetry: [project] dependencies are "
+            "PEP 508 strings, which cannot hold ^ or ~"
+        )
+
+
+def _options(
+    layout: LayoutChoice,
+    constraint_style: StyleChoice,
+    python: tuple[str, str] | None,
+    *,
+    merge: bool,
+    remove_requirements: bool,
+    package_mode: bool | None,
+) -> PoetryOptions:
+    """The planner's options from the command line's (``python``: the value of
+    ``--python-version`` or what stands for it, with where it was given)."""
+    from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions
+
+    return PoetryOptions(
+        layout=Layout(layout.value),
+        constraint_style=ConstraintStyle(constraint_style.value),
+        merge=merge,
+        remove_requirements=remove_requirements,
+        package_mode=package_mode,
+        **({"requires_python": _requires_python(*python)} if python else {}),
+    )
+
+
+def _lock(result: PoetryResult, written: Sequence[FileChange], level: Verbosity) -> None:
+    """``poetry lock`` for each service just written (:func:`lockmigrate.api.lock_poetry`:
+    a failure puts every file back); on a terminal, which runs now and how many are done,
+    since it takes seconds a service."""
+    from lockmigrate import api
+    from lockmigrate.cli.progress import Progress, choose_mode
+
+    progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="service")
+
+    def report(pyproject: str, state: str) -> None:
+        if state == "locking":
+            progress.started(pyproject, f"poetry lock for {pyproject}")
+        else:
+            progress.finished(pyproject, ok=state == "done")
+
+    with progress:
+        progress.planned(len(result.services))
+        api.lock_poetry(result, written, progress=report)
+
+
+def _poetry_summary(result: PoetryResult, changed: str, locked: int) -> list[str]:
+    """The closing summary's parts: services, ``changed`` (the files written, or that
+    would be), and how many ``poetry lock`` locked."""
+    from lockmigrate.cli.common import counted
+
+    return [
+        counted(len(result.services), "service"),
+        changed,
+        f"{locked} locked by poetry lock" if locked else "",
+    ]
 
 
 def _print_services(result: PoetryResult) -> None:
