@@ -51,7 +51,7 @@ from lockmigrate.scan import (
     recorded_constraints,
 )
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
-from lockmigrate.sources.lock_txt import read_header
+from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.requirements import parse_bytes
 
 # A lock whose input digest matches is checked without the resolvers: what runs them is

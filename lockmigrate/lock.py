@@ -1,8 +1,8 @@
 """The model of a lock: exact versions, read from any lock format lockmigrate knows.
 
-Readers (``lockmigrate.sources.lock_txt``, ``poetry_lock``, ``pylock``) build a :class:`Lock`;
-``lockmigrate.diff.compare`` compares it with declared ranges or with another lock. Nothing here
-does I/O.
+Readers (``lockmigrate.sources.locks``: ``pip_compile``, ``poetry_lock``, ``pylock``) build
+a :class:`Lock`; ``lockmigrate.diff.compare`` compares it with declared ranges or with
+another lock. Nothing here does I/O.
 """
 
 from __future__ import annotations

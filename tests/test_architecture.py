@@ -116,7 +116,7 @@ OVER_THE_LIMIT: dict[str, int] = {
 }
 #: Functions longer than 80 lines, each with the reason it stays so.
 LONG_FUNCTIONS: dict[str, str] = {
-    "lockmigrate/api.py:diff": "to split (issue 15)",
+    "lockmigrate/api.py:diff": "an entry point: half of it documents its 11 parameters",
     "lockmigrate/cli/commands.py:to_pip_tools": "typer declares each option as a parameter",
     "lockmigrate/cli/poetry_command.py:to_poetry": "typer declares each option as a parameter",
     "lockmigrate/targets/pip_tools.py:plan_pip_tools": "to split (issue 15)",

@@ -482,7 +482,7 @@ def test_a_verdict_holds_only_while_its_pages_are_fresh_and_the_same(tmp_path: P
     from lockmigrate.diff.cache import RelockCache, Verdict
     from lockmigrate.diff.model import Relock
     from lockmigrate.index import ProjectVersions
-    from lockmigrate.sources.locks import parse_lock
+    from lockmigrate.sources.locks.read import parse_lock
 
     lock = parse_lock(LOCK.encode(), path=tmp_path / "requirements.txt")
     now = time.time()
@@ -515,7 +515,7 @@ def test_the_verdict_key_follows_inputs_lock_and_resolver_but_no_secret(tmp_path
     from lockmigrate.diff.cache import relock_key
     from lockmigrate.lock import Lock
     from lockmigrate.resolve import Backend, CompileOptions
-    from lockmigrate.sources.locks import parse_lock
+    from lockmigrate.sources.locks.read import parse_lock
 
     source = tmp_path / "requirements.in"
     lock = parse_lock(LOCK.encode(), path=tmp_path / "requirements.txt")

@@ -22,7 +22,7 @@ from lockmigrate.diff.model import DeclaredRange, Status
 from lockmigrate.environment import EnvironmentSource, TargetEnvironment, target_environment
 from lockmigrate.lock import Lock
 from lockmigrate.model import Origin
-from lockmigrate.sources.lock_txt import parse_lock_txt, read_header
+from lockmigrate.sources.locks.pip_compile import parse_lock_txt, read_header
 
 PER_PYTHON = 'six==1.17.0; python_version >= "3.10"\nsix==1.16.0; python_version < "3.10"\n'
 RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"

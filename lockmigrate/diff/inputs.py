@@ -43,8 +43,8 @@ from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport, scan_services
 from lockmigrate.sources.discover import Exclude, discover, walk
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
-from lockmigrate.sources.lock_txt import read_header
-from lockmigrate.sources.locks import parse_lock, read_lock, read_lock_at_revision
+from lockmigrate.sources.locks.pip_compile import read_header
+from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_revision
 from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:

@@ -721,7 +721,7 @@ def _verify_ranges(job: _Job, lock: bytes) -> None:
     else this interpreter) does not apply: ``six==1.16.0; python_version < "3.10"`` beside
     ``six==1.17.0; python_version >= "3.10"``."""
     from lockmigrate.environment import target_environment
-    from lockmigrate.sources.lock_txt import read_header
+    from lockmigrate.sources.locks.pip_compile import read_header
 
     header = read_header(lock[:4096].decode("utf-8", errors="replace"))
     environment = target_environment(lock_python=header.python_version)

@@ -9,9 +9,9 @@ import pytest
 
 from lockmigrate.errors import InputError
 from lockmigrate.lock import LockKind, lock_kind_for
-from lockmigrate.sources.lock_txt import parse_lock_txt
-from lockmigrate.sources.poetry_lock import parse_poetry_lock
-from lockmigrate.sources.pylock import parse_pylock
+from lockmigrate.sources.locks.pip_compile import parse_lock_txt
+from lockmigrate.sources.locks.poetry_lock import parse_poetry_lock
+from lockmigrate.sources.locks.pylock import parse_pylock
 
 PIP_COMPILE = b"""\
 #

@@ -18,14 +18,14 @@ def parse_lock(
     """Parse ``data`` as a lock of ``kind`` (default: the kind ``path``'s name says)."""
     kind = kind or lock_kind_for(path)
     if kind is LockKind.POETRY:
-        from lockmigrate.sources.poetry_lock import parse_poetry_lock
+        from lockmigrate.sources.locks.poetry_lock import parse_poetry_lock
 
         return parse_poetry_lock(data, path=path, display=display)
     if kind is LockKind.PYLOCK:
-        from lockmigrate.sources.pylock import parse_pylock
+        from lockmigrate.sources.locks.pylock import parse_pylock
 
         return parse_pylock(data, path=path, display=display)
-    from lockmigrate.sources.lock_txt import parse_lock_txt
+    from lockmigrate.sources.locks.pip_compile import parse_lock_txt
 
     return parse_lock_txt(data, path=path, display=display)
 
