@@ -644,73 +644,95 @@ def _included_by(file: RequirementFile) -> set[Path]:
 def _plan_jobs(
     report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
 ) -> tuple[list[_Job], list[str]]:
+    """Every compile ``report`` calls for, and the locks already migrated that are left
+    alone, as shown (none when ``options`` or ``refresh`` re-lock them)."""
     files = [f for service in report.services for f in service.files]
     layers = _layers(files)
     jobs: list[_Job] = []
     for service in report.services:
-        base = _package_base(service.files)
-        main = next(
-            (f for f in service.files if f.lock is not None and f.lock.absolute() == base), None
-        )
-        beneath = _included_by(main.file) if main is not None else set()
-        for scanned in service.files:
-            path = scanned.path.absolute()
-            if path in layers.converted:
-                jobs.append(_converted_job(scanned, layers, collector))
-            elif (
-                scanned.format is FileFormat.RANGES
-                and scanned.lock is not None
-                and not scanned.lock.exists()
-            ):
-                extra = (
-                    scanned.kept is not None
-                    and _METADATA_READS in scanned.kept
-                    and path not in beneath  # the main requirements include it: no cycle
-                )
-                jobs.append(
-                    _as_is_job(
-                        scanned,
-                        scanned.file,
-                        scanned.lock.absolute(),
-                        layers,
-                        collector,
-                        base=base if extra else None,
-                    )
-                )
+        jobs += _service_jobs(service.files, layers, collector)
     locks = [
         f
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
     if not (options.upgrade or options.upgrade_packages or refresh):
-        for scanned in locks:
-            assert scanned.input is not None  # noqa: S101 - filtered above
-            recorded = recorded_digest(scanned.file.text)
-            if recorded is not None and recorded != inputs_digest(scanned.input):
-                collector.warning(
-                    "stale-lock",
-                    f"{scanned.input.name} (or a file it includes) changed since this lock was "
-                    "written: re-lock it with the command in its header, or --upgrade "
-                    "(lockmigrate check shows what differs)",
-                    Origin(path=scanned.file.display, line=1),
-                )
+        _warn_stale_locks(locks, collector)
         return jobs, [display_path(f.path) for f in locks]
-    for scanned in locks:
-        assert scanned.input is not None  # noqa: S101 - filtered above
-        source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
-        job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
-        made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
-        if made_with:  # re-lock as it was made: with the constraints its header names
-            origin = Origin(path=source.display, line=1)
-            job = replace(
-                job,
-                constraints=made_with,
-                constraint_origins=(origin,) * len(made_with),
-                depends_on=tuple(dict.fromkeys((*job.depends_on, *made_with))),
-            )
-        hashed = any(r.hashes for r in scanned.file.requirements)
-        jobs.append(replace(job, generate_hashes=hashed))
+    jobs += [_relock_job(scanned, layers, collector) for scanned in locks]
     return jobs, []
+
+
+def _service_jobs(
+    files: tuple[ScannedFile, ...], layers: _Layers, collector: Collector
+) -> list[_Job]:
+    """The compiles of one service's ``files`` that have no lock yet: each ranged file
+    converted to a ``.in`` and its lock, and each file kept as written compiled as it is
+    (an extra of the package layered on its main requirements' lock)."""
+    base = _package_base(files)
+    main = next((f for f in files if f.lock is not None and f.lock.absolute() == base), None)
+    beneath = _included_by(main.file) if main is not None else set()
+    jobs: list[_Job] = []
+    for scanned in files:
+        path = scanned.path.absolute()
+        if path in layers.converted:
+            jobs.append(_converted_job(scanned, layers, collector))
+        elif (
+            scanned.format is FileFormat.RANGES
+            and scanned.lock is not None
+            and not scanned.lock.exists()
+        ):
+            extra = (
+                scanned.kept is not None
+                and _METADATA_READS in scanned.kept
+                and path not in beneath  # the main requirements include it: no cycle
+            )
+            jobs.append(
+                _as_is_job(
+                    scanned,
+                    scanned.file,
+                    scanned.lock.absolute(),
+                    layers,
+                    collector,
+                    base=base if extra else None,
+                )
+            )
+    return jobs
+
+
+def _warn_stale_locks(locks: list[ScannedFile], collector: Collector) -> None:
+    """A warning for each of ``locks`` whose input (or a file it includes) changed since
+    the lock was written, as the digest in its header tells."""
+    for scanned in locks:
+        assert scanned.input is not None  # noqa: S101 - filtered by the caller
+        recorded = recorded_digest(scanned.file.text)
+        if recorded is not None and recorded != inputs_digest(scanned.input):
+            collector.warning(
+                "stale-lock",
+                f"{scanned.input.name} (or a file it includes) changed since this lock was "
+                "written: re-lock it with the command in its header, or --upgrade "
+                "(lockmigrate check shows what differs)",
+                Origin(path=scanned.file.display, line=1),
+            )
+
+
+def _relock_job(scanned: ScannedFile, layers: _Layers, collector: Collector) -> _Job:
+    """The compile that re-locks the existing lock ``scanned`` from its input, as it was
+    made: with the constraints its header names, and hashes when it carries them."""
+    assert scanned.input is not None  # noqa: S101 - filtered by the caller
+    source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
+    job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
+    made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
+    if made_with:  # re-lock as it was made: with the constraints its header names
+        origin = Origin(path=source.display, line=1)
+        job = replace(
+            job,
+            constraints=made_with,
+            constraint_origins=(origin,) * len(made_with),
+            depends_on=tuple(dict.fromkeys((*job.depends_on, *made_with))),
+        )
+    hashed = any(r.hashes for r in scanned.file.requirements)
+    return replace(job, generate_hashes=hashed)
 
 
 def _verify_ranges(job: _Job, lock: bytes) -> None:
