@@ -344,42 +344,66 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
     """Record what in ``file`` needs a person's attention during a migration."""
     seen: dict[str, DeclaredRequirement] = {}
     for requirement in file.requirements:
-        origin = requirement.origin
-        if requirement.name is not None:
-            key = requirement.name
-            if key in seen and seen[key].marker == requirement.marker:
-                collector.warning(
-                    "duplicate-name",
-                    f"{requirement.name} is declared again (first at line "
-                    f"{seen[key].origin.line}); pip intersects both ranges",
-                    origin,
-                )
-            seen.setdefault(key, requirement)
-        if requirement.kind is not RequirementKind.NAMED:
-            collector.info(
-                "direct-reference",
-                f"{requirement.kind.value} requirement {requirement.url}: kept as written by "
-                "pip-tools; Poetry maps it to a url/git/path dependency",
-                origin,
-            )
-        if requirement.editable:
-            collector.info(
-                "editable", "editable install: Poetry writes it as develop = true", origin
-            )
-        if requirement.variables:
-            collector.info(
-                "variable",
-                "uses ${" + "}, ${".join(requirement.variables) + "}: kept unexpanded",
-                origin,
-            )
-        if requirement.marker:
-            collector.info("marker", f"environment marker: {requirement.marker}", origin)
-        if contains_credentials(requirement.text):
-            collector.warning(
-                "credentials",
-                "a URL in this requirement carries a password or token; use ${VAR} instead",
-                origin,
-            )
+        _requirement_attention(requirement, seen, collector)
+    _hashes_attention(file, collector)
+    _lines_attention(file, collector)
+
+
+def _requirement_attention(
+    requirement: DeclaredRequirement,
+    seen: dict[str, DeclaredRequirement],
+    collector: Collector,
+) -> None:
+    """Record what in one requirement needs attention; ``seen`` holds the requirements met
+    before it in its file, by name, and takes it in."""
+    origin = requirement.origin
+    if requirement.name is not None:
+        _duplicate_attention(requirement, requirement.name, seen, collector)
+    if requirement.kind is not RequirementKind.NAMED:
+        collector.info(
+            "direct-reference",
+            f"{requirement.kind.value} requirement {requirement.url}: kept as written by "
+            "pip-tools; Poetry maps it to a url/git/path dependency",
+            origin,
+        )
+    if requirement.editable:
+        collector.info("editable", "editable install: Poetry writes it as develop = true", origin)
+    if requirement.variables:
+        collector.info(
+            "variable",
+            "uses ${" + "}, ${".join(requirement.variables) + "}: kept unexpanded",
+            origin,
+        )
+    if requirement.marker:
+        collector.info("marker", f"environment marker: {requirement.marker}", origin)
+    if contains_credentials(requirement.text):
+        collector.warning(
+            "credentials",
+            "a URL in this requirement carries a password or token; use ${VAR} instead",
+            origin,
+        )
+
+
+def _duplicate_attention(
+    requirement: DeclaredRequirement,
+    key: str,
+    seen: dict[str, DeclaredRequirement],
+    collector: Collector,
+) -> None:
+    """Warn when ``requirement`` (named ``key``) repeats one in ``seen`` with the same
+    marker, and remember it in ``seen`` when it is the first of its name."""
+    if key in seen and seen[key].marker == requirement.marker:
+        collector.warning(
+            "duplicate-name",
+            f"{requirement.name} is declared again (first at line "
+            f"{seen[key].origin.line}); pip intersects both ranges",
+            requirement.origin,
+        )
+    seen.setdefault(key, requirement)
+
+
+def _hashes_attention(file: RequirementFile, collector: Collector) -> None:
+    """Note, once for ``file``, the ``--hash`` values its requirements carry."""
     hashed = [requirement for requirement in file.requirements if requirement.hashes]
     if hashed:
         count = sum(len(requirement.hashes) for requirement in hashed)
@@ -390,6 +414,11 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
             "poetry.lock",
             hashed[0].origin,
         )
+
+
+def _lines_attention(file: RequirementFile, collector: Collector) -> None:
+    """Record the options in ``file`` that a target keeps or cannot express, and credentials
+    in a line that is not a requirement."""
     for line in file.lines:
         for option in line.options:
             if option.name in _INDEX_OPTIONS:
@@ -492,24 +521,54 @@ def _pair(
     reads: MetadataReads,
     linked: frozenset[Path] = frozenset(),
 ) -> _Pairing:
+    lock_of, input_of = _compiled_pairs(files)
+    kept = _kept_as_written(files, input_of, reads, linked)
+    pairing = _Pairing(lock_of=lock_of, input_of=input_of, kept=kept, locked=set())
+    _keep_what_kept_files_include(files, pairing)
+    _plan_locks(files, roles, reads, pairing)
+    pairing.locked = set(pairing.lock_of)
+    return pairing
+
+
+def _compiled_pairs(
+    files: dict[Path, RequirementFile],
+) -> tuple[dict[Path, Path], dict[Path, Path]]:
+    """Which lock each input is compiled to, and which input each lock is compiled from: the
+    locks found among ``files``, and the lock each ``.in`` has or will have."""
     lock_of: dict[Path, Path] = {}
     input_of: dict[Path, Path] = {}
     for path, file in files.items():
-        if path.suffix != ".txt":
-            continue
-        named = [c for c in input_named_like(path) if c.is_file() and c != path]
-        if not is_lock_text(file) and not named:
-            continue
-        recorded = [p for p in recorded_inputs(file) if p.is_file() and p != path]
-        candidates = recorded or named
-        if not candidates:
-            continue
-        source = candidates[0]
-        input_of[path] = source
-        lock_of.setdefault(source, path)
+        source = _compiled_from(path, file)
+        if source is not None:
+            input_of[path] = source
+            lock_of.setdefault(source, path)
     for path in files:
         if path.suffix == ".in" and path not in lock_of:
             lock_of[path] = Path(os.path.abspath(lock_named_like(path)))  # noqa: PTH100
+    return lock_of, input_of
+
+
+def _compiled_from(path: Path, file: RequirementFile) -> Path | None:
+    """The input the lock ``file`` was compiled from, by the command in its header or else
+    by its name, or ``None`` when ``file`` is not a lock of an input that exists."""
+    if path.suffix != ".txt":
+        return None
+    named = [c for c in input_named_like(path) if c.is_file() and c != path]
+    if not is_lock_text(file) and not named:
+        return None
+    recorded = [p for p in recorded_inputs(file) if p.is_file() and p != path]
+    candidates = recorded or named
+    return candidates[0] if candidates else None
+
+
+def _kept_as_written(
+    files: dict[Path, RequirementFile],
+    input_of: dict[Path, Path],
+    reads: MetadataReads,
+    linked: frozenset[Path],
+) -> dict[Path, str]:
+    """The files that are not locks and stay as written, each with the reason: package
+    metadata reads it, it is a symbolic link, or a symbolic link to it is read too."""
     kept: dict[Path, str] = {}
     for path in files:
         reader = reads.reader_of(path)
@@ -524,38 +583,65 @@ def _pair(
     for path in files:
         if path in linked and path not in input_of and path not in kept:
             kept[path] = "a symbolic link to it is a requirements file too"
-    # a file that stays as written keeps its meaning only if what it includes does too
-    stays = [p for p in files if p in kept or p in lock_of or p in input_of]
+    return kept
+
+
+def _keep_what_kept_files_include(files: dict[Path, RequirementFile], pairing: _Pairing) -> None:
+    """Keep as written every ``.txt`` that a file staying as written includes, directly or
+    not: such a file keeps its meaning only if what it includes does too."""
+    stays = [p for p in files if p in pairing.kept or p in pairing.lock_of or p in pairing.input_of]
     while stays:
         path = stays.pop()
         including = files.get(path)
-        if including is None or path in input_of:
+        if including is None or path in pairing.input_of:
             continue
-        for include in including.includes:
-            if include.resolved is None:
-                continue
-            target = Path(os.path.abspath(include.resolved))  # noqa: PTH100
-            if (
-                target in files
-                and target not in kept
-                and target not in input_of
-                and target.suffix == ".txt"
-                and target not in lock_of
-            ):
-                kept[target] = f"{display_path(path)} includes it and stays as written"
+        for target in _included_paths(including):
+            if _may_be_kept(target, files, pairing):
+                pairing.kept[target] = f"{display_path(path)} includes it and stays as written"
                 stays.append(target)
+
+
+def _included_paths(file: RequirementFile) -> list[Path]:
+    """The absolute paths of the files ``file`` includes that were found."""
+    return [
+        Path(os.path.abspath(include.resolved))  # noqa: PTH100
+        for include in file.includes
+        if include.resolved is not None
+    ]
+
+
+def _may_be_kept(target: Path, files: dict[Path, RequirementFile], pairing: _Pairing) -> bool:
+    """Whether ``target`` is a ``.txt`` of ``files`` that is neither kept yet nor paired with
+    a lock or an input."""
+    return (
+        target in files
+        and target not in pairing.kept
+        and target not in pairing.input_of
+        and target.suffix == ".txt"
+        and target not in pairing.lock_of
+    )
+
+
+def _plan_locks(
+    files: dict[Path, RequirementFile],
+    roles: dict[Path, str],
+    reads: MetadataReads,
+    pairing: _Pairing,
+) -> None:
+    """Give every ``.txt`` not yet paired the lock it will have: a kept file a lock beside
+    it (or in ``locks/`` where package metadata reads the folder by a glob), any other file
+    itself, its ranges moving to a ``.in``. A constraints file that is not kept gets none."""
     for path in files:
-        if path in input_of or path in lock_of or path.suffix != ".txt":
+        if path in pairing.input_of or path in pairing.lock_of or path.suffix != ".txt":
             continue
-        if roles.get(path) == "constraints" and path not in kept:
+        if roles.get(path) == "constraints" and path not in pairing.kept:
             continue
-        if path in kept:
+        if path in pairing.kept:
             stem = path.name[: -len(".txt")]
             folder = path.parent / "locks" if reads.globs(path.parent) else path.parent
-            lock_of[path] = folder / f"{stem}-lock.txt"
+            pairing.lock_of[path] = folder / f"{stem}-lock.txt"
         else:
-            lock_of[path] = path  # becomes the lock; its ranges move to X.in
-    return _Pairing(lock_of=lock_of, input_of=input_of, kept=kept, locked=set(lock_of))
+            pairing.lock_of[path] = path  # becomes the lock; its ranges move to X.in
 
 
 def scan_services(services: list[DiscoveredService], *, collector: Collector) -> ScanReport:

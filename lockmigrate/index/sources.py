@@ -88,33 +88,18 @@ class IndexSources:
         network settings come from the configuration alone: pip accepts none of them in a
         requirements file."""
         env = os.environ if environ is None else environ
-        index_url = settings.index_url or DEFAULT_INDEX_URL
-        extra = list(settings.extra_index_urls)
-        find_links = list(settings.find_links)
-        trusted = list(settings.trusted_hosts)
-        no_index = settings.no_index
+        locations = _Locations.configured(settings)
         for option in options:
             # imported here: the parser is not needed before diff's first request
             from lockmigrate.sources.requirements import expand_variables
 
             value = expand_variables(option.value, env) if option.value is not None else None
-            if option.name == "--index-url" and value:
-                index_url = value
-            elif option.name == "--extra-index-url" and value:
-                extra.append(value)
-            elif option.name == "--find-links" and value:
-                local = base / value if base is not None and "://" not in value else None
-                find_links.append(str(local) if local is not None and local.exists() else value)
-            elif option.name == "--trusted-host" and value:
-                trusted.append(value)
-            elif option.name == "--no-index":
-                no_index = True
-        urls = () if no_index else tuple(dict.fromkeys([index_url, *extra]))
+            locations.apply(option.name, value, base)
         timeout = DEFAULT_TIMEOUT if settings.timeout is None else settings.timeout
         return cls(
-            index_urls=urls,
-            find_links=tuple(dict.fromkeys(find_links)),
-            trusted_hosts=tuple(dict.fromkeys(trusted)),
+            index_urls=locations.index_urls(),
+            find_links=tuple(dict.fromkeys(locations.find_links)),
+            trusted_hosts=tuple(dict.fromkeys(locations.trusted)),
             cert=settings.cert,
             client_cert=settings.client_cert,
             # pip sets the session's timeout only when it is not 0 (index_command.py)
@@ -133,3 +118,51 @@ class IndexSources:
         """The sources pip would use here (its configuration files and ``PIP_*``
         variables), with ``options`` from a requirements file applied."""
         return cls.from_settings(read_index_settings(), options, base=base)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Locations:
+    """The indexes, ``--find-links`` locations and trusted hosts gathered so far, in pip's
+    order: the configured ones, then a requirements file's options one by one."""
+
+    index_url: str
+    extra: list[str]
+    find_links: list[str]
+    trusted: list[str]
+    no_index: bool
+
+    @classmethod
+    def configured(cls, settings: IndexSettings) -> _Locations:
+        """The locations pip's configuration names."""
+        return cls(
+            index_url=settings.index_url or DEFAULT_INDEX_URL,
+            extra=list(settings.extra_index_urls),
+            find_links=list(settings.find_links),
+            trusted=list(settings.trusted_hosts),
+            no_index=settings.no_index,
+        )
+
+    def apply(self, name: str, value: str | None, base: Path | None) -> None:
+        """Apply the option ``name`` of a requirements file in the folder ``base``, its
+        ``value`` expanded, as pip does; other options change nothing."""
+        if name == "--index-url" and value:
+            self.index_url = value
+        elif name == "--extra-index-url" and value:
+            self.extra.append(value)
+        elif name == "--find-links" and value:
+            self.find_links.append(_find_links_location(value, base))
+        elif name == "--trusted-host" and value:
+            self.trusted.append(value)
+        elif name == "--no-index":
+            self.no_index = True
+
+    def index_urls(self) -> tuple[str, ...]:
+        """The indexes, each once: none after ``--no-index``."""
+        return () if self.no_index else tuple(dict.fromkeys([self.index_url, *self.extra]))
+
+
+def _find_links_location(value: str, base: Path | None) -> str:
+    """A ``--find-links`` value: a relative path that exists under ``base`` as that path,
+    anything else as written."""
+    local = base / value if base is not None and "://" not in value else None
+    return str(local) if local is not None and local.exists() else value

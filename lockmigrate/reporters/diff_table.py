@@ -74,6 +74,22 @@ class _Row:
     note_style: Style | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Folding:
+    """How a table too wide for ``width`` is laid out: the first ``kept`` of ``headers``,
+    then ``where`` at ``where_width`` (0: ``where`` goes on each row's own line), each
+    column at its width in ``widths``."""
+
+    headers: Sequence[str]
+    widths: tuple[int, ...]
+    kept: int
+    where_width: int
+    #: the column where the rest of a ``where`` folded over several lines starts
+    start_of_where: int
+    width: int
+    color: bool
+
+
 def _fitted(
     headers: Sequence[str],
     required: int,
@@ -93,66 +109,112 @@ def _fitted(
     lines of their own."""
     columns = [*headers, "where", "note"]
     any_note = any(row.note for row in rows)
+    widths = _column_widths(columns, rows)
+    whole = len(headers) + 1  # the columns up to where
+    if width is None or (
+        _span(widths, whole) + (GAP + min(widths[whole], MIN_FOLDED) if any_note else 0) <= width
+    ):
+        return _whole_table(columns if any_note else columns[:-1], rows, width=width, color=color)
+    kept, where_width = _kept_columns(headers, required, rows, widths, width)
+    folding = _Folding(
+        headers=headers,
+        widths=(*widths[:kept], where_width),
+        kept=kept,
+        where_width=where_width,
+        start_of_where=_span(widths, kept) + GAP,
+        width=width,
+        color=color,
+    )
+    lines = [styled(_line(_folded_headers(folding), folding.widths), Style.BOLD, color=color)]
+    for row in rows:
+        lines += _folded_row(row, folding)
+    return lines
+
+
+def _column_widths(columns: Sequence[str], rows: Sequence[_Row]) -> list[int]:
+    """The width of each of ``columns`` (the headers, ``where`` and the note): its widest
+    cell or header."""
     widths = [cell_width(header) for header in columns]
     for row in rows:
         for index, cell in enumerate((*row.cells, row.where, row.note)):
             widths[index] = max(widths[index], cell_width(cell))
+    return widths
 
-    def span(count: int) -> int:
-        return sum(widths[:count]) + GAP * (count - 1)
 
+def _span(widths: Sequence[int], count: int) -> int:
+    """The width of the first ``count`` columns, with the gaps between them."""
+    return sum(widths[:count]) + GAP * (count - 1)
+
+
+def _whole_table(
+    shown: Sequence[str], rows: Sequence[_Row], *, width: int | None, color: bool
+) -> list[str]:
+    """``rows`` as a table of the ``shown`` columns, every one of them whole."""
+    return table_lines(
+        [Column(header=header) for header in shown],
+        [(*row.cells, row.where, row.note)[: len(shown)] for row in rows],
+        width=width if width is not None else 1 << 30,
+        color=color,
+        styles=[(*row.styles, Style.DIM, row.note_style)[: len(shown)] for row in rows],
+    )
+
+
+def _kept_columns(
+    headers: Sequence[str], required: int, rows: Sequence[_Row], widths: Sequence[int], width: int
+) -> tuple[int, int]:
+    """How many of ``headers`` stay in a table ``width`` wide, and the width of the
+    ``where`` column after them (0 when ``where`` goes under each row)."""
     whole = len(headers) + 1  # the columns up to where
-    if width is None or (
-        span(whole) + (GAP + min(widths[whole], MIN_FOLDED) if any_note else 0) <= width
-    ):
-        shown = columns if any_note else columns[:-1]
-        return table_lines(
-            [Column(header=header) for header in shown],
-            [(*row.cells, row.where, row.note)[: len(shown)] for row in rows],
-            width=width if width is not None else 1 << 30,
-            color=color,
-            styles=[(*row.styles, Style.DIM, row.note_style)[: len(shown)] for row in rows],
-        )
     # where stays a column when leaving out at most the last two optional columns (in the
     # diff table: in range, which the status says, and re-lock) makes room for its longest
     # word; a longer where (via a > b > c) folds at its spaces
     longest = max((cell_width(word) for row in rows for word in row.where.split(" ")), default=0)
     need = min(widths[whole - 1], max(longest, MIN_FOLDED))
     for kept in range(len(headers), len(headers) - 3, -1):
-        if kept >= required and span(kept) + GAP + need <= width:
-            where_width = min(widths[whole - 1], width - span(kept) - GAP)
-            break
-    else:
-        where_width = 0  # where goes under the row
-        kept = len(headers)
-        while kept > required and span(kept) > width:
-            kept -= 1
-    shown = [*columns[:kept], *(["where"] if where_width else [])]
-    shown_widths = [*widths[:kept], where_width]
-    lines = [styled(_line(shown, shown_widths), Style.BOLD, color=color)]
-    start_of_where = span(kept) + GAP
-    for row in rows:
-        pieces = wrapped(row.where, where_width) if where_width else []
-        cells = [*row.cells[:kept], *pieces[:1]]
-        styles = [*row.styles[:kept], Style.DIM]
-        lines.append(_styled_line(cells, styles, shown_widths, color))
+        if kept >= required and _span(widths, kept) + GAP + need <= width:
+            return kept, min(widths[whole - 1], width - _span(widths, kept) - GAP)
+    kept = len(headers)  # where goes under the row
+    while kept > required and _span(widths, kept) > width:
+        kept -= 1
+    return kept, 0
+
+
+def _folded_headers(folding: _Folding) -> list[str]:
+    """The headers of a folded table's columns."""
+    return [*folding.headers[: folding.kept], *(["where"] if folding.where_width else [])]
+
+
+def _folded_row(row: _Row, folding: _Folding) -> list[str]:
+    """One row of a folded table: its line, the rest of a ``where`` folded over several
+    lines, and the lines under it of what its cells do not show."""
+    pieces = wrapped(row.where, folding.where_width) if folding.where_width else []
+    cells = [*row.cells[: folding.kept], *pieces[:1]]
+    styles = [*row.styles[: folding.kept], Style.DIM]
+    lines = [_styled_line(cells, styles, folding.widths, folding.color)]
+    lines += [
+        " " * folding.start_of_where + styled(piece, Style.DIM, color=folding.color)
+        for piece in pieces[1:]
+    ]
+    detail = _detail(row, folding)
+    if detail:
+        style = row.note_style if row.note_style is Style.RED else Style.DIM
         lines += [
-            " " * start_of_where + styled(piece, Style.DIM, color=color) for piece in pieces[1:]
+            styled(piece, style, color=folding.color)
+            for piece in wrapped(detail, folding.width, indent=DETAIL_INDENT)
         ]
-        left_out = [
-            f"{headers[index]} {row.cells[index]}"
-            for index in range(kept, len(headers))
-            if row.cells[index] and row.telling[index]
-        ]
-        where = "" if where_width else row.where
-        detail = "; ".join(part for part in (where, *left_out, row.note) if part)
-        if detail:
-            style = row.note_style if row.note_style is Style.RED else Style.DIM
-            lines += [
-                styled(piece, style, color=color)
-                for piece in wrapped(detail, width, indent=DETAIL_INDENT)
-            ]
     return lines
+
+
+def _detail(row: _Row, folding: _Folding) -> str:
+    """What goes on a row's own line: its ``where`` when that is not a column, the telling
+    values of the columns left out, and its note."""
+    left_out = [
+        f"{folding.headers[index]} {row.cells[index]}"
+        for index in range(folding.kept, len(folding.headers))
+        if row.cells[index] and row.telling[index]
+    ]
+    where = "" if folding.where_width else row.where
+    return "; ".join(part for part in (where, *left_out, row.note) if part)
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:

@@ -6,9 +6,15 @@ never read as markup."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lockmigrate.diagnostics import Level
 from lockmigrate.reporters._text import Column, Style, printable, styled, table_lines
 from lockmigrate.scan import RangeKind, ScanReport, classify_range
+
+if TYPE_CHECKING:
+    from lockmigrate.model import DeclaredRequirement
+    from lockmigrate.scan import ScannedFile
 
 __all__ = ["render"]
 
@@ -43,54 +49,78 @@ def render(report: ScanReport, *, color: bool, width: int | None = None) -> str:
     for service in report.services:
         lines.append(styled(printable(f"Service {service.display}"), Style.BOLD, color=color))
         for scanned in service.files:
-            file = scanned.file
-            lines.append(
-                printable(
-                    f"  {file.display}  role={scanned.role}  format={scanned.format.value}"
-                    f"  requirements={len(file.requirements)}"
-                )
-            )
-            for include in file.includes:
-                flag = "-r" if include.kind.value == "requirement" else "-c"
-                lines.append(printable(f"    {flag} {include.target}"))
-            lines.append(printable(f"    pip-tools: {scanned.pip_tools}"))
-            lines.append(printable(f"    poetry:    {scanned.poetry}"))
-            if not file.requirements:
-                continue
-            rows: list[tuple[str, str, str, str, str]] = []
-            for line in file.lines:
-                requirement = line.requirement
-                if requirement is None:
-                    continue
-                name = requirement.name or requirement.url or requirement.text
-                if requirement.extras:
-                    name += "[" + ",".join(requirement.extras) + "]"
-                spec = requirement.specifier or (requirement.url if requirement.name else "") or ""
-                if requirement.marker:
-                    spec += f" ; {requirement.marker}"
-                rows.append(
-                    (
-                        str(requirement.origin.line),
-                        printable(name),
-                        printable(spec),
-                        _RANGE_TEXT[classify_range(requirement)],
-                        printable(line.comment or ""),
-                    )
-                )
-            lines += table_lines(_COLUMNS, rows, width=width or 120, color=color)
+            lines += _file_lines(scanned, color=color, width=width)
         lines.append("")
+    lines += _attention_lines(report, color=color)
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _file_lines(scanned: ScannedFile, *, color: bool, width: int | None) -> list[str]:
+    """One file of a service: what it is, what it includes, each target's plan, and a table
+    of its requirements when it has some."""
+    file = scanned.file
+    lines = [
+        printable(
+            f"  {file.display}  role={scanned.role}  format={scanned.format.value}"
+            f"  requirements={len(file.requirements)}"
+        )
+    ]
+    for include in file.includes:
+        flag = "-r" if include.kind.value == "requirement" else "-c"
+        lines.append(printable(f"    {flag} {include.target}"))
+    lines.append(printable(f"    pip-tools: {scanned.pip_tools}"))
+    lines.append(printable(f"    poetry:    {scanned.poetry}"))
+    if file.requirements:
+        rows = [
+            _requirement_row(line.requirement, line.comment)
+            for line in file.lines
+            if line.requirement is not None
+        ]
+        lines += table_lines(_COLUMNS, rows, width=width or 120, color=color)
+    return lines
+
+
+def _requirement_row(
+    requirement: DeclaredRequirement, comment: str | None
+) -> tuple[str, str, str, str, str]:
+    """A requirement's row: its line, package (with extras), range (with marker), kind of
+    range and comment."""
+    name = requirement.name or requirement.url or requirement.text
+    if requirement.extras:
+        name += "[" + ",".join(requirement.extras) + "]"
+    spec = requirement.specifier or (requirement.url if requirement.name else "") or ""
+    if requirement.marker:
+        spec += f" ; {requirement.marker}"
+    return (
+        str(requirement.origin.line),
+        printable(name),
+        printable(spec),
+        _RANGE_TEXT[classify_range(requirement)],
+        printable(comment or ""),
+    )
+
+
+def _attention_lines(report: ScanReport, *, color: bool) -> list[str]:
+    """The report's warnings and notes under a heading, or nothing when it has none."""
+    if not report.diagnostics:
+        return []
+    return [
+        styled("Needs attention", Style.BOLD, color=color),
+        *(
+            styled(printable(f"  {diagnostic}"), _LEVEL_STYLE[diagnostic.level], color=color)
+            for diagnostic in report.diagnostics
+        ),
+    ]
+
+
+def _summary(report: ScanReport) -> str:
+    """The last line: how many services, files, warnings and notes."""
     counts = dict.fromkeys(Level, 0)
     for diagnostic in report.diagnostics:
         counts[diagnostic.level] += 1
-    if report.diagnostics:
-        lines.append(styled("Needs attention", Style.BOLD, color=color))
-        lines += [
-            styled(printable(f"  {diagnostic}"), _LEVEL_STYLE[diagnostic.level], color=color)
-            for diagnostic in report.diagnostics
-        ]
-    lines.append(
+    return (
         f"{len(report.services)} service(s), "
         f"{sum(len(s.files) for s in report.services)} file(s), "
         f"{counts[Level.WARNING] + counts[Level.ERROR]} warning(s), {counts[Level.INFO]} note(s)"
     )
-    return "\n".join(lines) + "\n"

@@ -644,73 +644,95 @@ def _included_by(file: RequirementFile) -> set[Path]:
 def _plan_jobs(
     report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
 ) -> tuple[list[_Job], list[str]]:
+    """Every compile ``report`` calls for, and the locks already migrated that are left
+    alone, as shown (none when ``options`` or ``refresh`` re-lock them)."""
     files = [f for service in report.services for f in service.files]
     layers = _layers(files)
     jobs: list[_Job] = []
     for service in report.services:
-        base = _package_base(service.files)
-        main = next(
-            (f for f in service.files if f.lock is not None and f.lock.absolute() == base), None
-        )
-        beneath = _included_by(main.file) if main is not None else set()
-        for scanned in service.files:
-            path = scanned.path.absolute()
-            if path in layers.converted:
-                jobs.append(_converted_job(scanned, layers, collector))
-            elif (
-                scanned.format is FileFormat.RANGES
-                and scanned.lock is not None
-                and not scanned.lock.exists()
-            ):
-                extra = (
-                    scanned.kept is not None
-                    and _METADATA_READS in scanned.kept
-                    and path not in beneath  # the main requirements include it: no cycle
-                )
-                jobs.append(
-                    _as_is_job(
-                        scanned,
-                        scanned.file,
-                        scanned.lock.absolute(),
-                        layers,
-                        collector,
-                        base=base if extra else None,
-                    )
-                )
+        jobs += _service_jobs(service.files, layers, collector)
     locks = [
         f
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
     if not (options.upgrade or options.upgrade_packages or refresh):
-        for scanned in locks:
-            assert scanned.input is not None  # noqa: S101 - filtered above
-            recorded = recorded_digest(scanned.file.text)
-            if recorded is not None and recorded != inputs_digest(scanned.input):
-                collector.warning(
-                    "stale-lock",
-                    f"{scanned.input.name} (or a file it includes) changed since this lock was "
-                    "written: re-lock it with the command in its header, or --upgrade "
-                    "(lockmigrate check shows what differs)",
-                    Origin(path=scanned.file.display, line=1),
-                )
+        _warn_stale_locks(locks, collector)
         return jobs, [display_path(f.path) for f in locks]
-    for scanned in locks:
-        assert scanned.input is not None  # noqa: S101 - filtered above
-        source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
-        job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
-        made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
-        if made_with:  # re-lock as it was made: with the constraints its header names
-            origin = Origin(path=source.display, line=1)
-            job = replace(
-                job,
-                constraints=made_with,
-                constraint_origins=(origin,) * len(made_with),
-                depends_on=tuple(dict.fromkeys((*job.depends_on, *made_with))),
-            )
-        hashed = any(r.hashes for r in scanned.file.requirements)
-        jobs.append(replace(job, generate_hashes=hashed))
+    jobs += [_relock_job(scanned, layers, collector) for scanned in locks]
     return jobs, []
+
+
+def _service_jobs(
+    files: tuple[ScannedFile, ...], layers: _Layers, collector: Collector
+) -> list[_Job]:
+    """The compiles of one service's ``files`` that have no lock yet: each ranged file
+    converted to a ``.in`` and its lock, and each file kept as written compiled as it is
+    (an extra of the package layered on its main requirements' lock)."""
+    base = _package_base(files)
+    main = next((f for f in files if f.lock is not None and f.lock.absolute() == base), None)
+    beneath = _included_by(main.file) if main is not None else set()
+    jobs: list[_Job] = []
+    for scanned in files:
+        path = scanned.path.absolute()
+        if path in layers.converted:
+            jobs.append(_converted_job(scanned, layers, collector))
+        elif (
+            scanned.format is FileFormat.RANGES
+            and scanned.lock is not None
+            and not scanned.lock.exists()
+        ):
+            extra = (
+                scanned.kept is not None
+                and _METADATA_READS in scanned.kept
+                and path not in beneath  # the main requirements include it: no cycle
+            )
+            jobs.append(
+                _as_is_job(
+                    scanned,
+                    scanned.file,
+                    scanned.lock.absolute(),
+                    layers,
+                    collector,
+                    base=base if extra else None,
+                )
+            )
+    return jobs
+
+
+def _warn_stale_locks(locks: list[ScannedFile], collector: Collector) -> None:
+    """A warning for each of ``locks`` whose input (or a file it includes) changed since
+    the lock was written, as the digest in its header tells."""
+    for scanned in locks:
+        assert scanned.input is not None  # noqa: S101 - filtered by the caller
+        recorded = recorded_digest(scanned.file.text)
+        if recorded is not None and recorded != inputs_digest(scanned.input):
+            collector.warning(
+                "stale-lock",
+                f"{scanned.input.name} (or a file it includes) changed since this lock was "
+                "written: re-lock it with the command in its header, or --upgrade "
+                "(lockmigrate check shows what differs)",
+                Origin(path=scanned.file.display, line=1),
+            )
+
+
+def _relock_job(scanned: ScannedFile, layers: _Layers, collector: Collector) -> _Job:
+    """The compile that re-locks the existing lock ``scanned`` from its input, as it was
+    made: with the constraints its header names, and hashes when it carries them."""
+    assert scanned.input is not None  # noqa: S101 - filtered by the caller
+    source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
+    job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
+    made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
+    if made_with:  # re-lock as it was made: with the constraints its header names
+        origin = Origin(path=source.display, line=1)
+        job = replace(
+            job,
+            constraints=made_with,
+            constraint_origins=(origin,) * len(made_with),
+            depends_on=tuple(dict.fromkeys((*job.depends_on, *made_with))),
+        )
+    hashed = any(r.hashes for r in scanned.file.requirements)
+    return replace(job, generate_hashes=hashed)
 
 
 def _verify_ranges(job: _Job, lock: bytes) -> None:
@@ -908,32 +930,13 @@ def plan_pip_tools(
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     if planned is not None:
         planned(len(jobs))
-    # the scratch tree must hold every file the compiles read, includes of includes too
-    involved: list[Path] = []
-    for job in jobs:
-        involved += [job.in_path, job.txt_path, *job.constraints]
-        graph = load_graph([job.source.path], collector=Collector())
-        involved += [path for path, _ in graph.files]
-    real_root = _common_root(Path(os.path.normpath(p.parent)) for p in involved)
+    real_root = _real_root(jobs)
     hidden = {job.txt_path for job in jobs} | {j.in_path for j in jobs if j.in_content}
-    variables = {
-        match.group("name")
-        for job in jobs
-        for raw in job.source.file.physical_lines
-        for match in ENV_VAR_RE.finditer(raw)
-    }
+    variables = _variables(jobs)
     with tempfile.TemporaryDirectory(prefix="lockmigrate-") as scratch:
         mirror = Path(scratch) / "tree"
         _overlay(real_root, mirror, hidden)
-        for job in jobs:
-            if job.in_content is not None:
-                (mirror / job.in_path.relative_to(real_root)).write_bytes(job.in_content)
-            elif not options.upgrade and job.txt_path.exists():
-                # re-lock an existing pair: its lock is pip-compile's preference, as when a
-                # person runs pip-compile again (a copy: never a link to the real file)
-                (mirror / job.txt_path.relative_to(real_root)).write_bytes(
-                    job.txt_path.read_bytes()
-                )
+        _write_inputs(jobs, mirror, real_root, options)
         runner = _Runner(
             jobs={job.txt_path: job for job in jobs},
             mirror=mirror,
@@ -944,68 +947,130 @@ def plan_pip_tools(
             keep_going=keep_going,
         )
         runner.run()
-        for origin, text in runner.dropped:
-            collector.warning("layering-conflict", text, origin)
-        for needed in sorted({version for _, version in runner.notes}):
-            origins = sorted(
-                (origin for origin, version in runner.notes if version == needed), key=str
-            )
-            collector.warning(
-                "python-version-derived",
-                f"resolved for Python {needed}, which the ranges need (this interpreter is "
-                f"older): {', '.join(o.path for o in origins)}; pass --python-version to "
-                "choose another",
-                origins[0],
-            )
-        failures = [_failure(job, error, runner) for job, error in runner.failures]
-        if failures and not keep_going:
-            job, _ = runner.failures[0]
-            first = failures[0]
-            raise ExternalToolError(
-                f"{first.origin}: {display_path(job.txt_path)} "
-                f"(service {display_path(service_dir_for(job.txt_path))}): "
-                f"{first.message}\nNothing was written."
-            )
-        failed = {job.txt_path for job, _ in runner.failures}
-        changes: list[FileChange] = []
-        compiled: list[str] = []
-        for job in _dependency_order(jobs):
-            if job.txt_path in failed:
-                continue
-            broken = [dep for dep in job.depends_on if dep in failed]
-            if broken:
-                failed.add(job.txt_path)
-                failures.append(
-                    Failure(
-                        file=job.source.file.display,
-                        origin=_include_of(job.source.file, broken[0]),
-                        message=f"not compiled: it is layered on {display_path(broken[0])}, "
-                        "which could not be compiled",
-                    )
-                )
-                continue
-            try:
-                changes += _changes_for(
-                    job,
-                    runner=runner,
-                    options=options,
-                    mirror=mirror,
-                    real_root=real_root,
-                    variables=variables,
-                )
-            except ExternalToolError as error:
-                if not keep_going:
-                    raise
-                failed.add(job.txt_path)
-                failures.append(_failure(job, error, runner))
-                continue
-            compiled.append(display_path(job.txt_path))
+        _runner_warnings(runner, collector)
+        outcome = _outcome(jobs, runner, variables=variables, keep_going=keep_going)
     return MigrationResult(
-        plan=Plan(tuple(changes)),
-        compiled=tuple(compiled),
+        plan=Plan(tuple(outcome.changes)),
+        compiled=tuple(outcome.compiled),
         already_migrated=tuple(already),
-        failures=tuple(failures),
+        failures=tuple(outcome.failures),
     )
+
+
+def _real_root(jobs: list[_Job]) -> Path:
+    """The folder that holds every file the compiles of ``jobs`` read, includes of includes
+    too: the scratch tree mirrors it."""
+    involved: list[Path] = []
+    for job in jobs:
+        involved += [job.in_path, job.txt_path, *job.constraints]
+        graph = load_graph([job.source.path], collector=Collector())
+        involved += [path for path, _ in graph.files]
+    return _common_root(Path(os.path.normpath(p.parent)) for p in involved)
+
+
+def _variables(jobs: list[_Job]) -> set[str]:
+    """The names of the ``${VAR}`` environment variables the inputs of ``jobs`` use."""
+    return {
+        match.group("name")
+        for job in jobs
+        for raw in job.source.file.physical_lines
+        for match in ENV_VAR_RE.finditer(raw)
+    }
+
+
+def _write_inputs(jobs: list[_Job], mirror: Path, real_root: Path, options: CompileOptions) -> None:
+    """Write into the scratch tree ``mirror`` each new ``.in`` of ``jobs``, and a copy of
+    each existing lock that a re-lock keeps as the resolver's preference."""
+    for job in jobs:
+        if job.in_content is not None:
+            (mirror / job.in_path.relative_to(real_root)).write_bytes(job.in_content)
+        elif not options.upgrade and job.txt_path.exists():
+            # re-lock an existing pair: its lock is pip-compile's preference, as when a
+            # person runs pip-compile again (a copy: never a link to the real file)
+            (mirror / job.txt_path.relative_to(real_root)).write_bytes(job.txt_path.read_bytes())
+
+
+def _runner_warnings(runner: _Runner, collector: Collector) -> None:
+    """The warnings of a run: the constraints it left out, and the files it resolved for a
+    newer Python than this one (one warning per Python)."""
+    for origin, text in runner.dropped:
+        collector.warning("layering-conflict", text, origin)
+    for needed in sorted({version for _, version in runner.notes}):
+        origins = sorted((origin for origin, version in runner.notes if version == needed), key=str)
+        collector.warning(
+            "python-version-derived",
+            f"resolved for Python {needed}, which the ranges need (this interpreter is "
+            f"older): {', '.join(o.path for o in origins)}; pass --python-version to "
+            "choose another",
+            origins[0],
+        )
+
+
+@dataclass(slots=True, kw_only=True)
+class _Outcome:
+    """What a run comes to: the file changes of the locks compiled (as shown), and the files
+    that failed, each with its lock in ``failed``."""
+
+    failures: list[Failure]
+    failed: set[Path]
+    changes: list[FileChange] = field(default_factory=list)
+    compiled: list[str] = field(default_factory=list)
+
+
+def _outcome(
+    jobs: list[_Job], runner: _Runner, *, variables: set[str], keep_going: bool
+) -> _Outcome:
+    """The changes and failures of a finished run, taken in dependency order. Raises
+    :class:`ExternalToolError` for the first failure unless ``keep_going``."""
+    failures = [_failure(job, error, runner) for job, error in runner.failures]
+    if failures and not keep_going:
+        job, _ = runner.failures[0]
+        first = failures[0]
+        raise ExternalToolError(
+            f"{first.origin}: {display_path(job.txt_path)} "
+            f"(service {display_path(service_dir_for(job.txt_path))}): "
+            f"{first.message}\nNothing was written."
+        )
+    outcome = _Outcome(failures=failures, failed={job.txt_path for job, _ in runner.failures})
+    for job in _dependency_order(jobs):
+        if job.txt_path not in outcome.failed:
+            _take_changes(job, outcome, runner, variables=variables, keep_going=keep_going)
+    return outcome
+
+
+def _take_changes(
+    job: _Job, outcome: _Outcome, runner: _Runner, *, variables: set[str], keep_going: bool
+) -> None:
+    """Add ``job``'s changes to ``outcome``, or its failure: a lock layered on one that
+    failed is not taken, and neither, with ``keep_going``, is one that fails its checks."""
+    broken = [dep for dep in job.depends_on if dep in outcome.failed]
+    if broken:
+        outcome.failed.add(job.txt_path)
+        outcome.failures.append(
+            Failure(
+                file=job.source.file.display,
+                origin=_include_of(job.source.file, broken[0]),
+                message=f"not compiled: it is layered on {display_path(broken[0])}, "
+                "which could not be compiled",
+            )
+        )
+        return
+    try:
+        outcome.changes += _changes_for(
+            job,
+            runner=runner,
+            options=runner.options,
+            mirror=runner.mirror,
+            real_root=runner.real_root,
+            variables=variables,
+        )
+    except ExternalToolError as error:
+        if not keep_going:
+            raise
+        outcome.failed.add(job.txt_path)
+        outcome.failures.append(_failure(job, error, runner))
+        return
+    outcome.compiled.append(display_path(job.txt_path))
 
 
 def _changes_for(
