@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 __all__ = [
     "DeclaredRequirement",
@@ -28,13 +28,27 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+def _setters(cls: type, *names: str) -> tuple[Callable[[object, Any], None], ...]:
+    """The ``__set__`` of each named slot of a frozen data class: its ``__init__`` fills the
+    slots through them. A frozen data class's own ``__init__`` sets each field with
+    ``object.__setattr__``, a look-up by name per field; a reader makes one of these objects
+    per line of a file of a million lines, so the difference is seconds."""
+    return tuple(vars(cls)[name].__set__ for name in names)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Origin:
     """Where something was written: a file as shown to the user, and a 1-based line span."""
 
     path: str
     line: int
     end_line: int | None = None
+
+    def __init__(self, *, path: str, line: int, end_line: int | None = None) -> None:
+        set_path, set_line, set_end_line = _ORIGIN_SETTERS
+        set_path(self, path)
+        set_line(self, line)
+        set_end_line(self, end_line)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -78,7 +92,7 @@ class Include:
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Option:
     """One global option of a requirements file, by pip's long name (``--index-url``).
 
@@ -88,6 +102,12 @@ class Option:
     name: str
     value: str | None
     origin: Origin
+
+    def __init__(self, *, name: str, value: str | None, origin: Origin) -> None:
+        set_name, set_value, set_origin = _OPTION_SETTERS
+        set_name(self, name)
+        set_value(self, value)
+        set_origin(self, origin)
 
 
 class RequirementKind(str, enum.Enum):
@@ -99,7 +119,7 @@ class RequirementKind(str, enum.Enum):
     PATH = "path"  # a local directory or archive
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class DeclaredRequirement:
     """One requirement, as pip would read it, plus what it was written as.
 
@@ -122,23 +142,101 @@ class DeclaredRequirement:
     variables: tuple[str, ...]
     origin: Origin
 
+    def __init__(
+        self,
+        *,
+        text: str,
+        name: str | None,
+        written_name: str | None,
+        specifier: str,
+        extras: tuple[str, ...],
+        marker: str | None,
+        url: str | None,
+        kind: RequirementKind,
+        editable: bool,
+        constraint: bool,
+        hashes: tuple[str, ...],
+        config_settings: tuple[tuple[str, str], ...],
+        variables: tuple[str, ...],
+        origin: Origin,
+    ) -> None:
+        (
+            set_text, set_name, set_written_name, set_specifier, set_extras, set_marker,
+            set_url, set_kind, set_editable, set_constraint, set_hashes,
+            set_config_settings, set_variables, set_origin,
+        ) = _REQUIREMENT_SETTERS  # fmt: skip
+        set_text(self, text)
+        set_name(self, name)
+        set_written_name(self, written_name)
+        set_specifier(self, specifier)
+        set_extras(self, extras)
+        set_marker(self, marker)
+        set_url(self, url)
+        set_kind(self, kind)
+        set_editable(self, editable)
+        set_constraint(self, constraint)
+        set_hashes(self, hashes)
+        set_config_settings(self, config_settings)
+        set_variables(self, variables)
+        set_origin(self, origin)
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Line:
     """One logical line of a requirements file (physical lines joined by ``\\``).
 
     ``content`` is what pip acts on (comment stripped, whitespace trimmed, variables not
-    expanded); ``comment`` is the stripped comment including its ``#``.
+    expanded); ``comment`` is the stripped comment including its ``#``. The physical lines
+    it spans (:attr:`first`, :attr:`count`) are its origin's line span.
     """
 
     origin: Origin
-    first: int  # index of the first physical line in RequirementFile.physical_lines
-    count: int  # number of physical lines this logical line spans
     content: str
     comment: str | None
     requirement: DeclaredRequirement | None = None
     options: tuple[Option, ...] = ()
     include: Include | None = None
+
+    def __init__(
+        self,
+        *,
+        origin: Origin,
+        content: str,
+        comment: str | None,
+        requirement: DeclaredRequirement | None = None,
+        options: tuple[Option, ...] = (),
+        include: Include | None = None,
+    ) -> None:
+        set_origin, set_content, set_comment, set_requirement, set_options, set_include = (
+            _LINE_SETTERS
+        )
+        set_origin(self, origin)
+        set_content(self, content)
+        set_comment(self, comment)
+        set_requirement(self, requirement)
+        set_options(self, options)
+        set_include(self, include)
+
+    @property
+    def first(self) -> int:
+        """The index of the first physical line in :attr:`RequirementFile.physical_lines`."""
+        return self.origin.line - 1
+
+    @property
+    def count(self) -> int:
+        """The number of physical lines this logical line spans."""
+        end_line = self.origin.end_line
+        return 1 if end_line is None else end_line - self.origin.line + 1
+
+
+_ORIGIN_SETTERS = _setters(Origin, "path", "line", "end_line")
+_OPTION_SETTERS = _setters(Option, "name", "value", "origin")
+_REQUIREMENT_SETTERS = _setters(
+    DeclaredRequirement,
+    "text", "name", "written_name", "specifier", "extras", "marker", "url", "kind",
+    "editable", "constraint", "hashes", "config_settings", "variables", "origin",
+)  # fmt: skip
+_LINE_SETTERS = _setters(Line, "origin", "content", "comment", "requirement", "options", "include")
 
 
 # What str.splitlines() ends a line at.

@@ -885,10 +885,7 @@ class _LineParts:
     comment: str | None
 
     def line(self) -> Line:
-        return Line(
-            origin=self.origin, first=self.first, count=self.count, content=self.content,
-            comment=self.comment,
-        )  # fmt: skip
+        return Line(origin=self.origin, content=self.content, comment=self.comment)
 
 
 @dataclass(slots=True)
@@ -1003,8 +1000,8 @@ class _FileParser:
             origin=origin,
         )
         return Line(
-            origin=origin, first=line.first, count=line.count, content=line.content,
-            comment=line.comment, requirement=requirement, options=options,
+            origin=origin, content=line.content, comment=line.comment, requirement=requirement,
+            options=options,
         )  # fmt: skip
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
