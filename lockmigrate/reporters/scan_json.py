@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from lockmigrate import __version__
@@ -127,16 +127,24 @@ def write(report: ScanReport, stream: TextIO) -> None:
         for file_index, scanned in enumerate(service.files):
             stream.write("," if file_index else "")
             stream.write(encode(_file_head(scanned))[:-1] + ',"requirements":[')
-            chunk: list[dict[str, Any]] = []
-            first = True
-            for requirement in _requirements(scanned):
-                chunk.append(requirement)
-                if len(chunk) == _CHUNK:
-                    stream.write(("" if first else ",") + encode(chunk)[1:-1])
-                    chunk, first = [], False
-            if chunk:
-                stream.write(("" if first else ",") + encode(chunk)[1:-1])
+            _write_items(stream, encode, _requirements(scanned))
             stream.write('],"targets":' + encode(_targets(scanned)) + "}")
         stream.write("]}")
-    diagnostics = [diagnostic_json(d) for d in report.diagnostics]
-    stream.write('],"diagnostics":' + encode(diagnostics) + "}\n")
+    stream.write('],"diagnostics":[')
+    _write_items(stream, encode, (diagnostic_json(d) for d in report.diagnostics))
+    stream.write("]}\n")
+
+
+def _write_items(
+    stream: TextIO, encode: Callable[[object], str], items: Iterator[dict[str, Any]]
+) -> None:
+    """The items of a JSON array, comma-separated, encoded ``_CHUNK`` at a time."""
+    chunk: list[dict[str, Any]] = []
+    first = True
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == _CHUNK:
+            stream.write(("" if first else ",") + encode(chunk)[1:-1])
+            chunk, first = [], False
+    if chunk:
+        stream.write(("" if first else ",") + encode(chunk)[1:-1])

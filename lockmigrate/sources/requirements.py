@@ -335,6 +335,9 @@ class _ParsedOptions:
     leftover: list[str] = field(default_factory=list)
 
 
+_NO_OPTIONS = _ParsedOptions()  # of a line without options; never changed
+
+
 def _check_hash(opt_str: str, value: str) -> None:
     algo, sep, _digest = value.partition(":")
     if not sep:
@@ -673,6 +676,56 @@ def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
     )
 
 
+def _simple_requirement(text: str) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """``(name, written name, specifier, extras)`` of a requirement of the commonest shape
+    (``name``, ``name==1.2.3``, ``name[extra]~=1.2``: no space, marker, URL or path), as
+    :func:`interpret_line_requirement` and :func:`_written_name` read it; ``None`` for other
+    text, and for an invalid specifier (the full reader gives pip's message for it)."""
+    match = _SIMPLE_REQUIREMENT_RE.fullmatch(text)
+    if match is None:
+        return None
+    written, extras_text, spec = match.groups()
+    # a name or a version that ends like an archive (pkg.zip, x==1.tar) may be a local file
+    if _is_archive(text) or _is_archive(written):
+        return None
+    specifier = _normalized_specifier(spec) if spec else ""
+    if specifier is None:
+        return None
+    name = _canonical_name(written)
+    extras = (
+        tuple(sorted(_canonical_name(e) for e in set(extras_text.split(","))))
+        if extras_text
+        else ()
+    )
+    # the regular expression's name is followed by "[", an operator or the end: what
+    # _written_name finds, shared with the canonical name when it is written so
+    return name, (name if written == name else written), specifier, extras
+
+
+def _simple_line(
+    content: str,
+) -> tuple[str, str, str, tuple[str, ...], str | None] | None:
+    """:func:`_simple_requirement` and the marker of a line's content that holds nothing
+    else (no option, URL or ``${VAR}``); ``None`` for any other content, and for an invalid
+    marker (the full reader gives pip's message for it)."""
+    if ";" not in content:
+        simple = _simple_requirement(content)
+        return None if simple is None else (*simple, None)
+    if ":" in content or "$" in content or " -" in content:
+        return None  # perhaps a URL (whose marker follows "; "), a variable or an option
+    head, marker_text = content.split(";", 1)
+    simple = _simple_requirement(head.strip())
+    if simple is None:
+        return None
+    marker_text = marker_text.strip()
+    if not marker_text:
+        return (*simple, None)
+    try:
+        return (*simple, _normalized_marker(marker_text))
+    except ValueError:
+        return None
+
+
 def _from_pep508(text: str, marker: str | None) -> _Interpretation:
     simple = _simple_pep508(text, marker)
     if simple is not None:
@@ -879,8 +932,6 @@ class _LineParts:
     :class:`Line` is made once (a frozen data class costs microseconds, times every line)."""
 
     origin: Origin
-    first: int
-    count: int
     content: str
     comment: str | None
 
@@ -909,7 +960,7 @@ class _FileParser:
     def parts(self, logical: _LogicalLine) -> _LineParts:
         """``logical`` with its content and comment, and no meaning yet."""
         content, comment = split_comment(logical.text)
-        return _LineParts(self.origin(logical), logical.first, logical.count, content, comment)
+        return _LineParts(self.origin(logical), content, comment)
 
     def bare_line(self, logical: _LogicalLine) -> Line:
         """``logical`` with its content and comment, and no meaning: what a line is before
@@ -917,13 +968,26 @@ class _FileParser:
         return self.parts(logical).line()
 
     def parse_line(self, logical: _LogicalLine) -> Line:
-        line = self.parts(logical)
-        origin, content = line.origin, line.content
+        content, comment = split_comment(logical.text)
+        origin = self.origin(logical)
         if not content:
-            return line.line()
+            return Line(origin=origin, content=content, comment=comment)
+        simple = None if self.constraint else _simple_line(content)
+        if simple is not None:
+            # the commonest line (name==1.2.3, name[extra]~=1.2, perhaps a marker and a
+            # comment) read at once: what requirement_line makes of it, without its steps
+            name, written_name, specifier, extras, marker = simple
+            requirement = DeclaredRequirement(
+                text=content, name=name, written_name=written_name, specifier=specifier,
+                extras=extras, marker=marker, url=None, kind=RequirementKind.NAMED,
+                editable=False, constraint=False, hashes=(), config_settings=(), variables=(),
+                origin=origin,
+            )  # fmt: skip
+            return Line(origin=origin, content=content, comment=comment, requirement=requirement)
+        line = _LineParts(origin, content, comment)
         args, options_str = break_args_options(content)
-        if not options_str:  # the common line: a requirement and nothing else
-            return self.requirement_line(line, args, [], (), _ParsedOptions())
+        if not options_str:  # a requirement and nothing else
+            return self.requirement_line(line, args, [], (), _NO_OPTIONS)
         try:
             parsed = parse_options(options_str)
         except _OptionError as exc:
@@ -972,12 +1036,16 @@ class _FileParser:
             )
         if editable and self.constraint:
             self.fail("editable requirements are not allowed as constraints", origin, line.content)
+        simple = None if editable else _simple_requirement(text.strip())
         try:
-            meaning = (
-                interpret_editable(text, self.base)
-                if editable
-                else interpret_line_requirement(text, self.base)
-            )
+            if simple is not None:  # the commonest shape, with options (--hash)
+                meaning = _Interpretation(
+                    simple[0], simple[2], simple[3], None, None, RequirementKind.NAMED
+                )
+            elif editable:
+                meaning = interpret_editable(text, self.base)
+            else:
+                meaning = interpret_line_requirement(text, self.base)
         except ValueError as exc:
             self.fail(str(exc), origin, line.content)
         if self.constraint:
