@@ -24,7 +24,7 @@ class Level(str, enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Diagnostic:
     """One finding, tied to a place in a file where there is one.
 
@@ -37,9 +37,25 @@ class Diagnostic:
     message: str
     origin: Origin | None = None
 
+    def __init__(
+        self, *, level: Level, code: str, message: str, origin: Origin | None = None
+    ) -> None:
+        # through the slots' setters: a frozen data class's own __init__ looks each field
+        # up by name, and a scan of a large file makes one diagnostic per marker line
+        set_level, set_code, set_message, set_origin = _DIAGNOSTIC_SETTERS
+        set_level(self, level)
+        set_code(self, code)
+        set_message(self, message)
+        set_origin(self, origin)
+
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin is not None else ""
         return f"{where}{self.level.value}: {self.message} [{self.code}]"
+
+
+_DIAGNOSTIC_SETTERS = tuple(
+    vars(Diagnostic)[name].__set__ for name in ("level", "code", "message", "origin")
+)
 
 
 @dataclass(slots=True)

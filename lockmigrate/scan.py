@@ -343,18 +343,27 @@ def _plans(
 def _attention(file: RequirementFile, collector: Collector) -> None:
     """Record what in ``file`` needs a person's attention during a migration."""
     seen: dict[str, DeclaredRequirement] = {}
-    for requirement in file.requirements:
+    marker_messages: dict[str, str] = {}  # one string per marker, not one per line
+    hashed = 0
+    hash_count = 0
+    first_hashed: DeclaredRequirement | None = None
+    for line in file.lines:
+        requirement = line.requirement
+        if requirement is None:
+            continue
         origin = requirement.origin
-        if requirement.name is not None:
-            key = requirement.name
-            if key in seen and seen[key].marker == requirement.marker:
+        name = requirement.name
+        if name is not None:
+            first = seen.get(name)
+            if first is None:
+                seen[name] = requirement
+            elif first.marker == requirement.marker:
                 collector.warning(
                     "duplicate-name",
-                    f"{requirement.name} is declared again (first at line "
-                    f"{seen[key].origin.line}); pip intersects both ranges",
+                    f"{name} is declared again (first at line "
+                    f"{first.origin.line}); pip intersects both ranges",
                     origin,
                 )
-            seen.setdefault(key, requirement)
         if requirement.kind is not RequirementKind.NAMED:
             collector.info(
                 "direct-reference",
@@ -372,23 +381,30 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
                 "uses ${" + "}, ${".join(requirement.variables) + "}: kept unexpanded",
                 origin,
             )
-        if requirement.marker:
-            collector.info("marker", f"environment marker: {requirement.marker}", origin)
+        marker = requirement.marker
+        if marker:
+            message = marker_messages.get(marker)
+            if message is None:
+                message = marker_messages[marker] = f"environment marker: {marker}"
+            collector.info("marker", message, origin)
         if contains_credentials(requirement.text):
             collector.warning(
                 "credentials",
                 "a URL in this requirement carries a password or token; use ${VAR} instead",
                 origin,
             )
-    hashed = [requirement for requirement in file.requirements if requirement.hashes]
-    if hashed:
-        count = sum(len(requirement.hashes) for requirement in hashed)
+        if requirement.hashes:
+            hashed += 1
+            hash_count += len(requirement.hashes)
+            if first_hashed is None:
+                first_hashed = requirement
+    if first_hashed is not None:
         collector.info(
             "hashes",
-            f"{len(hashed)} requirement(s) carry {count} --hash value(s) (first here): "
+            f"{hashed} requirement(s) carry {hash_count} --hash value(s) (first here): "
             "pip-compile regenerates hashes with --generate-hashes; Poetry records them in "
             "poetry.lock",
-            hashed[0].origin,
+            first_hashed.origin,
         )
     for line in file.lines:
         for option in line.options:

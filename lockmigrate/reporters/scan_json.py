@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from lockmigrate import __version__
@@ -46,6 +47,36 @@ def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]
     }
 
 
+def _string_or_null(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _strings(values: tuple[str, ...]) -> str:
+    return "[" + ",".join(map(encode_basestring, values)) + "]" if values else "[]"
+
+
+def _requirement_json(requirement: DeclaredRequirement, line: Line) -> str:
+    """``encode(_requirement(requirement, line))``, the same text, without the dictionary
+    and lists (a file of a million requirements makes them all, and the garbage collector
+    walks the whole model again and again while they are made). The values are strings
+    (encoded as the encoder encodes them with ``ensure_ascii=False``), ``None``, booleans,
+    one integer and lists of strings."""
+    return (
+        f'{{"name":{_string_or_null(requirement.name)},'
+        f'"specifier":{encode_basestring(requirement.specifier)},'
+        f'"extras":{_strings(requirement.extras)},'
+        f'"marker":{_string_or_null(requirement.marker)},'
+        f'"url":{_string_or_null(requirement.url)},'
+        f'"editable":{"true" if requirement.editable else "false"},'
+        f'"hashes":{_strings(requirement.hashes)},'
+        f'"line":{int(requirement.origin.line)},'
+        f'"comment":{_string_or_null(line.comment)},'
+        f'"kind":{encode_basestring(_VALUES[requirement.kind])},'
+        f'"range":{encode_basestring(_VALUES[classify_range(requirement)])},'
+        f'"variables":{_strings(requirement.variables)}}}'
+    )
+
+
 def _file_head(scanned: ScannedFile) -> dict[str, Any]:
     """The fields of a file before its requirements."""
     file = scanned.file
@@ -77,6 +108,12 @@ def _requirements(scanned: ScannedFile) -> Iterator[dict[str, Any]]:
     for line in scanned.file.lines:
         if line.requirement is not None:
             yield _requirement(line.requirement, line)
+
+
+def _requirements_json(scanned: ScannedFile) -> Iterator[str]:
+    for line in scanned.file.lines:
+        if line.requirement is not None:
+            yield _requirement_json(line.requirement, line)
 
 
 def _targets(scanned: ScannedFile) -> dict[str, Any]:
@@ -127,24 +164,22 @@ def write(report: ScanReport, stream: TextIO) -> None:
         for file_index, scanned in enumerate(service.files):
             stream.write("," if file_index else "")
             stream.write(encode(_file_head(scanned))[:-1] + ',"requirements":[')
-            _write_items(stream, encode, _requirements(scanned))
+            _write_encoded(stream, _requirements_json(scanned))
             stream.write('],"targets":' + encode(_targets(scanned)) + "}")
         stream.write("]}")
     stream.write('],"diagnostics":[')
-    _write_items(stream, encode, (diagnostic_json(d) for d in report.diagnostics))
+    _write_encoded(stream, (encode(diagnostic_json(d)) for d in report.diagnostics))
     stream.write("]}\n")
 
 
-def _write_items(
-    stream: TextIO, encode: Callable[[object], str], items: Iterator[dict[str, Any]]
-) -> None:
-    """The items of a JSON array, comma-separated, encoded ``_CHUNK`` at a time."""
-    chunk: list[dict[str, Any]] = []
+def _write_encoded(stream: TextIO, items: Iterable[str]) -> None:
+    """The encoded items of a JSON array, comma-separated, written ``_CHUNK`` at a time."""
+    chunk: list[str] = []
     first = True
     for item in items:
         chunk.append(item)
         if len(chunk) == _CHUNK:
-            stream.write(("" if first else ",") + encode(chunk)[1:-1])
+            stream.write(("" if first else ",") + ",".join(chunk))
             chunk, first = [], False
     if chunk:
-        stream.write(("" if first else ",") + encode(chunk)[1:-1])
+        stream.write(("" if first else ",") + ",".join(chunk))
