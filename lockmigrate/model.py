@@ -7,7 +7,6 @@ turn them into plans. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
-import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -239,8 +238,8 @@ _REQUIREMENT_SETTERS = _setters(
 _LINE_SETTERS = _setters(Line, "origin", "content", "comment", "requirement", "options", "include")
 
 
-# What str.splitlines() ends a line at.
-_LINE_BREAK_RE = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BLOCK = 1 << 20  # characters of text split at a time
+_BLOCK_LINES = 10_000  # lines split at a time
 
 
 class PhysicalLines(Sequence[str]):
@@ -252,9 +251,23 @@ class PhysicalLines(Sequence[str]):
     __slots__ = ("_starts", "_text")
 
     def __init__(self, text: str) -> None:
+        from itertools import accumulate  # loaded at start-up already (by collections)
+
         self._text = text
-        starts = array("q", [0])
-        starts.extend(match.end() for match in _LINE_BREAK_RE.finditer(text))
+        # 4 bytes per line: a text shorter than 4 GiB (the offset of its end fits too)
+        starts = array("I" if len(text) < 2**32 - 1 else "q", [0])
+        # where each line ends, from the lengths str.splitlines gives, a block of the text
+        # at a time (a block ends with a line feed, so no line and no \r\n is cut in two)
+        position, size = 0, len(text)
+        while position < size:
+            cut = text.find("\n", position + _BLOCK)
+            end = size if cut == -1 else cut + 1
+            ends = accumulate(
+                map(len, text[position:end].splitlines(keepends=True)), initial=position
+            )
+            next(ends)  # the block's start, there already
+            starts.extend(ends)
+            position = end
         if starts[-1] != len(text):
             starts.append(len(text))  # a last line without a terminator
         self._starts = starts
@@ -285,6 +298,14 @@ class PhysicalLines(Sequence[str]):
         text, starts = self._text, self._starts
         for index in range(len(starts) - 1):
             yield text[starts[index] : starts[index + 1]]
+
+    def without_terminators(self) -> Iterator[str]:
+        """Each line without its terminator, as ``text.splitlines()`` gives them, a block of
+        lines at a time."""
+        text, starts = self._text, self._starts
+        for first in range(0, len(starts) - 1, _BLOCK_LINES):
+            last = min(first + _BLOCK_LINES, len(starts) - 1)
+            yield from text[starts[first] : starts[last]].splitlines()
 
     def join(self, start: int = 0, stop: int | None = None) -> str:
         """``"".join(self[start:stop])`` in one slice of the text."""

@@ -231,11 +231,16 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
 # --- logical lines ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class _LogicalLine:
-    first: int
-    count: int
-    text: str  # joined as pip joins it, before comments are stripped
+    """Physical lines ``first`` to ``first + count - 1``, and their ``text`` joined as pip
+    joins it, before comments are stripped. (Not a data class: one is made per line.)"""
+
+    __slots__ = ("count", "first", "text")
+
+    def __init__(self, first: int, count: int, text: str) -> None:
+        self.first = first
+        self.count = count
+        self.text = text
 
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' own
@@ -255,22 +260,27 @@ def join_lines(physical: Sequence[str]) -> Iterator[_LogicalLine]:
     a comment. Every physical line lands in exactly one logical line."""
     pending: list[str] = []
     first = 0
-    for index, raw in enumerate(physical):
-        line = _strip_terminator(raw)
-        comment = "#" in line and COMMENT_RE.match(line) is not None
-        if not line.endswith("\\") or comment:
-            if comment:
-                line = " " + line  # so that the comment is matched after joining
+    logical_line = _LogicalLine
+    lines = (
+        physical.without_terminators()
+        if isinstance(physical, PhysicalLines)
+        else map(_strip_terminator, physical)
+    )
+    for index, stripped in enumerate(lines):
+        comment = "#" in stripped and COMMENT_RE.match(stripped) is not None
+        if not stripped.endswith("\\") or comment:
+            # " " so that the comment is matched after joining
+            line = " " + stripped if comment else stripped
             if pending:
                 pending.append(line)
-                yield _LogicalLine(first, index - first + 1, "".join(pending))
+                yield logical_line(first, index - first + 1, "".join(pending))
                 pending = []
             else:
-                yield _LogicalLine(index, 1, line)
+                yield logical_line(index, 1, line)
         else:
             if not pending:
                 first = index
-            pending.append(line.strip("\\"))
+            pending.append(stripped.strip("\\"))
     if pending:
         yield _LogicalLine(first, len(physical) - first, "".join(pending))
 
@@ -691,6 +701,8 @@ def _simple_requirement(text: str) -> tuple[str, str, str, tuple[str, ...]] | No
     specifier = _normalized_specifier(spec) if spec else ""
     if specifier is None:
         return None
+    # the same few versions recur within a file and across files: one string for each
+    specifier = sys.intern(specifier)
     name = _canonical_name(written)
     extras = (
         tuple(sorted(_canonical_name(e) for e in set(extras_text.split(","))))
@@ -1256,6 +1268,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _parsed_lines(
+    parser: _FileParser, physical: PhysicalLines, bad: list[InputError]
+) -> Iterator[Line]:
+    """Each logical line parsed; a bad line is appended to ``bad`` and kept as text."""
+    for logical in join_lines(physical):
+        try:
+            yield parser.parse_line(logical)
+        except InputError as error:
+            bad.append(error)
+            yield parser.bare_line(logical)
+
+
 def _parse_text(
     text: str,
     layout: TextLayout,
@@ -1276,16 +1300,10 @@ def _parse_text(
         collector=collector if collector is not None else Collector(),
         base=path.parent,
     )
-    parsed: list[Line] = []
     bad: list[InputError] = []
     with _collector_paused():
-        for logical in join_lines(physical):
-            try:
-                parsed.append(parser.parse_line(logical))
-            except InputError as error:
-                bad.append(error)
-                parsed.append(parser.bare_line(logical))
-        lines = tuple(parsed)
+        # a tuple grown as the lines come, not a list copied into one at the end
+        lines = tuple(_parsed_lines(parser, physical, bad))
     if errors is not None:
         errors.extend(bad)
     else:
