@@ -647,12 +647,19 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
 
 def _redeclared(graph: IncludeGraph, file: RequirementFile, collector: Collector) -> None:
     """Note packages a file declares again although a file it includes declares them."""
+    includes = [
+        include
+        for include in file.includes
+        if include.resolved is not None and include.kind is IncludeKind.REQUIREMENT
+    ]
+    if not includes:
+        return  # no table of the file's own names (a large file has a million of them)
     own: dict[str, DeclaredRequirement] = {}
     for requirement in file.requirements:
         if requirement.name is not None:
             own.setdefault(requirement.name, requirement)
-    for include in file.includes:
-        if include.resolved is None or include.kind is not IncludeKind.REQUIREMENT:
+    for include in includes:
+        if include.resolved is None:
             continue
         for _, inherited in graph.walk(include.resolved.absolute()):
             mine = own.get(inherited.name) if inherited.name is not None else None

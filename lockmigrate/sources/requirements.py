@@ -504,6 +504,13 @@ def _archive_extension(name: str) -> str:
     return _pip_extension(name).lower()
 
 
+# The last character of each archive extension, in either case: what an ASCII name must end
+# with to be an archive's.
+_ARCHIVE_LAST = frozenset(
+    char for extension in ARCHIVE_EXTENSIONS for char in (extension[-1], extension[-1].upper())
+)
+
+
 def _is_archive(name: str) -> bool:
     if not name.lower().endswith(ARCHIVE_EXTENSIONS):
         return False  # the extension pip finds is a suffix of the name: none can match
@@ -696,7 +703,9 @@ def _simple_requirement(text: str) -> tuple[str, str, str, tuple[str, ...]] | No
         return None
     written, extras_text, spec = match.groups()
     # a name or a version that ends like an archive (pkg.zip, x==1.tar) may be a local file
-    if _is_archive(text) or _is_archive(written):
+    if (text[-1] in _ARCHIVE_LAST and _is_archive(text)) or (
+        written[-1] in _ARCHIVE_LAST and _is_archive(written)
+    ):
         return None
     specifier = _normalized_specifier(spec) if spec else ""
     if specifier is None:
@@ -981,7 +990,10 @@ class _FileParser:
 
     def parse_line(self, logical: _LogicalLine) -> Line:
         content, comment = split_comment(logical.text)
-        origin = self.origin(logical)
+        first, count = logical.first, logical.count
+        origin = Origin(
+            path=self.display, line=first + 1, end_line=first + count if count > 1 else None
+        )
         if not content:
             return Line(origin=origin, content=content, comment=comment)
         simple = None if self.constraint else _simple_line(content)
