@@ -69,10 +69,17 @@ class Collector:
         self, level: Level, code: str, message: str, origin: Origin | None = None
     ) -> Diagnostic:
         diagnostic = Diagnostic(level=level, code=code, message=message, origin=origin)
-        if diagnostic not in self._seen:
-            self._seen.add(diagnostic)
-            self._items.append(diagnostic)
+        self._keep(diagnostic)
         return diagnostic
+
+    def _keep(self, diagnostic: Diagnostic) -> None:
+        """Keep ``diagnostic`` unless an equal one is kept already (hashed once: a
+        diagnostic's hash is computed in Python, field by field)."""
+        seen = self._seen
+        count = len(seen)
+        seen.add(diagnostic)
+        if len(seen) != count:
+            self._items.append(diagnostic)
 
     def info(self, code: str, message: str, origin: Origin | None = None) -> Diagnostic:
         return self.add(Level.INFO, code, message, origin)
@@ -82,9 +89,7 @@ class Collector:
 
     def extend(self, diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
         for diagnostic in diagnostics:
-            if diagnostic not in self._seen:
-                self._seen.add(diagnostic)
-                self._items.append(diagnostic)
+            self._keep(diagnostic)
 
     @property
     def items(self) -> tuple[Diagnostic, ...]:

@@ -47,10 +47,6 @@ def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]
     }
 
 
-def _string_or_null(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
 def _strings(values: tuple[str, ...]) -> str:
     return "[" + ",".join(map(encode_basestring, values)) + "]" if values else "[]"
 
@@ -61,19 +57,21 @@ def _requirement_json(requirement: DeclaredRequirement, line: Line) -> str:
     walks the whole model again and again while they are made). The values are strings
     (encoded as the encoder encodes them with ``ensure_ascii=False``), ``None``, booleans,
     one integer and lists of strings."""
+    encode = encode_basestring
+    name, marker, url, comment = requirement.name, requirement.marker, requirement.url, line.comment
     return (
-        f'{{"name":{_string_or_null(requirement.name)},'
-        f'"specifier":{encode_basestring(requirement.specifier)},'
-        f'"extras":{_strings(requirement.extras)},'
-        f'"marker":{_string_or_null(requirement.marker)},'
-        f'"url":{_string_or_null(requirement.url)},'
+        f'{{"name":{"null" if name is None else encode(name)},'
+        f'"specifier":{encode(requirement.specifier)},'
+        f'"extras":{_strings(requirement.extras) if requirement.extras else "[]"},'
+        f'"marker":{"null" if marker is None else encode(marker)},'
+        f'"url":{"null" if url is None else encode(url)},'
         f'"editable":{"true" if requirement.editable else "false"},'
-        f'"hashes":{_strings(requirement.hashes)},'
+        f'"hashes":{_strings(requirement.hashes) if requirement.hashes else "[]"},'
         f'"line":{int(requirement.origin.line)},'
-        f'"comment":{_string_or_null(line.comment)},'
-        f'"kind":{encode_basestring(_VALUES[requirement.kind])},'
-        f'"range":{encode_basestring(_VALUES[classify_range(requirement)])},'
-        f'"variables":{_strings(requirement.variables)}}}'
+        f'"comment":{"null" if comment is None else encode(comment)},'
+        f'"kind":{encode(_VALUES[requirement.kind])},'
+        f'"range":{encode(_VALUES[classify_range(requirement)])},'
+        f'"variables":{_strings(requirement.variables) if requirement.variables else "[]"}}}'
     )
 
 
