@@ -33,7 +33,6 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
-    DeclaredRequirement,
     Include,
     IncludeKind,
     Line,
@@ -43,6 +42,10 @@ from lockmigrate.model import (
     RequirementFile,
     RequirementKind,
     TextLayout,
+    make_line,
+    make_option,
+    make_origin,
+    make_requirement,
 )
 from lockmigrate.names import canonicalize_name
 from lockmigrate.redact import redact_url
@@ -957,7 +960,7 @@ class _LineParts:
     comment: str | None
 
     def line(self) -> Line:
-        return Line(origin=self.origin, content=self.content, comment=self.comment)
+        return make_line(self.origin, self.content, self.comment, None, (), None)
 
 
 @dataclass(slots=True)
@@ -969,11 +972,8 @@ class _FileParser:
     base: Path
 
     def origin(self, logical: _LogicalLine) -> Origin:
-        return Origin(
-            path=self.display,
-            line=logical.first + 1,
-            end_line=logical.first + logical.count if logical.count > 1 else None,
-        )
+        first, count = logical.first, logical.count
+        return make_origin(self.display, first + 1, first + count if count > 1 else None)
 
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
@@ -991,23 +991,19 @@ class _FileParser:
     def parse_line(self, logical: _LogicalLine) -> Line:
         content, comment = split_comment(logical.text)
         first, count = logical.first, logical.count
-        origin = Origin(
-            path=self.display, line=first + 1, end_line=first + count if count > 1 else None
-        )
+        origin = make_origin(self.display, first + 1, first + count if count > 1 else None)
         if not content:
-            return Line(origin=origin, content=content, comment=comment)
+            return make_line(origin, content, comment, None, (), None)
         simple = None if self.constraint else _simple_line(content)
         if simple is not None:
             # the commonest line (name==1.2.3, name[extra]~=1.2, perhaps a marker and a
             # comment) read at once: what requirement_line makes of it, without its steps
             name, written_name, specifier, extras, marker = simple
-            requirement = DeclaredRequirement(
-                text=content, name=name, written_name=written_name, specifier=specifier,
-                extras=extras, marker=marker, url=None, kind=RequirementKind.NAMED,
-                editable=False, constraint=False, hashes=(), config_settings=(), variables=(),
-                origin=origin,
+            requirement = make_requirement(
+                content, name, written_name, specifier, extras, marker, None,
+                RequirementKind.NAMED, False, False, (), (), (), origin,
             )  # fmt: skip
-            return Line(origin=origin, content=content, comment=comment, requirement=requirement)
+            return make_line(origin, content, comment, requirement, (), None)
         line = _LineParts(origin, content, comment)
         args, options_str = break_args_options(content)
         if not options_str:  # a requirement and nothing else
@@ -1017,11 +1013,7 @@ class _FileParser:
         except _OptionError as exc:
             self.fail(f"invalid option: {exc}", origin, content)
         options = tuple(
-            Option(
-                name=name,
-                value=redact_url(value) if value is not None else None,
-                origin=origin,
-            )
+            make_option(name, redact_url(value) if value is not None else None, origin)
             for name, value in parsed.seen
         )
         if parsed.leftover:
@@ -1075,26 +1067,23 @@ class _FileParser:
         if self.constraint:
             self._check_constraint(meaning, origin)
         hashes, settings = _hashes_and_settings(parsed, editable=editable)
-        requirement = DeclaredRequirement(
-            text=text,
-            name=meaning.name,
-            written_name=_written_name(text, meaning.name),
-            specifier=meaning.specifier,
-            extras=meaning.extras,
-            marker=meaning.marker,
-            url=_shown_url(meaning),
-            kind=meaning.kind,
-            editable=editable,
-            constraint=self.constraint,
-            hashes=hashes,
-            config_settings=settings,
-            variables=_variables(text),
-            origin=origin,
+        requirement = make_requirement(
+            text,  # text
+            meaning.name,  # name
+            _written_name(text, meaning.name),  # written_name
+            meaning.specifier,  # specifier
+            meaning.extras,  # extras
+            meaning.marker,  # marker
+            _shown_url(meaning),  # url
+            meaning.kind,  # kind
+            editable,  # editable
+            self.constraint,  # constraint
+            hashes,  # hashes
+            settings,  # config_settings
+            _variables(text),  # variables
+            origin,  # origin
         )
-        return Line(
-            origin=origin, content=line.content, comment=line.comment, requirement=requirement,
-            options=options,
-        )  # fmt: skip
+        return make_line(origin, line.content, line.comment, requirement, options, None)
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
         # pip's resolver rejects these when the constraints file is used.
