@@ -713,8 +713,6 @@ def _simple_requirement(text: str) -> tuple[str, str, str, tuple[str, ...]] | No
     specifier = _normalized_specifier(spec) if spec else ""
     if specifier is None:
         return None
-    # the same few versions recur within a file and across files: one string for each
-    specifier = sys.intern(specifier)
     name = _canonical_name(written)
     extras = (
         tuple(sorted(_canonical_name(e) for e in set(extras_text.split(","))))
@@ -970,6 +968,9 @@ class _FileParser:
     constraint: bool
     collector: Collector
     base: Path
+    # each plain specifier once: the same versions recur in a large file (dropped with the
+    # parser, when the file is read)
+    specifiers: dict[str, str] = field(default_factory=dict)
 
     def origin(self, logical: _LogicalLine) -> Origin:
         first, count = logical.first, logical.count
@@ -999,6 +1000,7 @@ class _FileParser:
             # the commonest line (name==1.2.3, name[extra]~=1.2, perhaps a marker and a
             # comment) read at once: what requirement_line makes of it, without its steps
             name, written_name, specifier, extras, marker = simple
+            specifier = self.specifiers.setdefault(specifier, specifier)
             requirement = make_requirement(
                 content, name, written_name, specifier, extras, marker, None,
                 RequirementKind.NAMED, False, False, (), (), (), origin,
@@ -1056,7 +1058,12 @@ class _FileParser:
         try:
             if simple is not None:  # the commonest shape, with options (--hash)
                 meaning = _Interpretation(
-                    simple[0], simple[2], simple[3], None, None, RequirementKind.NAMED
+                    simple[0],
+                    self.specifiers.setdefault(simple[2], simple[2]),
+                    simple[3],
+                    None,
+                    None,
+                    RequirementKind.NAMED,
                 )
             elif editable:
                 meaning = interpret_editable(text, self.base)
