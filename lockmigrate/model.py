@@ -129,7 +129,7 @@ class DeclaredRequirement:
     # Nine slots for fourteen fields: ``url``, ``kind``, ``editable``, ``constraint``,
     # ``config_settings`` and ``variables``, the same on almost every line, are one tuple
     # (shared by the lines where they are the usual ones) read through properties (see
-    # _RARE_FIELDS): 40 bytes less per requirement, a tenth of a large file's model. The
+    # _RARE_FIELDS): 40 bytes less per requirement, a twentieth of a large file's model. The
     # fields, equality, hashing, repr and dataclasses.replace are a data class's as before.
     __slots__ = (
         "_rare", "extras", "hashes", "marker", "name", "origin", "specifier", "text",
