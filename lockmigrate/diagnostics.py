@@ -24,7 +24,7 @@ class Level(str, enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Diagnostic:
     """One finding, tied to a place in a file where there is one.
 
@@ -37,9 +37,25 @@ class Diagnostic:
     message: str
     origin: Origin | None = None
 
+    def __init__(
+        self, *, level: Level, code: str, message: str, origin: Origin | None = None
+    ) -> None:
+        # through the slots' setters: a frozen data class's own __init__ looks each field
+        # up by name, and a scan of a large file makes one diagnostic per marker line
+        set_level, set_code, set_message, set_origin = _DIAGNOSTIC_SETTERS
+        set_level(self, level)
+        set_code(self, code)
+        set_message(self, message)
+        set_origin(self, origin)
+
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin is not None else ""
         return f"{where}{self.level.value}: {self.message} [{self.code}]"
+
+
+_DIAGNOSTIC_SETTERS = tuple(
+    vars(Diagnostic)[name].__set__ for name in ("level", "code", "message", "origin")
+)
 
 
 @dataclass(slots=True)
@@ -53,10 +69,17 @@ class Collector:
         self, level: Level, code: str, message: str, origin: Origin | None = None
     ) -> Diagnostic:
         diagnostic = Diagnostic(level=level, code=code, message=message, origin=origin)
-        if diagnostic not in self._seen:
-            self._seen.add(diagnostic)
-            self._items.append(diagnostic)
+        self._keep(diagnostic)
         return diagnostic
+
+    def _keep(self, diagnostic: Diagnostic) -> None:
+        """Keep ``diagnostic`` unless an equal one is kept already (hashed once: a
+        diagnostic's hash is computed in Python, field by field)."""
+        seen = self._seen
+        count = len(seen)
+        seen.add(diagnostic)
+        if len(seen) != count:
+            self._items.append(diagnostic)
 
     def info(self, code: str, message: str, origin: Origin | None = None) -> Diagnostic:
         return self.add(Level.INFO, code, message, origin)
@@ -66,9 +89,7 @@ class Collector:
 
     def extend(self, diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
         for diagnostic in diagnostics:
-            if diagnostic not in self._seen:
-                self._seen.add(diagnostic)
-                self._items.append(diagnostic)
+            self._keep(diagnostic)
 
     @property
     def items(self) -> tuple[Diagnostic, ...]:

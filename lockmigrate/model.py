@@ -7,12 +7,11 @@ turn them into plans. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
-import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 __all__ = [
     "DeclaredRequirement",
@@ -28,13 +27,27 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+def _setters(cls: type, *names: str) -> tuple[Callable[[object, Any], None], ...]:
+    """The ``__set__`` of each named slot of a frozen data class: its ``__init__`` fills the
+    slots through them. A frozen data class's own ``__init__`` sets each field with
+    ``object.__setattr__``, a look-up by name per field; a reader makes one of these objects
+    per line of a file of a million lines, so the difference is seconds."""
+    return tuple(vars(cls)[name].__set__ for name in names)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Origin:
     """Where something was written: a file as shown to the user, and a 1-based line span."""
 
     path: str
     line: int
     end_line: int | None = None
+
+    def __init__(self, *, path: str, line: int, end_line: int | None = None) -> None:
+        set_path, set_line, set_end_line = _ORIGIN_SETTERS
+        set_path(self, path)
+        set_line(self, line)
+        set_end_line(self, end_line)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -78,7 +91,7 @@ class Include:
     origin: Origin
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Option:
     """One global option of a requirements file, by pip's long name (``--index-url``).
 
@@ -88,6 +101,12 @@ class Option:
     name: str
     value: str | None
     origin: Origin
+
+    def __init__(self, *, name: str, value: str | None, origin: Origin) -> None:
+        set_name, set_value, set_origin = _OPTION_SETTERS
+        set_name(self, name)
+        set_value(self, value)
+        set_origin(self, origin)
 
 
 class RequirementKind(str, enum.Enum):
@@ -99,13 +118,23 @@ class RequirementKind(str, enum.Enum):
     PATH = "path"  # a local directory or archive
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class DeclaredRequirement:
     """One requirement, as pip would read it, plus what it was written as.
 
     ``name`` is canonical (PEP 503) or ``None`` for an unnamed URL or path; ``specifier``
     and ``marker`` are packaging's normalised strings; ``url`` is redacted for display.
     """
+
+    # Nine slots for fourteen fields: ``url``, ``kind``, ``editable``, ``constraint``,
+    # ``config_settings`` and ``variables``, the same on almost every line, are one tuple
+    # (shared by the lines where they are the usual ones) read through properties (see
+    # _RARE_FIELDS): 40 bytes less per requirement, a twentieth of a large file's model. The
+    # fields, equality, hashing, repr and dataclasses.replace are a data class's as before.
+    __slots__ = (
+        "_rare", "extras", "hashes", "marker", "name", "origin", "specifier", "text",
+        "written_name",
+    )  # fmt: skip
 
     text: str
     name: str | None
@@ -122,27 +151,224 @@ class DeclaredRequirement:
     variables: tuple[str, ...]
     origin: Origin
 
+    def __init__(
+        self,
+        *,
+        text: str,
+        name: str | None,
+        written_name: str | None,
+        specifier: str,
+        extras: tuple[str, ...],
+        marker: str | None,
+        url: str | None,
+        kind: RequirementKind,
+        editable: bool,
+        constraint: bool,
+        hashes: tuple[str, ...],
+        config_settings: tuple[tuple[str, str], ...],
+        variables: tuple[str, ...],
+        origin: Origin,
+    ) -> None:
+        (
+            set_text, set_name, set_written_name, set_specifier, set_extras, set_marker,
+            set_hashes, set_origin, set_rare,
+        ) = _REQUIREMENT_SETTERS  # fmt: skip
+        set_text(self, text)
+        set_name(self, name)
+        set_written_name(self, written_name)
+        set_specifier(self, specifier)
+        set_extras(self, extras)
+        set_marker(self, marker)
+        set_hashes(self, hashes)
+        set_origin(self, origin)
+        set_rare(self, _rare(url, kind, editable, constraint, config_settings, variables))
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+    # copy and pickle: the slots, in _REQUIREMENT_SLOTS' order (frozen: no setattr)
+    def __getstate__(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _REQUIREMENT_SLOTS)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for setter, value in zip(_REQUIREMENT_SETTERS, state, strict=True):
+            setter(self, value)
+
+
+#: The fields of DeclaredRequirement kept together in its ``_rare`` slot, in this order.
+_RARE_FIELDS = ("url", "kind", "editable", "constraint", "config_settings", "variables")
+
+
+def _rare(  # noqa: PLR0917 - the fields it holds, in order
+    url: str | None,
+    kind: RequirementKind,
+    editable: bool,
+    constraint: bool,
+    config_settings: tuple[tuple[str, str], ...],
+    variables: tuple[str, ...],
+) -> tuple[object, ...]:
+    """The ``_rare`` tuple of a DeclaredRequirement: one of four shared ones for a named
+    requirement without settings or variables (nearly every line)."""
+    if url is None and kind is RequirementKind.NAMED and not config_settings and not variables:
+        return _USUAL_RARE[bool(editable), bool(constraint)]
+    return (url, kind, editable, constraint, config_settings, variables)
+
+
+_USUAL_RARE = {
+    (editable, constraint): (None, RequirementKind.NAMED, editable, constraint, (), ())
+    for editable in (False, True)
+    for constraint in (False, True)
+}
+
+
+def _rare_field(index: int, name: str) -> property:
+    def get(self: DeclaredRequirement) -> object:
+        return self._rare[index]  # type: ignore[attr-defined]  # a slot, not a field
+
+    get.__name__ = name
+    return property(get)
+
+
+for _index, _name in enumerate(_RARE_FIELDS):
+    setattr(DeclaredRequirement, _name, _rare_field(_index, _name))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Line:
     """One logical line of a requirements file (physical lines joined by ``\\``).
 
     ``content`` is what pip acts on (comment stripped, whitespace trimmed, variables not
-    expanded); ``comment`` is the stripped comment including its ``#``.
+    expanded); ``comment`` is the stripped comment including its ``#``. The physical lines
+    it spans (:attr:`first`, :attr:`count`) are its origin's line span.
     """
 
     origin: Origin
-    first: int  # index of the first physical line in RequirementFile.physical_lines
-    count: int  # number of physical lines this logical line spans
     content: str
     comment: str | None
     requirement: DeclaredRequirement | None = None
     options: tuple[Option, ...] = ()
     include: Include | None = None
 
+    def __init__(
+        self,
+        *,
+        origin: Origin,
+        content: str,
+        comment: str | None,
+        requirement: DeclaredRequirement | None = None,
+        options: tuple[Option, ...] = (),
+        include: Include | None = None,
+    ) -> None:
+        set_origin, set_content, set_comment, set_requirement, set_options, set_include = (
+            _LINE_SETTERS
+        )
+        set_origin(self, origin)
+        set_content(self, content)
+        set_comment(self, comment)
+        set_requirement(self, requirement)
+        set_options(self, options)
+        set_include(self, include)
 
-# What str.splitlines() ends a line at.
-_LINE_BREAK_RE = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+    @property
+    def first(self) -> int:
+        """The index of the first physical line in :attr:`RequirementFile.physical_lines`."""
+        return self.origin.line - 1
+
+    @property
+    def count(self) -> int:
+        """The number of physical lines this logical line spans."""
+        end_line = self.origin.end_line
+        return 1 if end_line is None else end_line - self.origin.line + 1
+
+
+_ORIGIN_SETTERS = _setters(Origin, "path", "line", "end_line")
+_OPTION_SETTERS = _setters(Option, "name", "value", "origin")
+_REQUIREMENT_SLOTS = (
+    "text", "name", "written_name", "specifier", "extras", "marker", "hashes", "origin",
+    "_rare",
+)  # fmt: skip
+_REQUIREMENT_SETTERS = _setters(DeclaredRequirement, *_REQUIREMENT_SLOTS)
+_LINE_SETTERS = _setters(Line, "origin", "content", "comment", "requirement", "options", "include")
+
+# Positional constructors for a reader's hot path, which makes three or four of these objects
+# per line: the same objects as the classes' own, without a call through the type and
+# keyword arguments (which cost more than filling the slots). Callers pass every field.
+_new = object.__new__
+
+
+def make_origin(path: str, line: int, end_line: int | None) -> Origin:
+    """``Origin(path=path, line=line, end_line=end_line)``."""
+    origin = _new(Origin)
+    set_path, set_line, set_end_line = _ORIGIN_SETTERS
+    set_path(origin, path)
+    set_line(origin, line)
+    set_end_line(origin, end_line)
+    return origin
+
+
+def make_option(name: str, value: str | None, origin: Origin) -> Option:
+    """``Option(name=name, value=value, origin=origin)``."""
+    option = _new(Option)
+    set_name, set_value, set_origin = _OPTION_SETTERS
+    set_name(option, name)
+    set_value(option, value)
+    set_origin(option, origin)
+    return option
+
+
+def make_line(  # noqa: PLR0917 - the fields of Line, in order
+    origin: Origin,
+    content: str,
+    comment: str | None,
+    requirement: DeclaredRequirement | None,
+    options: tuple[Option, ...],
+    include: Include | None,
+) -> Line:
+    """``Line(origin=origin, content=content, ...)`` with every field, in order."""
+    line = _new(Line)
+    set_origin, set_content, set_comment, set_requirement, set_options, set_include = _LINE_SETTERS
+    set_origin(line, origin)
+    set_content(line, content)
+    set_comment(line, comment)
+    set_requirement(line, requirement)
+    set_options(line, options)
+    set_include(line, include)
+    return line
+
+
+def make_requirement(  # noqa: PLR0917 - the fields of DeclaredRequirement, in order
+    text: str,
+    name: str | None,
+    written_name: str | None,
+    specifier: str,
+    extras: tuple[str, ...],
+    marker: str | None,
+    url: str | None,
+    kind: RequirementKind,
+    editable: bool,
+    constraint: bool,
+    hashes: tuple[str, ...],
+    config_settings: tuple[tuple[str, str], ...],
+    variables: tuple[str, ...],
+    origin: Origin,
+) -> DeclaredRequirement:
+    """``DeclaredRequirement(text=text, name=name, ...)`` with every field, in order."""
+    requirement = _new(DeclaredRequirement)
+    (
+        set_text, set_name, set_written_name, set_specifier, set_extras, set_marker,
+        set_hashes, set_origin, set_rare,
+    ) = _REQUIREMENT_SETTERS  # fmt: skip
+    set_text(requirement, text)
+    set_name(requirement, name)
+    set_written_name(requirement, written_name)
+    set_specifier(requirement, specifier)
+    set_extras(requirement, extras)
+    set_marker(requirement, marker)
+    set_hashes(requirement, hashes)
+    set_origin(requirement, origin)
+    set_rare(requirement, _rare(url, kind, editable, constraint, config_settings, variables))
+    return requirement
+
+
+_BLOCK = 1 << 20  # characters of text split at a time
+_BLOCK_LINES = 10_000  # lines split at a time
 
 
 class PhysicalLines(Sequence[str]):
@@ -154,9 +380,23 @@ class PhysicalLines(Sequence[str]):
     __slots__ = ("_starts", "_text")
 
     def __init__(self, text: str) -> None:
+        from itertools import accumulate  # loaded at start-up already (by collections)
+
         self._text = text
-        starts = array("q", [0])
-        starts.extend(match.end() for match in _LINE_BREAK_RE.finditer(text))
+        # 4 bytes per line: a text shorter than 4 GiB (the offset of its end fits too)
+        starts = array("I" if len(text) < 2**32 - 1 else "q", [0])
+        # where each line ends, from the lengths str.splitlines gives, a block of the text
+        # at a time (a block ends with a line feed, so no line and no \r\n is cut in two)
+        position, size = 0, len(text)
+        while position < size:
+            cut = text.find("\n", position + _BLOCK)
+            end = size if cut == -1 else cut + 1
+            ends = accumulate(
+                map(len, text[position:end].splitlines(keepends=True)), initial=position
+            )
+            next(ends)  # the block's start, there already
+            starts.extend(ends)
+            position = end
         if starts[-1] != len(text):
             starts.append(len(text))  # a last line without a terminator
         self._starts = starts
@@ -187,6 +427,14 @@ class PhysicalLines(Sequence[str]):
         text, starts = self._text, self._starts
         for index in range(len(starts) - 1):
             yield text[starts[index] : starts[index + 1]]
+
+    def without_terminators(self) -> Iterator[str]:
+        """Each line without its terminator, as ``text.splitlines()`` gives them, a block of
+        lines at a time."""
+        text, starts = self._text, self._starts
+        for first in range(0, len(starts) - 1, _BLOCK_LINES):
+            last = min(first + _BLOCK_LINES, len(starts) - 1)
+            yield from text[starts[first] : starts[last]].splitlines()
 
     def join(self, start: int = 0, stop: int | None = None) -> str:
         """``"".join(self[start:stop])`` in one slice of the text."""

@@ -343,19 +343,39 @@ def _plans(
 def _attention(file: RequirementFile, collector: Collector) -> None:
     """Record what in ``file`` needs a person's attention during a migration."""
     seen: dict[str, DeclaredRequirement] = {}
-    for requirement in file.requirements:
-        _requirement_attention(requirement, seen, collector)
-    _hashes_attention(file, collector)
+    markers: dict[str, str] = {}  # one message per marker, not one per line
+    hashed = 0
+    hash_count = 0
+    first_hashed: DeclaredRequirement | None = None
+    for line in file.lines:  # one pass: a big file has a million of them
+        requirement = line.requirement
+        if requirement is None:
+            continue
+        _requirement_attention(requirement, seen, markers, collector)
+        if requirement.hashes:
+            hashed += 1
+            hash_count += len(requirement.hashes)
+            if first_hashed is None:
+                first_hashed = requirement
+    if first_hashed is not None:
+        collector.info(
+            "hashes",
+            f"{hashed} requirement(s) carry {hash_count} --hash value(s) (first here): "
+            "pip-compile regenerates hashes with --generate-hashes; Poetry records them in "
+            "poetry.lock",
+            first_hashed.origin,
+        )
     _lines_attention(file, collector)
 
 
 def _requirement_attention(
     requirement: DeclaredRequirement,
     seen: dict[str, DeclaredRequirement],
+    markers: dict[str, str],
     collector: Collector,
 ) -> None:
     """Record what in one requirement needs attention; ``seen`` holds the requirements met
-    before it in its file, by name, and takes it in."""
+    before it in its file, by name, and takes it in; ``markers`` each marker's message."""
     origin = requirement.origin
     if requirement.name is not None:
         _duplicate_attention(requirement, requirement.name, seen, collector)
@@ -374,8 +394,12 @@ def _requirement_attention(
             "uses ${" + "}, ${".join(requirement.variables) + "}: kept unexpanded",
             origin,
         )
-    if requirement.marker:
-        collector.info("marker", f"environment marker: {requirement.marker}", origin)
+    marker = requirement.marker
+    if marker:
+        message = markers.get(marker)
+        if message is None:
+            message = markers[marker] = f"environment marker: {marker}"
+        collector.info("marker", message, origin)
     if contains_credentials(requirement.text):
         collector.warning(
             "credentials",
@@ -392,27 +416,15 @@ def _duplicate_attention(
 ) -> None:
     """Warn when ``requirement`` (named ``key``) repeats one in ``seen`` with the same
     marker, and remember it in ``seen`` when it is the first of its name."""
-    if key in seen and seen[key].marker == requirement.marker:
+    first = seen.get(key)
+    if first is None:
+        seen[key] = requirement
+    elif first.marker == requirement.marker:
         collector.warning(
             "duplicate-name",
             f"{requirement.name} is declared again (first at line "
-            f"{seen[key].origin.line}); pip intersects both ranges",
+            f"{first.origin.line}); pip intersects both ranges",
             requirement.origin,
-        )
-    seen.setdefault(key, requirement)
-
-
-def _hashes_attention(file: RequirementFile, collector: Collector) -> None:
-    """Note, once for ``file``, the ``--hash`` values its requirements carry."""
-    hashed = [requirement for requirement in file.requirements if requirement.hashes]
-    if hashed:
-        count = sum(len(requirement.hashes) for requirement in hashed)
-        collector.info(
-            "hashes",
-            f"{len(hashed)} requirement(s) carry {count} --hash value(s) (first here): "
-            "pip-compile regenerates hashes with --generate-hashes; Poetry records them in "
-            "poetry.lock",
-            hashed[0].origin,
         )
 
 
@@ -717,12 +729,19 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
 
 def _redeclared(graph: IncludeGraph, file: RequirementFile, collector: Collector) -> None:
     """Note packages a file declares again although a file it includes declares them."""
+    includes = [
+        include
+        for include in file.includes
+        if include.resolved is not None and include.kind is IncludeKind.REQUIREMENT
+    ]
+    if not includes:
+        return  # no table of the file's own names (a large file has a million of them)
     own: dict[str, DeclaredRequirement] = {}
     for requirement in file.requirements:
         if requirement.name is not None:
             own.setdefault(requirement.name, requirement)
-    for include in file.includes:
-        if include.resolved is None or include.kind is not IncludeKind.REQUIREMENT:
+    for include in includes:
+        if include.resolved is None:
             continue
         for _, inherited in graph.walk(include.resolved.absolute()):
             mine = own.get(inherited.name) if inherited.name is not None else None

@@ -9,7 +9,8 @@ from __future__ import annotations
 import enum
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring
 from typing import Any, TextIO
 
 from lockmigrate import __version__
@@ -46,6 +47,34 @@ def _requirement(requirement: DeclaredRequirement, line: Line) -> dict[str, Any]
     }
 
 
+def _strings(values: tuple[str, ...]) -> str:
+    return "[" + ",".join(map(encode_basestring, values)) + "]" if values else "[]"
+
+
+def _requirement_json(requirement: DeclaredRequirement, line: Line) -> str:
+    """``encode(_requirement(requirement, line))``, the same text, without the dictionary
+    and lists (a file of a million requirements makes them all, and the garbage collector
+    walks the whole model again and again while they are made). The values are strings
+    (encoded as the encoder encodes them with ``ensure_ascii=False``), ``None``, booleans,
+    one integer and lists of strings."""
+    encode = encode_basestring
+    name, marker, url, comment = requirement.name, requirement.marker, requirement.url, line.comment
+    return (
+        f'{{"name":{"null" if name is None else encode(name)},'
+        f'"specifier":{encode(requirement.specifier)},'
+        f'"extras":{_strings(requirement.extras) if requirement.extras else "[]"},'
+        f'"marker":{"null" if marker is None else encode(marker)},'
+        f'"url":{"null" if url is None else encode(url)},'
+        f'"editable":{"true" if requirement.editable else "false"},'
+        f'"hashes":{_strings(requirement.hashes) if requirement.hashes else "[]"},'
+        f'"line":{int(requirement.origin.line)},'
+        f'"comment":{"null" if comment is None else encode(comment)},'
+        f'"kind":{encode(_VALUES[requirement.kind])},'
+        f'"range":{encode(_VALUES[classify_range(requirement)])},'
+        f'"variables":{_strings(requirement.variables) if requirement.variables else "[]"}}}'
+    )
+
+
 def _file_head(scanned: ScannedFile) -> dict[str, Any]:
     """The fields of a file before its requirements."""
     file = scanned.file
@@ -77,6 +106,12 @@ def _requirements(scanned: ScannedFile) -> Iterator[dict[str, Any]]:
     for line in scanned.file.lines:
         if line.requirement is not None:
             yield _requirement(line.requirement, line)
+
+
+def _requirements_json(scanned: ScannedFile) -> Iterator[str]:
+    for line in scanned.file.lines:
+        if line.requirement is not None:
+            yield _requirement_json(line.requirement, line)
 
 
 def _targets(scanned: ScannedFile) -> dict[str, Any]:
@@ -127,16 +162,22 @@ def write(report: ScanReport, stream: TextIO) -> None:
         for file_index, scanned in enumerate(service.files):
             stream.write("," if file_index else "")
             stream.write(encode(_file_head(scanned))[:-1] + ',"requirements":[')
-            chunk: list[dict[str, Any]] = []
-            first = True
-            for requirement in _requirements(scanned):
-                chunk.append(requirement)
-                if len(chunk) == _CHUNK:
-                    stream.write(("" if first else ",") + encode(chunk)[1:-1])
-                    chunk, first = [], False
-            if chunk:
-                stream.write(("" if first else ",") + encode(chunk)[1:-1])
+            _write_encoded(stream, _requirements_json(scanned))
             stream.write('],"targets":' + encode(_targets(scanned)) + "}")
         stream.write("]}")
-    diagnostics = [diagnostic_json(d) for d in report.diagnostics]
-    stream.write('],"diagnostics":' + encode(diagnostics) + "}\n")
+    stream.write('],"diagnostics":[')
+    _write_encoded(stream, (encode(diagnostic_json(d)) for d in report.diagnostics))
+    stream.write("]}\n")
+
+
+def _write_encoded(stream: TextIO, items: Iterable[str]) -> None:
+    """The encoded items of a JSON array, comma-separated, written ``_CHUNK`` at a time."""
+    chunk: list[str] = []
+    first = True
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == _CHUNK:
+            stream.write(("" if first else ",") + ",".join(chunk))
+            chunk, first = [], False
+    if chunk:
+        stream.write(("" if first else ",") + ",".join(chunk))

@@ -33,7 +33,6 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
 from lockmigrate.model import (
-    DeclaredRequirement,
     Include,
     IncludeKind,
     Line,
@@ -43,6 +42,10 @@ from lockmigrate.model import (
     RequirementFile,
     RequirementKind,
     TextLayout,
+    make_line,
+    make_option,
+    make_origin,
+    make_requirement,
 )
 from lockmigrate.names import canonicalize_name
 from lockmigrate.redact import redact_url
@@ -231,11 +234,16 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
 # --- logical lines ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class _LogicalLine:
-    first: int
-    count: int
-    text: str  # joined as pip joins it, before comments are stripped
+    """Physical lines ``first`` to ``first + count - 1``, and their ``text`` joined as pip
+    joins it, before comments are stripped. (Not a data class: one is made per line.)"""
+
+    __slots__ = ("count", "first", "text")
+
+    def __init__(self, first: int, count: int, text: str) -> None:
+        self.first = first
+        self.count = count
+        self.text = text
 
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines' own
@@ -255,22 +263,27 @@ def join_lines(physical: Sequence[str]) -> Iterator[_LogicalLine]:
     a comment. Every physical line lands in exactly one logical line."""
     pending: list[str] = []
     first = 0
-    for index, raw in enumerate(physical):
-        line = _strip_terminator(raw)
-        comment = "#" in line and COMMENT_RE.match(line) is not None
-        if not line.endswith("\\") or comment:
-            if comment:
-                line = " " + line  # so that the comment is matched after joining
+    logical_line = _LogicalLine
+    lines = (
+        physical.without_terminators()
+        if isinstance(physical, PhysicalLines)
+        else map(_strip_terminator, physical)
+    )
+    for index, stripped in enumerate(lines):
+        comment = "#" in stripped and COMMENT_RE.match(stripped) is not None
+        if not stripped.endswith("\\") or comment:
+            # " " so that the comment is matched after joining
+            line = " " + stripped if comment else stripped
             if pending:
                 pending.append(line)
-                yield _LogicalLine(first, index - first + 1, "".join(pending))
+                yield logical_line(first, index - first + 1, "".join(pending))
                 pending = []
             else:
-                yield _LogicalLine(index, 1, line)
+                yield logical_line(index, 1, line)
         else:
             if not pending:
                 first = index
-            pending.append(line.strip("\\"))
+            pending.append(stripped.strip("\\"))
     if pending:
         yield _LogicalLine(first, len(physical) - first, "".join(pending))
 
@@ -333,6 +346,9 @@ class _OptionError(Exception):
 class _ParsedOptions:
     seen: list[tuple[str, str | None]] = field(default_factory=list)
     leftover: list[str] = field(default_factory=list)
+
+
+_NO_OPTIONS = _ParsedOptions()  # of a line without options; never changed
 
 
 def _check_hash(opt_str: str, value: str) -> None:
@@ -489,6 +505,13 @@ def _pip_extension(name: str) -> str:
 
 def _archive_extension(name: str) -> str:
     return _pip_extension(name).lower()
+
+
+# The last character of each archive extension, in either case: what an ASCII name must end
+# with to be an archive's.
+_ARCHIVE_LAST = frozenset(
+    char for extension in ARCHIVE_EXTENSIONS for char in (extension[-1], extension[-1].upper())
+)
 
 
 def _is_archive(name: str) -> bool:
@@ -671,6 +694,58 @@ def _simple_pep508(text: str, marker: str | None) -> _Interpretation | None:
         url=None,
         kind=RequirementKind.NAMED,
     )
+
+
+def _simple_requirement(text: str) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """``(name, written name, specifier, extras)`` of a requirement of the commonest shape
+    (``name``, ``name==1.2.3``, ``name[extra]~=1.2``: no space, marker, URL or path), as
+    :func:`interpret_line_requirement` and :func:`_written_name` read it; ``None`` for other
+    text, and for an invalid specifier (the full reader gives pip's message for it)."""
+    match = _SIMPLE_REQUIREMENT_RE.fullmatch(text)
+    if match is None:
+        return None
+    written, extras_text, spec = match.groups()
+    # a name or a version that ends like an archive (pkg.zip, x==1.tar) may be a local file
+    if (text[-1] in _ARCHIVE_LAST and _is_archive(text)) or (
+        written[-1] in _ARCHIVE_LAST and _is_archive(written)
+    ):
+        return None
+    specifier = _normalized_specifier(spec) if spec else ""
+    if specifier is None:
+        return None
+    name = _canonical_name(written)
+    extras = (
+        tuple(sorted(_canonical_name(e) for e in set(extras_text.split(","))))
+        if extras_text
+        else ()
+    )
+    # the regular expression's name is followed by "[", an operator or the end: what
+    # _written_name finds, shared with the canonical name when it is written so
+    return name, (name if written == name else written), specifier, extras
+
+
+def _simple_line(
+    content: str,
+) -> tuple[str, str, str, tuple[str, ...], str | None] | None:
+    """:func:`_simple_requirement` and the marker of a line's content that holds nothing
+    else (no option, URL or ``${VAR}``); ``None`` for any other content, and for an invalid
+    marker (the full reader gives pip's message for it)."""
+    if ";" not in content:
+        simple = _simple_requirement(content)
+        return None if simple is None else (*simple, None)
+    if ":" in content or "$" in content or " -" in content:
+        return None  # perhaps a URL (whose marker follows "; "), a variable or an option
+    head, marker_text = content.split(";", 1)
+    simple = _simple_requirement(head.strip())
+    if simple is None:
+        return None
+    marker_text = marker_text.strip()
+    if not marker_text:
+        return (*simple, None)
+    try:
+        return (*simple, _normalized_marker(marker_text))
+    except ValueError:
+        return None
 
 
 def _from_pep508(text: str, marker: str | None) -> _Interpretation:
@@ -879,16 +954,11 @@ class _LineParts:
     :class:`Line` is made once (a frozen data class costs microseconds, times every line)."""
 
     origin: Origin
-    first: int
-    count: int
     content: str
     comment: str | None
 
     def line(self) -> Line:
-        return Line(
-            origin=self.origin, first=self.first, count=self.count, content=self.content,
-            comment=self.comment,
-        )  # fmt: skip
+        return make_line(self.origin, self.content, self.comment, None, (), None)
 
 
 @dataclass(slots=True)
@@ -898,13 +968,13 @@ class _FileParser:
     constraint: bool
     collector: Collector
     base: Path
+    # each plain specifier once: the same versions recur in a large file (dropped with the
+    # parser, when the file is read)
+    specifiers: dict[str, str] = field(default_factory=dict)
 
     def origin(self, logical: _LogicalLine) -> Origin:
-        return Origin(
-            path=self.display,
-            line=logical.first + 1,
-            end_line=logical.first + logical.count if logical.count > 1 else None,
-        )
+        first, count = logical.first, logical.count
+        return make_origin(self.display, first + 1, first + count if count > 1 else None)
 
     def fail(self, message: str, origin: Origin, text: str) -> NoReturn:
         raise InputError(message, origin=origin, text=text)
@@ -912,7 +982,7 @@ class _FileParser:
     def parts(self, logical: _LogicalLine) -> _LineParts:
         """``logical`` with its content and comment, and no meaning yet."""
         content, comment = split_comment(logical.text)
-        return _LineParts(self.origin(logical), logical.first, logical.count, content, comment)
+        return _LineParts(self.origin(logical), content, comment)
 
     def bare_line(self, logical: _LogicalLine) -> Line:
         """``logical`` with its content and comment, and no meaning: what a line is before
@@ -920,23 +990,32 @@ class _FileParser:
         return self.parts(logical).line()
 
     def parse_line(self, logical: _LogicalLine) -> Line:
-        line = self.parts(logical)
-        origin, content = line.origin, line.content
+        content, comment = split_comment(logical.text)
+        first, count = logical.first, logical.count
+        origin = make_origin(self.display, first + 1, first + count if count > 1 else None)
         if not content:
-            return line.line()
+            return make_line(origin, content, comment, None, (), None)
+        simple = None if self.constraint else _simple_line(content)
+        if simple is not None:
+            # the commonest line (name==1.2.3, name[extra]~=1.2, perhaps a marker and a
+            # comment) read at once: what requirement_line makes of it, without its steps
+            name, written_name, specifier, extras, marker = simple
+            specifier = self.specifiers.setdefault(specifier, specifier)
+            requirement = make_requirement(
+                content, name, written_name, specifier, extras, marker, None,
+                RequirementKind.NAMED, False, False, (), (), (), origin,
+            )  # fmt: skip
+            return make_line(origin, content, comment, requirement, (), None)
+        line = _LineParts(origin, content, comment)
         args, options_str = break_args_options(content)
-        if not options_str:  # the common line: a requirement and nothing else
-            return self.requirement_line(line, args, [], (), _ParsedOptions())
+        if not options_str:  # a requirement and nothing else
+            return self.requirement_line(line, args, [], (), _NO_OPTIONS)
         try:
             parsed = parse_options(options_str)
         except _OptionError as exc:
             self.fail(f"invalid option: {exc}", origin, content)
         options = tuple(
-            Option(
-                name=name,
-                value=redact_url(value) if value is not None else None,
-                origin=origin,
-            )
+            make_option(name, redact_url(value) if value is not None else None, origin)
             for name, value in parsed.seen
         )
         if parsed.leftover:
@@ -975,37 +1054,43 @@ class _FileParser:
             )
         if editable and self.constraint:
             self.fail("editable requirements are not allowed as constraints", origin, line.content)
+        simple = None if editable else _simple_requirement(text.strip())
         try:
-            meaning = (
-                interpret_editable(text, self.base)
-                if editable
-                else interpret_line_requirement(text, self.base)
-            )
+            if simple is not None:  # the commonest shape, with options (--hash)
+                meaning = _Interpretation(
+                    simple[0],
+                    self.specifiers.setdefault(simple[2], simple[2]),
+                    simple[3],
+                    None,
+                    None,
+                    RequirementKind.NAMED,
+                )
+            elif editable:
+                meaning = interpret_editable(text, self.base)
+            else:
+                meaning = interpret_line_requirement(text, self.base)
         except ValueError as exc:
             self.fail(str(exc), origin, line.content)
         if self.constraint:
             self._check_constraint(meaning, origin)
         hashes, settings = _hashes_and_settings(parsed, editable=editable)
-        requirement = DeclaredRequirement(
-            text=text,
-            name=meaning.name,
-            written_name=_written_name(text, meaning.name),
-            specifier=meaning.specifier,
-            extras=meaning.extras,
-            marker=meaning.marker,
-            url=_shown_url(meaning),
-            kind=meaning.kind,
-            editable=editable,
-            constraint=self.constraint,
-            hashes=hashes,
-            config_settings=settings,
-            variables=_variables(text),
-            origin=origin,
+        requirement = make_requirement(
+            text,  # text
+            meaning.name,  # name
+            _written_name(text, meaning.name),  # written_name
+            meaning.specifier,  # specifier
+            meaning.extras,  # extras
+            meaning.marker,  # marker
+            _shown_url(meaning),  # url
+            meaning.kind,  # kind
+            editable,  # editable
+            self.constraint,  # constraint
+            hashes,  # hashes
+            settings,  # config_settings
+            _variables(text),  # variables
+            origin,  # origin
         )
-        return Line(
-            origin=origin, first=line.first, count=line.count, content=line.content,
-            comment=line.comment, requirement=requirement, options=options,
-        )  # fmt: skip
+        return make_line(origin, line.content, line.comment, requirement, options, None)
 
     def _check_constraint(self, meaning: _Interpretation, origin: Origin) -> None:
         # pip's resolver rejects these when the constraints file is used.
@@ -1191,6 +1276,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _parsed_lines(
+    parser: _FileParser, physical: PhysicalLines, bad: list[InputError]
+) -> Iterator[Line]:
+    """Each logical line parsed; a bad line is appended to ``bad`` and kept as text."""
+    for logical in join_lines(physical):
+        try:
+            yield parser.parse_line(logical)
+        except InputError as error:
+            bad.append(error)
+            yield parser.bare_line(logical)
+
+
 def _parse_text(
     text: str,
     layout: TextLayout,
@@ -1211,16 +1308,10 @@ def _parse_text(
         collector=collector if collector is not None else Collector(),
         base=path.parent,
     )
-    parsed: list[Line] = []
     bad: list[InputError] = []
     with _collector_paused():
-        for logical in join_lines(physical):
-            try:
-                parsed.append(parser.parse_line(logical))
-            except InputError as error:
-                bad.append(error)
-                parsed.append(parser.bare_line(logical))
-        lines = tuple(parsed)
+        # a tuple grown as the lines come, not a list copied into one at the end
+        lines = tuple(_parsed_lines(parser, physical, bad))
     if errors is not None:
         errors.extend(bad)
     else:
