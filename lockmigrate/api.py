@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff.model import DiffReport, LockDiffReport
     from lockmigrate.io import apply
-    from lockmigrate.model import DeclaredRequirement, Option
+    from lockmigrate.model.requirements import DeclaredRequirement, Option
+    from lockmigrate.model.services import ScannedService, ScanReport
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
-    from lockmigrate.scan import ScannedService, ScanReport
     from lockmigrate.sources.discover import Exclude
     from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
@@ -66,7 +66,7 @@ TYPES = {
     "Plan": "lockmigrate.plan",
     "PoetryOptions": "lockmigrate.targets.poetry",
     "PoetryResult": "lockmigrate.targets.poetry",
-    "ScanReport": "lockmigrate.scan",
+    "ScanReport": "lockmigrate.model.services",
     "Settings": "lockmigrate.sources.settings",
     "Tool": "lockmigrate.targets.workflow",
     "apply": "lockmigrate.io",

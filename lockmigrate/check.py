@@ -39,17 +39,10 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
-from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.redact import contains_credentials
-from lockmigrate.scan import (
-    FileFormat,
-    RangeKind,
-    ScannedFile,
-    ScannedService,
-    ScanReport,
-    classify_range,
-    recorded_constraints,
-)
+from lockmigrate.scan import RangeKind, classify_range, recorded_constraints
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.requirements import parse_bytes

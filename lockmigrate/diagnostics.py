@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lockmigrate.model import Origin
+    from lockmigrate.model.requirements import Origin
 
 __all__ = ["Collector", "Diagnostic", "Level"]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from lockmigrate.model import RequirementFile
+from lockmigrate.model.requirements import RequirementFile
 
 __all__ = ["inputs_digest", "recorded_digest", "with_input_digest"]
 

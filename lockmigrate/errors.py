@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # keeps `lockmigrate --version` and `--help` from importing the model
     from collections.abc import Sequence
 
-    from lockmigrate.model import Origin
+    from lockmigrate.model.requirements import Origin
 
 __all__ = [
     "ExitCode",

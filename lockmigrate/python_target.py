@@ -39,7 +39,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, Option, Origin, RequirementKind
+from lockmigrate.model.requirements import DeclaredRequirement, Option, Origin, RequirementKind
 
 if TYPE_CHECKING:
     from lockmigrate.index import AvailableVersion, ProjectVersions

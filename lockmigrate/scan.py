@@ -10,31 +10,28 @@ import enum
 import functools
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from lockmigrate.diagnostics import Collector, Diagnostic
+from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     DeclaredRequirement,
     IncludeKind,
     Origin,
     RequirementFile,
     RequirementKind,
 )
+from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.redact import contains_credentials, redact_text
 from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.metadata import MetadataReads, read_metadata_readers
 
 __all__ = [
-    "FileFormat",
     "RangeKind",
-    "ScanReport",
-    "ScannedFile",
-    "ScannedService",
     "classify_range",
     "recorded_constraints",
     "recorded_inputs",
@@ -60,13 +57,6 @@ class RangeKind(str, enum.Enum):
     EXCLUSIONS = "!="  # only exclusions
     UNBOUNDED = "none"  # no specifier at all
     DIRECT = "url"  # a URL, VCS reference or local path
-
-
-class FileFormat(str, enum.Enum):
-    RANGES = "requirements"  # hand-written ranges: what lockmigrate migrates
-    PIP_TOOLS_IN = "pip-tools-in"  # a pip-compile input (.in)
-    PIP_TOOLS_LOCK = "pip-tools-lock"  # pip-compile output: exact pins, left alone
-    CONSTRAINTS = "constraints"
 
 
 def classify_range(requirement: DeclaredRequirement) -> RangeKind:
@@ -126,45 +116,6 @@ def _classify_specifier_set(specifier: str) -> RangeKind:
     if upper:
         return RangeKind.UPPER
     return RangeKind.EXCLUSIONS
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScannedFile:
-    """One requirements file of a service, read, with what each target would do.
-
-    ``lock`` is, for an input, the lock it is (or will be) compiled to; ``input`` is, for a
-    lock, the file it was compiled from. ``kept`` says why an input must stay as written
-    (package metadata reads it, or such a file includes it), in which case ``to-pip-tools``
-    compiles it as it is into a lock beside it instead of turning it into a ``.in``.
-    """
-
-    file: RequirementFile
-    role: str
-    format: FileFormat
-    pip_tools: str
-    poetry: str
-    lock: Path | None = None
-    input: Path | None = None
-    kept: str | None = None
-
-    @property
-    def path(self) -> Path:
-        return self.file.path
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScannedService:
-    path: Path
-    display: str
-    files: tuple[ScannedFile, ...]
-    #: Every file read for this service, includes followed (for callers that walk them).
-    graph: IncludeGraph | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanReport:
-    services: tuple[ScannedService, ...]
-    diagnostics: tuple[Diagnostic, ...]
 
 
 # Options whose value is a file but not an input, in a resolver's recorded command.

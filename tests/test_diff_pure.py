@@ -25,8 +25,8 @@ from lockmigrate.index import (
 )
 from lockmigrate.index.cache import HttpCache, freshness
 from lockmigrate.index.pages import IndexFile
-from lockmigrate.lock import Lock, LockKind, PinnedPackage
-from lockmigrate.model import Option, Origin
+from lockmigrate.model.locks import Lock, LockKind, PinnedPackage
+from lockmigrate.model.requirements import Option, Origin
 from lockmigrate.pipconfig import IndexSettings, read_index_settings
 
 HERE = Origin(path="requirements.in", line=1)

@@ -513,7 +513,7 @@ def test_a_verdict_holds_only_while_its_pages_are_fresh_and_the_same(tmp_path: P
 
 def test_the_verdict_key_follows_inputs_lock_and_resolver_but_no_secret(tmp_path: Path) -> None:
     from lockmigrate.diff.cache import relock_key
-    from lockmigrate.lock import Lock
+    from lockmigrate.model.locks import Lock
     from lockmigrate.resolve import Backend, CompileOptions
     from lockmigrate.sources.locks.read import parse_lock
 

@@ -20,8 +20,8 @@ from lockmigrate.cli import main
 from lockmigrate.diff.compare import diff_against_lock
 from lockmigrate.diff.model import DeclaredRange, Status
 from lockmigrate.environment import EnvironmentSource, TargetEnvironment, target_environment
-from lockmigrate.lock import Lock
-from lockmigrate.model import Origin
+from lockmigrate.model.locks import Lock
+from lockmigrate.model.requirements import Origin
 from lockmigrate.sources.locks.pip_compile import parse_lock_txt, read_header
 
 PER_PYTHON = 'six==1.17.0; python_version >= "3.10"\nsix==1.16.0; python_version < "3.10"\n'

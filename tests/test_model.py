@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from lockmigrate import model
-from lockmigrate.model import (
+from lockmigrate.model import requirements as model
+from lockmigrate.model.requirements import (
     DeclaredRequirement,
     Line,
     Option,

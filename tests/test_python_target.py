@@ -12,7 +12,7 @@ from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 
 from lockmigrate.cli import main
-from lockmigrate.model import Option, Origin
+from lockmigrate.model.requirements import Option, Origin
 from lockmigrate.python_target import TargetSource, find_python_target, python_floor_of
 from lockmigrate.sources.requirements import parse_bytes
 

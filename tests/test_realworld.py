@@ -11,7 +11,7 @@ import pytest
 
 from lockmigrate import api
 from lockmigrate.diagnostics import Collector
-from lockmigrate.scan import FileFormat, ScannedFile
+from lockmigrate.model.services import FileFormat, ScannedFile
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 TREES = ("wger", "bakerydemo", "torchmetrics", "boto3", "instructlab")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, Line, Origin, RequirementKind
+from lockmigrate.model.requirements import DeclaredRequirement, Line, Origin, RequirementKind
 from lockmigrate.reporters.scan_json import _requirement, _requirement_json
 from lockmigrate.sources.requirements import read_file
 

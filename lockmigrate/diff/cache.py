@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from lockmigrate import __version__
 from lockmigrate.diff.model import Relock
-from lockmigrate.lock import Lock, LockHeader, LockKind, PinnedPackage
-from lockmigrate.model import Origin
+from lockmigrate.model.locks import Lock, LockHeader, LockKind, PinnedPackage
+from lockmigrate.model.requirements import Origin
 
 if TYPE_CHECKING:
     import hashlib

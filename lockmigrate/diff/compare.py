@@ -54,7 +54,7 @@ from lockmigrate.diff.model import (
     Status,
 )
 from lockmigrate.environment import TargetEnvironment, target_environment
-from lockmigrate.lock import Lock, PinnedPackage
+from lockmigrate.model.locks import Lock, PinnedPackage
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement

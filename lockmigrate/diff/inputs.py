@@ -37,10 +37,11 @@ from lockmigrate.diff.model import (
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.errors import ExternalToolError, InputError, LockmigrateError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
-from lockmigrate.lock import Lock, LockHeader, LockKind, lock_kind_for
-from lockmigrate.model import IncludeKind, Option, RequirementFile
+from lockmigrate.model.locks import Lock, LockHeader, LockKind, lock_kind_for
+from lockmigrate.model.requirements import IncludeKind, Option, RequirementFile
+from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.resolve import Backend, CompileOptions, installed
-from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport, scan_services
+from lockmigrate.scan import scan_services
 from lockmigrate.sources.discover import Exclude, discover, walk
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.pip_compile import read_header

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from lockmigrate.environment import TargetEnvironment
-    from lockmigrate.lock import Lock
-    from lockmigrate.model import Origin
+    from lockmigrate.model.locks import Lock
+    from lockmigrate.model.requirements import Origin
 
 __all__ = [
     "Change",

@@ -20,7 +20,7 @@ from lockmigrate.pipconfig import IndexSettings, read_index_settings
 from lockmigrate.redact import redact_url
 
 if TYPE_CHECKING:
-    from lockmigrate.model import Option
+    from lockmigrate.model.requirements import Option
 
 __all__ = ["DEFAULT_INDEX_URL", "DEFAULT_RETRIES", "DEFAULT_TIMEOUT", "IndexSources"]
 

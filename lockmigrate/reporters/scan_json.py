@@ -15,8 +15,9 @@ from typing import Any, TextIO
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Diagnostic
-from lockmigrate.model import DeclaredRequirement, Line, RequirementKind
-from lockmigrate.scan import RangeKind, ScannedFile, ScanReport, classify_range
+from lockmigrate.model.requirements import DeclaredRequirement, Line, RequirementKind
+from lockmigrate.model.services import ScannedFile, ScanReport
+from lockmigrate.scan import RangeKind, classify_range
 from lockmigrate.sources.includes import display_path
 
 __all__ = ["SCHEMA_VERSION", "render"]

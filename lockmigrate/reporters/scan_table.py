@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lockmigrate.diagnostics import Level
+from lockmigrate.model.services import ScanReport
 from lockmigrate.reporters._text import Column, Style, printable, styled, table_lines
-from lockmigrate.scan import RangeKind, ScanReport, classify_range
+from lockmigrate.scan import RangeKind, classify_range
 
 if TYPE_CHECKING:
-    from lockmigrate.model import DeclaredRequirement
-    from lockmigrate.scan import ScannedFile
+    from lockmigrate.model.requirements import DeclaredRequirement
+    from lockmigrate.model.services import ScannedFile
 
 __all__ = ["render"]
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 
 __all__ = ["NotRegularFileError", "is_dir", "is_file", "read_input", "read_regular"]
 

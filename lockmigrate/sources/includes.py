@@ -2,72 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
-from lockmigrate.model import DeclaredRequirement, Include, IncludeKind, RequirementFile
+from lockmigrate.model.requirements import (
+    Include,
+    IncludeGraph,
+    IncludeKind,
+)
+from lockmigrate.paths import display_path
 from lockmigrate.sources._files import is_dir, is_file
 from lockmigrate.sources.requirements import ENV_VAR_RE, read_file
 
 __all__ = ["IncludeGraph", "display_path", "load_graph"]
-
-
-@functools.lru_cache(maxsize=64)
-def _resolved(folder: Path) -> Path:
-    return folder.resolve()
-
-
-def display_path(path: Path, relative_to: Path | None = None) -> str:
-    """``path`` as shown to the user: relative to ``relative_to`` (default: the current
-    directory) when it lies below it, else absolute."""
-    anchor = _resolved(relative_to or Path.cwd())
-    resolved = path.resolve() if not path.is_absolute() else path
-    try:
-        return resolved.relative_to(anchor).as_posix()
-    except ValueError:
-        return resolved.as_posix()
-
-
-@dataclass(slots=True)
-class IncludeGraph:
-    """Every file reached from some roots, each parsed once per role (requirement or
-    constraint), keyed by absolute path."""
-
-    files: dict[tuple[Path, bool], RequirementFile] = field(default_factory=dict)
-    roots: list[tuple[Path, bool]] = field(default_factory=list)
-
-    def get(self, path: Path, constraint: bool = False) -> RequirementFile:
-        return self.files[(path, constraint)]
-
-    def walk(
-        self, path: Path, constraint: bool = False
-    ) -> Iterator[tuple[RequirementFile, DeclaredRequirement]]:
-        """Requirements in the order pip yields them from ``path``, includes inlined.
-
-        Depth-first with a stack of its own, so a chain of includes as deep as pip reads
-        (hundreds of files) never meets the interpreter's recursion limit.
-        """
-        stack = [(self.files[(path, constraint)], iter(self.files[(path, constraint)].lines))]
-        while stack:
-            file, lines = stack[-1]
-            line = next(lines, None)
-            if line is None:
-                stack.pop()
-            elif line.requirement is not None:
-                yield file, line.requirement
-            elif line.include is not None and line.include.resolved is not None:
-                nested = self.files[
-                    (
-                        _absolute(line.include.resolved),
-                        line.include.kind is IncludeKind.CONSTRAINT,
-                    )
-                ]
-                stack.append((nested, iter(nested.lines)))
 
 
 def _absolute(path: Path) -> Path:

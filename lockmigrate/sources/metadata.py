@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 
 __all__ = [
     "DeclaredPython",

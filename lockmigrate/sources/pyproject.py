@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, Origin, RequirementKind
+from lockmigrate.model.requirements import DeclaredRequirement, Origin, RequirementKind
 from lockmigrate.redact import redact_url
 from lockmigrate.sources._files import read_input
 from lockmigrate.sources.toml_files import load_toml

@@ -32,7 +32,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, raise_all
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     Include,
     IncludeKind,
     Line,

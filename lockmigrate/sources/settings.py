@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lockmigrate.errors import InputError, raise_all
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 from lockmigrate.sources.discover import Exclude
 
 __all__ = ["KEYS", "Settings", "find_settings", "read_settings"]

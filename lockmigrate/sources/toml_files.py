@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 
 if sys.version_info >= (3, 11):
     import tomllib

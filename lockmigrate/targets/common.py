@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import Origin, RequirementFile
+from lockmigrate.model.requirements import Origin, RequirementFile
 from lockmigrate.redact import contains_credentials
 
 __all__ = ["refuse_literal_credentials", "refuse_lossy_encoding"]

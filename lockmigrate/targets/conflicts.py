@@ -19,7 +19,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 from lockmigrate.resolve import ignored_for_python
 from lockmigrate.specifiers import nearest_versions, witness_versions
 

@@ -28,8 +28,10 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest, with_input_digest
 from lockmigrate.errors import ExternalToolError, InputError
-from lockmigrate.model import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
+from lockmigrate.model.services import FileFormat, ScannedFile, ScanReport
 from lockmigrate.names import canonicalize_name
+from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import (
@@ -43,9 +45,9 @@ from lockmigrate.resolve import (
     stop_generation,
 )
 from lockmigrate.resources import read_template
-from lockmigrate.scan import FileFormat, ScannedFile, ScanReport, recorded_constraints
+from lockmigrate.scan import recorded_constraints
 from lockmigrate.sources.discover import service_dir_for
-from lockmigrate.sources.includes import display_path, load_graph
+from lockmigrate.sources.includes import load_graph
 from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
 from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain

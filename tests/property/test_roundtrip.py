@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.model import RequirementFile
+from lockmigrate.model.requirements import RequirementFile
 from lockmigrate.sources.includes import load_graph
 from lockmigrate.sources.requirements import decode, join_lines, parse_bytes, read_file
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lockmigrate.errors import InputError
-from lockmigrate.lock import LockKind, lock_kind_for
+from lockmigrate.model.locks import LockKind, lock_kind_for
 from lockmigrate.sources.locks.pip_compile import parse_lock_txt
 from lockmigrate.sources.locks.poetry_lock import parse_poetry_lock
 from lockmigrate.sources.locks.pylock import parse_pylock

@@ -35,7 +35,7 @@ from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.model import DeclaredRequirement, IncludeKind, Option, RequirementKind
+from lockmigrate.model.requirements import DeclaredRequirement, IncludeKind, Option, RequirementKind
 from lockmigrate.redact import redact_text
 from lockmigrate.sources.includes import IncludeGraph, load_graph
 

@@ -14,7 +14,7 @@ from packaging.markers import Marker
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError, InputErrors
-from lockmigrate.model import DeclaredRequirement, RequirementFile, RequirementKind
+from lockmigrate.model.requirements import DeclaredRequirement, RequirementFile, RequirementKind
 from lockmigrate.sources.includes import display_path, load_graph
 from lockmigrate.sources.requirements import parse_bytes, read_file
 

@@ -12,7 +12,7 @@ import pytest
 from index.server import LocalIndex
 
 from lockmigrate.cli import main
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 from lockmigrate.resolve import needed_python
 from lockmigrate.specifiers import nearest_versions
 from lockmigrate.targets.conflicts import Declared, Pinned, explain

@@ -1,5 +1,5 @@
 """pip-compile output (``requirements.txt`` written by pip-compile or ``uv pip compile``) read
-as a :class:`~lockmigrate.lock.Lock`.
+as a :class:`~lockmigrate.model.locks.Lock`.
 
 The requirement lines go through the pip-faithful reader (:func:`parse_bytes`), so hashes,
 continuations, markers and options are read exactly as pip reads them. The ``# via``
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.lock import Lock, LockHeader, LockKind, PinnedPackage
-from lockmigrate.model import DeclaredRequirement, Origin, RequirementFile
+from lockmigrate.model.locks import Lock, LockHeader, LockKind, PinnedPackage
+from lockmigrate.model.requirements import DeclaredRequirement, Origin, RequirementFile
 from lockmigrate.names import canonicalize_name
 from lockmigrate.sources.requirements import index_options, parse_bytes
 

@@ -1,4 +1,4 @@
-"""``poetry.lock`` read as a :class:`~lockmigrate.lock.Lock`.
+"""``poetry.lock`` read as a :class:`~lockmigrate.model.locks.Lock`.
 
 Each ``[[package]]`` becomes a pin; its ``[package.dependencies]`` (and the packages its
 ``[package.extras]`` name) are inverted into the ``parents`` of the packages they name, so a
@@ -15,8 +15,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from lockmigrate.errors import InputError
-from lockmigrate.lock import Lock, LockKind, PinnedPackage
-from lockmigrate.model import Origin
+from lockmigrate.model.locks import Lock, LockKind, PinnedPackage
+from lockmigrate.model.requirements import Origin
 from lockmigrate.redact import redact_url
 from lockmigrate.sources.toml_files import load_toml, table_name_lines
 

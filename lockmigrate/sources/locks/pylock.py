@@ -1,4 +1,4 @@
-"""PEP 751 ``pylock.toml`` read as a :class:`~lockmigrate.lock.Lock`.
+"""PEP 751 ``pylock.toml`` read as a :class:`~lockmigrate.model.locks.Lock`.
 
 Validated with :mod:`packaging.pylock` where the installed packaging has it (25.1+); older
 packaging gets a plain reading of the same keys. A package listed more than once (one entry
@@ -15,8 +15,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from lockmigrate.errors import InputError
-from lockmigrate.lock import Lock, LockKind, PinnedPackage
-from lockmigrate.model import Origin
+from lockmigrate.model.locks import Lock, LockKind, PinnedPackage
+from lockmigrate.model.requirements import Origin
 from lockmigrate.redact import redact_url
 from lockmigrate.sources.toml_files import load_toml, table_name_lines
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from lockmigrate.errors import InputError
-from lockmigrate.lock import Lock, LockKind, lock_kind_for
+from lockmigrate.model.locks import Lock, LockKind, lock_kind_for
 from lockmigrate.sources._files import read_input
 
 __all__ = ["parse_lock", "read_lock", "read_lock_at_revision"]

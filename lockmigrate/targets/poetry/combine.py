@@ -14,7 +14,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 
 from lockmigrate.errors import InputError
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     RequirementKind,
 )
 from lockmigrate.targets.poetry.entries import ServiceWriter, marker_suffix

@@ -19,14 +19,14 @@ from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     DeclaredRequirement,
     IncludeKind,
     Origin,
     RequirementFile,
     RequirementKind,
 )
-from lockmigrate.scan import ScannedService
+from lockmigrate.model.services import ScannedService
 from lockmigrate.sources.includes import load_graph
 from lockmigrate.specifiers import counterexamples, only_excluded_post_releases, poetry_style
 from lockmigrate.targets.common import refuse_literal_credentials

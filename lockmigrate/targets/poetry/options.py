@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # packaging before poetry.core: see lockmigrate.specifiers.
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     DeclaredRequirement,
     Origin,
 )

@@ -25,14 +25,14 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.model import (
+from lockmigrate.model.requirements import (
     DeclaredRequirement,
     Option,
     Origin,
 )
+from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange, Plan
-from lockmigrate.scan import FileFormat, ScannedFile, ScannedService, ScanReport
-from lockmigrate.sources.includes import display_path
 from lockmigrate.targets.poetry.combine import combine_entries
 from lockmigrate.targets.poetry.entries import ServiceWriter
 from lockmigrate.targets.poetry.options import (

@@ -19,7 +19,7 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
-from lockmigrate.model import Origin
+from lockmigrate.model.requirements import Origin
 
 if TYPE_CHECKING:
     from tomlkit.container import Container

@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange
-from lockmigrate.sources.includes import display_path
 from lockmigrate.targets.self_install import SelfRequirement, installed_self
 from lockmigrate.targets.workflow.dependabot import render_dependabot
 from lockmigrate.targets.workflow.github_actions import render_github_actions

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Collector
+from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange
 from lockmigrate.resources import read_template
-from lockmigrate.sources.includes import display_path
 from lockmigrate.targets.self_install import SelfRequirement
 from lockmigrate.targets.workflow.services import (
     Integration,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockmigrate.errors import InputError, UsageError
-from lockmigrate.model import IncludeKind, RequirementKind
+from lockmigrate.model.requirements import IncludeKind, RequirementKind
+from lockmigrate.model.services import FileFormat, ScanReport
 from lockmigrate.plan import Plan
-from lockmigrate.scan import FileFormat, ScanReport
 from lockmigrate.sources.requirements import parse_bytes
 
 

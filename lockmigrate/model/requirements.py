@@ -7,15 +7,17 @@ turn them into plans. Nothing here does I/O.
 from __future__ import annotations
 
 import enum
+import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
 __all__ = [
     "DeclaredRequirement",
     "Include",
+    "IncludeGraph",
     "IncludeKind",
     "Line",
     "Option",
@@ -496,3 +498,40 @@ class RequirementFile:
         if isinstance(self.physical_lines, PhysicalLines):
             return self.physical_lines.join(line.first, line.first + line.count)
         return "".join(self.physical_lines[line.first : line.first + line.count])
+
+
+@dataclass(slots=True)
+class IncludeGraph:
+    """Every file reached from some roots, each parsed once per role (requirement or
+    constraint), keyed by absolute path."""
+
+    files: dict[tuple[Path, bool], RequirementFile] = field(default_factory=dict)
+    roots: list[tuple[Path, bool]] = field(default_factory=list)
+
+    def get(self, path: Path, constraint: bool = False) -> RequirementFile:
+        return self.files[(path, constraint)]
+
+    def walk(
+        self, path: Path, constraint: bool = False
+    ) -> Iterator[tuple[RequirementFile, DeclaredRequirement]]:
+        """Requirements in the order pip yields them from ``path``, includes inlined.
+
+        Depth-first with a stack of its own, so a chain of includes as deep as pip reads
+        (hundreds of files) never meets the interpreter's recursion limit.
+        """
+        stack = [(self.files[(path, constraint)], iter(self.files[(path, constraint)].lines))]
+        while stack:
+            file, lines = stack[-1]
+            line = next(lines, None)
+            if line is None:
+                stack.pop()
+            elif line.requirement is not None:
+                yield file, line.requirement
+            elif line.include is not None and line.include.resolved is not None:
+                nested = self.files[
+                    (
+                        Path(os.path.abspath(line.include.resolved)),  # noqa: PTH100 - as pip
+                        line.include.kind is IncludeKind.CONSTRAINT,
+                    )
+                ]
+                stack.append((nested, iter(nested.lines)))

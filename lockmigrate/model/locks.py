@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lockmigrate.model import Option, Origin
+from lockmigrate.model.requirements import Option, Origin
 
 __all__ = ["Lock", "LockHeader", "LockKind", "PinnedPackage", "lock_kind_for"]
 

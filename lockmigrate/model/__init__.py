@@ -1,0 +1,9 @@
+"""Every data class of lockmigrate, no logic beyond accessors:
+
+- :mod:`~lockmigrate.model.requirements`: a requirements file as pip reads it (``Origin``,
+  ``Option``, ``Include``, ``DeclaredRequirement``, ``RequirementFile``, ``IncludeGraph``);
+- :mod:`~lockmigrate.model.services`: what a scan found (services, their files, formats);
+- :mod:`~lockmigrate.model.locks`: a lock of any format (``Lock``, ``PinnedPackage``).
+
+Importing this package imports none of its modules.
+"""

@@ -1,0 +1,24 @@
+"""Paths as lockmigrate shows them to people: relative to the current folder when below it."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+__all__ = ["display_path"]
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
+
+
+def display_path(path: Path, relative_to: Path | None = None) -> str:
+    """``path`` as shown to the user: relative to ``relative_to`` (default: the current
+    directory) when it lies below it, else absolute."""
+    anchor = _resolved(relative_to or Path.cwd())
+    resolved = path.resolve() if not path.is_absolute() else path
+    try:
+        return resolved.relative_to(anchor).as_posix()
+    except ValueError:
+        return resolved.as_posix()
