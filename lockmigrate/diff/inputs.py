@@ -44,6 +44,7 @@ from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import scan_services
 from lockmigrate.sources.discover import Exclude, discover, walk
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
+from lockmigrate.sources.locks.find import pyproject_lock
 from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_revision
 from lockmigrate.sources.requirements import index_options
@@ -183,14 +184,6 @@ def _project_ranges(project: ProjectDeclarations) -> list[DeclaredRange]:
     ]
 
 
-def _pyproject_lock(folder: Path) -> Path | None:
-    for name in ("poetry.lock", "pylock.toml"):
-        if (folder / name).is_file():
-            return folder / name
-    named = sorted(folder.glob("pylock.*.toml"))
-    return named[0] if named else None
-
-
 def _find_projects(paths: Sequence[Path], exclude: Exclude | None) -> list[Path]:
     found: list[Path] = []
     for path in paths:
@@ -232,7 +225,7 @@ def _targets(
         project = _read_pyproject(pyproject, display=display_path(pyproject))
         if not project.declares_anything:
             continue
-        lock_path = options.lock or _pyproject_lock(pyproject.parent)
+        lock_path = options.lock or pyproject_lock(pyproject.parent)
         targets.append(
             _Target(
                 title=project.display,

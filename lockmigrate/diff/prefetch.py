@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lockmigrate.index import IndexSources, VersionFetcher
 from lockmigrate.sources.discover import Exclude, walk
+from lockmigrate.sources.locks.find import pyproject_lock
 
 __all__ = ["start_prefetch"]
 
@@ -38,10 +39,7 @@ _INDEX_OPTION = re.compile(
 def _lock_for(path: Path) -> Path | None:
     """The lock that diff compares ``path`` with, when it has one beside it."""
     if path.name == "pyproject.toml":
-        for name in ("poetry.lock", "pylock.toml"):
-            if (path.parent / name).is_file():
-                return path.parent / name
-        return None
+        return pyproject_lock(path.parent)
     if path.suffix == ".in":
         lock = path.with_suffix(".txt")
         return lock if lock.is_file() else None
