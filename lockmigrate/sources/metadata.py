@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockmigrate.model.metadata import DeclaredPython, PackageMetadata
 from lockmigrate.model.requirements import Origin
 
 __all__ = [
-    "DeclaredPython",
     "MetadataReader",
     "MetadataReads",
-    "PackageMetadata",
     "read_metadata_readers",
     "read_package_metadata",
 ]
@@ -37,68 +36,6 @@ __all__ = [
 # setup.py is code: only a literal string argument is read, never evaluated.
 _SETUP_PY_PYTHON_RE = re.compile(r"""python_requires\s*=\s*(?P<q>["'])(?P<value>[^"']+)(?P=q)""")
 _STRING_LITERAL_RE = re.compile(r"""["']([^"'\n]+)["']""")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeclaredPython:
-    """A ``Requires-Python`` the project declares, and where."""
-
-    specifier: str
-    origin: Origin
-    what: str  # e.g. "[project] requires-python", "setup.cfg python_requires"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PackageMetadata:
-    """The facts about one folder's package metadata that a writer must respect.
-
-    ``builder`` names what builds the folder as a package (``setup.py``, ``setup.cfg``,
-    ``[build-system]``) or is ``None`` for an application nothing builds.
-    ``dynamic_dependencies`` is the origin of a ``dynamic`` entry naming ``dependencies``;
-    ``reads`` are the files the build reads its requirements from (``[tool.setuptools.dynamic]``
-    ``file``; for a ``setup.py``, every requirement file whose name or folder it spells out).
-    """
-
-    folder: Path
-    pyproject: Path
-    builder: str | None
-    has_project: bool
-    static_dependencies: bool
-    dynamic_dependencies: Origin | None
-    static_version: bool
-    dynamic_version: Origin | None
-    reads: tuple[Path, ...]
-    setup_py_literals: frozenset[str]
-    python: DeclaredPython | None
-    globbed: tuple[Path, ...] = ()  # folders whose requirement files a setup.py globs
-
-    @property
-    def is_package(self) -> bool:
-        """Something builds this folder (or ``[project]`` gives it a version to build)."""
-        return self.builder is not None or self.static_version or self.dynamic_version is not None
-
-    @property
-    def metadata_is_elsewhere(self) -> bool:
-        """The package's dependencies come from its build, not from ``[project]``: a writer
-        that added static ``[project] dependencies`` would change what it publishes."""
-        if self.dynamic_dependencies is not None:
-            return True
-        return self.builder is not None and not self.static_dependencies
-
-    def may_read(self, file: Path) -> bool:
-        """Whether building the package may read ``file`` (so deleting it changes the build)."""
-        resolved = file.absolute()
-        if resolved in {path.absolute() for path in self.reads}:
-            return True
-        if resolved.parent in {folder.absolute() for folder in self.globbed}:
-            return True
-        if not self.setup_py_literals:
-            return False
-        try:
-            parts = resolved.relative_to(self.folder.absolute()).parts
-        except ValueError:
-            return False
-        return any(part in self.setup_py_literals for part in parts)
 
 
 def _line_of(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int:

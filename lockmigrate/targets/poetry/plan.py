@@ -45,8 +45,8 @@ from lockmigrate.targets.poetry.options import (
 )
 
 if TYPE_CHECKING:
+    from lockmigrate.model.metadata import PackageMetadata
     from lockmigrate.python_target import PythonTarget
-    from lockmigrate.sources.metadata import PackageMetadata
     from lockmigrate.targets.poetry.pyproject_edit import Destinations
 
 
