@@ -52,6 +52,11 @@ def _run(
         # When the project needs another Python, Poetry must be free to find one (without
         # a virtualenv it refuses: "Current Python version ... is not allowed").
         environment.setdefault("POETRY_VIRTUALENVS_CREATE", "false")
+    else:
+        # nor may an activated virtual environment of this Python hold it: Poetry uses the
+        # one VIRTUAL_ENV names, whatever the project allows (lockmigrate run from a venv,
+        # a nox or tox session)
+        environment.pop("VIRTUAL_ENV", None)
     return subprocess.run(
         [*poetry_command(), *arguments, "--no-interaction"],
         cwd=folder,

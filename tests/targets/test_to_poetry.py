@@ -43,8 +43,11 @@ def run(*args: str) -> int:
 
 
 def poetry(*args: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # Not the activated virtual environment of a nox session: Poetry would lock with its
+    # Python even where the project's requires-python excludes it (3.10 for >=3.11)
+    environ = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env = {
-        **os.environ,
+        **environ,
         "POETRY_CACHE_DIR": str(tmp_path / "poetry-cache"),
         "POETRY_CONFIG_DIR": str(tmp_path / "poetry-config"),
         "POETRY_DATA_DIR": str(tmp_path / "poetry-data"),
