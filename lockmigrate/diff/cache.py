@@ -299,21 +299,10 @@ class RelockCache:
             "relock": _relock_to_json(relock),
         }
         try:
+            from lockmigrate.index.cache import write_atomically  # only after a re-lock ran
+
             self.root.mkdir(parents=True, exist_ok=True)
-            _write(self.root / f"{key}.json", json.dumps(entry).encode())
+            write_atomically(self.root / f"{key}.json", json.dumps(entry).encode())
         except OSError:
             return False  # a read-only or full cache folder only costs speed
         return True
-
-
-def _write(path: Path, content: bytes) -> None:
-    import tempfile
-
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-        Path(name).replace(path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HttpCache", "cache_control", "freshness"]
+__all__ = ["HttpCache", "cache_control", "freshness", "write_atomically"]
 
 _CACHE_FORMAT = 2
 
@@ -74,24 +74,11 @@ class HttpCache:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             self._present = True
-            self._write(self.root / f"{key}.body", body)
-            self._write(self.root / f"{key}.json", json.dumps(meta).encode())
+            write_atomically(self.root / f"{key}.body", body)
+            write_atomically(self.root / f"{key}.json", json.dumps(meta).encode())
         except OSError:
             pass  # a read-only or full cache folder only costs speed
         return digest
-
-    @staticmethod
-    def _write(path: Path, content: bytes) -> None:
-        import tempfile
-
-        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(content)
-            Path(name).replace(path)
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
 
 
 def freshness(headers: Mapping[str, str], now: float) -> float | None:
@@ -111,3 +98,18 @@ def freshness(headers: Mapping[str, str], now: float) -> float | None:
         except ValueError:
             pass
     return now if has_validator else None
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file beside it, so that a reader
+    sees the old file or the new one, never part of one (cache entries shared by runs)."""
+    import tempfile
+
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        Path(name).replace(path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
