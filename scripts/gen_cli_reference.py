@@ -20,7 +20,7 @@ import typer
 import typer.core
 import typer.main
 
-from lockmigrate.cli.commands import app
+from lockmigrate.cli.application import app
 
 __all__ = ["OUTPUT", "main", "render"]
 

@@ -48,7 +48,7 @@ def test_python_dash_m() -> None:
 def test_a_command_runs_on_an_app_that_holds_it_alone() -> None:
     """typer works out every command's parameters on each run; a named command gets a copy
     of the application with itself only, and the top level keeps them all."""
-    from lockmigrate.cli.commands import app, app_for
+    from lockmigrate.cli.application import app, app_for
 
     assert [info.name for info in app_for(["diff", "--offline"]).registered_commands] == ["diff"]
     assert app_for(["--help"]) is app

@@ -123,7 +123,7 @@ def test_scan_reports_the_same_at_every_level(tree: Path) -> None:
 def test_every_command_takes_the_same_verbosity_options() -> None:
     import typer.main
 
-    from lockmigrate.cli.commands import app
+    from lockmigrate.cli.application import app
 
     group = typer.main.get_command(app)
     commands = getattr(group, "commands", {})

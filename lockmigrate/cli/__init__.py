@@ -4,7 +4,7 @@ errors to exit codes. No logic lives here.
 This module imports nothing heavy: ``lockmigrate --version`` is answered before typer is
 imported, and so are a ``diff`` and a ``check`` whose options are all in plain forms
 (:mod:`lockmigrate.cli.declared`: each of their options is declared once); the typer application
-lives in :mod:`lockmigrate.cli.commands`.
+lives in :mod:`lockmigrate.cli.application`.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def _run_typer(arguments: list[str]) -> int:
     an interrupt is left to :func:`main`."""
     import typer
 
-    from lockmigrate.cli.commands import app_for
+    from lockmigrate.cli.application import app_for
 
     try:
         app = app_for(arguments)

@@ -513,14 +513,6 @@ def _partial(result: MigrationResult, *, dry_run: bool, json_output: bool) -> No
     )
 
 
-# The commands defined in their own modules register themselves on `app` when imported.
-from lockmigrate.cli import (  # noqa: E402
-    check_command,  # noqa: F401  (registers check)
-    diff_command,  # noqa: F401  (registers the diff command)
-    poetry_command,  # noqa: F401  (registers to-poetry)
-)
-
-
 def app_for(arguments: Sequence[str]) -> typer.Typer:
     """The application to run ``arguments`` with: when they start with a command's name,
     a copy of :data:`app` holding that command alone, else :data:`app` itself.

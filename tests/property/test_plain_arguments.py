@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lockmigrate.cli import check_run, diff_run
-from lockmigrate.cli.commands import app_for
+from lockmigrate.cli.application import app_for
 from lockmigrate.cli.declared import Option
 
 
