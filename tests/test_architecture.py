@@ -151,3 +151,48 @@ def test_no_function_is_longer_than_80_lines_without_a_reason() -> None:
     long = {name for name, (_, lines) in _functions().items() if lines > MAX_LINES}
     assert sorted(long - set(LONG_FUNCTIONS)) == []
     assert sorted(set(LONG_FUNCTIONS) - long) == [], "no longer long: remove from LONG_FUNCTIONS"
+
+
+def _module_imports(path: Path, importer: str) -> set[str]:
+    """The lockmigrate modules ``path`` imports when it is imported: its top-level imports,
+    not those under ``if TYPE_CHECKING:`` or inside functions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = importer.split(".") if path.name == "__init__.py" else importer.split(".")[:-1]
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for item in ast.walk(node) if isinstance(node, ast.If | ast.Try) else (node,):
+            if isinstance(item, ast.ImportFrom):
+                base = ".".join(here[: len(here) - item.level + 1]) if item.level else ""
+                module = ".".join(part for part in (base, item.module or "") if part)
+                found |= {f"{module}.{alias.name}" for alias in item.names} | {module}
+            elif isinstance(item, ast.Import):
+                found |= {alias.name for alias in item.names}
+    return found
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    """At import time no lockmigrate module reaches itself again through other modules (a
+    package's ``__init__`` importing its own modules is not a circle)."""
+    paths = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph = {
+        name: {m for m in _module_imports(path, name) if m in paths and m != name}
+        for name, path in paths.items()
+    }
+    circles: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> None:
+        if name in trail:
+            circles.append([*trail[trail.index(name) :], name])
+            return
+        if name in done:
+            return
+        for imported in sorted(graph[name]):
+            visit(imported, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    assert circles == []
