@@ -150,6 +150,15 @@ def _split_bom(data: bytes) -> tuple[bytes, str]:
     return b"", ""
 
 
+def _shown_undecodable(raw: bytes, codec: str) -> str:
+    """``raw``, a line ``codec`` cannot decode, as text to show: decoded with its bad bytes
+    escaped, or, for a codec that cannot escape (punycode), as ASCII with escapes."""
+    try:
+        return raw.decode(codec, errors="backslashreplace")
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return raw.decode("ascii", errors="backslashreplace")
+
+
 def _declaration_line(data: bytes) -> int:
     """The line (1 or 2) of the first ``coding:`` declaration pip would honour."""
     for number, raw_line in enumerate(data.split(b"\n")[:2], start=1):
@@ -206,7 +215,7 @@ def decode(data: bytes, display: str) -> tuple[str, TextLayout]:
             f"cannot decode byte {body[exc.start : exc.start + 1]!r} as {codec} "
             "(declare the encoding with a '# -*- coding: NAME -*-' first line)",
             origin=Origin(path=display, line=line),
-            text=offending.decode(codec, errors="backslashreplace"),
+            text=_shown_undecodable(offending, codec),
         ) from None
     except (LookupError, UnicodeError, ValueError, TypeError) as exc:
         # A declared codec that is not a text encoding (hex, rot13, base64, zlib, uu: a
