@@ -336,35 +336,16 @@ def _marker(requirement: Requirement) -> str:
     return str(requirement.marker) if requirement.marker is not None else ""
 
 
-def _holders(
-    name: str,
-    wanted: Version,
-    *,
-    relock: Relock,
-    relocked: Mapping[str, PinnedPackage],
-    environment: TargetEnvironment,
-    extras: Mapping[str, frozenset[str]],
-    declared_files: Sequence[str],
-) -> tuple[tuple[str, ...], list[str]]:
+def _holders(name: str, wanted: Version, context: _Context) -> tuple[tuple[str, ...], list[str]]:
     """What keeps ``name`` below ``wanted`` in the re-lock, and why (``"celery (celery 5.4.0
     requires redis<6.0.0,>=4.5.2)"``): its parents there whose requirement excludes
     ``wanted``, and the packages ``wanted`` itself requires in versions the re-lock does not
     have (django-crispy-forms 2.7 needs Django 5.2, the lock keeps Django 4.2); failing
     those, the lock this one is layered on (``-c requirements.txt``), which pins it. Only what
     the metadata shows: a package whose metadata is missing is not blamed."""
-    pinned = relocked[name]
-    found = _parents_holding(
-        name,
-        wanted,
-        pinned=pinned,
-        relock=relock,
-        relocked=relocked,
-        environment=environment,
-        extras=extras,
-    )
-    for holder, reason in _requirements_holding(
-        name, wanted, relock=relock, relocked=relocked, environment=environment, extras=extras
-    ):
+    pinned = context.relocked[name]
+    found = _parents_holding(name, wanted, pinned, context)
+    for holder, reason in _requirements_holding(name, wanted, context):
         if holder not in found:
             found[holder] = reason
     if not found:
@@ -372,33 +353,29 @@ def _holders(
         # in ``wanted`` already); what holds it there is that lock's own story
         for source in pinned.sources:
             kind, _, file = source.partition(" ")
-            if kind == "-c" and file not in declared_files:
+            if kind == "-c" and file not in context.declared_files:
                 found[source] = f"{source} (the lock this one is layered on pins it)"
     return tuple(found), list(found.values())
 
 
 def _parents_holding(
-    name: str,
-    wanted: Version,
-    *,
-    pinned: PinnedPackage,
-    relock: Relock,
-    relocked: Mapping[str, PinnedPackage],
-    environment: TargetEnvironment,
-    extras: Mapping[str, frozenset[str]],
+    name: str, wanted: Version, pinned: PinnedPackage, context: _Context
 ) -> dict[str, str]:
     """The parents of ``name`` in the re-lock whose requirement on it excludes ``wanted``,
     each with why."""
     found: dict[str, str] = {}
     for parent in pinned.parents:
-        parent_pin = relocked.get(parent)
+        parent_pin = context.relocked.get(parent)
         if parent_pin is None or parent_pin.version is None:
             continue
-        texts = relock.requirements.get((parent, parent_pin.version))
+        texts = context.relock.requirements.get((parent, parent_pin.version))
         if texts is None:
             continue
         keeping = _parent_keeps(
-            _requirements_on(texts, name), wanted, environment, extras.get(parent, frozenset())
+            _requirements_on(texts, name),
+            wanted,
+            context.environment,
+            context.extras.get(parent, frozenset()),
         )
         if keeping:
             specifiers = ", ".join(dict.fromkeys(str(r.specifier) for r in keeping))
@@ -406,24 +383,18 @@ def _parents_holding(
     return found
 
 
-def _requirements_holding(
-    name: str,
-    wanted: Version,
-    *,
-    relock: Relock,
-    relocked: Mapping[str, PinnedPackage],
-    environment: TargetEnvironment,
-    extras: Mapping[str, frozenset[str]],
-) -> list[tuple[str, str]]:
+def _requirements_holding(name: str, wanted: Version, context: _Context) -> list[tuple[str, str]]:
     """The packages ``wanted`` requires in versions the re-lock does not have, each with
     why."""
     found: list[tuple[str, str]] = []
-    own = relock.requirements.get((name, str(wanted)))
+    own = context.relock.requirements.get((name, str(wanted)))
     for requirement in (r for text in own or () if (r := _requirement(text)) is not None):
-        if not environment.applies_with_extras(_marker(requirement), extras.get(name, ())):
+        if not context.environment.applies_with_extras(
+            _marker(requirement), context.extras.get(name, ())
+        ):
             continue
         dependency = _canonical(requirement.name)
-        dependency_pin = relocked.get(dependency)
+        dependency_pin = context.relocked.get(dependency)
         if dependency_pin is None or dependency_pin.version is None:
             continue
         version = _version(dependency_pin.version)
@@ -487,15 +458,7 @@ def _relock_verdict(
         or relocked_version >= newest_in_range
     ):
         return status, (), None
-    held_by, reasons = _holders(
-        name,
-        newest_in_range,
-        relock=context.relock,
-        relocked=context.relocked,
-        environment=context.environment,
-        extras=context.extras,
-        declared_files=context.declared_files,
-    )
+    held_by, reasons = _holders(name, newest_in_range, context)
     shown = "; ".join(reasons) if reasons else "the other pins"
     return status, held_by, f"{newest_in_range} held back by {shown}"
 
