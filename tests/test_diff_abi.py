@@ -231,3 +231,31 @@ def test_a_lock_to_lock_diff_crossing_to_numpy_2_lists_every_compiled_dependent(
     table = " ".join(capsys.readouterr().out.split())
     assert "NumPy ABI of the compiled numpy dependents (numpy 1.26.4 ->" in table
     assert "oldext 1.0: abi-break: built for NumPy 1.x" in table
+
+
+def test_without_served_metadata_the_wheels_own_metadata_decides(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An index without PEP 658 files: the wheel's METADATA (read from the same tail as the
+    zip directory) says whether it requires numpy; a compiled package that does not is not
+    reported, and its modules are not read."""
+    catalog = [
+        *_catalog(abi_wheels),
+        abi_wheels.extension("fastparse", "1.0", NUMPY1, requires_dist=()),
+    ]
+    served = local_index_factory(catalog, serve_metadata=False)
+    _point_at(served, tmp_path, monkeypatch)
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock.read_text() + "fastparse==1.0\n    # via oldext\n")
+    with served.recording() as seen:
+        rows = _diff_json(capsys)
+    old = rows["oldext"]["abi"]
+    assert isinstance(old, dict) and old["breaks"] is True
+    assert rows["fastparse"]["abi"] is None  # compiled, built for 1.x, but needs no numpy
+    fastparse = served.wheel("fastparse", "1.0").filename
+    assert [r.range for r in seen if r.path == f"/files/{fastparse}"] == ["bytes=-65536"]

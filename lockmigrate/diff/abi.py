@@ -121,9 +121,14 @@ def extension_members(names: Iterable[str]) -> list[str]:
     ]
 
 
-def _inspect(transport: Transport, file: IndexFile) -> WheelAbi:
+def _inspect(
+    transport: Transport, file: IndexFile, environment: TargetEnvironment | None
+) -> WheelAbi:
     """Read the extension modules of ``file``, smallest first, until one names a numpy
-    module: every module of a wheel is built against the same headers."""
+    module: every module of a wheel is built against the same headers. With an
+    ``environment`` (the index served no metadata), the wheel's own ``METADATA`` first
+    (usually in the same last 64 KiB as the zip directory): a wheel that does not require
+    numpy there is not read further."""
     from lockmigrate.index.remote_zip import RemoteZip
 
     url = file.url()
@@ -131,6 +136,12 @@ def _inspect(transport: Transport, file: IndexFile) -> WheelAbi:
         raise _Unjudged("the index gives no URL for its wheel")
     archive = RemoteZip(transport, url, sha256=file.sha256)
     infos = {info.filename: info for info in archive.infolist()}
+    if environment is not None:
+        metadata = [name for name in infos if re.fullmatch(r"[^/]+\.dist-info/METADATA", name)]
+        if len(metadata) == 1 and not _requires_numpy(
+            archive.read(infos[metadata[0]]), environment
+        ):
+            return WheelAbi(build=AbiBuild.NO_C_API, depends_on_numpy=False)
     members = sorted(extension_members(infos), key=lambda name: infos[name].compress_size)
     seen: set[str] = set()
     for name in members:
@@ -291,6 +302,7 @@ class _Judge:
             return cached
         if self.offline:
             raise _Unjudged("offline, and no verdict cached for its wheel")
+        body = None
         if check_metadata and file.metadata_sha256 is not None:
             from lockmigrate.index import fetch_metadata
 
@@ -303,7 +315,9 @@ class _Judge:
         from lockmigrate.index.remote_zip import RemoteZipError
 
         try:
-            verdict = _inspect(self.transport, file)
+            verdict = _inspect(
+                self.transport, file, self.environment if check_metadata and body is None else None
+            )
         except RemoteZipError as error:
             raise _Unjudged(str(error)) from None
         self.cache.store_verdict(file.sha256, verdict)
