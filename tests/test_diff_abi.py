@@ -259,3 +259,29 @@ def test_without_served_metadata_the_wheels_own_metadata_decides(
     assert rows["fastparse"]["abi"] is None  # compiled, built for 1.x, but needs no numpy
     fastparse = served.wheel("fastparse", "1.0").filename
     assert [r.range for r in seen if r.path == f"/files/{fastparse}"] == ["bytes=-65536"]
+
+
+def test_credentials_reach_the_wheel_requests_but_never_the_output_or_the_cache(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served = local_index_factory(_catalog(abi_wheels), auth=("reader", "s3cr3t-pw"))
+    _point_at(served, tmp_path, monkeypatch)
+    monkeypatch.setenv("PIP_INDEX_URL", served.authenticated_url)
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0")
+    with served.recording() as seen:
+        code = main(["diff", "--format", "json", "--fail-on", "abi-break", "--no-relock-check"])
+    out = capsys.readouterr()
+    assert code == 1
+    wheel = served.wheel("oldext", "1.0").filename
+    assert {(r.user, r.status) for r in seen if r.path == f"/files/{wheel}"} == {("reader", 206)}
+    assert "s3cr3t-pw" not in out.out + out.err
+    cache = tmp_path / "lockmigrate-cache" / "abi"
+    written = [path for path in cache.rglob("*") if path.is_file()]
+    assert written
+    for path in written:
+        assert "s3cr3t-pw" not in path.name and b"s3cr3t-pw" not in path.read_bytes()
+        assert "127.0.0.1" not in path.read_text()
