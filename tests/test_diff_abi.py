@@ -129,6 +129,9 @@ def test_check_fails_on_an_abi_break_and_passes_numpy_2_and_ctypes_builds(
     out = capsys.readouterr().out
     assert "[abi-break]" in out and "oldext==1.1" in out
     assert main(["check", "fine"]) == 0
+    with index.recording() as served:  # judged before: the cached verdicts answer
+        assert main(["check", "fine"]) == 0
+    assert served == []
 
 
 def test_numpy_1_locked_with_a_numpy_2_build_says_nothing(
@@ -231,6 +234,7 @@ def test_a_lock_to_lock_diff_crossing_to_numpy_2_lists_every_compiled_dependent(
     table = " ".join(capsys.readouterr().out.split())
     assert "NumPy ABI of the compiled numpy dependents (numpy 1.26.4 ->" in table
     assert "oldext 1.0: abi-break: built for NumPy 1.x" in table
+    assert "1 change(s), 3 unchanged; 1 package(s): 1 ok; 1 abi-break" in table
 
 
 def test_without_served_metadata_the_wheels_own_metadata_decides(

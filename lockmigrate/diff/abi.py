@@ -425,9 +425,11 @@ def _verdict_for(
     pin: _Pin,
     project: ProjectVersions | None,
     numpy: Version,
+    *,
     declared: Mapping[str, str],
+    cached: Mapping[str, tuple[str, WheelAbi] | None],
 ) -> AbiVerdict | None:
-    judged = _judge_pin(judge, pin, project)
+    judged = cached[pin.name] if pin.name in cached else _judge_pin(judge, pin, project)
     if judged is None or not judged[1].depends_on_numpy:
         return None
     wheel, verdict = judged
@@ -487,7 +489,6 @@ def judge_lock(
         for p in lock.packages
         if p.version and p.name != "numpy" and p.url is None and environment.applies(p.marker)
     ]
-    pages = _pages(pins, available, sources, cache_dir, offline=offline, workers=workers)
     judge = _Judge(
         environment=environment,
         sources=sources,
@@ -495,12 +496,17 @@ def judge_lock(
         offline=offline or sources is None,
         workers=max(1, workers),
     )
+    cached = {} if judge.offline else _cached_first(judge, pins, available, numpy)
+    asked = [pin for pin in pins if pin.name not in cached]
+    pages = _pages(asked, available, sources, cache_dir, offline=offline, workers=workers)
     verdicts: dict[str, AbiVerdict] = {}
     unjudged: dict[str, str] = {}
 
     def one(pin: _Pin) -> None:
         try:
-            verdict = _verdict_for(judge, pin, pages.get(pin.name), numpy, declared or {})
+            verdict = _verdict_for(
+                judge, pin, pages.get(pin.name), numpy, declared=declared or {}, cached=cached
+            )
         except _Unjudged as why:
             unjudged[pin.name] = str(why)
             return
@@ -516,6 +522,29 @@ def judge_lock(
         verdicts=dict(sorted(verdicts.items())),
         unjudged=tuple(f"{name}: {why}" for name, why in sorted(unjudged.items())),
     )
+
+
+def _cached_first(
+    judge: _Judge,
+    pins: Sequence[_Pin],
+    available: Mapping[str, ProjectVersions] | None,
+    numpy: Version,
+) -> dict[str, tuple[str, WheelAbi] | None]:
+    """The verdicts an earlier run cached for the pins whose index pages are not at hand
+    (``check``, a lock-to-lock diff), so that a lock judged before costs no request: the
+    pages are asked only for the others, and for cached breaks (to search for their fix)."""
+    found: dict[str, tuple[str, WheelAbi] | None] = {}
+    for pin in pins:
+        if available is not None and pin.name in available:
+            continue  # the diff read its page: judged from it (and its files re-cached)
+        try:
+            judged = judge.judge_offline(pin.name, pin.version)
+        except _Unjudged:
+            continue
+        if judged is not None and judged[1].build is AbiBuild.NUMPY1 and numpy.major >= 2:
+            continue
+        found[pin.name] = judged
+    return found
 
 
 def _each(work: Callable[[_Pin], None], pins: Sequence[_Pin], workers: int) -> None:

@@ -121,7 +121,7 @@ def render_locks(report: LockDiffReport) -> str:
     out = [
         f"## Lock changes: `{_cell(report.old)}` -> `{_cell(report.new)}`\n\n",
         f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
-        + summary_text(report.counts(), len(report.rows))
+        + summary_text(report.counts(), len(report.rows), report.flag_counts())
         + "\n\n",
     ]
     if report.rows:

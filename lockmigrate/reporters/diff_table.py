@@ -392,7 +392,7 @@ def render_locks(report: LockDiffReport, *, color: bool, width: int | None = DEF
         lines += _heading([abi_unjudged_text(report.abi_unjudged)], width)
     lines += wrapped(
         f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
-        + summary_text(report.counts(), len(report.rows)),
+        + summary_text(report.counts(), len(report.rows), report.flag_counts()),
         width,
     )
     return "\n".join(lines) + "\n"
