@@ -304,10 +304,9 @@ class _Judge:
             raise _Unjudged("offline, and no verdict cached for its wheel")
         body = None
         if check_metadata and file.metadata_sha256 is not None:
-            from lockmigrate.index import fetch_metadata
+            from lockmigrate.index import read_metadata
 
-            assert self.sources is not None  # noqa: S101 - never asked offline
-            body = fetch_metadata({0: file}, sources=self.sources, workers=1).get(0)
+            body = read_metadata(file, self.transport)
             if body is not None and not _requires_numpy(body, self.environment):
                 verdict = WheelAbi(build=AbiBuild.NO_C_API, depends_on_numpy=False)
                 self.cache.store_verdict(file.sha256, verdict)
