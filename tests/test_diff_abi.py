@@ -289,3 +289,38 @@ def test_credentials_reach_the_wheel_requests_but_never_the_output_or_the_cache(
     for path in written:
         assert "s3cr3t-pw" not in path.name and b"s3cr3t-pw" not in path.read_bytes()
         assert "127.0.0.1" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("member", "read"),
+    [
+        ("pandas/_libs/lib.cpython-311-x86_64-linux-gnu.so", True),  # a Python tag: a module
+        ("numexpr/interpreter.cpython-311-darwin.so", True),
+        ("pkg/_ext.abi3.so", True),
+        ("pkg/_speedups.pyd", True),
+        ("pkg/_plain.so", True),  # no tag, not lib*: may be a module
+        ("lightgbm/lib/lib_lightgbm.so", False),  # ctypes' library
+        ("xgboost/lib/libxgboost.so", False),
+        ("scipy.libs/libscipy_openblas-c128ec02.so", False),  # auditwheel's vendored libraries
+        ("numpy.libs/libgfortran-040039e1.so.5.0.0", False),
+        ("pkg/.dylibs/libomp.dylib", False),
+        ("pkg/data.json", False),
+    ],
+)
+def test_which_members_may_be_extension_modules(member: str, read: bool) -> None:
+    from lockmigrate.diff.abi import extension_members
+
+    assert extension_members([member]) == ([member] if read else [])
+
+
+def test_the_module_name_in_a_binary_says_which_headers_built_it() -> None:
+    from lockmigrate.diff.abi import scan_binary
+    from lockmigrate.diff.model import AbiBuild
+
+    both = b"\0numpy._core._multiarray_umath\0numpy.core._multiarray_umath\0_ARRAY_API\0"
+    assert scan_binary(both) == (AbiBuild.NUMPY2, "numpy._core._multiarray_umath", ("_ARRAY_API",))
+    old = b"\0numpy.core._multiarray_umath\0_ARRAY_API\0_UFUNC_API\0"
+    assert scan_binary(old) == (
+        AbiBuild.NUMPY1, OLD_NAME, ("_ARRAY_API", "_UFUNC_API")
+    )  # fmt: skip
+    assert scan_binary(b"\0LGBM_BoosterCreate\0") == (AbiBuild.NO_C_API, None, ())

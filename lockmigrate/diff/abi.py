@@ -63,6 +63,7 @@ _MAX_PROBES = 8  # wheels read at most to find one package's fix
 # anything in an auditwheel/delvewheel ".libs" folder) cannot call import_array()
 _EXTENSION = re.compile(r"[^/]+\.(?:so|pyd)$", re.IGNORECASE)
 _LIBRARY_FOLDER = re.compile(r"(?:^|/)[^/]*\.libs/|\.dylibs/")
+_PYTHON_TAGGED = re.compile(r"\.(?:cpython-|cp3\d+-|pypy|abi3\.|graalpy)[^/]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,13 +112,15 @@ def scan_binary(data: bytes) -> tuple[AbiBuild, str | None, tuple[str, ...]]:
 
 
 def extension_members(names: Iterable[str]) -> list[str]:
-    """The members of a wheel that may be extension modules (see ``_EXTENSION``)."""
+    """The members of a wheel that may be extension modules (see ``_EXTENSION``): a name
+    with a Python tag (``lib.cpython-311-x86_64-linux-gnu.so`` is pandas' ``_libs.lib``), or
+    a plain ``.so``/``.pyd`` whose name does not start with ``lib`` (a shared library)."""
     return [
         name
         for name in names
         if _EXTENSION.search(name)
         and not _LIBRARY_FOLDER.search(name)
-        and not name.rsplit("/", 1)[-1].startswith("lib")
+        and (_PYTHON_TAGGED.search(name) or not name.rsplit("/", 1)[-1].startswith("lib"))
     ]
 
 
