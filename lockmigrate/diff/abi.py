@@ -265,7 +265,7 @@ class AbiJudgement:
 
 @dataclass(slots=True, kw_only=True)
 class _Judge:
-    """What judging one lock needs: where to ask, the cache, and the answers so far."""
+    """What judging one lock needs: the environment, where to ask, and the cache."""
 
     environment: TargetEnvironment
     sources: IndexSources | None
@@ -298,15 +298,16 @@ class _Judge:
         file: IndexFile = chosen[1]
         return file
 
-    def judge_file(self, file: IndexFile, *, check_metadata: bool = True) -> WheelAbi:
-        """The verdict on one wheel: cached, else read (metadata first, when served)."""
+    def judge_file(self, file: IndexFile) -> WheelAbi:
+        """The verdict on one wheel: cached, else read (its metadata first: the index's when
+        served, else the wheel's own)."""
         cached = self.cache.verdict(file.sha256)
         if cached is not None:
             return cached
         if self.offline:
             raise _Unjudged("offline, and no verdict cached for its wheel")
         body = None
-        if check_metadata and file.metadata_sha256 is not None:
+        if file.metadata_sha256 is not None:
             from lockmigrate.index import read_metadata
 
             body = read_metadata(file, self.transport)
@@ -317,9 +318,7 @@ class _Judge:
         from lockmigrate.index.remote_zip import RemoteZipError
 
         try:
-            verdict = _inspect(
-                self.transport, file, self.environment if check_metadata and body is None else None
-            )
+            verdict = _inspect(self.transport, file, self.environment if body is None else None)
         except RemoteZipError as error:
             raise _Unjudged(str(error)) from None
         self.cache.store_verdict(file.sha256, verdict)
