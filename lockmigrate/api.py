@@ -409,7 +409,7 @@ def check(
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import (
         discover,
-        find_poetry_projects,
+        find_locked_projects,
         role_for,
         service_dir_for,
     )
@@ -427,7 +427,7 @@ def check(
         collector=collector,
         progress=progress,
         planned=planned,
-        poetry_projects=find_poetry_projects(existing, exclude=exclude),
+        projects=find_locked_projects(existing, exclude=exclude),
         # in the order discover() gives files: by service, its main file first
         excluded=[
             display_path(path)
@@ -450,7 +450,7 @@ def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Seque
     read = [f.file.display for service in report.services for f in service.files]
     message = (
         f"nothing to check in {searched}: no pip-compile lock (a .txt with its .in), no "
-        "poetry.lock beside a pyproject.toml, and no requirements file with ranges "
+        "poetry.lock or uv.lock beside a pyproject.toml, and no requirements file with ranges "
         "(requirements*.txt, *.in, requirements/*.txt) was found"
     )
     if read:
