@@ -51,6 +51,7 @@ from lockmigrate.sources.requirements import parse_bytes
 # A lock whose input digest matches is checked without the resolvers: what runs them is
 # imported only to re-lock one (check is what a pre-commit hook runs on every commit).
 if TYPE_CHECKING:
+    from lockmigrate.model.locks import Lock
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import Progress
 
@@ -62,6 +63,7 @@ class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
     code: str  # stale | out-of-range | layering | credentials | poetry-lock | uv-lock | unlocked
+    # | pylock-stale
     message: str
     origin: Origin | None
     expected: str | None = None
@@ -559,6 +561,53 @@ def _check_lock(
     tally.findings += out_of_range
     tally.covered |= read
     tally.findings += _layering(service, scanned.file, in_path)
+    tally.findings += _pylock_drift(scanned)
+
+
+def _pylock_drift(scanned: ScannedFile) -> list[Finding]:
+    """A ``pylock.NAME.toml`` exported beside the lock (``to-pip-tools --also-pylock``) that
+    no longer pins what the lock pins: one finding, naming the first few differences."""
+    from lockmigrate.targets.pylock import pylock_path_for
+
+    exported = pylock_path_for(scanned.path)
+    if not exported.is_file():
+        return []
+    from lockmigrate.errors import InputError
+    from lockmigrate.sources.locks.pip_compile import parse_lock_txt
+    from lockmigrate.sources.locks.pylock import parse_pylock
+
+    shown = display_path(exported)
+    problem: str | None
+    try:
+        pylock = parse_pylock(exported.read_bytes(), path=exported, display=shown)
+        lock = parse_lock_txt(scanned.path.read_bytes(), path=scanned.path)
+    except InputError as error:
+        problem = error.message
+    except OSError as error:
+        problem = f"cannot be read: {error.strerror}"
+    else:
+        problem = _pin_differences(lock, pylock, shown, scanned.file.display)
+    if problem is None:
+        return []
+    return [Finding(code="pylock-stale", message=problem, origin=Origin(path=shown, line=1))]
+
+
+def _pin_differences(lock: Lock, pylock: Lock, shown: str, lock_shown: str) -> str | None:
+    """What ``pylock`` (shown as ``shown``) pins otherwise than ``lock``; ``None``: nothing."""
+    ours = {p.name: p.version for p in lock.packages}
+    theirs = {p.name: p.version for p in pylock.packages}
+    differences = [
+        f"{name} {theirs.get(name) or 'missing'} (lock: {ours.get(name) or 'missing'})"
+        for name in sorted(ours.keys() | theirs.keys())
+        if ours.get(name) != theirs.get(name)
+    ]
+    if not differences:
+        return None
+    more = f" and {len(differences) - 3} more" if len(differences) > 3 else ""
+    return (
+        f"{shown} no longer pins what {lock_shown} pins: {', '.join(differences[:3])}{more}; "
+        "export it again with `lockmigrate to-pip-tools --also-pylock`"
+    )
 
 
 def _relock_stale(

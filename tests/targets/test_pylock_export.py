@@ -48,7 +48,10 @@ def pins(path: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_each_lock_gets_a_valid_pylock_with_its_pins_and_hashes(
-    use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     tree = tmp_path / "svc"
     tree.mkdir()
@@ -74,6 +77,18 @@ def test_each_lock_gets_a_valid_pylock_with_its_pins_and_hashes(
     before = {p.name: p.read_bytes() for p in tree.iterdir() if p.is_file()}
     assert main(["to-pip-tools", "--resolver", "uv", "--also-pylock"]) == 0
     assert {p.name: p.read_bytes() for p in tree.iterdir() if p.is_file()} == before
+
+    # check holds the pylock to its lock
+    assert main(["check"]) == 0
+    exported = tree / "pylock.prod.toml"
+    exported.write_text(exported.read_text(encoding="utf-8").replace("1.26.9", "1.26.4"))
+    capsys.readouterr()
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "pylock.prod.toml:1: pylock.prod.toml no longer pins what requirements-prod.txt" in out
+    assert "numpy 1.26.4 (lock: 1.26.9)" in out
+    assert "[pylock-stale]" in out
+    exported.write_bytes(before["pylock.prod.toml"])
 
     # and uv installs exactly those pins from it
     uv = uv_binary()
