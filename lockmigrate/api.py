@@ -168,11 +168,17 @@ def to_pip_tools(
     keep_going: bool = False,
     exclude: Exclude | None = None,
     planned: Callable[[int], None] | None = None,
+    also_pylock: bool = False,
 ) -> MigrationResult:
     """Plan the migration of every ranged requirements file under ``paths`` to pip-compile
     ``.in``/``.txt`` pairs. Runs the real resolver in a scratch tree; writes nothing (apply
     the returned plan with :func:`lockmigrate.io.apply`). With ``keep_going``, files that
     fail are listed in :attr:`MigrationResult.failures` and left out of the plan.
+
+    With ``also_pylock``, each lock (compiled now, or already there) gets a PEP 751
+    ``pylock.NAME.toml`` beside it, exported by uv from its pins (see
+    :func:`lockmigrate.resolve.pylock.export_pylock`); a lock that holds local paths or
+    editables gets none, with a ``pylock-skipped`` warning.
 
     ``planned`` hears how many locks will be compiled, before the first compile starts;
     ``progress`` hears ``(lock, "compiling")`` and ``(lock, "done")`` for each (from
@@ -191,11 +197,135 @@ def to_pip_tools(
         keep_going=keep_going,
         planned=planned,
     )
+    plan = result.plan
+    if also_pylock:
+        plan = _with_pylocks(
+            result, options or CompileOptions(), collector, index_lines=_index_lines(report)
+        )
     return dataclasses.replace(
         result,
-        plan=result.plan.reading(_files_read(report)),
+        plan=plan.reading(_files_read(report)),
         services=tuple(service.display for service in report.services),
     )
+
+
+def _locks_of(result: MigrationResult) -> list[tuple[Path, str, bytes]]:
+    """Every lock of ``result``: each compiled now, with its new content, and each already
+    there, as it is on disk; as (path, shown, content)."""
+    compiled = set(result.compiled)
+    locks = [
+        (change.path, change.display, change.after)
+        for change in result.plan.changes
+        if change.display in compiled and change.after is not None
+    ]
+    for shown in result.already_migrated:
+        path = Path(shown)
+        try:
+            locks.append((path, shown, path.read_bytes()))
+        except OSError as error:
+            raise InputError(f"cannot read {shown}: {error.strerror}") from None
+    return locks
+
+
+def _pylock_source(path: Path, shown: str, content: bytes, collector: Collector) -> str | None:
+    """The Python ``path``'s lock is for (its header's), or ``None`` and a warning when the
+    lock holds what a ``pylock.toml`` made from a scratch copy cannot say: a local path or an
+    editable, whose location is relative to the lock."""
+    from lockmigrate.sources.locks.pip_compile import parse_lock_txt
+
+    lock = parse_lock_txt(content, path=path, display=shown)
+    local = [
+        p.name
+        for p in lock.packages
+        if p.url is not None and (p.url.startswith("file:") or "://" not in p.url)
+    ]
+    if local or b"\n-e " in b"\n" + content:
+        collector.warning(
+            "pylock-skipped",
+            f"{shown} holds editable or local-path requirements "
+            f"({', '.join(local) or 'an -e line'}): no pylock.toml is exported for it "
+            "(their paths are relative to the lock; `uv export --format pylock.toml` in "
+            "the project writes one)",
+        )
+        return None
+    return lock.header.python_version or ""
+
+
+def _index_lines(report: ScanReport) -> dict[Path, tuple[str, ...]]:
+    """The index options of each service of ``report`` as requirement lines (values as
+    written, so that uv expands ``${TOKEN}`` itself), by the absolute path of each of its
+    locks: a lock of pip-compile or uv keeps none of them, and its export needs the index."""
+    from lockmigrate.sources.requirements import index_options
+
+    found: dict[Path, tuple[str, ...]] = {}
+    for service in report.services:
+        lines: list[str] = []
+        for scanned in service.files:
+            for option in index_options(scanned.file):
+                value = option.value
+                if option.name == "--find-links" and value and "://" not in value:
+                    local = scanned.path.parent / value
+                    value = str(local.absolute()) if local.exists() else value
+                lines.append(f"{option.name} {value}" if value is not None else option.name)
+        for scanned in service.files:
+            for lock in (scanned.lock, scanned.path):
+                if lock is not None:
+                    found[lock.absolute()] = tuple(dict.fromkeys(lines))
+    return found
+
+
+def _with_pylocks(
+    result: MigrationResult,
+    options: CompileOptions,
+    collector: Collector,
+    *,
+    index_lines: dict[Path, tuple[str, ...]],
+) -> Plan:
+    """``result``'s plan with a ``pylock.toml`` beside each of its locks (in parallel: one uv
+    process each), exported with the index options of the lock's service."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lockmigrate.plan import Plan
+    from lockmigrate.resolve import stop_generation
+    from lockmigrate.resolve.pylock import export_pylock
+    from lockmigrate.sources.includes import display_path
+    from lockmigrate.targets.pylock import pylock_change, pylock_path_for
+
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wanted: list[tuple[Path, str, bytes, str]] = []
+    for path, shown, content in _locks_of(result):
+        python = _pylock_source(path, shown, content, collector)
+        if python is not None:
+            indexes = "".join(f"{line}\n" for line in index_lines.get(path.absolute(), ()))
+            wanted.append(
+                (
+                    path,
+                    shown,
+                    indexes.encode() + content,
+                    python or options.python_version or running,
+                )
+            )
+    generation = stop_generation()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(wanted), 4))) as pool:
+        exported = list(
+            pool.map(
+                lambda item: export_pylock(
+                    item[2], shown=item[1], python_version=item[3], generation=generation
+                ),
+                wanted,
+            )
+        )
+    changes = list(result.plan.changes)
+    for (path, _, _, _), body in zip(wanted, exported, strict=True):
+        target = pylock_path_for(path)
+        before = target.read_bytes() if target.is_file() else None
+        changes.append(
+            pylock_change(
+                path, source=path.name, display=display_path(target), exported=body, before=before
+            )
+        )
+    return Plan(tuple(changes), result.plan.made_from)
 
 
 def to_poetry(
@@ -429,7 +559,7 @@ def check(
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import (
         discover,
-        find_poetry_projects,
+        find_locked_projects,
         role_for,
         service_dir_for,
     )
@@ -447,7 +577,7 @@ def check(
         collector=collector,
         progress=progress,
         planned=planned,
-        poetry_projects=find_poetry_projects(existing, exclude=exclude),
+        projects=find_locked_projects(existing, exclude=exclude),
         # in the order discover() gives files: by service, its main file first
         excluded=[
             display_path(path)
@@ -515,7 +645,7 @@ def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Seque
     read = [f.file.display for service in report.services for f in service.files]
     message = (
         f"nothing to check in {searched}: no pip-compile lock (a .txt with its .in), no "
-        "poetry.lock beside a pyproject.toml, and no requirements file with ranges "
+        "poetry.lock or uv.lock beside a pyproject.toml, and no requirements file with ranges "
         "(requirements*.txt, *.in, requirements/*.txt) was found"
     )
     if read:

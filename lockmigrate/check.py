@@ -20,7 +20,8 @@ For each pip-compile pair (``X.in`` + ``X.txt``) it verifies that
 A lock is re-resolved with the resolver its header names (``uv pip compile`` or
 pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
 
-For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
+For Poetry projects it runs ``poetry check --lock`` when Poetry is installed, and for uv
+projects (a ``uv.lock``) ``uv lock --check``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from lockmigrate.sources.requirements import parse_bytes
 # A lock whose input digest matches is checked without the resolvers: what runs them is
 # imported only to re-lock one (check is what a pre-commit hook runs on every commit).
 if TYPE_CHECKING:
+    from lockmigrate.model.locks import Lock
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import Progress
 
@@ -60,7 +62,8 @@ __all__ = ["CheckReport", "Finding", "run_check"]
 class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
-    code: str  # stale | out-of-range | layering | credentials | poetry-lock | unlocked
+    code: str  # stale | out-of-range | layering | credentials | poetry-lock | uv-lock | unlocked
+    # | pylock-stale
     message: str
     origin: Origin | None
     expected: str | None = None
@@ -240,15 +243,15 @@ def _declares_ranges(file: RequirementFile) -> bool:
 
 
 def _unlocked(
-    report: ScanReport, covered: set[Path], poetry_folders: set[Path]
+    report: ScanReport, covered: set[Path], project_folders: set[Path]
 ) -> list[tuple[ScannedFile, Finding]]:
     """Every file with ranges that no lock covers: never migrated (``to-pip-tools`` would
     lock it), or a ``.in`` never compiled. Constraints files, files of exact pins, files a
-    checked lock's input includes and the files of a service locked by Poetry are covered."""
+    checked lock's input includes and the files of a service locked by Poetry or uv are covered."""
     found: list[tuple[ScannedFile, Finding]] = []
     for service in report.services:
-        if service.path.absolute() in poetry_folders:
-            continue  # to-poetry moved its ranges into pyproject.toml, locked in poetry.lock
+        if service.path.absolute() in project_folders:
+            continue  # to-poetry (to-uv) moved its ranges into pyproject.toml, locked beside it
         for scanned in service.files:
             path = scanned.path.absolute()
             if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
@@ -340,36 +343,49 @@ def _staleness(
     return findings
 
 
-def _poetry_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]:
-    """The folders with a ``poetry.lock`` beside a ``pyproject.toml``: the services of
-    ``report`` that have them, and ``projects``."""
+#: The lock beside a ``pyproject.toml`` that ``check`` asks its own tool about, in the order
+#: a folder's lock is chosen (as ``diff`` chooses it), with the finding's code.
+_PROJECT_LOCKS = (("poetry.lock", "poetry-lock"), ("uv.lock", "uv-lock"))
+
+
+def _project_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]:
+    """The folders with a ``poetry.lock`` or a ``uv.lock`` beside a ``pyproject.toml``: the
+    services of ``report`` that have them, and ``projects``."""
     folders = [service.path.absolute() for service in report.services]
     folders += [project.absolute() for project in projects]
     return [
         folder
         for folder in dict.fromkeys(folders)
-        if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file()
+        if (folder / "pyproject.toml").is_file()
+        and any((folder / name).is_file() for name, _ in _PROJECT_LOCKS)
     ]
 
 
-def _poetry(folders: Sequence[Path]) -> tuple[list[Finding], list[str]]:
-    if not folders:
-        return [], []
+def _project_lock_problem(lock: Path) -> str | None:
+    """What Poetry (``poetry check --lock``) or uv (``uv lock --check``) says is wrong with
+    ``lock``; ``None`` when it matches its ``pyproject.toml``."""
+    if lock.name == "uv.lock":
+        from lockmigrate.resolve.uv_lock import uv_lock_check
+
+        problem = uv_lock_check(lock.parent)
+        return None if problem is None else f"uv lock --check: {problem}"
     from lockmigrate.resolve.poetry import poetry_check_lock
 
+    problem = poetry_check_lock(lock.parent)
+    return None if problem is None else f"poetry check --lock: {problem}"
+
+
+def _project_locks(folders: Sequence[Path]) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     checked: list[str] = []
     for folder in folders:
-        lock = folder / "poetry.lock"
+        name, code = next((n, c) for n, c in _PROJECT_LOCKS if (folder / n).is_file())
+        lock = folder / name
         checked.append(display_path(lock))
-        problem = poetry_check_lock(folder)
+        problem = _project_lock_problem(lock)
         if problem is not None:
             findings.append(
-                Finding(
-                    code="poetry-lock",
-                    message=f"poetry check --lock: {problem}",
-                    origin=Origin(path=display_path(lock), line=1),
-                )
+                Finding(code=code, message=problem, origin=Origin(path=display_path(lock), line=1))
             )
     return findings, checked
 
@@ -458,13 +474,13 @@ def run_check(
     options: CompileOptions | None,
     full: bool,
     collector: Collector,
-    poetry_projects: Sequence[Path] = (),
+    projects: Sequence[Path] = (),
     excluded: Sequence[str] = (),
     progress: Progress | None = None,
     planned: Callable[[int], None] | None = None,
 ) -> CheckReport:
     """Check every migrated service of ``report``, and the Poetry projects in
-    ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
+    ``projects`` (folders with a ``poetry.lock`` or a ``uv.lock``). ``options`` re-lock every stale
     lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
     the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
@@ -477,11 +493,11 @@ def run_check(
     if planned is not None and tally.stale:
         planned(sum(len(group) for group in tally.stale.values()))
     resolvers = _relock_stale(tally, collector, progress)
-    poetry_folders = _poetry_folders(report, poetry_projects)
-    unlocked = _unlocked(report, tally.covered, set(poetry_folders))
+    project_folders = _project_folders(report, projects)
+    unlocked = _unlocked(report, tally.covered, set(project_folders))
     tally.findings += [finding for _, finding in unlocked]
-    poetry_findings, poetry_locks = _poetry(poetry_folders)
-    tally.findings += poetry_findings
+    project_findings, project_locks = _project_locks(project_folders)
+    tally.findings += project_findings
     resolved = [
         f.file.display
         for _, f in pairs
@@ -489,7 +505,7 @@ def run_check(
     ]
     return CheckReport(
         findings=tuple(tally.findings),
-        locks=(*(f.file.display for _, f in pairs), *poetry_locks),
+        locks=(*(f.file.display for _, f in pairs), *project_locks),
         trusted=tuple(tally.trusted),
         resolved=tuple(resolved),
         environments=tuple(tally.environments),
@@ -545,6 +561,53 @@ def _check_lock(
     tally.findings += out_of_range
     tally.covered |= read
     tally.findings += _layering(service, scanned.file, in_path)
+    tally.findings += _pylock_drift(scanned)
+
+
+def _pylock_drift(scanned: ScannedFile) -> list[Finding]:
+    """A ``pylock.NAME.toml`` exported beside the lock (``to-pip-tools --also-pylock``) that
+    no longer pins what the lock pins: one finding, naming the first few differences."""
+    from lockmigrate.targets.pylock import pylock_path_for
+
+    exported = pylock_path_for(scanned.path)
+    if not exported.is_file():
+        return []
+    from lockmigrate.errors import InputError
+    from lockmigrate.sources.locks.pip_compile import parse_lock_txt
+    from lockmigrate.sources.locks.pylock import parse_pylock
+
+    shown = display_path(exported)
+    problem: str | None
+    try:
+        pylock = parse_pylock(exported.read_bytes(), path=exported, display=shown)
+        lock = parse_lock_txt(scanned.path.read_bytes(), path=scanned.path)
+    except InputError as error:
+        problem = error.message
+    except OSError as error:
+        problem = f"cannot be read: {error.strerror}"
+    else:
+        problem = _pin_differences(lock, pylock, shown, scanned.file.display)
+    if problem is None:
+        return []
+    return [Finding(code="pylock-stale", message=problem, origin=Origin(path=shown, line=1))]
+
+
+def _pin_differences(lock: Lock, pylock: Lock, shown: str, lock_shown: str) -> str | None:
+    """What ``pylock`` (shown as ``shown``) pins otherwise than ``lock``; ``None``: nothing."""
+    ours = {p.name: p.version for p in lock.packages}
+    theirs = {p.name: p.version for p in pylock.packages}
+    differences = [
+        f"{name} {theirs.get(name) or 'missing'} (lock: {ours.get(name) or 'missing'})"
+        for name in sorted(ours.keys() | theirs.keys())
+        if ours.get(name) != theirs.get(name)
+    ]
+    if not differences:
+        return None
+    more = f" and {len(differences) - 3} more" if len(differences) > 3 else ""
+    return (
+        f"{shown} no longer pins what {lock_shown} pins: {', '.join(differences[:3])}{more}; "
+        "export it again with `lockmigrate to-pip-tools --also-pylock`"
+    )
 
 
 def _relock_stale(

@@ -273,3 +273,46 @@ def test_a_poetry_project_without_requirement_files_is_checked(
 
     document = json.loads(capsys.readouterr().out)
     assert document["locks"] == ["taxi/poetry.lock"]
+
+
+@pytest.mark.slow
+def test_a_uv_project_is_checked_with_uv_lock_check(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A ``pyproject.toml`` with a ``uv.lock`` (what ``to-uv --lock`` leaves) is checked with
+    ``uv lock --check``: fresh passes, an edited range is a ``uv-lock`` finding."""
+    import subprocess
+
+    from lockmigrate.resolve.uv import uv_binary
+
+    uv = uv_binary()
+    if uv is None:
+        pytest.skip("uv is not installed (the dev extra installs it)")
+    env = local_index.env(cache_dir=tmp_path / "cache")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    project = tmp_path / "svc"
+    project.mkdir()
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "svc"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["numpy~=1.26.4"]\n'
+    )
+    subprocess.run(
+        [uv, "lock", "--quiet"], cwd=project, env=env, stdin=subprocess.DEVNULL, check=True
+    )
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+
+    assert main(["check", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["locks"] == ["svc/uv.lock"]
+
+    pyproject.write_text(pyproject.read_text().replace("~=1.26.4", "~=1.27"))
+    assert main(["check", "--format", "json"]) == 1
+    (finding,) = json.loads(capsys.readouterr().out)["findings"]
+    assert finding["code"] == "uv-lock"
+    assert (finding["path"], finding["line"]) == ("svc/uv.lock", 1)
+    assert finding["message"].startswith("uv lock --check: The lockfile at `uv.lock` needs to")

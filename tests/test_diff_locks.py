@@ -283,3 +283,76 @@ def test_usage_errors(
     capsys.readouterr()
     assert main(["diff", "--from", "nothing-here.txt", "--to", "requirements.txt"]) == 2
     assert "cannot read nothing-here.txt:requirements.txt from git" in capsys.readouterr().err
+
+
+UV_TEMPLATE = """\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+
+[[package]]
+name = "numpy"
+version = "{numpy}"
+source = {{ registry = "https://pypi.org/simple" }}
+
+[[package]]
+name = "pandas"
+version = "{pandas}"
+source = {{ registry = "https://pypi.org/simple" }}
+dependencies = [
+    {{ name = "numpy" }},
+]
+
+[[package]]
+name = "taxi"
+version = "0.1.0"
+source = {{ virtual = "." }}
+dependencies = [
+    {{ name = "pandas" }},
+]
+"""
+
+UV_PYPROJECT = """\
+[project]
+name = "taxi"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = [
+    "pandas~=2.2.3",  # allows 2.2.x
+]
+"""
+
+
+def test_uv_lock_to_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("pyproject.toml").write_text(UV_PYPROJECT)
+    (tmp_path / "old").mkdir()  # a lock's kind comes from its name: keep "uv.lock"
+    Path("old/uv.lock").write_text(UV_TEMPLATE.format(numpy="1.26.4", pandas="2.2.3"))
+    Path("uv.lock").write_text(UV_TEMPLATE.format(numpy="2.0.0", pandas="2.2.4"))
+    _, document = lock_json(capsys, "--from", "old/uv.lock", "--to", "uv.lock")
+    rows = by_name(document)
+    assert set(rows) == {"numpy", "pandas"}  # the project itself is not a pin
+    assert rows["pandas"]["declared"] == "~=2.2.3"
+    assert rows["pandas"]["origin"] == "pyproject.toml:6"
+    assert rows["pandas"]["in_range"] is True
+    assert rows["pandas"]["level"] == "patch"
+    assert rows["numpy"]["status"] == "unguarded"
+    assert rows["numpy"]["level"] == "major"
+    assert rows["numpy"]["via"] == ["pandas"]
+
+
+def test_a_uv_project_is_compared_with_its_uv_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("pyproject.toml").write_text(UV_PYPROJECT)
+    Path("uv.lock").write_text(UV_TEMPLATE.format(numpy="2.0.0", pandas="2.3.0"))
+    _, document = lock_json(capsys, ".", "--offline")
+    (section,) = document["sections"]  # type: ignore[misc]
+    assert section["lock"] == "uv.lock"
+    assert section["lock_kind"] == "uv.lock"
+    rows = by_name(section)
+    assert rows["pandas"]["status"] == "out-of-range"
+    assert rows["numpy"]["via"] == ["pandas"]

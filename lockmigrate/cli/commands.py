@@ -400,6 +400,14 @@ def to_pip_tools(
             "layered on it) as it was, report it at file:line and exit 4.",
         ),
     ] = False,
+    also_pylock: Annotated[
+        bool,
+        typer.Option(
+            "--also-pylock",
+            help="Also write a PEP 751 pylock.NAME.toml beside each lock (the same pins, "
+            "with every file's URL and hashes), exported by uv (needs lockmigrate[uv]).",
+        ),
+    ] = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
     with_: WithOption = None,
@@ -443,6 +451,7 @@ def to_pip_tools(
             planned=progress.planned,
             keep_going=keep_going,
             exclude=settings.excluded,
+            also_pylock=also_pylock,
         )
     plan = result.plan
     if integrations:

@@ -100,7 +100,7 @@ OPTIONS: tuple[Option, ...] = (
         takes="one",
         path=True,
         metavar="LOCK",
-        help="Compare with this lock (pip-compile .txt, poetry.lock, pylock.toml).",
+        help="Compare with this lock (pip-compile .txt, poetry.lock, uv.lock, pylock.toml).",
     ),
     Option(
         name="--resolve",

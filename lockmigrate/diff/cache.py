@@ -305,4 +305,29 @@ class RelockCache:
             write_atomically(self.root / f"{key}.json", json.dumps(entry).encode())
         except OSError:
             return False  # a read-only or full cache folder only costs speed
+        self.prune(now)
         return True
+
+    def prune(self, now: float) -> int:
+        """Remove the verdicts no run may use any more (past their time, unreadable, or of
+        another format), so the folder holds only what can still save a re-lock; returns
+        how many were removed. Run after each store: a verdict lives minutes, the folder
+        would otherwise grow by one file per re-lock for ever."""
+        removed = 0
+        try:
+            entries = list(self.root.glob("*.json"))
+        except OSError:
+            return 0
+        for path in entries:
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8"))
+                if entry.get("format") == _FORMAT and float(entry["expires"]) > now:
+                    continue
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pass  # unreadable: of no use to anyone
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                continue  # another run removed it, or the folder is read-only
+        return removed

@@ -547,6 +547,7 @@ def diff_against_lock(
         made_by=lock.header.made_by,
         relock_check=RelockCheck.DONE if relock is not None else RelockCheck.OFF,
         relock_by=relock.made_by if relock is not None else None,
+        relock_cached=relock is not None and relock.cached,
     )
 
 

@@ -813,7 +813,7 @@ def _kept_verdict(
         return None, None
     verdict = cache.load(key)
     if verdict is not None and verdict.still_good(_pages(item, verdict.pages, options), now):
-        return verdict.relock, key
+        return replace(verdict.relock, cached=True), key
     return None, key
 
 

@@ -150,6 +150,8 @@ class Relock:
     # "uv pip compile" or "pip-compile"; None when the lock compared is its own re-lock
     # (resolved now with nothing pinned)
     made_by: str | None = None
+    # kept from an earlier run (its index pages unchanged): no resolver ran for it now
+    cached: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,6 +207,7 @@ class DiffSection:
     relock_check: RelockCheck = RelockCheck.OFF
     relock_error: str | None = None  # why the re-lock check failed or could not run
     relock_by: str | None = None  # the resolver that made the re-lock; None: the lock itself
+    relock_cached: bool = False  # the re-lock was kept from an earlier run, not made now
     # the NumPy ABI check: the packages it could not judge ("name: why"), none when not run
     abi_unjudged: tuple[str, ...] = ()
 

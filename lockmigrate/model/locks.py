@@ -1,6 +1,7 @@
 """The model of a lock: exact versions, read from any lock format lockmigrate knows.
 
-Readers (``lockmigrate.sources.locks``: ``pip_compile``, ``poetry_lock``, ``pylock``) build
+Readers (``lockmigrate.sources.locks``: ``pip_compile``, ``poetry_lock``, ``uv_lock``,
+``pylock``) build
 a :class:`Lock`; ``lockmigrate.diff.compare`` compares it with declared ranges or with
 another lock. Nothing here does I/O.
 """
@@ -23,14 +24,17 @@ class LockKind(str, enum.Enum):
     PIP_COMPILE = "pip-compile"  # requirements.txt written by pip-compile or uv pip compile
     POETRY = "poetry.lock"
     PYLOCK = "pylock.toml"  # PEP 751
+    UV = "uv.lock"
 
 
 def lock_kind_for(path: Path) -> LockKind:
-    """The lock format a file name says: ``poetry.lock``, ``pylock.toml`` and
+    """The lock format a file name says: ``poetry.lock``, ``uv.lock``, ``pylock.toml`` and
     ``pylock.NAME.toml`` (PEP 751), anything else is pip-compile output."""
     name = path.name.lower()
     if name == "poetry.lock":
         return LockKind.POETRY
+    if name == "uv.lock":
+        return LockKind.UV
     if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
         return LockKind.PYLOCK
     return LockKind.PIP_COMPILE

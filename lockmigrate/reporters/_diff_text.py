@@ -64,6 +64,11 @@ def relock_text(section: DiffSection) -> str:
     if check is RelockCheck.DONE:
         if section.relock_by is None:
             return "re-lock check: this lock, resolved now with nothing pinned, is its own re-lock"
+        if section.relock_cached:
+            return (
+                f"re-lock check: re-locked with upgrades by {section.relock_by} in an earlier "
+                "run, kept while the index pages it read are unchanged"
+            )
         return f"re-lock check: re-locked with upgrades by {section.relock_by}"
     unchecked = any(row.status in {Status.BEHIND, Status.UNGUARDED} for row in section.rows)
     if not unchecked:

@@ -90,6 +90,7 @@ def render(report: DiffReport) -> str:
                 "error": section.error,
                 "relock_check": section.relock_check.value,
                 "relock_by": section.relock_by,
+                "relock_cached": section.relock_cached,
                 "relock_error": section.relock_error,
                 "abi_unjudged": list(section.abi_unjudged),
                 "rows": [_row(row) for row in section.rows],

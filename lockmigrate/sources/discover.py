@@ -23,7 +23,7 @@ __all__ = [
     "DiscoveredService",
     "Exclude",
     "discover",
-    "find_poetry_projects",
+    "find_locked_projects",
     "is_requirements_name",
     "role_for",
     "service_dir_for",
@@ -332,22 +332,29 @@ def _walk(
     return found
 
 
-def find_poetry_projects(paths: Sequence[Path], *, exclude: Exclude | None = None) -> list[Path]:
-    """The folders under ``paths`` (or holding a file named in ``paths``) with both a
-    ``pyproject.toml`` and a ``poetry.lock``, sorted; the walk skips what :func:`discover`
-    skips, and what ``exclude`` names."""
+#: The locks a project's own tool keeps beside its ``pyproject.toml``.
+_PROJECT_LOCK_NAMES = frozenset({"poetry.lock", "uv.lock"})
+
+
+def find_locked_projects(paths: Sequence[Path], *, exclude: Exclude | None = None) -> list[Path]:
+    """The folders under ``paths`` (or holding a file named in ``paths``) with a
+    ``pyproject.toml`` and a ``poetry.lock`` or ``uv.lock``, sorted; the walk skips what
+    :func:`discover` skips, and what ``exclude`` names."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
             folders = [
                 folder
                 for folder, entries, _ in _folders(path, None, exclude)
-                if {"poetry.lock", "pyproject.toml"} <= {e.name for e in entries}
+                if "pyproject.toml" in (names := {e.name for e in entries})
+                and names & _PROJECT_LOCK_NAMES
             ]
         else:
             folders = [path.parent]
         for folder in folders:  # Path.is_file: False for a symlink loop, where DirEntry's raises
-            if (folder / "poetry.lock").is_file() and (folder / "pyproject.toml").is_file():
+            if (folder / "pyproject.toml").is_file() and any(
+                (folder / name).is_file() for name in _PROJECT_LOCK_NAMES
+            ):
                 found.add(Path(os.path.abspath(folder)))  # noqa: PTH100
     return sorted(found)
 

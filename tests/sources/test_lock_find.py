@@ -17,6 +17,8 @@ from lockmigrate.sources.locks.find import pyproject_lock
         (("pylock.b.toml", "pylock.a.toml"), "pylock.a.toml"),
         (("pylock.toml", "pylock.a.toml"), "pylock.toml"),
         (("poetry.lock", "pylock.toml"), "poetry.lock"),
+        (("uv.lock", "pylock.toml"), "uv.lock"),
+        (("poetry.lock", "uv.lock"), "poetry.lock"),
     ],
 )
 def test_the_run_and_the_prefetch_find_the_same_lock(

@@ -1,5 +1,5 @@
-"""The lock readers: pip-compile output (both annotation styles, hashes), poetry.lock and
-pylock.toml, each with its dependency graph inverted into parents."""
+"""The lock readers: pip-compile output (both annotation styles, hashes), poetry.lock, uv.lock
+and pylock.toml, each with its dependency graph inverted into parents."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lockmigrate.model.locks import LockKind, lock_kind_for
 from lockmigrate.sources.locks.pip_compile import parse_lock_txt
 from lockmigrate.sources.locks.poetry_lock import parse_poetry_lock
 from lockmigrate.sources.locks.pylock import parse_pylock
+from lockmigrate.sources.locks.uv_lock import parse_uv_lock
 
 PIP_COMPILE = b"""\
 #
@@ -187,8 +188,113 @@ def test_pylock_invalid_is_input_error() -> None:
         ("poetry.lock", LockKind.POETRY),
         ("pylock.toml", LockKind.PYLOCK),
         ("pylock.dev.toml", LockKind.PYLOCK),
+        ("uv.lock", LockKind.UV),
         ("requirements.txt", LockKind.PIP_COMPILE),
     ],
 )
 def test_lock_kind_by_name(name: str, kind: LockKind) -> None:
     assert lock_kind_for(Path(name)) is kind
+
+
+#: As uv 0.13 writes it (trimmed): the project itself (``virtual``), a fork of numpy by
+#: Python version, a git pin, groups, and a workspace member that is not a pin.
+UV_LOCK = b"""\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+resolution-markers = [
+    "python_full_version >= '3.11'",
+    "python_full_version < '3.11'",
+]
+
+[manifest]
+members = [
+    "lib",
+    "svc",
+]
+
+[[package]]
+name = "lib"
+version = "0.1.0"
+source = { editable = "lib" }
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = [
+    "python_full_version < '3.11'",
+]
+sdist = { url = "https://f.example/numpy-1.26.4.tar.gz", hash = "sha256:aa", size = 1 }
+
+[[package]]
+name = "numpy"
+version = "2.2.6"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = [
+    "python_full_version >= '3.11'",
+]
+sdist = { url = "https://f.example/numpy-2.2.6.tar.gz", hash = "sha256:bb", size = 1 }
+
+[[package]]
+name = "pandas"
+version = "2.2.3"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "numpy", version = "1.26.4", marker = "python_full_version < '3.11'" },
+    { name = "numpy", version = "2.2.6", marker = "python_full_version >= '3.11'" },
+]
+
+[[package]]
+name = "Pytest"
+version = "8.3.5"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "slicer"
+version = "0.0.8"
+source = { git = "https://user:s3cret@github.com/x/slicer?rev=v0.0.8#0123abcd" }
+
+[[package]]
+name = "svc"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "lib" },
+    { name = "pandas" },
+    { name = "slicer" },
+]
+
+[package.dev-dependencies]
+test = [
+    { name = "pytest" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "pandas", specifier = "~=2.2.3" }]
+"""
+
+
+def test_uv_lock_pins_parents_groups_and_lines() -> None:
+    lock = parse_uv_lock(UV_LOCK, path=Path("uv.lock"))
+    assert lock.kind is LockKind.UV
+    pins = lock.by_name()
+    # the project and its workspace member are what is locked, not pins; numpy's first fork
+    assert {name: p.version for name, p in pins.items()} == {
+        "numpy": "1.26.4",
+        "pandas": "2.2.3",
+        "pytest": "8.3.5",
+        "slicer": "0.0.8",
+    }
+    assert pins["numpy"].parents == ("pandas",)
+    assert pins["pandas"].parents == ()  # required by the project alone: direct
+    assert pins["pytest"].groups == ("test",)
+    assert pins["numpy"].origin.line == 21
+    assert pins["slicer"].url == "git+https://user:****@github.com/x/slicer@0123abcd"
+    assert lock.requires_python == ">=3.10"
+
+
+def test_uv_lock_errors_name_the_line() -> None:
+    broken = UV_LOCK.replace(b'version = "2.2.3"\n', b"")
+    with pytest.raises(InputError, match=r"uv.lock:39: \[\[package\]\] needs a string 'version'"):
+        parse_uv_lock(broken, path=Path("uv.lock"))

@@ -9,9 +9,10 @@ __all__ = ["pyproject_lock"]
 
 
 def pyproject_lock(folder: Path) -> Path | None:
-    """The lock of the project in ``folder``: its ``poetry.lock``, else its ``pylock.toml``,
-    else the first of its named PEP 751 locks (``pylock.NAME.toml``); ``None`` without one."""
-    for name in ("poetry.lock", "pylock.toml"):
+    """The lock of the project in ``folder``: its ``poetry.lock``, else its ``uv.lock``, else
+    its ``pylock.toml``, else the first of its named PEP 751 locks (``pylock.NAME.toml``);
+    ``None`` without one."""
+    for name in ("poetry.lock", "uv.lock", "pylock.toml"):
         if (folder / name).is_file():
             return folder / name
     named = sorted(folder.glob("pylock.*.toml"))

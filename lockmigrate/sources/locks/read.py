@@ -21,6 +21,10 @@ def parse_lock(
         from lockmigrate.sources.locks.poetry_lock import parse_poetry_lock
 
         return parse_poetry_lock(data, path=path, display=display)
+    if kind is LockKind.UV:
+        from lockmigrate.sources.locks.uv_lock import parse_uv_lock
+
+        return parse_uv_lock(data, path=path, display=display)
     if kind is LockKind.PYLOCK:
         from lockmigrate.sources.locks.pylock import parse_pylock
 
