@@ -425,6 +425,7 @@ def diff(
     collector: Collector | None = None,
     progress: Callable[[str], None] | None = None,
     exclude: Exclude | None = None,
+    abi_check: bool = True,
 ) -> DiffReport:
     """Compare each declared input under ``paths`` (ranged requirements files, ``.in``
     files, ``pyproject.toml``) with its lock (``lock``, else the ``.txt`` beside a ``.in``,
@@ -445,6 +446,11 @@ def diff(
     ``backend`` when given, else uv when installed, else pip-tools), so that a package no
     re-lock would move reads ``capped``, with what holds it; when that fails, a warning says
     so and the rows keep the statuses the ranges alone give.
+
+    With ``abi_check``, each lock with numpy 2.x has its compiled numpy dependents judged
+    (:mod:`lockmigrate.diff.abi`): a package whose wheel is built for NumPy 1.x has the
+    ``abi-break`` flag and an :class:`~lockmigrate.diff.model.AbiVerdict` naming the binary
+    and the fix; ``offline`` uses only verdicts cached by an earlier run.
 
     What ``exclude`` names is skipped when walking a folder, as by :func:`scan`.
     ``cache_dir`` defaults to :func:`lockmigrate.index.default_cache_dir`. Raises
@@ -483,6 +489,7 @@ def diff(
             workers=DIFF_WORKERS,
             progress=progress,
             exclude=exclude,
+            abi_check=abi_check,
         )
         report = run_diff(
             existing,
@@ -499,16 +506,29 @@ def diff(
     return report
 
 
-def diff_locks(old: str | Path, new: Path, *, collector: Collector | None = None) -> LockDiffReport:
+def diff_locks(
+    old: str | Path,
+    new: Path,
+    *,
+    collector: Collector | None = None,
+    cache_dir: Path | None = None,
+) -> LockDiffReport:
     """What changed from lock ``old`` (a lock file, or a git revision of ``new`` such as
     ``HEAD~1``) to lock ``new``, each change checked against the ranges declared beside
-    ``new`` (its ``.in`` or ``pyproject.toml``). Never asks the index."""
+    ``new`` (its ``.in`` or ``pyproject.toml``). Asks the index only when numpy goes from
+    1.x to 2.x: then every compiled numpy dependent of ``new`` is judged
+    (:attr:`LockDiffReport.abi`, verdicts cached under ``cache_dir``, by default
+    :func:`lockmigrate.index.default_cache_dir`)."""
     from lockmigrate.diff.inputs import run_lock_diff
+    from lockmigrate.index import default_cache_dir
     from lockmigrate.io import recover_interrupted
 
     recover_interrupted([new])
     return run_lock_diff(
-        str(old), new, collector=collector if collector is not None else Collector()
+        str(old),
+        new,
+        collector=collector if collector is not None else Collector(),
+        cache_dir=cache_dir if cache_dir is not None else default_cache_dir(),
     )
 
 
@@ -569,7 +589,52 @@ def check(
     )
     if not result.locks and not result.unlocked:
         raise UsageError(_nothing_to_check(existing, report, result.excluded))
-    return result
+    return _with_abi_findings(result, report, collector)
+
+
+def _with_abi_findings(
+    result: CheckReport, report: ScanReport, collector: Collector
+) -> CheckReport:
+    """``result`` with an ``abi-break`` finding for each package of a pip-compile lock with
+    numpy 2.x whose wheel is built for NumPy 1.x (:mod:`lockmigrate.diff.abi`); a package
+    the check could not judge is a warning."""
+    from lockmigrate.check import Finding
+    from lockmigrate.diff.abi import describe
+    from lockmigrate.diff.inputs import judge_pip_compile_lock
+    from lockmigrate.index import default_cache_dir
+    from lockmigrate.model.requirements import Origin
+    from lockmigrate.model.services import FileFormat
+
+    findings: list[Finding] = []
+    for service in report.services:
+        for scanned in service.files:
+            if scanned.format is not FileFormat.PIP_TOOLS_LOCK or scanned.input is None:
+                continue
+            if not scanned.input.is_file():
+                continue
+            lock, judged = judge_pip_compile_lock(
+                scanned.path, scanned.input, collector=collector, cache_dir=default_cache_dir()
+            )
+            lines = {p.name: p.origin for p in lock.packages}
+            for verdict in judged.verdicts.values():
+                if verdict.breaks:
+                    findings.append(
+                        Finding(
+                            code="abi-break",
+                            message=f"{verdict.name}=={verdict.version}: {describe(verdict)}",
+                            origin=lines.get(verdict.name)
+                            or Origin(path=scanned.file.display, line=1),
+                        )
+                    )
+            if judged.unjudged:
+                collector.warning(
+                    "abi-unjudged",
+                    f"{scanned.file.display}: the NumPy ABI check could not judge "
+                    + "; ".join(judged.unjudged),
+                )
+    if not findings:
+        return result
+    return dataclasses.replace(result, findings=(*result.findings, *findings))
 
 
 def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Sequence[str]) -> str:

@@ -106,6 +106,14 @@ class TargetEnvironment:
             return True
         return _installs_wheel(tags.lower(), self.python_minor)
 
+    def wheel_rank(self, tags: str) -> int | None:
+        """How much pip prefers a wheel with these tags here (0 is best), as
+        ``packaging.tags`` orders this Python's tags; ``None`` when it does not install.
+        For a platform other than this machine's every wheel ranks the same (0)."""
+        if self.platform != sys.platform:
+            return 0
+        return _wheel_rank(tags.lower(), self.python_minor)
+
     def describe(self) -> str:
         """``"Python 3.11, linux"``: what the report says it assumed."""
         return f"Python {self.python_version}, {self.platform}"
@@ -188,6 +196,35 @@ def _supported_tags(python_minor: str) -> frozenset[Tag]:
     found = list(tags.cpython_tags(version, platforms=platforms))
     found += tags.compatible_tags(version, interpreter=f"cp{major}{minor}", platforms=platforms)
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wheel_rank(tags: str, python_minor: str) -> int | None:
+    from packaging.tags import parse_tag
+
+    try:
+        parsed = parse_tag(tags)
+    except ValueError:
+        return None
+    order = _ordered_tags(python_minor)
+    ranks = [order[tag] for tag in parsed if tag in order]
+    return min(ranks) if ranks else None
+
+
+@functools.lru_cache(maxsize=16)
+def _ordered_tags(python_minor: str) -> dict[Tag, int]:
+    """The tags of :func:`_supported_tags`, most preferred first, by position."""
+    from packaging import tags
+
+    version = _minor_of(python_minor)
+    if version is None or version == sys.version_info[:2]:
+        found = list(tags.sys_tags())
+    else:
+        major, minor = version
+        platforms = list(tags.platform_tags())
+        found = list(tags.cpython_tags(version, platforms=platforms))
+        found += tags.compatible_tags(version, interpreter=f"cp{major}{minor}", platforms=platforms)
+    return {tag: position for position, tag in reversed(list(enumerate(found)))}
 
 
 def target_environment(

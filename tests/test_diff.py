@@ -115,6 +115,7 @@ def test_every_status_against_the_real_index(
         "held_by": [],
         "yanked": False,
         "yank_reason": None,
+        "abi": None,
     }
     assert churn["pandas"]["status"] == "held"  # 2.2.4 is the newest 2.2.x; 2.3.0 exists
     assert churn["scikit-learn"]["status"] == "out-of-range"
@@ -146,7 +147,7 @@ def test_every_status_against_the_real_index(
         "missing": 1,
         "unknown": 0,
     }
-    assert document["flags"] == {"yanked": 0}
+    assert document["flags"] == {"yanked": 0, "abi-break": 0}
     # churn's re-lock fails (internal-tool is on no index): its rows keep what the ranges say
     assert document["sections"][0]["relock_check"] == "failed"
     assert "internal-tool" in document["sections"][0]["relock_error"]

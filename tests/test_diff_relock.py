@@ -395,7 +395,7 @@ def test_a_yanked_pin_is_flagged_with_its_reason(
     assert numpy["yanked"] is True
     assert numpy["yank_reason"] == "Broken ABI: built against the wrong CPython headers; use 1.26.9"
     assert numpy["status"] == "held"  # a flag beside the status, not instead of it
-    assert document["flags"] == {"yanked": 1}
+    assert document["flags"] == {"yanked": 1, "abi-break": 0}
     assert sum(document["summary"].values()) == 1  # each row counts once among statuses
     assert main(["diff", "--fail-on", "yanked"]) == 1
     captured = capsys.readouterr()

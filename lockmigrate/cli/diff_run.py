@@ -70,6 +70,7 @@ class DiffArguments:
     quiet: int = 0  # how many -q
 
     no_relock_check: bool = False
+    no_abi_check: bool = False
 
     @property
     def verbosity(self) -> Verbosity:
@@ -135,8 +136,8 @@ OPTIONS: tuple[Option, ...] = (
         takes="one",
         metavar="STATUSES",
         help="Exit 1 when a row has one of these statuses or flags (comma-separated: "
-        "ok, out-of-range, behind, capped, held, unguarded, missing, unknown; the flag "
-        "yanked; '' for never).",
+        "ok, out-of-range, behind, capped, held, unguarded, missing, unknown; the flags "
+        "yanked and abi-break; '' for never).",
     ),
     Option(
         name="--offline",
@@ -171,6 +172,13 @@ OPTIONS: tuple[Option, ...] = (
         takes="flag",
         help="Do not re-lock with upgrades to learn which behind/unguarded packages "
         "another pin caps (one resolver run per input that has such rows).",
+    ),
+    Option(
+        name="--no-abi-check",
+        field="no_abi_check",
+        takes="flag",
+        help="Do not read the compiled wheels of numpy dependents to flag those built for "
+        "NumPy 1.x when the lock has numpy 2.x (abi-break).",
     ),
 )
 assert {f.name for f in fields(DiffArguments)} == {"paths", *(o.field for o in OPTIONS)}  # noqa: S101
@@ -260,6 +268,7 @@ def _lock_against_ranges(arguments: DiffArguments, statuses: frozenset[Status | 
             python_version=python_version,
             backend=backend,
             relock_check=not arguments.no_relock_check,
+            abi_check=not arguments.no_abi_check,
             collector=collector,
             progress=_progress_lines(progress),
             exclude=settings.excluded,

@@ -50,10 +50,11 @@ from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_r
 from lockmigrate.sources.requirements import index_options
 
 if TYPE_CHECKING:
+    from lockmigrate.diff.abi import AbiJudgement
     from lockmigrate.diff.cache import RelockCache
     from lockmigrate.sources.pyproject import ProjectDeclarations
 
-__all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
+__all__ = ["DiffOptions", "judge_pip_compile_lock", "run_diff", "run_lock_diff"]
 
 _PYTHONS = tuple(f"3.{minor}" for minor in range(6, 16))
 
@@ -78,6 +79,7 @@ class DiffOptions:
     workers: int = 16
     progress: Callable[[str], None] | None = None
     exclude: Exclude | None = None  # what a walk of a folder leaves out
+    abi_check: bool = True  # the NumPy ABI check of compiled numpy dependents (diff.abi)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1133,6 +1135,11 @@ def run_diff(
         sections = _check_relocks(compared, report, options, collector)
     else:
         sections = [item.section for item in compared]
+    if options.abi_check:
+        sections = [
+            _with_abi(section, item, options)
+            for section, item in zip(sections, compared, strict=True)
+        ]
     # an input the resolver failed on: its own section, no rows
     sections += [_failed_section(t, options) for t in targets if t.error is not None]
     order = {target.title: position for position, target in enumerate(targets)}
@@ -1141,6 +1148,30 @@ def run_diff(
     return DiffReport(
         sections=tuple(sections), offline=options.offline, index=shown, skipped=skipped
     )
+
+
+def _with_abi(section: DiffSection, item: _Compared, options: DiffOptions) -> DiffSection:
+    """``section`` with the NumPy ABI verdict on each compiled numpy dependent of its lock
+    (:func:`lockmigrate.diff.abi.judge_lock`), and the packages it could not judge."""
+    from lockmigrate.diff.abi import judge_lock
+
+    judged = judge_lock(
+        item.lock,
+        environment=item.environment,
+        sources=item.sources,
+        available=item.available,
+        declared={d.name: d.specifier for d in item.target.declared if not d.constraint},
+        cache_dir=options.cache_dir,
+        offline=options.offline,
+        workers=min(options.workers, 8),
+    )
+    if not judged.verdicts and not judged.unjudged:
+        return section
+    rows = tuple(
+        replace(row, abi=judged.verdicts[row.name]) if row.name in judged.verdicts else row
+        for row in section.rows
+    )
+    return replace(section, rows=rows, abi_unjudged=judged.unjudged)
 
 
 def _locked_only(
@@ -1229,7 +1260,9 @@ def _declared_for_lock(path: Path, collector: Collector) -> tuple[list[DeclaredR
     return [], []
 
 
-def run_lock_diff(old: str, new: Path, *, collector: Collector) -> LockDiffReport:
+def run_lock_diff(
+    old: str, new: Path, *, collector: Collector, cache_dir: Path | None = None
+) -> LockDiffReport:
     """Compare two locks: ``old`` is a lock file, or else a git revision of ``new``."""
     if not new.is_file():
         raise InputError(f"{new}: no such lock file")
@@ -1249,4 +1282,60 @@ def run_lock_diff(old: str, new: Path, *, collector: Collector) -> LockDiffRepor
             "against declared ranges, and every package shows as transitive (give the newer "
             "lock as --to)",
         )
-    return diff_locks(old=old_lock, new=new_lock, declared=ranges, declared_files=files)
+    report = diff_locks(old=old_lock, new=new_lock, declared=ranges, declared_files=files)
+    return _locks_abi(report, old_lock, new_lock, new, ranges, cache_dir=cache_dir)
+
+
+def _locks_abi(
+    report: LockDiffReport,
+    old: Lock,
+    new: Lock,
+    new_path: Path,
+    ranges: Sequence[DeclaredRange],
+    *,
+    cache_dir: Path | None,
+) -> LockDiffReport:
+    """When numpy goes from 1.x to 2.x between the locks: every compiled numpy dependent of
+    the new lock, and what it was built against (the index is asked, through the new lock's
+    own index options)."""
+    from lockmigrate.diff.abi import judge_lock
+
+    def numpy_major(lock: Lock) -> int | None:
+        pin = next((p for p in lock.packages if p.name == "numpy" and p.version), None)
+        try:
+            return int(pin.version.split(".")[0]) if pin and pin.version else None
+        except ValueError:
+            return None
+
+    before, after = numpy_major(old), numpy_major(new)
+    if before is None or after is None or not before < 2 <= after:
+        return report
+    judged = judge_lock(
+        new,
+        environment=target_environment(lock_python=new.header.python_version),
+        sources=IndexSources.from_pip(new.index_options, base=new_path.parent),
+        declared={r.name: r.specifier for r in ranges if not r.constraint},
+        cache_dir=cache_dir,
+        every_numpy=True,
+    )
+    return replace(report, abi=tuple(judged.verdicts.values()), abi_unjudged=judged.unjudged)
+
+
+def judge_pip_compile_lock(
+    lock_path: Path, input_path: Path, *, collector: Collector, cache_dir: Path | None
+) -> tuple[Lock, AbiJudgement]:
+    """The NumPy ABI verdicts on a pip-compile lock (for ``check``): for the Python its
+    header names, through the index options of its ``.in`` and its own, with the ``.in``'s
+    ranges deciding whether a fix is in range."""
+    from lockmigrate.diff.abi import judge_lock
+
+    lock = read_lock(lock_path, display=display_path(lock_path))
+    ranges, _, options = _requirement_ranges(input_path, collector)
+    judged = judge_lock(
+        lock,
+        environment=target_environment(lock_python=lock.header.python_version),
+        sources=IndexSources.from_pip((*options, *lock.index_options), base=input_path.parent),
+        declared={r.name: r.specifier for r in ranges if not r.constraint},
+        cache_dir=cache_dir,
+    )
+    return lock, judged

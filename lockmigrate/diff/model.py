@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from lockmigrate.model.requirements import Origin
 
 __all__ = [
+    "AbiBuild",
+    "AbiVerdict",
     "Change",
     "DeclaredRange",
     "DiffReport",
@@ -56,6 +58,40 @@ class Flag(str, enum.Enum):
     or out of range); ``--fail-on`` takes these names too."""
 
     YANKED = "yanked"  # the locked version is yanked on the index (PEP 592)
+    # its wheel is built against NumPy 1.x headers, and the lock has numpy 2.x
+    ABI_BREAK = "abi-break"
+
+
+class AbiBuild(str, enum.Enum):
+    """What the compiled wheel a lock installs was built against, as its binaries say."""
+
+    NUMPY2 = "numpy2"  # names numpy._core._multiarray_umath: NumPy 2 headers (runs on 1.x too)
+    NUMPY1 = "numpy1"  # names only numpy.core._multiarray_umath: NumPy 1.x headers
+    NO_C_API = "no-c-api"  # compiled, but no extension module uses the NumPy C API (ctypes)
+    UNKNOWN = "unknown"  # could not be judged: ``note`` says why
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbiVerdict:
+    """The NumPy ABI of one locked package with compiled wheels that depends on numpy.
+
+    ``wheel`` is the file the lock installs here, ``member`` the binary in it that decided
+    and ``symbol`` what it names. ``breaks`` when it is built for NumPy 1.x and the lock has
+    numpy 2.x. ``fix`` is the first newer release built for NumPy 2 (``None`` when none was
+    found or none was looked for), ``fix_in_range`` whether the declared range allows it.
+    """
+
+    name: str
+    version: str
+    build: AbiBuild
+    numpy: str  # the locked numpy version
+    wheel: str | None = None
+    member: str | None = None
+    symbol: str | None = None
+    breaks: bool = False
+    fix: str | None = None
+    fix_in_range: bool | None = None
+    note: str | None = None
 
 
 def parse_statuses(text: str) -> frozenset[Status | Flag]:
@@ -142,11 +178,15 @@ class DiffRow:
     held_by: tuple[str, ...] = ()
     yanked: bool = False
     yank_reason: str | None = None
+    abi: AbiVerdict | None = None  # its NumPy ABI, for a compiled numpy dependent
 
     @property
     def flags(self) -> frozenset[Flag]:
-        """The flags of this row (``yanked``)."""
-        return frozenset({Flag.YANKED}) if self.yanked else frozenset()
+        """The flags of this row (``yanked``, ``abi-break``)."""
+        flags = {Flag.YANKED} if self.yanked else set()
+        if self.abi is not None and self.abi.breaks:
+            flags.add(Flag.ABI_BREAK)
+        return frozenset(flags)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +208,8 @@ class DiffSection:
     relock_error: str | None = None  # why the re-lock check failed or could not run
     relock_by: str | None = None  # the resolver that made the re-lock; None: the lock itself
     relock_cached: bool = False  # the re-lock was kept from an earlier run, not made now
+    # the NumPy ABI check: the packages it could not judge ("name: why"), none when not run
+    abi_unjudged: tuple[str, ...] = ()
 
     @property
     def lock_label(self) -> str:
@@ -262,14 +304,20 @@ class LockDiffReport:
     declared_files: tuple[str, ...]
     rows: tuple[LockChange, ...]
     unchanged: int
+    #: When numpy goes from 1.x to 2.x: every compiled numpy dependent of the new lock and
+    #: what it was built against (the index is asked then, and only then).
+    abi: tuple[AbiVerdict, ...] = ()
+    abi_unjudged: tuple[str, ...] = ()  # "name: why", for the packages not judged
 
     def counts(self) -> Counter[Status]:
         return Counter(row.status for row in self.rows)
 
     def flag_counts(self) -> Counter[Flag]:
-        """No flags: the index is not asked when two locks are compared."""
-        return Counter()
+        """``abi-break``: the new lock's packages built for NumPy 1.x (with numpy 2.x)."""
+        return Counter(Flag.ABI_BREAK for verdict in self.abi if verdict.breaks)
 
     def failed(self, fail_on: Iterable[Status | Flag]) -> bool:
         wanted = set(fail_on)
+        if Flag.ABI_BREAK in wanted and any(verdict.breaks for verdict in self.abi):
+            return True
         return any(row.status in wanted for row in self.rows)

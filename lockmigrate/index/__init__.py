@@ -78,6 +78,7 @@ __all__ = [
     "default_cache_dir",
     "fetch_metadata",
     "fetch_versions",
+    "read_metadata",
 ]
 
 CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
@@ -795,6 +796,25 @@ def fetch_metadata(
     finally:
         client.close()
     return found
+
+
+def read_metadata(file: IndexFile, transport: Transport) -> bytes | None:
+    """The core metadata the index serves beside ``file`` (PEP 658), through an open
+    ``transport``, checked against the page's hash; ``None`` when it is not served, does not
+    come or does not match."""
+    from lockmigrate.index.transport import FetchError
+
+    url = file.metadata_url()
+    if url is None or file.metadata_sha256 is None:
+        return None
+    try:
+        response = transport.get(url)
+    except FetchError:
+        return None
+    if response.status != 200:
+        return None
+    expected = file.metadata_sha256
+    return response.body if not expected or _sha256_hex(response.body) == expected else None
 
 
 def _metadata_body(client: _Client, url: str) -> bytes | None:

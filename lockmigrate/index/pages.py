@@ -91,6 +91,16 @@ class IndexFile:
     #: The URL of the page that lists it, without credentials (the index client adds the
     #: index's own to a request on its host, as pip does), when known.
     page: str | None = None
+    #: The file's SHA-256 as the page gives it (PEP 691 ``hashes``, a PEP 503 link's
+    #: ``#sha256=`` fragment), lower-case hex; ``None`` when the page gives none.
+    sha256: str | None = field(default=None, compare=False)
+
+    def url(self) -> str | None:
+        """Where the file is: its link resolved against its page's URL, without the hash
+        fragment; ``None`` for a file of a local folder."""
+        if not self.href:
+            return None
+        return urllib.parse.urljoin(self.page or "", self.href.split("#", 1)[0]) or None
 
     def metadata_url(self) -> str | None:
         """Where the index serves this file's core metadata (PEP 658): the file's URL,
@@ -160,6 +170,7 @@ def _parse_json(body: bytes, page: str | None = None) -> list[IndexFile]:
                     entry.get("core-metadata", entry.get("dist-info-metadata"))
                 ),
                 page=page,
+                sha256=_json_sha256(entry.get("hashes")),
             )
         )
     return found
@@ -194,9 +205,21 @@ def _parse_html(text: str, page: str | None = None) -> list[IndexFile]:
                 href=href,
                 metadata_sha256=_html_metadata(metadata) if metadata is not None else None,
                 page=page,
+                sha256=_fragment_sha256(href),
             )
         )
     return found
+
+
+def _json_sha256(hashes: object) -> str | None:
+    digest = hashes.get("sha256") if isinstance(hashes, dict) else None
+    return digest.lower() if isinstance(digest, str) and digest else None
+
+
+def _fragment_sha256(href: str) -> str | None:
+    """The ``sha256=<hex>`` fragment of a PEP 503 link, if it has one."""
+    name, sep, digest = href.partition("#")[2].partition("=")
+    return digest.lower() if sep and name.lower() == "sha256" and digest else None
 
 
 def _json_metadata(value: object) -> str | None:

@@ -273,6 +273,14 @@ class Transport:
             # AssertionError: urllib3's ProxySchemeUnknown
             raise FetchError(self._message(url, _describe(error))) from None
 
+    def get_range(self, url: str, first: int | None, last: int) -> Response:
+        """``GET url`` for one byte range: bytes ``first`` to ``last`` (inclusive), or the
+        last ``last`` bytes when ``first`` is ``None``; unencoded, so that the offsets are
+        the file's. A server that serves ranges answers 206 with a ``Content-Range``; one
+        that does not answers 200 with the whole file, which the caller then has."""
+        spec = f"-{last}" if first is None else f"{first}-{last}"
+        return self.get(url, headers={"Range": f"bytes={spec}", "Accept-Encoding": "identity"})
+
     def _get(self, url: str, headers: dict[str, str]) -> Response:
         bare, found = self.credentials.for_request(requote(url))
         authorization = _basic(found) if found is not None else None

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lockmigrate.diff.model import DiffRow, DiffSection, Flag, LockChange, RelockCheck, Status
+from lockmigrate.diff.model import (
+    AbiVerdict,
+    DiffRow,
+    DiffSection,
+    Flag,
+    LockChange,
+    RelockCheck,
+    Status,
+)
 
 __all__ = [
+    "abi_lines",
+    "abi_text",
+    "abi_unjudged_text",
     "environment_text",
     "in_range_text",
     "note_text",
@@ -77,11 +88,43 @@ def relock_text(section: DiffSection) -> str:
 
 
 def note_text(row: DiffRow) -> str:
-    """The row's index error, else its note, and the yank reason of a yanked pin."""
+    """The row's index error, else its note, the yank reason of a yanked pin, and the NumPy
+    ABI break of a package built for NumPy 1.x."""
     parts = [row.error or row.note or ""]
     if row.yanked:
         parts.append(f"yanked: {row.yank_reason}" if row.yank_reason else "yanked")
+    if row.abi is not None and row.abi.breaks:
+        parts.append(abi_text(row.abi))
     return "; ".join(part for part in parts if part)
+
+
+def abi_text(verdict: AbiVerdict) -> str:
+    """What the NumPy ABI check found for one package (:func:`lockmigrate.diff.abi.describe`)."""
+    from lockmigrate.diff.abi import describe
+
+    return describe(verdict)
+
+
+def abi_unjudged_text(unjudged: tuple[str, ...], limit: int = 8) -> str:
+    """The packages the NumPy ABI check could not judge, grouped by why."""
+    if not unjudged:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for entry in unjudged:
+        name, _, why = entry.partition(": ")
+        by_reason.setdefault(why, []).append(name)
+    parts = []
+    for why, names in by_reason.items():
+        shown = ", ".join(names[:limit]) + (
+            f" and {len(names) - limit} more" if len(names) > limit else ""
+        )
+        parts.append(f"{shown} ({why})")
+    return f"NumPy ABI not judged for {len(unjudged)} package(s): " + "; ".join(parts)
+
+
+def abi_lines(verdicts: tuple[AbiVerdict, ...]) -> list[str]:
+    """One line per compiled numpy dependent: ``name version: what it is built for``."""
+    return [f"{v.name} {v.version}: {abi_text(v)}" for v in verdicts]
 
 
 def in_range_text(value: bool | None) -> str:

@@ -10,7 +10,15 @@ import json
 from typing import Any
 
 from lockmigrate import __version__
-from lockmigrate.diff.model import DiffReport, DiffRow, Flag, LockChange, LockDiffReport, Status
+from lockmigrate.diff.model import (
+    AbiVerdict,
+    DiffReport,
+    DiffRow,
+    Flag,
+    LockChange,
+    LockDiffReport,
+    Status,
+)
 
 __all__ = ["SCHEMA_VERSION", "render", "render_locks"]
 
@@ -38,6 +46,23 @@ def _row(row: DiffRow) -> dict[str, Any]:
         "held_by": list(row.held_by),
         "yanked": row.yanked,
         "yank_reason": row.yank_reason,
+        "abi": _abi(row.abi) if row.abi is not None else None,
+    }
+
+
+def _abi(verdict: AbiVerdict) -> dict[str, Any]:
+    return {
+        "name": verdict.name,
+        "version": verdict.version,
+        "build": verdict.build.value,
+        "numpy": verdict.numpy,
+        "breaks": verdict.breaks,
+        "wheel": verdict.wheel,
+        "member": verdict.member,
+        "symbol": verdict.symbol,
+        "fix": verdict.fix,
+        "fix_in_range": verdict.fix_in_range,
+        "note": verdict.note,
     }
 
 
@@ -67,6 +92,7 @@ def render(report: DiffReport) -> str:
                 "relock_by": section.relock_by,
                 "relock_cached": section.relock_cached,
                 "relock_error": section.relock_error,
+                "abi_unjudged": list(section.abi_unjudged),
                 "rows": [_row(row) for row in section.rows],
             }
             for section in report.sections
@@ -107,6 +133,9 @@ def render_locks(report: LockDiffReport) -> str:
         "declared_files": list(report.declared_files),
         "unchanged": report.unchanged,
         "rows": [_change(row) for row in report.rows],
+        "abi": [_abi(verdict) for verdict in report.abi],
+        "abi_unjudged": list(report.abi_unjudged),
         "summary": _summary(dict(report.counts())),
+        "flags": _flags(dict(report.flag_counts())),
     }
     return json.dumps(document, indent=2) + "\n"

@@ -12,6 +12,9 @@ from lockmigrate.diff.model import (
     Status,
 )
 from lockmigrate.reporters._diff_text import (
+    abi_lines,
+    abi_text,
+    abi_unjudged_text,
     environment_text,
     in_range_text,
     relock_text,
@@ -44,12 +47,16 @@ def _line(row: DiffRow, relocked: bool) -> str:
     status = _status(row.status)
     if row.yanked:
         status += " **yanked**"
+    if row.abi is not None and row.abi.breaks:
+        status += " **abi-break**"
     if row.error:
         status += f" (index error: {_cell(row.error)})"
     elif row.note:
         status += f" ({_cell(row.note)})"
     if row.yanked and row.yank_reason:
         status += f" (yanked: {_cell(row.yank_reason)})"
+    if row.abi is not None and row.abi.breaks:
+        status += f" ({_cell(abi_text(row.abi))})"
     relock = f" {_code(row.relock)} |" if relocked else ""
     return (
         f"| {_cell(row.name)} | {_code(row.declared)} | {_cell(where_text(row))} "
@@ -86,13 +93,15 @@ def render(report: DiffReport) -> str:
         relocked = section.relock_check is RelockCheck.DONE
         header = _header(relocked)
         attention = [
-            row for row in section.rows if row.status is not Status.OK or row.error or row.yanked
+            row for row in section.rows if row.status is not Status.OK or row.error or row.flags
         ]
         fine = [row for row in section.rows if row not in attention]
         if attention:
             out.append(header + "".join(_line(row, relocked) for row in attention) + "\n")
         else:
             out.append("Every package is ok.\n\n")
+        if section.abi_unjudged:
+            out.append(f"_{_cell(abi_unjudged_text(section.abi_unjudged))}._\n\n")
         if fine:
             out.append(f"<details><summary>{len(fine)} ok</summary>\n\n")
             out.append(header + "".join(_line(row, relocked) for row in fine) + "\n</details>\n\n")
@@ -112,7 +121,7 @@ def render_locks(report: LockDiffReport) -> str:
     out = [
         f"## Lock changes: `{_cell(report.old)}` -> `{_cell(report.new)}`\n\n",
         f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
-        + summary_text(report.counts(), len(report.rows))
+        + summary_text(report.counts(), len(report.rows), report.flag_counts())
         + "\n\n",
     ]
     if report.rows:
@@ -121,5 +130,11 @@ def render_locks(report: LockDiffReport) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         )
         out += [_change_line(row) for row in report.rows]
+        out.append("\n")
+    if report.abi or report.abi_unjudged:
+        out.append("### NumPy ABI of the compiled numpy dependents\n\n")
+        out += [f"- {_cell(line)}\n" for line in abi_lines(report.abi)]
+        if report.abi_unjudged:
+            out.append(f"- _{_cell(abi_unjudged_text(report.abi_unjudged))}_\n")
         out.append("\n")
     return "".join(out)

@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lockmigrate.diff.model import DiffReport, LockDiffReport, RelockCheck, Status
+from lockmigrate.diff.model import DiffReport, Flag, LockDiffReport, RelockCheck, Status
 from lockmigrate.reporters._diff_text import (
+    abi_lines,
+    abi_unjudged_text,
     environment_text,
     in_range_text,
     note_text,
@@ -268,8 +270,9 @@ _REQUIRED = 3  # package, status, locked
 
 
 def _diff_row(row: DiffRow, folder: str, relocked: bool) -> _Row:
-    status = row.status.value + (" yanked" if row.yanked else "")
-    status_style = Style.BOLD_RED if row.yanked else STATUS_STYLE[row.status]
+    flagged = [flag.value for flag in (Flag.YANKED, Flag.ABI_BREAK) if flag in row.flags]
+    status = " ".join([row.status.value, *flagged])
+    status_style = Style.BOLD_RED if flagged else STATUS_STYLE[row.status]
     locked = row.locked or ""
     versions = (
         row.newest_in_range or "",
@@ -291,7 +294,7 @@ def _diff_row(row: DiffRow, folder: str, relocked: bool) -> _Row:
         telling=(True, True, True, True, *(v != locked for v in versions), in_range == "NO"),
         where=_where(row, folder),
         note=note,
-        note_style=Style.RED if row.error or row.yanked else Style.DIM,
+        note_style=Style.RED if row.error or row.flags else Style.DIM,
     )
 
 
@@ -315,6 +318,7 @@ def render(report: DiffReport, *, color: bool, width: int | None = DEFAULT_WIDTH
         rows = [_diff_row(row, folder, relocked) for row in section.rows]
         if rows:
             lines += _fitted(headers, _REQUIRED, rows, width=width, color=color)
+        lines += _heading([abi_unjudged_text(section.abi_unjudged)], width)
         lines.append("")
     packages = sum(len(section.rows) for section in report.sections)
     closing: list[str] = []
@@ -330,6 +334,11 @@ def render(report: DiffReport, *, color: bool, width: int | None = DEFAULT_WIDTH
     for text in closing:
         lines += wrapped(printable(text), width)
     return "\n".join(lines) + "\n"
+
+
+def _numpy_change(report: LockDiffReport) -> str:
+    row = next((r for r in report.rows if r.name == "numpy"), None)
+    return f"{row.old} -> {row.new}" if row is not None else "2.x"
 
 
 _LOCK_HEADERS = ("package", "status", "old", "new", "change", "level", "declared", "in range")
@@ -366,9 +375,24 @@ def render_locks(report: LockDiffReport, *, color: bool, width: int | None = DEF
         lines += _fitted(_LOCK_HEADERS, 5, rows, width=width, color=color)
     else:
         lines.append("  no package changed")
+    if report.abi or report.abi_unjudged:
+        lines.append(
+            styled(
+                f"NumPy ABI of the compiled numpy dependents (numpy {_numpy_change(report)}):",
+                Style.BOLD,
+                color=color,
+            )
+        )
+        for verdict, text in zip(report.abi, abi_lines(report.abi), strict=True):
+            style = Style.RED if verdict.breaks else None
+            lines += [
+                styled(line, style, color=color) if style else line
+                for line in wrapped(printable(text), width, indent="  ")
+            ]
+        lines += _heading([abi_unjudged_text(report.abi_unjudged)], width)
     lines += wrapped(
         f"{len(report.rows)} change(s), {report.unchanged} unchanged; "
-        + summary_text(report.counts(), len(report.rows)),
+        + summary_text(report.counts(), len(report.rows), report.flag_counts()),
         width,
     )
     return "\n".join(lines) + "\n"

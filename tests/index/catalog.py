@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -52,6 +53,10 @@ class Release:
     yanked: bool | str = False
     upload_time: str | None = None
     tag: str = "py3-none-any"
+    #: A wheel built elsewhere, served as it is instead of a built stand-in (a real numpy
+    #: wheel, an extension module from :mod:`index.extensions`); ``tag`` is then ignored and
+    #: the file's name says what it is.
+    prebuilt: Path | None = None
 
     @property
     def project(self) -> NormalizedName:
@@ -98,6 +103,7 @@ class Release:
             yanked=yanked,
             upload_time=text("upload_time"),
             tag=text("tag") or "py3-none-any",
+            prebuilt=Path(prebuilt) if (prebuilt := text("prebuilt")) else None,
         )
 
 

@@ -1,0 +1,326 @@
+"""The NumPy 2 ABI check (issue 16): ``diff`` and ``check`` read the compiled wheels a lock
+installs and flag those built against NumPy 1.x headers when the lock has numpy 2.x.
+
+Real extension modules, compiled here against numpy 1.26.4's and numpy 2.x's headers
+(``abi_wheels``, :mod:`index.extensions`), and the real numpy 2.x wheel, served by the local
+index with byte ranges (or, in one test, without):
+
+* ``oldext`` 1.0 and 1.1 built for NumPy 1.x, 2.0 for NumPy 2 (so the fix is 2.0, which
+  ``oldext~=1.0`` does not allow);
+* ``newext`` 1.0 built for NumPy 2;
+* ``plainext`` 1.0: a C library loaded with ctypes, as lightgbm and xgboost ship theirs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from index.catalog import DEFAULT_CATALOG, Release
+from index.extensions import CTYPES, NUMPY1, NUMPY2, AbiWheels
+from index.fixtures import LocalIndexFactory
+from index.server import LocalIndex
+
+from lockmigrate.cli import main
+
+OLD_NAME = "numpy.core._multiarray_umath"
+
+
+def _catalog(abi_wheels: AbiWheels) -> list[Release]:
+    return [
+        *(release for release in DEFAULT_CATALOG if release.project != "numpy"),
+        *abi_wheels.numpy_releases(),
+        abi_wheels.extension("oldext", "1.0", NUMPY1),
+        abi_wheels.extension("oldext", "1.1", NUMPY1),
+        abi_wheels.extension("oldext", "2.0", NUMPY2),
+        abi_wheels.extension("newext", "1.0", NUMPY2),
+        abi_wheels.extension("plainext", "1.0", CTYPES),
+    ]
+
+
+def _lock(pins: dict[str, str]) -> str:
+    return "".join(
+        f"{name}=={version}\n    # via -r requirements.in\n" for name, version in pins.items()
+    )
+
+
+def _project(folder: Path, numpy: str, **pins: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ranges = {"oldext": "oldext~=1.0", "newext": "newext>=1.0", "plainext": "plainext>=1.0"}
+    (folder / "requirements.in").write_text(
+        "numpy>=1.26\n" + "".join(f"{ranges[name]}\n" for name in pins)
+    )
+    (folder / "requirements.txt").write_text(_lock({"numpy": numpy, **pins}))
+
+
+def _point_at(index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in index.env(cache_dir=tmp_path / "tool-cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "lockmigrate-cache"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def index(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> LocalIndex:
+    served = local_index_factory(_catalog(abi_wheels))
+    _point_at(served, tmp_path, monkeypatch)
+    return served
+
+
+def _diff_json(capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, dict[str, object]]:
+    code = main(["diff", "--format", "json", "--fail-on", "", "--no-relock-check", *extra])
+    assert code == 0
+    document = json.loads(capsys.readouterr().out)
+    (section,) = document["sections"]
+    return {"flags": document["flags"], "section": section} | {
+        row["name"]: row for row in section["rows"]
+    }
+
+
+def test_a_numpy_1_build_with_numpy_2_locked_is_an_abi_break(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0", newext="1.0", plainext="1.0")
+    rows = _diff_json(capsys)
+    old = rows["oldext"]["abi"]
+    assert isinstance(old, dict)
+    assert old["breaks"] is True
+    assert old["build"] == "numpy1"
+    assert old["wheel"] == f"oldext-1.0-{abi_wheels.tag}.whl"
+    assert str(old["member"]).startswith("oldext/_ext.") and old["symbol"] == OLD_NAME
+    assert (old["fix"], old["fix_in_range"]) == ("2.0", False)  # oldext~=1.0 stops at 1.x
+    assert rows["flags"]["abi-break"] == 1
+    new = rows["newext"]["abi"]
+    assert isinstance(new, dict)
+    assert (new["build"], new["breaks"]) == ("numpy2", False)
+    plain = rows["plainext"]["abi"]
+    assert isinstance(plain, dict)
+    assert (plain["build"], plain["breaks"]) == ("no-c-api", False)
+    assert rows["pandas" if "pandas" in rows else "numpy"]["abi"] is None
+
+
+def test_the_table_shows_the_break_with_its_evidence_and_fix(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0", newext="1.0")
+    code = main(["diff", "--no-relock-check", "--fail-on", "abi-break"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "behind abi-break" in out  # 1.1 is in range, and built for 1.x too
+    flat = " ".join(out.split())
+    assert f"names {OLD_NAME}" in flat
+    assert "fix: oldext 2.0, move the range to >=2.0" in flat
+    assert "1 abi-break" in flat
+
+
+def test_check_fails_on_an_abi_break_and_passes_numpy_2_and_ctypes_builds(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path / "broken", abi_wheels.numpy2_version, oldext="1.1", newext="1.0")
+    _project(tmp_path / "fine", abi_wheels.numpy2_version, newext="1.0", plainext="1.0")
+    assert main(["check", "broken"]) == 1
+    out = capsys.readouterr().out
+    assert "[abi-break]" in out and "oldext==1.1" in out
+    assert main(["check", "fine"]) == 0
+    with index.recording() as served:  # judged before: the cached verdicts answer
+        assert main(["check", "fine"]) == 0
+    assert served == []
+
+
+def test_numpy_1_locked_with_a_numpy_2_build_says_nothing(
+    index: LocalIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, "1.26.4", newext="1.0", oldext="1.0")
+    with index.recording() as served:
+        rows = _diff_json(capsys)
+    assert rows["newext"]["abi"] is None and rows["oldext"]["abi"] is None
+    assert rows["flags"]["abi-break"] == 0
+    assert not [r for r in served if r.path.startswith("/files/") and r.path.endswith(".whl")]
+
+
+def test_offline_uses_cached_verdicts_and_names_what_it_could_not_judge(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0", newext="1.0")
+    cold = _diff_json(capsys, "--offline")
+    assert cold["section"]["abi_unjudged"] == [
+        "newext: offline, and nothing cached for it",
+        "oldext: offline, and nothing cached for it",
+    ]
+    assert main(["diff", "--offline", "--fail-on", ""]) == 0
+    assert "NumPy ABI not judged for 2 package(s): newext, oldext" in capsys.readouterr().out
+
+    _diff_json(capsys)  # online: reads the wheels, caches the verdicts
+    with index.recording() as served:
+        warm = _diff_json(capsys, "--offline")
+    assert not served
+    assert warm["section"]["abi_unjudged"] == []
+    old = warm["oldext"]["abi"]
+    assert isinstance(old, dict)
+    assert old["breaks"] is True and old["fix"] is None  # offline: no search for a fix
+    assert old["note"] == "offline: newer releases not searched"
+
+
+def test_a_second_run_reads_no_wheel(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0", newext="1.0", plainext="1.0")
+    _diff_json(capsys)
+    with index.recording() as served:
+        again = _diff_json(capsys)
+    assert not [r for r in served if r.path.startswith("/files/")]
+    assert again["oldext"]["abi"] == _diff_json(capsys)["oldext"]["abi"]
+
+
+def test_only_the_end_of_the_wheel_and_its_extension_modules_are_read(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, newext="1.0")
+    with index.recording() as served:
+        rows = _diff_json(capsys)
+    assert rows["newext"]["abi"] is not None
+    wheel = index.wheel("newext", "1.0")
+    asked = [r for r in served if r.path == f"/files/{wheel.filename}"]
+    assert asked and all(r.status == 206 and r.range for r in asked)
+    assert asked[0].range == "bytes=-65536"
+    assert len(asked) <= 2  # the directory (and the module, when the tail did not hold it)
+
+
+def test_an_index_without_ranges_is_read_whole(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served = local_index_factory(_catalog(abi_wheels), serve_ranges=False)
+    _point_at(served, tmp_path, monkeypatch)
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0")
+    with served.recording() as seen:
+        rows = _diff_json(capsys)
+    old = rows["oldext"]["abi"]
+    assert isinstance(old, dict)
+    assert old["breaks"] is True and old["fix"] == "2.0"
+    wheel = served.wheel("oldext", "1.0")
+    (asked,) = [r for r in seen if r.path == f"/files/{wheel.filename}"]
+    assert (asked.status, asked.sent) == (200, wheel.size)
+
+
+def test_a_lock_to_lock_diff_crossing_to_numpy_2_lists_every_compiled_dependent(
+    index: LocalIndex, abi_wheels: AbiWheels, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0", newext="1.0", plainext="1.0")
+    old = tmp_path / "old.txt"
+    old.write_text(_lock({"numpy": "1.26.4", "oldext": "1.0", "newext": "1.0", "plainext": "1.0"}))
+    code = main(["diff", "--from", "old.txt", "--to", "requirements.txt", "--format", "json",
+                 "--fail-on", "abi-break"])  # fmt: skip
+    assert code == 1
+    document = json.loads(capsys.readouterr().out)
+    builds = {entry["name"]: (entry["build"], entry["breaks"]) for entry in document["abi"]}
+    assert builds == {
+        "newext": ("numpy2", False),
+        "oldext": ("numpy1", True),
+        "plainext": ("no-c-api", False),
+    }
+    assert document["flags"]["abi-break"] == 1
+    assert main(["diff", "--from", "old.txt", "--to", "requirements.txt", "--fail-on", ""]) == 0
+    table = " ".join(capsys.readouterr().out.split())
+    assert "NumPy ABI of the compiled numpy dependents (numpy 1.26.4 ->" in table
+    assert "oldext 1.0: abi-break: built for NumPy 1.x" in table
+    assert "1 change(s), 3 unchanged; 1 package(s): 1 ok; 1 abi-break" in table
+
+
+def test_without_served_metadata_the_wheels_own_metadata_decides(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An index without PEP 658 files: the wheel's METADATA (read from the same tail as the
+    zip directory) says whether it requires numpy; a compiled package that does not is not
+    reported, and its modules are not read."""
+    catalog = [
+        *_catalog(abi_wheels),
+        abi_wheels.extension("fastparse", "1.0", NUMPY1, requires_dist=()),
+    ]
+    served = local_index_factory(catalog, serve_metadata=False)
+    _point_at(served, tmp_path, monkeypatch)
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock.read_text() + "fastparse==1.0\n    # via oldext\n")
+    with served.recording() as seen:
+        rows = _diff_json(capsys)
+    old = rows["oldext"]["abi"]
+    assert isinstance(old, dict) and old["breaks"] is True
+    assert rows["fastparse"]["abi"] is None  # compiled, built for 1.x, but needs no numpy
+    fastparse = served.wheel("fastparse", "1.0").filename
+    assert [r.range for r in seen if r.path == f"/files/{fastparse}"] == ["bytes=-65536"]
+
+
+def test_credentials_reach_the_wheel_requests_but_never_the_output_or_the_cache(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served = local_index_factory(_catalog(abi_wheels), auth=("reader", "s3cr3t-pw"))
+    _point_at(served, tmp_path, monkeypatch)
+    monkeypatch.setenv("PIP_INDEX_URL", served.authenticated_url)
+    _project(tmp_path, abi_wheels.numpy2_version, oldext="1.0")
+    with served.recording() as seen:
+        code = main(["diff", "--format", "json", "--fail-on", "abi-break", "--no-relock-check"])
+    out = capsys.readouterr()
+    assert code == 1
+    wheel = served.wheel("oldext", "1.0").filename
+    assert {(r.user, r.status) for r in seen if r.path == f"/files/{wheel}"} == {("reader", 206)}
+    assert "s3cr3t-pw" not in out.out + out.err
+    cache = tmp_path / "lockmigrate-cache" / "abi"
+    written = [path for path in cache.rglob("*") if path.is_file()]
+    assert written
+    for path in written:
+        assert "s3cr3t-pw" not in path.name and b"s3cr3t-pw" not in path.read_bytes()
+        assert "127.0.0.1" not in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("member", "read"),
+    [
+        ("pandas/_libs/lib.cpython-311-x86_64-linux-gnu.so", True),  # a Python tag: a module
+        ("numexpr/interpreter.cpython-311-darwin.so", True),
+        ("pkg/_ext.abi3.so", True),
+        ("pkg/_speedups.pyd", True),
+        ("pkg/_plain.so", True),  # no tag, not lib*: may be a module
+        ("lightgbm/lib/lib_lightgbm.so", False),  # ctypes' library
+        ("xgboost/lib/libxgboost.so", False),
+        ("scipy.libs/libscipy_openblas-c128ec02.so", False),  # auditwheel's vendored libraries
+        ("numpy.libs/libgfortran-040039e1.so.5.0.0", False),
+        ("pkg/.dylibs/libomp.dylib", False),
+        ("pkg/data.json", False),
+    ],
+)
+def test_which_members_may_be_extension_modules(member: str, read: bool) -> None:
+    from lockmigrate.diff.abi import extension_members
+
+    assert extension_members([member]) == ([member] if read else [])
+
+
+def test_the_module_name_in_a_binary_says_which_headers_built_it() -> None:
+    from lockmigrate.diff.abi import scan_binary
+    from lockmigrate.diff.model import AbiBuild
+
+    both = b"\0numpy._core._multiarray_umath\0numpy.core._multiarray_umath\0_ARRAY_API\0"
+    assert scan_binary(both) == (AbiBuild.NUMPY2, "numpy._core._multiarray_umath", ("_ARRAY_API",))
+    old = b"\0numpy.core._multiarray_umath\0_ARRAY_API\0_UFUNC_API\0"
+    assert scan_binary(old) == (
+        AbiBuild.NUMPY1, OLD_NAME, ("_ARRAY_API", "_UFUNC_API")
+    )  # fmt: skip
+    assert scan_binary(b"\0LGBM_BoosterCreate\0") == (AbiBuild.NO_C_API, None, ())
