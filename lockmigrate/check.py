@@ -21,6 +21,10 @@ A lock is re-resolved with the resolver its header names (``uv pip compile`` or
 pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
 
 For Poetry services it runs ``poetry check --lock`` when Poetry is installed.
+
+With ``imports`` (``check --import``), each pip-compile lock is also installed into a
+throwaway environment and every module it installs imported (:mod:`lockmigrate.import_check`):
+each module that fails is an ``import`` finding at the line that pins its distribution.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from lockmigrate.sources.requirements import parse_bytes
 # A lock whose input digest matches is checked without the resolvers: what runs them is
 # imported only to re-lock one (check is what a pre-commit hook runs on every commit).
 if TYPE_CHECKING:
+    from lockmigrate.import_check import ImportFailure, ImportHooks, ImportReport
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import Progress
 
@@ -60,11 +65,13 @@ __all__ = ["CheckReport", "Finding", "run_check"]
 class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
-    code: str  # stale | out-of-range | layering | credentials | poetry-lock | unlocked
+    code: str  # stale | out-of-range | layering | credentials | poetry-lock | unlocked | import
     message: str
     origin: Origin | None
     expected: str | None = None
     found: str | None = None
+    #: more lines for people (an import failure's error, and where its package came from)
+    detail: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin is not None else ""
@@ -90,6 +97,8 @@ class CheckReport:
     excluded: tuple[str, ...] = ()
     # every service found, as shown
     services: tuple[str, ...] = ()
+    # check --import: what installing each lock and importing its modules gave
+    imports: ImportReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -462,6 +471,7 @@ def run_check(
     excluded: Sequence[str] = (),
     progress: Progress | None = None,
     planned: Callable[[int], None] | None = None,
+    imports: ImportHooks | None = None,
 ) -> CheckReport:
     """Check every migrated service of ``report``, and the Poetry projects in
     ``poetry_projects`` (folders with a ``poetry.lock``). ``options`` re-lock every stale
@@ -469,7 +479,9 @@ def run_check(
     the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made). ``planned`` hears how many locks will be re-resolved (once,
-    before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells."""
+    before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells.
+    Given ``imports`` (a display's hooks, which may be empty), every pip-compile lock is
+    also installed and its modules imported (``check --import``)."""
     tally = _Tally(findings=_credentials(report))
     pairs = _pairs(report)
     for service, scanned in pairs:
@@ -482,6 +494,10 @@ def run_check(
     tally.findings += [finding for _, finding in unlocked]
     poetry_findings, poetry_locks = _poetry(poetry_folders)
     tally.findings += poetry_findings
+    imported = None
+    if imports is not None:
+        imported = _imports([(f.path, f.file.display) for _, f in pairs], imports)
+        tally.findings += [_import_finding(failure) for failure in imported.failures]
     resolved = [
         f.file.display
         for _, f in pairs
@@ -497,6 +513,24 @@ def run_check(
         unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
         excluded=tuple(excluded),
         services=tuple(service.display for service in report.services),
+        imports=imported,
+    )
+
+
+def _imports(locks: list[tuple[Path, str]], hooks: ImportHooks) -> ImportReport:
+    from lockmigrate.import_check import check_imports
+
+    return check_imports(locks, hooks=hooks)
+
+
+def _import_finding(failure: ImportFailure) -> Finding:
+    first = failure.error[0] if failure.error else "it failed"
+    return Finding(
+        code="import",
+        message=f"{failure.module} (from {failure.distribution} {failure.version}) does not "
+        f"import: {first}",
+        origin=failure.pin or Origin(path=failure.lock, line=1),
+        detail=failure.detail[1:] if failure.error else failure.detail,
     )
 
 
