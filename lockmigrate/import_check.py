@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from lockmigrate.model.locks import Lock
 from lockmigrate.model.requirements import Origin
 from lockmigrate.sources.locks.pip_compile import parse_lock_txt
+
+if TYPE_CHECKING:
+    from lockmigrate.resolve import PackageSources
 
 __all__ = ["ImportFailure", "ImportHooks", "ImportReport", "check_imports"]
 
@@ -95,6 +99,22 @@ def _failure(
     )
 
 
+def _sources(lock: Lock) -> PackageSources | None:
+    """The indexes to install ``lock`` from when it names its own (pip's configuration with
+    the lock's options on top, as pip applies them); ``None`` when it names none."""
+    if not lock.index_options:
+        return None
+    from lockmigrate.index import IndexSources
+    from lockmigrate.resolve import PackageSources
+
+    merged = IndexSources.from_pip(lock.index_options, base=lock.path.parent)
+    return PackageSources(
+        index_urls=merged.index_urls,
+        find_links=merged.find_links,
+        trusted_hosts=merged.trusted_hosts,
+    )
+
+
 def _staged(stage: Callable[[str], None] | None, shown: str) -> Callable[[str], None] | None:
     """``stage`` with each text prefixed by the lock it is about."""
     if stage is None:
@@ -121,6 +141,7 @@ def check_imports(
         run = import_lock(
             path.absolute(),
             python=lock.header.python_version,
+            sources=_sources(lock),
             jobs=jobs,
             on_stage=_staged(hooks.stage, shown),
             on_planned=hooks.planned,

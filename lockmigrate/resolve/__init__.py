@@ -25,7 +25,7 @@ from lockmigrate.resolve.compile import (
     read_requirements,
     resolver_argv,
 )
-from lockmigrate.resolve.imports import ImportOutcome, ImportRun, import_lock
+from lockmigrate.resolve.imports import ImportOutcome, ImportRun, PackageSources, import_lock
 from lockmigrate.resolve.messages import ignored_for_python, needed_python, python_hint
 from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
 from lockmigrate.resolve.pip_tools import is_running_python
@@ -38,6 +38,7 @@ __all__ = [
     "CompileOptions",
     "ImportOutcome",
     "ImportRun",
+    "PackageSources",
     "ResolverError",
     "compile_requirements",
     "ignored_for_python",

@@ -35,7 +35,14 @@ from lockmigrate.resolve.options import Backend, CompileOptions
 from lockmigrate.resolve.processes import run, stop_all, stop_generation
 from lockmigrate.resolve.uv import uv_binary, uv_command
 
-__all__ = ["IMPORT_TIMEOUT", "ImportOutcome", "ImportRun", "InstalledModule", "import_lock"]
+__all__ = [
+    "IMPORT_TIMEOUT",
+    "ImportOutcome",
+    "ImportRun",
+    "InstalledModule",
+    "PackageSources",
+    "import_lock",
+]
 
 #: Seconds one module has to import before it counts as failed (an import that waits forever,
 #: on a network or a lock, must not hold the gate).
@@ -99,6 +106,45 @@ except BaseException as error:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PackageSources:
+    """Where uv installs from, when a lock names its own indexes: pip's configuration with
+    the lock's ``--index-url`` (which replaces the configured one), ``--extra-index-url``,
+    ``--find-links`` and ``--trusted-host`` applied as pip applies them. ``index_urls`` is
+    empty after ``--no-index``."""
+
+    index_urls: tuple[str, ...]
+    find_links: tuple[str, ...] = ()
+    trusted_hosts: tuple[str, ...] = ()
+
+    def environment(self, environment: dict[str, str]) -> dict[str, str]:
+        """``environment`` with uv pointed at these sources and nothing else: uv prefers its
+        variables to a requirements file's own lines, pip the other way round."""
+        given = {
+            name: value
+            for name, value in environment.items()
+            if name
+            not in {
+                "UV_INDEX_URL",
+                "UV_EXTRA_INDEX_URL",
+                "UV_DEFAULT_INDEX",
+                "UV_INDEX",
+                "UV_NO_INDEX",
+            }
+        }
+        if self.index_urls:
+            given["UV_DEFAULT_INDEX"] = self.index_urls[0]
+            if self.index_urls[1:]:
+                given["UV_INDEX"] = " ".join(self.index_urls[1:])
+        else:
+            given["UV_NO_INDEX"] = "1"
+        if self.find_links:
+            given["UV_FIND_LINKS"] = ",".join(self.find_links)
+        if self.trusted_hosts:
+            given["UV_INSECURE_HOST"] = " ".join(self.trusted_hosts)
+        return given
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class InstalledModule:
     """A top-level module, and the distribution (as installed) that provides it."""
 
@@ -129,17 +175,24 @@ class ImportRun:
     outcomes: tuple[ImportOutcome, ...]
 
 
-def _environment() -> dict[str, str]:
-    """uv's environment (pip's indexes handed over as for ``uv pip compile``), without the
-    interpreter a compile names: the environment's own is used."""
+def _environment(sources: PackageSources | None) -> dict[str, str]:
+    """uv's environment: pip's indexes handed over as for ``uv pip compile`` (or
+    ``sources``, the lock's own), without the interpreter a compile names."""
     environment = resolver_environment(CompileOptions(backend=Backend.UV))
     environment.pop("UV_PYTHON", None)
     environment.pop("VIRTUAL_ENV", None)  # uv must not install into the user's environment
-    return environment
+    return environment if sources is None else sources.environment(environment)
 
 
-def _uv(arguments: list[str], workdir: Path, what: str, generation: int) -> None:
-    result = run([*uv_command(), *arguments], str(workdir), _environment(), generation=generation)
+def _uv(
+    arguments: list[str],
+    workdir: Path,
+    what: str,
+    generation: int,
+    sources: PackageSources | None = None,
+) -> None:
+    environment = _environment(sources)
+    result = run([*uv_command(), *arguments], str(workdir), environment, generation=generation)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         raise ExternalToolError(f"{what}:\n{redact_text(message)}")
@@ -272,6 +325,7 @@ def import_lock(
     lock: Path,
     *,
     python: str | None = None,
+    sources: PackageSources | None = None,
     jobs: int | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_planned: Callable[[int], None] | None = None,
@@ -280,6 +334,8 @@ def import_lock(
     """Install ``lock`` (a requirements file of exact pins) into a new environment for
     ``python`` (``3.11``; this interpreter when ``None``) and import every top-level module
     of every distribution installed there; the environment is removed before returning.
+    uv installs from ``sources`` when the lock names its own indexes, else from pip's
+    configuration (and uv's own variables, which win over it).
 
     ``jobs`` imports run at a time (the core count by default). ``on_stage`` hears what is
     being done (creating the environment, installing), ``on_planned`` how many modules will
@@ -322,6 +378,7 @@ def import_lock(
             lock.parent,
             f"uv pip sync could not install {lock.name}",
             generation,
+            sources,
         )
         version, modules, skipped = _modules(interpreter, scratch, generation)
         if on_planned is not None:

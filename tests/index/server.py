@@ -482,6 +482,7 @@ class LocalIndex:
                     requires_python=release.requires_python,
                     extras=release.extras,
                     tag=release.tag,
+                    files=release.files,
                 )
             )
             if wheel.filename in self.wheels:

@@ -178,8 +178,11 @@ def build_wheel_with_metadata(
     requires_python: str | None = None,
     extras: Mapping[str, Iterable[str]] | None = None,
     tag: str = "py3-none-any",
+    files: Mapping[str, str] | None = None,
 ) -> BuiltWheel:
-    """Like :func:`build_wheel`, but also return the metadata an index serves beside it."""
+    """Like :func:`build_wheel`, but also return the metadata an index serves beside it.
+    ``files`` (``path -> source``), when given, are the wheel's importable files instead of
+    the one stand-in package."""
     escaped = escape_name(name)
     normalised_version = str(Version(version))
     dist_info = f"{escaped}-{normalised_version}.dist-info"
@@ -199,6 +202,8 @@ def build_wheel_with_metadata(
     ).encode()
 
     payload = {f"{escaped}/__init__.py": module}
+    if files:
+        payload = {path: source.encode() for path, source in files.items()}
     dist_info_files = {f"{dist_info}/METADATA": metadata, f"{dist_info}/WHEEL": wheel_file}
     entries = dict(sorted(payload.items())) | dist_info_files
     record_path = f"{dist_info}/RECORD"
