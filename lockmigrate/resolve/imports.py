@@ -283,10 +283,17 @@ def _depths(requires: dict[str, list[str]]) -> dict[str, int]:
     return depth
 
 
-def _error_lines(result: subprocess.CompletedProcess[str]) -> tuple[str, ...]:
-    """The first lines of a failed import: what it printed first, then the exception."""
-    printed = [line for line in result.stderr.splitlines() if line.strip()]
-    raised = [line for line in result.stdout.splitlines() if line.strip()]
+def _error_lines(result: subprocess.CompletedProcess[str], workdir: Path) -> tuple[str, ...]:
+    """The first lines of a failed import: what it printed first, then the exception. Paths
+    inside the environment (gone once the check ends) are shown from its site-packages."""
+    import re
+
+    inside = re.compile(
+        re.escape(str(workdir)) + r"[/\\]env[/\\](?:lib[/\\]python[\d.]+[/\\])?(?:Lib[/\\])?"
+        r"site-packages[/\\]"
+    )
+    printed = [inside.sub("", line) for line in result.stderr.splitlines() if line.strip()]
+    raised = [inside.sub("", line) for line in result.stdout.splitlines() if line.strip()]
     if not raised:  # the interpreter died: a signal, or an exit from inside the import
         code = result.returncode
         raised = [f"the interpreter ended with exit code {code}"]
@@ -312,7 +319,7 @@ def _import_one(
         status = "failed"
     else:
         status = "imported" if result.returncode == 0 else "failed"
-        error = () if result.returncode == 0 else _error_lines(result)
+        error = () if result.returncode == 0 else _error_lines(result, workdir)
     return ImportOutcome(
         module=installed.module,
         distribution=installed.distribution,
