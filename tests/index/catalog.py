@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -55,6 +56,10 @@ class Release:
     #: the wheel's importable files (``path -> source``) instead of the one stand-in package:
     #: for tests that need what a module does when imported (``check --import``)
     files: Mapping[str, str] = field(default_factory=dict)
+    #: A wheel built elsewhere, served as it is instead of a built stand-in (a real numpy
+    #: wheel, an extension module from :mod:`index.extensions`); ``tag`` is then ignored and
+    #: the file's name says what it is.
+    prebuilt: Path | None = None
 
     @property
     def project(self) -> NormalizedName:
@@ -107,6 +112,7 @@ class Release:
             upload_time=text("upload_time"),
             tag=text("tag") or "py3-none-any",
             files={str(path): source for path, source in raw_files.items()},
+            prebuilt=Path(prebuilt) if (prebuilt := text("prebuilt")) else None,
         )
 
 

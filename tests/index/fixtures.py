@@ -19,10 +19,12 @@ import pytest
 
 from .catalog import DEFAULT_CATALOG, Release
 from .environment import scrubbed_env
+from .extensions import AbiWheels, Unavailable, build_abi_wheels
 from .server import LocalIndex
 
 __all__ = [
     "LocalIndexFactory",
+    "abi_wheels",
     "local_index",
     "local_index_factory",
     "scrubbed_env",
@@ -40,6 +42,7 @@ class LocalIndexFactory(Protocol):
         auth: tuple[str, str] | None = None,
         serve_json: bool = True,
         serve_metadata: bool = True,
+        serve_ranges: bool = True,
     ) -> LocalIndex: ...
 
 
@@ -73,6 +76,7 @@ def local_index_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
         auth: tuple[str, str] | None = None,
         serve_json: bool = True,
         serve_metadata: bool = True,
+        serve_ranges: bool = True,
     ) -> LocalIndex:
         index = LocalIndex(
             catalog,
@@ -80,6 +84,7 @@ def local_index_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
             auth=auth,
             serve_json=serve_json,
             serve_metadata=serve_metadata,
+            serve_ranges=serve_ranges,
         )
         index.start()
         started.append(index)
@@ -90,6 +95,17 @@ def local_index_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lo
         index.stop()
     for index in started:
         _assert_no_server_errors(index)
+
+
+@pytest.fixture(scope="session")
+def abi_wheels(tmp_path_factory: pytest.TempPathFactory) -> AbiWheels:
+    """Real compiled wheels for the NumPy ABI tests (:mod:`index.extensions`), built once per
+    session (per xdist worker). Skips, saying why, without the numpy wheels of
+    ``scripts/fetch_test_wheels.py`` or a C compiler."""
+    try:
+        return build_abi_wheels(tmp_path_factory.mktemp("abi-wheels"))
+    except Unavailable as missing:
+        pytest.skip(str(missing))
 
 
 @pytest.fixture

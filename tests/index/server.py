@@ -47,7 +47,7 @@ from packaging.version import Version
 
 from .catalog import DEFAULT_CATALOG, CatalogError, Release
 from .environment import scrubbed_env
-from .wheels import SDIST, BuiltWheel, build_sdist, build_wheel_with_metadata
+from .wheels import SDIST, BuiltWheel, build_sdist, build_wheel_with_metadata, read_wheel
 
 __all__ = ["LocalIndex", "RequestRecord", "negotiate_content_type"]
 
@@ -82,6 +82,10 @@ class RequestRecord:
     accept: str | None
     user: str | None
     user_agent: str | None
+    #: The ``Range`` header asked (``bytes=-65536``), ``None`` for a whole-file request.
+    range: str | None = None
+    #: How many body bytes were sent (0 for ``HEAD``).
+    sent: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -268,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, *, head: bool) -> None:
         try:
             status, body, headers = self._route()
+            if status == HTTPStatus.OK and headers.get("Content-Type") == "application/zip":
+                status, body, headers = self._ranged(body, headers)
         except Exception:  # noqa: BLE001 (a bug here must show as a 500 and in .errors)
             with self._server.lock:
                 self._server.index.errors.append(traceback.format_exc())
@@ -280,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
                 accept=self.headers.get("Accept"),
                 user=self._basic_auth_user(),
                 user_agent=self.headers.get("User-Agent"),
+                range=self.headers.get("Range"),
+                sent=0 if head else len(body),
             )
         )
         self.send_response(status)
@@ -292,6 +300,33 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _ranged(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        """A file answered whole, or the one byte range asked (RFC 9110) when the index serves
+        ranges: ``bytes=A-B``, ``bytes=A-`` or ``bytes=-N``. Several ranges are answered whole,
+        as a server may."""
+        if not self._server.index.serve_ranges:
+            return HTTPStatus.OK, body, headers
+        headers = {**headers, "Accept-Ranges": "bytes"}
+        asked = self.headers.get("Range")
+        unit, _, spec = (asked or "").partition("=")
+        if asked is None or unit.strip() != "bytes" or "," in spec:
+            return HTTPStatus.OK, body, headers
+        first, _, last = spec.strip().partition("-")
+        size = len(body)
+        try:
+            if first:
+                start, end = int(first), min(int(last) if last else size - 1, size - 1)
+            else:
+                start, end = max(size - int(last), 0), size - 1
+        except ValueError:
+            return HTTPStatus.OK, body, headers
+        if start >= size or start > end:
+            status, answer, plain = _plain(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            return status, answer, {**plain, "Content-Range": f"bytes */{size}"}
+        content_range = f"bytes {start}-{end}/{size}"
+        part = body[start : end + 1]
+        return HTTPStatus.PARTIAL_CONTENT, part, {**headers, "Content-Range": content_range}
 
     def _basic_auth_user(self) -> str | None:
         credentials = self._basic_auth_credentials()
@@ -365,6 +400,19 @@ def _redirect(location: str) -> tuple[int, bytes, dict[str, str]]:
     return status, body, {**headers, "Location": location}
 
 
+def _copy_prebuilt(source: Path, dest_dir: Path, release: Release) -> BuiltWheel:
+    """A wheel built elsewhere, copied among the served files, as the index serves it."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / source.name
+    shutil.copyfile(source, target)
+    wheel = read_wheel(target, requires_python=release.requires_python)
+    if canonicalize_name(wheel.name) != release.project or Version(wheel.version) != Version(
+        release.version
+    ):
+        raise CatalogError(f"{source.name} is not {release.name} {release.version}")
+    return wheel
+
+
 class LocalIndex:
     """A package index on ``127.0.0.1`` serving a catalogue of real wheels; a context manager.
 
@@ -376,6 +424,8 @@ class LocalIndex:
     given). ``serve_json=False`` makes it an HTML-only (PEP 503) index and
     ``serve_metadata=False`` drops PEP 658, so a client has to download wheels to read them.
     ``cache_control`` is sent with every answer (``no-store`` unless told).
+    ``serve_ranges=False`` answers every file whole, ignoring ``Range`` (as some mirrors do);
+    by default a file request with one byte range is answered ``206 Partial Content``.
     """
 
     def __init__(
@@ -387,8 +437,10 @@ class LocalIndex:
         serve_json: bool = True,
         serve_metadata: bool = True,
         cache_control: str = "no-store",
+        serve_ranges: bool = True,
     ) -> None:
         self.catalog = tuple(catalog)
+        self.serve_ranges = serve_ranges
         #: The ``Cache-Control`` of every answer: ``no-store`` keeps every client's cache
         #: empty; PyPI's ``max-age=600, public`` lets clients reuse pages (benchmarks).
         self.cache_control = cache_control
@@ -465,7 +517,9 @@ class LocalIndex:
         self.wheels = {}
         for release in self.catalog:
             wheel = (
-                build_sdist(
+                _copy_prebuilt(release.prebuilt, self.find_links_dir, release)
+                if release.prebuilt is not None
+                else build_sdist(
                     self.find_links_dir,
                     release.name,
                     release.version,
@@ -482,7 +536,7 @@ class LocalIndex:
                     requires_python=release.requires_python,
                     extras=release.extras,
                     tag=release.tag,
-                    files=release.files,
+                    files={path: source.encode() for path, source in release.files.items()},
                 )
             )
             if wheel.filename in self.wheels:

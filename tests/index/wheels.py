@@ -35,6 +35,7 @@ __all__ = [
     "build_wheel_with_metadata",
     "core_metadata",
     "escape_name",
+    "read_wheel",
     "wheel_filename",
 ]
 
@@ -178,11 +179,14 @@ def build_wheel_with_metadata(
     requires_python: str | None = None,
     extras: Mapping[str, Iterable[str]] | None = None,
     tag: str = "py3-none-any",
-    files: Mapping[str, str] | None = None,
+    files: Mapping[str, bytes] | None = None,
 ) -> BuiltWheel:
     """Like :func:`build_wheel`, but also return the metadata an index serves beside it.
-    ``files`` (``path -> source``), when given, are the wheel's importable files instead of
-    the one stand-in package."""
+
+    ``files`` (path in the wheel -> bytes) replaces the stand-in package: an extension module
+    and the ``__init__.py`` that imports it, say. A wheel with files is ``Root-Is-Purelib:
+    false`` when its tag names a platform (anything but ``any``).
+    """
     escaped = escape_name(name)
     normalised_version = str(Version(version))
     dist_info = f"{escaped}-{normalised_version}.dist-info"
@@ -193,17 +197,17 @@ def build_wheel_with_metadata(
         requires_python=requires_python,
         extras=extras,
     )
+    purelib = "false" if files and not tag.endswith("-any") else "true"
+    tag_lines = "".join(f"Tag: {one}\n" for one in sorted(map(str, parse_tag(tag))))
     wheel_file = (
-        f"Wheel-Version: 1.0\nGenerator: {_GENERATOR}\nRoot-Is-Purelib: true\nTag: {tag}\n"
+        f"Wheel-Version: 1.0\nGenerator: {_GENERATOR}\nRoot-Is-Purelib: {purelib}\n{tag_lines}"
     ).encode()
     module = (
         f'"""{name} {normalised_version}: a stand-in built for lockmigrate\'s tests."""\n\n'
         f'__version__ = "{normalised_version}"\n'
     ).encode()
 
-    payload = {f"{escaped}/__init__.py": module}
-    if files:
-        payload = {path: source.encode() for path, source in files.items()}
+    payload = dict(files) if files else {f"{escaped}/__init__.py": module}
     dist_info_files = {f"{dist_info}/METADATA": metadata, f"{dist_info}/WHEEL": wheel_file}
     entries = dict(sorted(payload.items())) | dist_info_files
     record_path = f"{dist_info}/RECORD"
@@ -220,6 +224,29 @@ def build_wheel_with_metadata(
         path=target,
         name=name,
         version=normalised_version,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        metadata=metadata,
+        requires_python=requires_python,
+    )
+
+
+def read_wheel(path: Path, *, requires_python: str | None = None) -> BuiltWheel:
+    """A wheel built elsewhere (a real numpy wheel from PyPI, say), as the index serves it:
+    its name and version from the file name, its ``METADATA`` read from the archive."""
+    name, version, _ = path.name.split("-", 2)
+    with zipfile.ZipFile(path) as archive:
+        (metadata_path,) = (
+            member
+            for member in archive.namelist()
+            if member.count("/") == 1 and member.endswith(".dist-info/METADATA")
+        )
+        metadata = archive.read(metadata_path)
+    content = path.read_bytes()
+    return BuiltWheel(
+        path=path,
+        name=name,
+        version=str(Version(version)),
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         metadata=metadata,
