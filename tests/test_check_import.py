@@ -18,6 +18,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from index.catalog import DEFAULT_CATALOG, Release
+from index.extensions import NUMPY1, NUMPY2, AbiWheels
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
 
@@ -150,6 +151,52 @@ def test_the_locks_own_index_url_is_used(
     assert main(["check", "--import", "svc"]) == 0
 
     assert "imports: 2 module(s) imported, 0 failed, 0 skipped" in capsys.readouterr().out
+
+
+def test_a_module_built_against_numpy_1_fails_with_numpys_own_error_under_numpy_2(
+    abi_wheels: AbiWheels,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # real numpy 2.x, and two real extension modules calling import_array(): one compiled
+    # against numpy 1.26's headers, one against 2.x's (abi_wheels skips, saying why, without
+    # the wheels of scripts/fetch_test_wheels.py or a C compiler)
+    served = local_index_factory(
+        [
+            *(release for release in DEFAULT_CATALOG if release.project != "numpy"),
+            *abi_wheels.numpy_releases(numpy1=False),
+            abi_wheels.extension("oldext", "1.0", NUMPY1),
+            abi_wheels.extension("newext", "1.0", NUMPY2),
+        ]
+    )
+    for key, value in served.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    numpy2 = abi_wheels.numpy2_version
+    for name in ("oldext", "newext"):
+        _hand_written(
+            tmp_path / name,
+            f"{name}~=1.0\n",
+            f"{name}==1.0\n    # via -r requirements.in\nnumpy=={numpy2}\n    # via {name}\n",
+        )
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check", "--import", "oldext"]) == 1
+
+    out = capsys.readouterr().out
+    assert (
+        "oldext/requirements.txt:1: oldext (from oldext 1.0) does not import: "
+        "A module that was compiled using NumPy 1.x cannot be run in"
+    ) in out
+    assert f"NumPy {numpy2} as it may crash." in out
+    assert "newext" not in out
+
+    assert main(["check", "--import", "newext"]) == 0
+
+    out = capsys.readouterr().out
+    assert "imports: 2 module(s) imported, 0 failed, 0 skipped" in out  # newext, numpy
 
 
 def _children(pid: int) -> set[int]:
