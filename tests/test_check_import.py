@@ -45,13 +45,19 @@ TWOMODS = Release(
     version="1.0",
     files={"alpha/__init__.py": "VALUE = 1\n", "beta.py": "from alpha import VALUE\n"},
 )
+#: Its top_level.txt names a module it does not ship (as some old setuptools builds do).
+LISTED = Release(
+    name="listed",
+    version="1.0",
+    files={"gamma.py": "", "listed-1.0.dist-info/top_level.txt": "gamma\nghost\n"},
+)
 #: An import that never ends.
 SLEEPER = Release(
     name="sleeper",
     version="1.0",
     files={"sleeper/__init__.py": "import time\n\ntime.sleep(600)\n"},
 )
-CATALOG = (*DEFAULT_CATALOG, OLDAPI, MYTOOL, TWOMODS, SLEEPER)
+CATALOG = (*DEFAULT_CATALOG, OLDAPI, MYTOOL, TWOMODS, LISTED, SLEEPER)
 
 
 @pytest.fixture
@@ -129,6 +135,22 @@ def test_a_clean_lock_passes_and_every_top_level_module_is_imported(
     assert document["imports"]["imported"] == 3  # numpy, and twomods' alpha and beta
     assert document["imports"]["failed"] == 0
     assert document["imports"]["pythons"] == {"svc/requirements.txt": sys.version.split()[0]}
+
+
+def test_a_module_top_level_txt_names_but_nothing_provides_is_skipped(
+    index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _hand_written(tmp_path / "svc", "listed~=1.0\n", "listed==1.0\n    # via -r requirements.in\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check", "--import", "svc"]) == 0
+
+    captured = capsys.readouterr()
+    assert "imports: 1 module(s) imported, 0 failed, 1 skipped" in captured.out
+    assert "1 module imported, 0 failed, 1 skipped, ok" in captured.err  # the summary line
 
 
 def test_the_locks_own_index_url_is_used(
