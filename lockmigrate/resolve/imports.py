@@ -403,7 +403,7 @@ def import_lock(
         )
         interpreter = _interpreter(venv)
         if on_stage is not None:
-            on_stage(f"installing {lock.name}")
+            on_stage("installing it exactly (uv pip sync)")
         _uv(
             [
                 "pip",
@@ -422,6 +422,8 @@ def import_lock(
         version, modules, skipped = _modules(interpreter, scratch, generation)
         if on_planned is not None:
             on_planned(len(modules))
+        if on_stage is not None:
+            on_stage(f"importing {len(modules)} modules")
         imported = _import_all(
             interpreter,
             modules,
@@ -430,6 +432,8 @@ def import_lock(
             generation=generation,
             on_module=on_module,
         )
+        if on_stage is not None:
+            on_stage("removing the environment")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     outcomes = sorted([*imported, *skipped], key=lambda o: (o.module.lower(), o.distribution))
