@@ -233,14 +233,14 @@ def _modules(
             "could not list the installed modules:\n" + redact_text(result.stderr.strip())
         )
     listing = json.loads(result.stdout)
-    modules: list[InstalledModule] = []
+    modules: dict[str, InstalledModule] = {}  # a namespace package shared is imported once
     skipped: list[ImportOutcome] = []
-    for dist in listing["distributions"]:
+    for dist in sorted(listing["distributions"], key=lambda d: str(d["name"]).lower()):
         name, version = str(dist["name"]), str(dist["version"])
-        modules += [
-            InstalledModule(module=str(module), distribution=name, version=version)
-            for module in dist["modules"]
-        ]
+        for module in dist["modules"]:
+            modules.setdefault(
+                str(module), InstalledModule(module=str(module), distribution=name, version=version)
+            )
         skipped += [
             ImportOutcome(
                 module=str(module),
@@ -257,8 +257,10 @@ def _modules(
     # what others require first: its bytecode, written by its own import, is then there for
     # theirs (compiling every file up front, uv's --compile-bytecode, takes longer than all
     # the imports together)
-    modules.sort(key=lambda m: (depth.get(canonicalize_name(m.distribution), 0), m.module))
-    return str(listing["python"]), modules, skipped
+    ordered = sorted(
+        modules.values(), key=lambda m: (depth.get(canonicalize_name(m.distribution), 0), m.module)
+    )
+    return str(listing["python"]), ordered, skipped
 
 
 def _depths(requires: dict[str, list[str]]) -> dict[str, int]:
@@ -361,6 +363,15 @@ def _import_all(
             raise
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return int(os.process_cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def import_lock(
     lock: Path,
     *,
@@ -428,7 +439,7 @@ def import_lock(
             interpreter,
             modules,
             scratch,
-            jobs=jobs or os.cpu_count() or 1,
+            jobs=jobs or _cores(),
             generation=generation,
             on_module=on_module,
         )
