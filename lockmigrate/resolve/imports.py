@@ -3,7 +3,9 @@ top-level module of what it installed imported there, each in a fresh interprete
 
 uv makes the environment (``uv venv --python X.Y``) and installs the lock into it (``uv pip
 sync``), with pip's indexes from the user's configuration as :func:`resolver_environment`
-hands them to uv, and the lock's own ``--index-url`` lines, which uv reads from the file.
+hands them to uv; a lock that names its own indexes (``--index-url`` lines) is installed from
+those applied over pip's configuration, as pip applies them (:class:`PackageSources`: uv
+would prefer its variables to the file's lines).
 The environment lives in a temporary folder that is removed however the run ends; uv's cache
 is the user's, so a second run links the same wheels again in a second or two.
 
@@ -363,6 +365,14 @@ def _import_all(
             raise
 
 
+def _base_interpreter(python: str | None) -> str:
+    """What ``uv venv --python`` is given: this interpreter when ``python`` is its version
+    (no search, and the interpreter the lock was most likely resolved with), else the
+    version for uv to find (or download, where uv's settings allow it)."""
+    running = (f"{sys.version_info[0]}.{sys.version_info[1]}", sys.version.split()[0])
+    return sys.executable if python is None or python in running else python
+
+
 def _cores() -> int:
     """The cores this process may run on (a container's share, not the machine's)."""
     if hasattr(os, "process_cpu_count"):  # Python 3.13
@@ -403,7 +413,7 @@ def import_lock(
     scratch = Path(tempfile.mkdtemp(prefix="lockmigrate-import-"))
     try:
         venv = scratch / "env"
-        wanted = python or sys.executable
+        wanted = _base_interpreter(python)
         if on_stage is not None:
             on_stage(f"creating an environment for Python {python or sys.version.split()[0]}")
         _uv(
