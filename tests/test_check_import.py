@@ -21,6 +21,7 @@ from index.catalog import DEFAULT_CATALOG, Release
 from index.extensions import NUMPY1, NUMPY2, AbiWheels
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
+from test_interrupt import SilentIndex
 
 from lockmigrate.cli import main
 from lockmigrate.resolve import uv_binary
@@ -241,16 +242,26 @@ def scratch(tmp_path: Path) -> Iterator[Path]:
     yield folder
 
 
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
-def test_ctrl_c_stops_the_imports_within_a_second_and_removes_the_environment(
-    index: LocalIndex, tmp_path: Path, scratch: Path
+@pytest.mark.parametrize("stage", ["installing", "importing"])
+def test_ctrl_c_stops_within_a_second_and_removes_the_environment(
+    stage: str, index: LocalIndex, tmp_path: Path, scratch: Path
 ) -> None:
-    folder = _hand_written(
-        tmp_path / "svc",
-        "sleeper~=1.0\n",
-        "sleeper==1.0\n    # via -r requirements.in\n",
-    )
+    silent = SilentIndex()  # installing: uv pip sync waits on an index that never answers
+    lock = "sleeper==1.0\n    # via -r requirements.in\n"  # importing: sleeper never ends
+    if stage == "installing":
+        lock = f"--index-url {silent.url}\n\n{lock}"
+    folder = _hand_written(tmp_path / "svc", "sleeper~=1.0\n", lock)
     env = {**os.environ, "TMPDIR": str(scratch), "PYTHONUNBUFFERED": "1"}
+    running = "pip sync" if stage == "installing" else " -I -c "
     child = pexpect.spawn(
         sys.executable,
         ["-m", "lockmigrate", "check", "--import", "."],
@@ -261,12 +272,10 @@ def test_ctrl_c_stops_the_imports_within_a_second_and_removes_the_environment(
     )
     try:
         deadline = time.monotonic() + 60
-        # the import of sleeper runs once an interpreter of the environment is a child
-        while time.monotonic() < deadline and not any(
-            "lockmigrate-import-" in _command_line(pid) and "-c" in _command_line(pid)
-            for pid in _children(child.pid)
-        ):
+        started_by_it: set[int] = set()
+        while time.monotonic() < deadline and not started_by_it:
             assert child.isalive(), child.read()
+            started_by_it = {p for p in _children(child.pid) if running in _command_line(p)}
             time.sleep(0.05)
         time.sleep(0.3)
         assert list(scratch.glob("lockmigrate-import-*")), "no environment was made"
@@ -279,9 +288,11 @@ def test_ctrl_c_stops_the_imports_within_a_second_and_removes_the_environment(
     finally:
         if child.isalive():
             child.kill(9)
+        silent.close()
     assert child.exitstatus == 130, output
     assert elapsed < 1.0, f"took {elapsed:.2f} s to stop:\n{output}"
     assert "Traceback" not in output
+    assert not [pid for pid in started_by_it if _alive(pid)], f"{stage} still runs"
     assert not list(scratch.glob("lockmigrate-import-*")), "the environment was left behind"
 
 

@@ -76,7 +76,8 @@ def run(
     a scratch folder instead, out of the user's environment.
 
     Given a ``timeout`` (seconds), a process still running then is killed with its group, and
-    :class:`subprocess.TimeoutExpired` is raised with what it printed."""
+    :class:`subprocess.TimeoutExpired` is raised with what it printed. Interrupted while it
+    waits (Ctrl-C in the thread that called it), it kills the process and its group first."""
     import tempfile
 
     src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
@@ -113,6 +114,11 @@ def run(
             raise subprocess.TimeoutExpired(
                 argv, timeout or 0, output=stdout, stderr=stderr
             ) from None
+        except BaseException:  # interrupted while waiting in this thread (Ctrl-C): end it
+            _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=_GRACE_SECONDS)
+            raise
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(process)
