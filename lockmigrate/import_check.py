@@ -137,9 +137,10 @@ def check_imports(
 
     tally = _Tally()
     for path, shown in locks:
-        lock = parse_lock_txt(path.read_bytes(), path=path, display=shown)
+        # absolute: a relative --find-links is found from the lock's folder, where uv runs
+        lock = parse_lock_txt(path.read_bytes(), path=path.absolute(), display=shown)
         run = import_lock(
-            path.absolute(),
+            lock.path,
             python=lock.header.python_version,
             sources=_sources(lock),
             jobs=jobs,

@@ -222,6 +222,29 @@ def test_a_module_built_against_numpy_1_fails_with_numpys_own_error_under_numpy_
     assert "imports: 2 module(s) imported, 0 failed, 0 skipped" in out  # newext, numpy
 
 
+def test_a_locks_relative_find_links_is_read_from_its_folder(
+    index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("PIP_INDEX_URL", "UV_DEFAULT_INDEX"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9/simple/")  # nothing there
+    folder = _hand_written(
+        tmp_path / "svc",
+        "--no-index\n--find-links wheels\ntwomods~=1.0\n",
+        "--no-index\n--find-links wheels\n\ntwomods==1.0\n    # via -r requirements.in\n",
+    )
+    (folder / "wheels").mkdir()
+    wheel = index.wheel("twomods", "1.0").path
+    (folder / "wheels" / wheel.name).write_bytes(wheel.read_bytes())
+    monkeypatch.chdir(tmp_path)  # not the lock's folder
+
+    assert main(["check", "--import", "svc"]) == 0
+
+    assert "imports: 2 module(s) imported, 0 failed, 0 skipped" in capsys.readouterr().out
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for entry in os.scandir("/proc"):
