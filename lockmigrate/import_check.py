@@ -133,7 +133,7 @@ def check_imports(
 
     Raises :class:`~lockmigrate.errors.ExternalToolError` when uv is missing or cannot make
     or fill an environment (the check could not be made)."""
-    from lockmigrate.resolve import import_lock
+    from lockmigrate.resolve import ImportStatus, import_lock
 
     tally = _Tally()
     for path, shown in locks:
@@ -150,9 +150,9 @@ def check_imports(
         )
         tally.pythons.append((shown, run.python))
         for outcome in run.outcomes:
-            if outcome.status == "imported":
+            if outcome.status is ImportStatus.IMPORTED:
                 tally.imported += 1
-            elif outcome.status == "skipped":
+            elif outcome.status is ImportStatus.SKIPPED:
                 tally.skipped += 1
             else:
                 tally.failures.append(

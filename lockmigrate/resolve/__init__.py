@@ -25,7 +25,13 @@ from lockmigrate.resolve.compile import (
     read_requirements,
     resolver_argv,
 )
-from lockmigrate.resolve.imports import ImportOutcome, ImportRun, PackageSources, import_lock
+from lockmigrate.resolve.imports import (
+    ImportOutcome,
+    ImportRun,
+    ImportStatus,
+    PackageSources,
+    import_lock,
+)
 from lockmigrate.resolve.messages import ignored_for_python, needed_python, python_hint
 from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
 from lockmigrate.resolve.pip_tools import is_running_python
@@ -38,6 +44,7 @@ __all__ = [
     "CompileOptions",
     "ImportOutcome",
     "ImportRun",
+    "ImportStatus",
     "PackageSources",
     "ResolverError",
     "compile_requirements",

@@ -19,6 +19,7 @@ as many at a time as there are cores.
 from __future__ import annotations
 
 import contextlib
+import enum
 import json
 import os
 import shutil
@@ -43,6 +44,7 @@ __all__ = [
     "IMPORT_TIMEOUT",
     "ImportOutcome",
     "ImportRun",
+    "ImportStatus",
     "InstalledModule",
     "PackageSources",
     "import_lock",
@@ -160,16 +162,24 @@ class InstalledModule:
     version: str
 
 
+class ImportStatus(str, enum.Enum):
+    """What became of one module."""
+
+    IMPORTED = "imported"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a distribution names it, nothing by that name is there to import
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportOutcome:
-    """What importing one module gave: ``status`` is ``imported``, ``failed`` or ``skipped``;
+    """What importing one module gave (:class:`ImportStatus`);
     ``error`` the first lines of the failure (what the import printed, then the exception)
     or why it was skipped."""
 
     module: str
     distribution: str
     version: str
-    status: str
+    status: ImportStatus
     error: tuple[str, ...] = ()
 
 
@@ -248,7 +258,7 @@ def _modules(
                 module=str(module),
                 distribution=name,
                 version=version,
-                status="skipped",
+                status=ImportStatus.SKIPPED,
                 error=("listed by the distribution, but there is no such module to import",),
             )
             for module in dist["missing"]
@@ -320,9 +330,9 @@ def _import_one(
         )
     except subprocess.TimeoutExpired:
         error: tuple[str, ...] = (f"did not finish importing in {IMPORT_TIMEOUT:.0f} s",)
-        status = "failed"
+        status = ImportStatus.FAILED
     else:
-        status = "imported" if result.returncode == 0 else "failed"
+        status = ImportStatus.IMPORTED if result.returncode == 0 else ImportStatus.FAILED
         error = () if result.returncode == 0 else _error_lines(result, workdir)
     return ImportOutcome(
         module=installed.module,
@@ -351,7 +361,7 @@ def _import_all(
             on_module(installed.module, "importing")
         outcome = _import_one(python, installed, workdir, generation)
         if on_module is not None:
-            on_module(installed.module, outcome.status)
+            on_module(installed.module, outcome.status.value)
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
