@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from lockmigrate.check import CheckReport
     from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff.model import DiffReport, LockDiffReport
+    from lockmigrate.import_check import ImportHooks
     from lockmigrate.io import apply
     from lockmigrate.model.requirements import DeclaredRequirement, Option
     from lockmigrate.model.services import ScannedService, ScanReport
@@ -541,6 +542,7 @@ def check(
     exclude: Exclude | None = None,
     progress: Progress | None = None,
     planned: Callable[[int], None] | None = None,
+    imports: ImportHooks | None = None,
 ) -> CheckReport:
     """Check every migrated service under ``paths``: locks fresh, pins in range (markers
     evaluated for the Python each lock's header names), layered files consistent, no
@@ -554,7 +556,13 @@ def check(
     and no file with ranges under ``paths`` (a gate that checked nothing must not pass).
 
     ``planned`` and ``progress`` hear of the locks re-resolved, as for :func:`to_pip_tools`
-    (nothing when every input digest matches)."""
+    (nothing when every input digest matches).
+
+    Given ``imports`` (the hooks a display hears, :class:`ImportHooks()
+    <lockmigrate.import_check.ImportHooks>` for none), each pip-compile lock is also
+    installed exactly into a throwaway environment (uv) and every module it installs is
+    imported: each failure is an ``import`` finding at the lock line that pins it, and
+    :attr:`CheckReport.imports` counts what imported, failed or was skipped."""
     from lockmigrate.check import run_check
     from lockmigrate.scan import scan_services
     from lockmigrate.sources.discover import (
@@ -577,6 +585,7 @@ def check(
         collector=collector,
         progress=progress,
         planned=planned,
+        imports=imports,
         projects=find_locked_projects(existing, exclude=exclude),
         # in the order discover() gives files: by service, its main file first
         excluded=[

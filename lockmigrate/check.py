@@ -22,6 +22,10 @@ pip-compile; ``--resolver`` overrides it), for the Python uv's header names.
 
 For Poetry projects it runs ``poetry check --lock`` when Poetry is installed, and for uv
 projects (a ``uv.lock``) ``uv lock --check``.
+
+With ``imports`` (``check --import``), each pip-compile lock is also installed into a
+throwaway environment and every module it installs imported (:mod:`lockmigrate.import_check`):
+each module that fails is an ``import`` finding at the line that pins its distribution.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from lockmigrate.sources.requirements import parse_bytes
 # A lock whose input digest matches is checked without the resolvers: what runs them is
 # imported only to re-lock one (check is what a pre-commit hook runs on every commit).
 if TYPE_CHECKING:
+    from lockmigrate.import_check import ImportFailure, ImportHooks, ImportReport
     from lockmigrate.model.locks import Lock
     from lockmigrate.resolve import CompileOptions
     from lockmigrate.targets.pip_tools import Progress
@@ -62,12 +67,15 @@ __all__ = ["CheckReport", "Finding", "run_check"]
 class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
-    code: str  # stale | out-of-range | layering | credentials | poetry-lock | uv-lock | unlocked
-    # | pylock-stale
+    # stale | out-of-range | layering | credentials | poetry-lock | uv-lock | unlocked
+    # | pylock-stale | abi-break | import
+    code: str
     message: str
     origin: Origin | None
     expected: str | None = None
     found: str | None = None
+    #: more lines for people (an import failure's error, and where its package came from)
+    detail: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin is not None else ""
@@ -93,6 +101,8 @@ class CheckReport:
     excluded: tuple[str, ...] = ()
     # every service found, as shown
     services: tuple[str, ...] = ()
+    # check --import: what installing each lock and importing its modules gave
+    imports: ImportReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -478,6 +488,7 @@ def run_check(
     excluded: Sequence[str] = (),
     progress: Progress | None = None,
     planned: Callable[[int], None] | None = None,
+    imports: ImportHooks | None = None,
 ) -> CheckReport:
     """Check every migrated service of ``report``, and the Poetry projects in
     ``projects`` (folders with a ``poetry.lock`` or a ``uv.lock``). ``options`` re-lock every stale
@@ -485,7 +496,9 @@ def run_check(
     the exclude patterns left out, as shown) is reported as it is. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
     check could not be made). ``planned`` hears how many locks will be re-resolved (once,
-    before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells."""
+    before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells.
+    Given ``imports`` (a display's hooks, which may be empty), every pip-compile lock is
+    also installed and its modules imported (``check --import``)."""
     tally = _Tally(findings=_credentials(report))
     pairs = _pairs(report)
     for service, scanned in pairs:
@@ -498,6 +511,10 @@ def run_check(
     tally.findings += [finding for _, finding in unlocked]
     project_findings, project_locks = _project_locks(project_folders)
     tally.findings += project_findings
+    imported = None
+    if imports is not None:
+        imported = _imports([(f.path, f.file.display) for _, f in pairs], imports)
+        tally.findings += [_import_finding(failure) for failure in imported.failures]
     resolved = [
         f.file.display
         for _, f in pairs
@@ -513,6 +530,24 @@ def run_check(
         unlocked=tuple(scanned.file.display for scanned, _ in unlocked),
         excluded=tuple(excluded),
         services=tuple(service.display for service in report.services),
+        imports=imported,
+    )
+
+
+def _imports(locks: list[tuple[Path, str]], hooks: ImportHooks) -> ImportReport:
+    from lockmigrate.import_check import check_imports
+
+    return check_imports(locks, hooks=hooks)
+
+
+def _import_finding(failure: ImportFailure) -> Finding:
+    first = failure.error[0] if failure.error else "it failed"
+    return Finding(
+        code="import",
+        message=f"{failure.module} (from {failure.distribution} {failure.version}) does not "
+        f"import: {first}",
+        origin=failure.pin or Origin(path=failure.lock, line=1),
+        detail=failure.detail[1:] if failure.error else failure.detail,
     )
 
 

@@ -30,8 +30,24 @@ def _resolver_lines(report: CheckReport) -> list[str]:
     return [f"re-resolved with {resolver}: {', '.join(locks)}" for resolver, locks in used.items()]
 
 
+def _import_lines(report: CheckReport) -> list[str]:
+    """``imports: 52 modules imported, 1 failed, 0 skipped (Python 3.11.9)``."""
+    imports = report.imports
+    if imports is None:
+        return []
+    pythons = sorted({python for _, python in imports.pythons})
+    where = f" (Python {', '.join(pythons)})" if pythons else ""
+    return [
+        f"imports: {imports.imported} module(s) imported, {len(imports.failures)} failed, "
+        f"{imports.skipped} skipped{where}"
+    ]
+
+
 def render_text(report: CheckReport) -> str:
-    lines = [str(finding) for finding in report.findings]
+    lines: list[str] = []
+    for finding in report.findings:
+        lines.append(str(finding))
+        lines += [f"    {line}" for line in finding.detail]
     checked = len(report.locks)
     summary = (
         f"{checked} lock(s) checked: {len(report.trusted)} trusted by their input digest, "
@@ -47,6 +63,7 @@ def render_text(report: CheckReport) -> str:
         lines.append(f"{len(report.findings)} problem(s); {summary}")
     lines += _environment_lines(report)
     lines += _resolver_lines(report)
+    lines += _import_lines(report)
     return "\n".join(lines) + "\n"
 
 
@@ -72,10 +89,18 @@ def render_json(report: CheckReport) -> str:
                 "line": finding.origin.line if finding.origin else None,
                 "expected": finding.expected,
                 "found": finding.found,
+                "detail": list(finding.detail),
             }
             for finding in report.findings
         ],
     }
+    if report.imports is not None:
+        document["imports"] = {
+            "pythons": dict(report.imports.pythons),
+            "imported": report.imports.imported,
+            "failed": len(report.imports.failures),
+            "skipped": report.imports.skipped,
+        }
     return json.dumps(document, indent=2) + "\n"
 
 
@@ -84,7 +109,9 @@ def _cell(text: str | None) -> str:
 
 
 def render_markdown(report: CheckReport) -> str:
-    notes = "".join(f"\n_{_cell(line)}_\n" for line in _environment_lines(report))
+    notes = "".join(
+        f"\n_{_cell(line)}_\n" for line in (*_environment_lines(report), *_import_lines(report))
+    )
     if report.ok:
         return (
             f"**lockmigrate check**: all {len(report.locks)} lock(s) are fresh, in range and "
@@ -98,8 +125,9 @@ def render_markdown(report: CheckReport) -> str:
     ]
     for finding in report.findings:
         where = f"`{finding.origin}`" if finding.origin else ""
+        message = "<br>".join(_cell(line) for line in (finding.message, *finding.detail))
         rows.append(
-            f"| {where} | {_cell(finding.message)} ({finding.code}) | "
+            f"| {where} | {message} ({finding.code}) | "
             f"{_cell(finding.expected)} | {_cell(finding.found)} |"
         )
     return "\n".join(rows) + "\n" + notes

@@ -8,7 +8,9 @@ require, and Poetry's ``poetry lock``.
   command line;
 - :mod:`~lockmigrate.resolve.processes`: the running processes, and stopping them all;
 - :mod:`~lockmigrate.resolve.messages`: a failure's message for people;
-- :mod:`~lockmigrate.resolve.poetry`: ``poetry lock`` and ``poetry check --lock``.
+- :mod:`~lockmigrate.resolve.poetry`: ``poetry lock`` and ``poetry check --lock``;
+- :mod:`~lockmigrate.resolve.imports`: a lock installed into a throwaway environment, and
+  its modules imported there (``check --import``).
 
 A :class:`CompileJob` names an input and an output file relative to a working folder; the
 resolver runs there with relative paths, so its header and ``# via`` annotations contain no
@@ -23,6 +25,13 @@ from lockmigrate.resolve.compile import (
     read_requirements,
     resolver_argv,
 )
+from lockmigrate.resolve.imports import (
+    ImportOutcome,
+    ImportRun,
+    ImportStatus,
+    PackageSources,
+    import_lock,
+)
 from lockmigrate.resolve.messages import ignored_for_python, needed_python, python_hint
 from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
 from lockmigrate.resolve.pip_tools import is_running_python
@@ -33,9 +42,14 @@ __all__ = [
     "Backend",
     "CompileJob",
     "CompileOptions",
+    "ImportOutcome",
+    "ImportRun",
+    "ImportStatus",
+    "PackageSources",
     "ResolverError",
     "compile_requirements",
     "ignored_for_python",
+    "import_lock",
     "installed",
     "is_running_python",
     "needed_python",

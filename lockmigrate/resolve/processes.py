@@ -64,6 +64,7 @@ def run(
     environment: dict[str, str],
     *,
     generation: int | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` in ``workdir`` where :func:`stop_all` can stop it; its output is kept.
 
@@ -72,7 +73,11 @@ def run(
     ``generation`` (:func:`stop_generation`) older than the last stop, it starts nothing and
     raises :class:`KeyboardInterrupt`, as it does when it was stopped while running. pip
     checks out ``-e git+...`` requirements into <the running venv>/src by default: they go to
-    a scratch folder instead, out of the user's environment."""
+    a scratch folder instead, out of the user's environment.
+
+    Given a ``timeout`` (seconds), a process still running then is killed with its group, and
+    :class:`subprocess.TimeoutExpired` is raised with what it printed. Interrupted while it
+    waits (Ctrl-C in the thread that called it), it kills the process and its group first."""
     import tempfile
 
     src = tempfile.TemporaryDirectory(prefix="lockmigrate-src-")
@@ -101,7 +106,19 @@ def run(
         src.cleanup()
         raise
     try:
-        stdout, stderr = process.communicate()
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+            stdout, stderr = process.communicate()
+            raise subprocess.TimeoutExpired(
+                argv, timeout or 0, output=stdout, stderr=stderr
+            ) from None
+        except BaseException:  # interrupted while waiting in this thread (Ctrl-C): end it
+            _signal_group(process, getattr(signal, "SIGKILL", signal.SIGTERM))
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=_GRACE_SECONDS)
+            raise
     finally:
         with _RUNNING_LOCK:
             _RUNNING.discard(process)

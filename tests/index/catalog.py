@@ -53,6 +53,9 @@ class Release:
     yanked: bool | str = False
     upload_time: str | None = None
     tag: str = "py3-none-any"
+    #: the wheel's importable files (``path -> source``) instead of the one stand-in package:
+    #: for tests that need what a module does when imported (``check --import``)
+    files: Mapping[str, str] = field(default_factory=dict)
     #: A wheel built elsewhere, served as it is instead of a built stand-in (a real numpy
     #: wheel, an extension module from :mod:`index.extensions`); ``tag`` is then ignored and
     #: the file's name says what it is.
@@ -89,6 +92,11 @@ class Release:
         raw_extras = data.get("extras", {})
         if not isinstance(raw_extras, Mapping):
             raise CatalogError("release key 'extras': expected a table of extra -> list")
+        raw_files = data.get("files", {})
+        if not isinstance(raw_files, Mapping) or not all(
+            isinstance(value, str) for value in raw_files.values()
+        ):
+            raise CatalogError("release key 'files': expected a table of path -> source")
         yanked = data.get("yanked", False)
         if not isinstance(yanked, bool | str):
             raise CatalogError(f"release key 'yanked': expected a bool or a reason, got {yanked!r}")
@@ -103,6 +111,7 @@ class Release:
             yanked=yanked,
             upload_time=text("upload_time"),
             tag=text("tag") or "py3-none-any",
+            files={str(path): source for path, source in raw_files.items()},
             prebuilt=Path(prebuilt) if (prebuilt := text("prebuilt")) else None,
         )
 

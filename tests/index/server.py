@@ -536,6 +536,7 @@ class LocalIndex:
                     requires_python=release.requires_python,
                     extras=release.extras,
                     tag=release.tag,
+                    files={path: source.encode() for path, source in release.files.items()},
                 )
             )
             if wheel.filename in self.wheels:
