@@ -59,6 +59,9 @@ class ImportReport:
     imported: int = 0
     skipped: int = 0
     failures: tuple[ImportFailure, ...] = ()
+    #: why each skipped module was skipped: ``adbc_driver_duckdb (duckdb 1.1.3): an optional
+    #: part of duckdb: it needs adbc_driver_manager, ...``, once per module
+    skipped_why: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +81,7 @@ class _Tally:
     imported: int = 0
     skipped: int = 0
     failures: list[ImportFailure] = field(default_factory=list)
+    skipped_why: dict[str, None] = field(default_factory=dict)  # ordered, once each
 
 
 def _failure(
@@ -154,6 +158,10 @@ def check_imports(
                 tally.imported += 1
             elif outcome.status is ImportStatus.SKIPPED:
                 tally.skipped += 1
+                why = outcome.error[0] if outcome.error else "skipped"
+                tally.skipped_why[
+                    f"{outcome.module} ({outcome.distribution} {outcome.version}): {why}"
+                ] = None
             else:
                 tally.failures.append(
                     _failure(
@@ -165,4 +173,5 @@ def check_imports(
         imported=tally.imported,
         skipped=tally.skipped,
         failures=tuple(tally.failures),
+        skipped_why=tuple(tally.skipped_why),
     )

@@ -58,7 +58,23 @@ SLEEPER = Release(
     version="1.0",
     files={"sleeper/__init__.py": "import time\n\ntime.sleep(600)\n"},
 )
-CATALOG = (*DEFAULT_CATALOG, OLDAPI, MYTOOL, TWOMODS, LISTED, SLEEPER)
+#: A second top-level module that needs an integration its distribution does not require
+#: (duckdb's ``adbc_driver_duckdb`` needs ``adbc_driver_manager``): an optional part.
+WITHPLUGIN = Release(
+    name="withplugin",
+    version="1.0",
+    files={
+        "withplugin/__init__.py": "VALUE = 1\n",
+        "withplugin_adbc/__init__.py": "import adbc_driver_manager\n",
+    },
+)
+#: Its main module needs a module nothing installs: a real break, whatever its name.
+NEEDSGONE = Release(
+    name="needsgone",
+    version="1.0",
+    files={"needsgone/__init__.py": "import pkg_resources_gone\n"},
+)
+CATALOG = (*DEFAULT_CATALOG, OLDAPI, MYTOOL, TWOMODS, LISTED, SLEEPER, WITHPLUGIN, NEEDSGONE)
 
 
 @pytest.fixture
@@ -324,3 +340,32 @@ def _command_line(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_an_optional_second_module_is_skipped_and_a_main_module_is_not(
+    index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _hand_written(
+        tmp_path / "svc",
+        "withplugin~=1.0\nneedsgone~=1.0\n",
+        "needsgone==1.0\n    # via -r requirements.in\n"
+        "withplugin==1.0\n    # via -r requirements.in\n",
+    )
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check", "--import", "--format", "json", "svc"]) == 1
+
+    document = json.loads(capsys.readouterr().out)
+    (finding,) = document["findings"]
+    assert finding["code"] == "import"
+    assert (finding["path"], finding["line"]) == ("svc/requirements.txt", 1)
+    assert "No module named 'pkg_resources_gone'" in finding["message"]
+    assert document["imports"]["imported"] == 1  # withplugin
+    assert document["imports"]["skipped"] == 1
+    assert document["imports"]["skipped_why"] == [
+        "withplugin_adbc (withplugin 1.0): an optional part of withplugin: it needs "
+        "adbc_driver_manager, which withplugin does not require and nothing installed provides"
+    ]

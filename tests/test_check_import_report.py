@@ -48,6 +48,7 @@ def test_the_json_report_has_the_detail_and_the_counts() -> None:
         "imported": 4,
         "failed": 0,
         "skipped": 1,
+        "skipped_why": [],
     }
 
 

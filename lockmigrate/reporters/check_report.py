@@ -39,7 +39,8 @@ def _import_lines(report: CheckReport) -> list[str]:
     where = f" (Python {', '.join(pythons)})" if pythons else ""
     return [
         f"imports: {imports.imported} module(s) imported, {len(imports.failures)} failed, "
-        f"{imports.skipped} skipped{where}"
+        f"{imports.skipped} skipped{where}",
+        *(f"  skipped {why}" for why in imports.skipped_why),
     ]
 
 
@@ -100,6 +101,7 @@ def render_json(report: CheckReport) -> str:
             "imported": report.imports.imported,
             "failed": len(report.imports.failures),
             "skipped": report.imports.skipped,
+            "skipped_why": list(report.imports.skipped_why),
         }
     return json.dumps(document, indent=2) + "\n"
 

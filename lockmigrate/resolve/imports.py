@@ -22,6 +22,7 @@ import contextlib
 import enum
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -53,6 +54,9 @@ __all__ = [
 #: Seconds one module has to import before it counts as failed (an import that waits forever,
 #: on a network or a lock, must not hold the gate).
 IMPORT_TIMEOUT = 120.0
+#: The exception of an import that needs a module nothing installed provides (a top-level
+#: name: ``No module named 'a.b'`` is a module missing inside an installed package).
+_MISSING_TOP_LEVEL = re.compile(r"^ModuleNotFoundError: No module named '(?P<name>[^'.]+)'$", re.M)
 #: How many lines of a failure's output are kept (what was printed first, then the exception).
 ERROR_LINES = 8
 
@@ -160,6 +164,11 @@ class InstalledModule:
     module: str
     distribution: str
     version: str
+    #: Whether it is its distribution's main module (named after it, or its only one). A
+    #: second module that needs something nobody installed is an optional part, not a break:
+    #: duckdb ships ``adbc_driver_duckdb``, which needs ``adbc_driver_manager``, an
+    #: integration duckdb does not require.
+    primary: bool = True
 
 
 class ImportStatus(str, enum.Enum):
@@ -167,7 +176,9 @@ class ImportStatus(str, enum.Enum):
 
     IMPORTED = "imported"
     FAILED = "failed"
-    SKIPPED = "skipped"  # a distribution names it, nothing by that name is there to import
+    # a distribution names it and nothing by that name is there to import; or it is an
+    # optional part of its distribution (see InstalledModule.primary)
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,8 +261,14 @@ def _modules(
     for dist in sorted(listing["distributions"], key=lambda d: str(d["name"]).lower()):
         name, version = str(dist["name"]), str(dist["version"])
         for module in dist["modules"]:
+            primary = len(dist["modules"]) == 1 or canonicalize_name(
+                str(module)
+            ) == canonicalize_name(name)
             modules.setdefault(
-                str(module), InstalledModule(module=str(module), distribution=name, version=version)
+                str(module),
+                InstalledModule(
+                    module=str(module), distribution=name, version=version, primary=primary
+                ),
             )
         skipped += [
             ImportOutcome(
@@ -334,6 +351,15 @@ def _import_one(
     else:
         status = ImportStatus.IMPORTED if result.returncode == 0 else ImportStatus.FAILED
         error = () if result.returncode == 0 else _error_lines(result, workdir)
+        needed = _MISSING_TOP_LEVEL.search(result.stdout) if result.returncode else None
+        if needed is not None and not installed.primary:
+            status = ImportStatus.SKIPPED
+            error = (
+                f"an optional part of {installed.distribution}: it needs "
+                f"{needed.group('name')}, which {installed.distribution} does not require "
+                "and nothing installed provides",
+                *error,
+            )
     return ImportOutcome(
         module=installed.module,
         distribution=installed.distribution,
