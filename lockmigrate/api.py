@@ -179,6 +179,7 @@ def to_pip_tools(
     several threads at once).
     """
     from lockmigrate.resolve import CompileOptions
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     collector = collector if collector is not None else Collector()
@@ -187,6 +188,7 @@ def to_pip_tools(
         report,
         options=options or CompileOptions(),
         collector=collector,
+        readers=readers(),
         progress=progress,
         keep_going=keep_going,
         planned=planned,

@@ -554,10 +554,16 @@ def _relock_stale(
     re-lock changes; which resolver re-locked each lock."""
     resolvers: list[tuple[str, str]] = []
     for relock, group in tally.stale.items():
+        from lockmigrate.sources.readers import readers
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
         relocked = plan_pip_tools(
-            _subset(group), options=relock, collector=collector, refresh=True, progress=progress
+            _subset(group),
+            options=relock,
+            collector=collector,
+            readers=readers(),
+            refresh=True,
+            progress=progress,
         )
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:

@@ -507,6 +507,7 @@ def _planned_locks(
         for service in batch.subset.services
         for f in service.files
     )
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     locks = {
@@ -518,7 +519,12 @@ def _planned_locks(
     # a file that fails (and the files layered on it) is reported on its own; the
     # service's other files still resolve
     result = plan_pip_tools(
-        batch.subset, options=batch.options, collector=collector, progress=progress, keep_going=True
+        batch.subset,
+        options=batch.options,
+        collector=collector,
+        readers=readers(),
+        progress=progress,
+        keep_going=True,
     )
     return _Planned(
         texts={

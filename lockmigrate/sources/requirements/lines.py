@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from lockmigrate.model.requirements import PhysicalLines
 from lockmigrate.sources.requirements.decode import LINE_BREAKS
+from lockmigrate.variables import ENV_VAR_RE
 
 __all__ = [
     "COMMENT_RE",
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 COMMENT_RE = re.compile(r"(^|\s+)#.*$")
-ENV_VAR_RE = re.compile(r"(?P<var>\$\{(?P<name>[A-Z0-9_]+)\})")
 
 
 class LogicalLine:
