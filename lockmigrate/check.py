@@ -521,7 +521,8 @@ def _check_lock(
     if (
         not full
         and recorded is not None
-        and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
+        and recorded
+        == inputs_digest(in_path, parse=parse_bytes, parsed=functools.partial(_parsed, service))
     ):
         tally.trusted.append(scanned.file.display)
     elif recorded is None and header.resolver is None and options is None:

@@ -47,7 +47,7 @@ from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.find import pyproject_lock
 from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_revision
-from lockmigrate.sources.requirements import index_options
+from lockmigrate.sources.requirements import index_options, parse_bytes
 
 if TYPE_CHECKING:
     from lockmigrate.diff.cache import RelockCache
@@ -961,7 +961,8 @@ def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> 
     included = ""
     if source.suffix != ".toml" and not followed:
         try:
-            included = inputs_digest(source)  # the files it includes, wherever they are
+            # the files it includes, wherever they are
+            included = inputs_digest(source, parse=parse_bytes)
         except (OSError, LockmigrateError):
             return None
     return relock_key(

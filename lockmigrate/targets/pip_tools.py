@@ -663,7 +663,7 @@ def _plan_jobs(
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
     if not (options.upgrade or options.upgrade_packages or refresh):
-        _warn_stale_locks(locks, collector)
+        _warn_stale_locks(locks, collector, readers)
         return jobs, [display_path(f.path) for f in locks]
     jobs += [_relock_job(scanned, layers, collector, readers) for scanned in locks]
     return jobs, []
@@ -706,13 +706,15 @@ def _service_jobs(
     return jobs
 
 
-def _warn_stale_locks(locks: list[ScannedFile], collector: Collector) -> None:
+def _warn_stale_locks(locks: list[ScannedFile], collector: Collector, readers: Readers) -> None:
     """A warning for each of ``locks`` whose input (or a file it includes) changed since
     the lock was written, as the digest in its header tells."""
     for scanned in locks:
         assert scanned.input is not None  # noqa: S101 - filtered by the caller
         recorded = recorded_digest(scanned.file.text)
-        if recorded is not None and recorded != inputs_digest(scanned.input):
+        if recorded is not None and recorded != inputs_digest(
+            scanned.input, parse=readers.requirements
+        ):
             collector.warning(
                 "stale-lock",
                 f"{scanned.input.name} (or a file it includes) changed since this lock was "
@@ -1099,7 +1101,8 @@ def _changes_for(
     produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
     produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
     # the digest reads the scratch tree: there, included locks are the new ones
-    produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
+    digest = inputs_digest(runner.mirrored(job.in_path), parse=runner.readers.requirements)
+    produced = with_input_digest(produced, digest)
     shown = display_path(job.txt_path)
     produced = _unexpanded(produced, variables)
     _check_secrets(shown, produced, variables)
