@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -207,7 +208,8 @@ def _plans(
 
 def _attention(file: RequirementFile, collector: Collector) -> None:
     """Record what in ``file`` needs a person's attention during a migration."""
-    seen: dict[str, DeclaredRequirement] = {}
+    repeated = _repeated_names(file)
+    seen: dict[str, DeclaredRequirement] = {}  # the first of each repeated name
     markers: dict[str, str] = {}  # one message per marker, not one per line
     hashed = 0
     hash_count = 0
@@ -216,7 +218,7 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
         requirement = line.requirement
         if requirement is None:
             continue
-        _requirement_attention(requirement, seen, markers, collector)
+        _requirement_attention(requirement, repeated, seen, markers, collector)
         if requirement.hashes:
             hashed += 1
             hash_count += len(requirement.hashes)
@@ -233,16 +235,30 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
     _lines_attention(file, collector)
 
 
+def _repeated_names(file: RequirementFile) -> frozenset[str]:
+    """The names ``file`` declares more than once. Found by sorting the names rather than in
+    a table of every name: on a file of a million lines such a table would be a tenth of
+    what the scan holds at its peak, and nearly every name is declared once."""
+    names = sorted(
+        line.requirement.name
+        for line in file.lines
+        if line.requirement is not None and line.requirement.name is not None
+    )
+    return frozenset(name for name, following in itertools.pairwise(names) if name == following)
+
+
 def _requirement_attention(
     requirement: DeclaredRequirement,
+    repeated: frozenset[str],
     seen: dict[str, DeclaredRequirement],
     markers: dict[str, str],
     collector: Collector,
 ) -> None:
-    """Record what in one requirement needs attention; ``seen`` holds the requirements met
-    before it in its file, by name, and takes it in; ``markers`` each marker's message."""
+    """Record what in one requirement needs attention; ``repeated`` holds the names its file
+    declares more than once, ``seen`` the requirements of those names met before it in its
+    file, by name, and takes it in; ``markers`` each marker's message."""
     origin = requirement.origin
-    if requirement.name is not None:
+    if requirement.name is not None and requirement.name in repeated:
         _duplicate_attention(requirement, requirement.name, seen, collector)
     if requirement.kind is not RequirementKind.NAMED:
         collector.info(
