@@ -186,6 +186,7 @@ def to_pip_tools(
     several threads at once).
     """
     from lockmigrate.resolve import CompileOptions
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     collector = collector if collector is not None else Collector()
@@ -194,6 +195,7 @@ def to_pip_tools(
         report,
         options=options or CompileOptions(),
         collector=collector,
+        readers=readers(),
         progress=progress,
         keep_going=keep_going,
         planned=planned,
@@ -345,6 +347,7 @@ def to_poetry(
     from lockmigrate.python_target import find_python_target
     from lockmigrate.sources.includes import display_path
     from lockmigrate.sources.metadata import read_package_metadata
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.poetry import PoetryOptions, plan_poetry
 
     collector = collector if collector is not None else Collector()
@@ -377,6 +380,7 @@ def to_poetry(
         collector=collector,
         metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
         python_target_of=python_target_of,
+        readers=readers(),
     )
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
@@ -690,6 +694,7 @@ def workflow(
     lockmigrate (default: the release line of the running version; see
     :mod:`lockmigrate.targets.self_install`). Writes nothing."""
     from lockmigrate.plan import Plan
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.self_install import installed_self
     from lockmigrate.targets.workflow import (
         Tool,
@@ -702,10 +707,13 @@ def workflow(
     if tool is Tool.PIP_TOOLS:
         # the run's own diagnostics were reported already: scan again without them
         setup = pip_tools_setup(
-            scan(paths, collector=Collector(), exclude=exclude), plan, rerun=rerun
+            scan(paths, collector=Collector(), exclude=exclude),
+            plan,
+            readers=readers(),
+            rerun=rerun,
         )
     else:
-        setup = poetry_setup(plan, rerun=rerun)
+        setup = poetry_setup(plan, readers=readers(), rerun=rerun)
     install = installed_self(lockmigrate_requirement)
     changes = plan_workflow(setup, integrations, collector=collector, install=install)
     return Plan((*plan.changes, *changes), plan.made_from)

@@ -572,7 +572,8 @@ def _check_lock(
     if (
         not full
         and recorded is not None
-        and recorded == inputs_digest(in_path, parsed=functools.partial(_parsed, service))
+        and recorded
+        == inputs_digest(in_path, parse=parse_bytes, parsed=functools.partial(_parsed, service))
     ):
         tally.trusted.append(scanned.file.display)
     elif recorded is None and header.resolver is None and options is None:
@@ -652,10 +653,16 @@ def _relock_stale(
     re-lock changes; which resolver re-locked each lock."""
     resolvers: list[tuple[str, str]] = []
     for relock, group in tally.stale.items():
+        from lockmigrate.sources.readers import readers
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
         relocked = plan_pip_tools(
-            _subset(group), options=relock, collector=collector, refresh=True, progress=progress
+            _subset(group),
+            options=relock,
+            collector=collector,
+            readers=readers(),
+            refresh=True,
+            progress=progress,
         )
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:

@@ -8,9 +8,12 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lockmigrate.model.requirements import RequirementFile
+
+if TYPE_CHECKING:
+    from lockmigrate.model.readers import ParseRequirements
 
 __all__ = ["inputs_digest", "recorded_digest", "with_input_digest"]
 
@@ -39,14 +42,16 @@ def inputs_digest(
     in_path: Path,
     in_content: bytes | None = None,
     *,
+    parse: ParseRequirements,
     parsed: Callable[[Path], RequirementFile | None] | None = None,
 ) -> str:
     """A digest of a ``.in`` and every file it includes (``-r``/``-c``, recursively), so
     that ``lockmigrate check`` can tell a lock is fresh without resolving again.
 
-    ``parsed`` gives a file already read (``None`` when it was not), so that its includes
-    need not be parsed again; the digest is of the bytes on disk either way."""
-    from lockmigrate.sources.requirements import parse_bytes
+    ``parse`` reads a requirements file (``lockmigrate.sources.requirements.parse_bytes``)
+    to find its includes; ``parsed`` gives a file already read (``None`` when it was not),
+    so that its includes need not be parsed again; the digest is of the bytes on disk
+    either way."""
 
     digest = _sha256()
     pending = [(in_path.absolute(), in_content)]
@@ -60,7 +65,7 @@ def inputs_digest(
         digest.update(path.name.encode() + b"\0" + data + b"\0")
         file = parsed(Path(os.path.abspath(path))) if parsed and content is None else None  # noqa: PTH100
         if file is None:
-            file = parse_bytes(data, path=path)
+            file = parse(data, path=path)
         for include in file.includes:
             if include.resolved is not None and include.resolved.absolute().is_file():
                 pending.append((include.resolved.absolute(), None))

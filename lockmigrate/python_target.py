@@ -27,11 +27,9 @@ the locker reads it.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +37,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from lockmigrate.errors import InputError
+from lockmigrate.model.python import PythonCap, PythonTarget, TargetSource
 from lockmigrate.model.requirements import DeclaredRequirement, Option, Origin, RequirementKind
 
 if TYPE_CHECKING:
@@ -51,51 +50,6 @@ _CANDIDATES = tuple(Version(f"3.{minor}") for minor in range(21))
 #: Where a cap is looked for: every 3.X, then 4.0 standing for every later Python.
 _CAP_PROBES = (*_CANDIDATES, Version("4.0"))
 _VERSION_FILE_RE = re.compile(r"^(?:cpython-|python-?)?(?P<version>3\.\d+)(?:\.\d+)?\S*$")
-
-
-class TargetSource(str, enum.Enum):
-    """Where a :class:`PythonTarget` came from, strongest first."""
-
-    OPTION = "option"
-    PROJECT = "project"
-    PYTHON_VERSION_FILE = "python-version-file"
-    RUNTIME_TXT = "runtime-txt"
-    RANGES = "ranges"
-    INTERPRETER = "interpreter"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PythonCap:
-    """The ranges install on no Python from ``below`` on: ``requirement`` (at ``origin``)
-    allows only releases whose ``Requires-Python`` stops there."""
-
-    below: str
-    requirement: str
-    origin: Origin
-
-    def lock_range(self, requires_python: str) -> str:
-        """``requires_python`` with this cap (``>=3.10`` -> ``<4.0,>=3.10``)."""
-        return str(SpecifierSet(requires_python) & SpecifierSet(f"<{self.below}"))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PythonTarget:
-    """The Python a project targets.
-
-    ``requires_python`` is a PEP 440 specifier (``>=3.12``); ``minimum`` the oldest
-    ``X.Y`` it allows (the Python to resolve for); ``reason`` says where it came from, for
-    people; ``origin`` is the file and line it was read from, when there is one.
-    ``warning`` is set when the answer is a fallback a caller should report (the index
-    could not say what the ranges need).
-    """
-
-    requires_python: str
-    minimum: str
-    source: TargetSource
-    reason: str
-    origin: Origin | None = None
-    warning: str | None = None
-    cap: PythonCap | None = None
 
 
 def _minimum(specifier: str) -> str:

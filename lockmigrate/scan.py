@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, 
 from lockmigrate.redact import contains_credentials, redact_text
 from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
+from lockmigrate.sources.locks.command import recorded_constraints, recorded_inputs
 from lockmigrate.sources.metadata import MetadataReads, read_metadata_readers
 
 __all__ = [
@@ -118,97 +120,10 @@ def _classify_specifier_set(specifier: str) -> RangeKind:
     return RangeKind.EXCLUSIONS
 
 
-# Options whose value is a file but not an input, in a resolver's recorded command.
-_VALUED_OPTIONS = frozenset(
-    {"-o", "--output-file", "-c", "--constraint", "--constraints", "--overrides", "-p",
-     "--python", "--python-version", "-i", "--index-url", "--extra-index-url", "-f",
-     "--find-links", "--cache-dir", "--pip-args", "-P", "--upgrade-package",
-     "--unsafe-package", "--build-constraints", "--override"}
-)  # fmt: skip
-_COMMAND_RE = re.compile(
-    r"^#\s+(?P<command>(?:pip-compile|uv pip compile|python -m piptools)\b.*)$"
-)
-_INPUT_SUFFIXES = (".in", ".txt", ".toml", ".cfg", ".py")
-
-
 def is_lock_text(file: RequirementFile) -> bool:
     """Whether ``file``'s header says a resolver (pip-compile, uv) wrote it."""
     head = "".join(file.physical_lines[:8]).lower()
     return any(marker in head for marker in _PIP_COMPILE_MARKERS)
-
-
-def _recorded_command(file: RequirementFile) -> tuple[list[Path], list[Path]]:
-    """The input files and the ``--constraint`` files named by the command in a lock's
-    header, as absolute paths. The names are relative to the folder the command ran in:
-    the folder (the lock's, or one above it) where the recorded ``--output-file`` is the
-    lock itself; the lock's own folder when no output is recorded."""
-    for raw in file.physical_lines[:12]:
-        match = _COMMAND_RE.match(raw.strip())
-        if match is None:
-            continue
-        # a header written on Windows names requirements\dev.in
-        command = match.group("command").replace("\\", "/")
-        if any(quote in command for quote in "'\""):
-            import shlex  # quoted names: rare, and shlex costs check's fast path 3 ms
-
-            try:
-                tokens = shlex.split(command)
-            except ValueError:
-                return [], []
-        else:
-            tokens = command.split()
-        inputs: list[str] = []
-        constraints: list[str] = []
-        outputs: list[str] = []
-        pending: str | None = None  # the option whose value comes next
-        for token in tokens[1:]:
-            if pending is not None:
-                if pending in {"-c", "--constraint", "--constraints"}:
-                    constraints.append(token)
-                elif pending in {"-o", "--output-file"}:
-                    outputs.append(token)
-                pending = None
-                continue
-            if token.startswith("-"):
-                name, _, value = token.partition("=")
-                if value and name in {"-c", "--constraint", "--constraints"}:
-                    constraints.append(value)
-                elif value and name in {"-o", "--output-file"}:
-                    outputs.append(value)
-                elif not value and name in _VALUED_OPTIONS:
-                    pending = name
-                continue
-            if token.endswith(_INPUT_SUFFIXES):
-                inputs.append(token)
-        base = _command_folder(file.path, outputs)
-        return (
-            [_absolute_in(base, name) for name in inputs],
-            [_absolute_in(base, name) for name in constraints],
-        )
-    return [], []
-
-
-def _command_folder(lock: Path, outputs: list[str]) -> Path:
-    lock = Path(os.path.abspath(lock))  # noqa: PTH100
-    for folder in [lock.parent, *lock.parent.parents][:8]:
-        if any(_absolute_in(folder, output) == lock for output in outputs):
-            return folder
-    return lock.parent
-
-
-def _absolute_in(folder: Path, name: str) -> Path:
-    return Path(os.path.abspath(folder / name))  # noqa: PTH100
-
-
-def recorded_inputs(file: RequirementFile) -> list[Path]:
-    """The input files named by the command in a lock's header, as absolute paths."""
-    return _recorded_command(file)[0]
-
-
-def recorded_constraints(file: RequirementFile) -> list[Path]:
-    """The ``--constraint`` files named by the command in a lock's header (how lockmigrate
-    layers a file that stays as written), as absolute paths."""
-    return _recorded_command(file)[1]
 
 
 def input_named_like(lock: Path) -> list[Path]:
@@ -293,7 +208,8 @@ def _plans(
 
 def _attention(file: RequirementFile, collector: Collector) -> None:
     """Record what in ``file`` needs a person's attention during a migration."""
-    seen: dict[str, DeclaredRequirement] = {}
+    repeated = _repeated_names(file)
+    seen: dict[str, DeclaredRequirement] = {}  # the first of each repeated name
     markers: dict[str, str] = {}  # one message per marker, not one per line
     hashed = 0
     hash_count = 0
@@ -302,7 +218,7 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
         requirement = line.requirement
         if requirement is None:
             continue
-        _requirement_attention(requirement, seen, markers, collector)
+        _requirement_attention(requirement, repeated, seen, markers, collector)
         if requirement.hashes:
             hashed += 1
             hash_count += len(requirement.hashes)
@@ -319,16 +235,30 @@ def _attention(file: RequirementFile, collector: Collector) -> None:
     _lines_attention(file, collector)
 
 
+def _repeated_names(file: RequirementFile) -> frozenset[str]:
+    """The names ``file`` declares more than once. Found by sorting the names rather than in
+    a table of every name: on a file of a million lines such a table would be a tenth of
+    what the scan holds at its peak, and nearly every name is declared once."""
+    names = sorted(
+        line.requirement.name
+        for line in file.lines
+        if line.requirement is not None and line.requirement.name is not None
+    )
+    return frozenset(name for name, following in itertools.pairwise(names) if name == following)
+
+
 def _requirement_attention(
     requirement: DeclaredRequirement,
+    repeated: frozenset[str],
     seen: dict[str, DeclaredRequirement],
     markers: dict[str, str],
     collector: Collector,
 ) -> None:
-    """Record what in one requirement needs attention; ``seen`` holds the requirements met
-    before it in its file, by name, and takes it in; ``markers`` each marker's message."""
+    """Record what in one requirement needs attention; ``repeated`` holds the names its file
+    declares more than once, ``seen`` the requirements of those names met before it in its
+    file, by name, and takes it in; ``markers`` each marker's message."""
     origin = requirement.origin
-    if requirement.name is not None:
+    if requirement.name is not None and requirement.name in repeated:
         _duplicate_attention(requirement, requirement.name, seen, collector)
     if requirement.kind is not RequirementKind.NAMED:
         collector.info(

@@ -47,7 +47,7 @@ from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.find import pyproject_lock
 from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_revision
-from lockmigrate.sources.requirements import index_options
+from lockmigrate.sources.requirements import index_options, parse_bytes
 
 if TYPE_CHECKING:
     from lockmigrate.diff.abi import AbiJudgement
@@ -509,6 +509,7 @@ def _planned_locks(
         for service in batch.subset.services
         for f in service.files
     )
+    from lockmigrate.sources.readers import readers
     from lockmigrate.targets.pip_tools import plan_pip_tools
 
     locks = {
@@ -520,7 +521,12 @@ def _planned_locks(
     # a file that fails (and the files layered on it) is reported on its own; the
     # service's other files still resolve
     result = plan_pip_tools(
-        batch.subset, options=batch.options, collector=collector, progress=progress, keep_going=True
+        batch.subset,
+        options=batch.options,
+        collector=collector,
+        readers=readers(),
+        progress=progress,
+        keep_going=True,
     )
     return _Planned(
         texts={
@@ -957,7 +963,8 @@ def _relock_key(item: _Compared, choice: CompileOptions, report: ScanReport) -> 
     included = ""
     if source.suffix != ".toml" and not followed:
         try:
-            included = inputs_digest(source)  # the files it includes, wherever they are
+            # the files it includes, wherever they are
+            included = inputs_digest(source, parse=parse_bytes)
         except (OSError, LockmigrateError):
             return None
     return relock_key(

@@ -15,6 +15,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lockmigrate.paths import service_dir_for
+
 if TYPE_CHECKING:
     from lockmigrate.diagnostics import Collector
 
@@ -90,20 +92,6 @@ def is_requirements_name(path: Path, *, in_requirements_folder: bool | None = No
         )
         or in_requirements_folder
     )
-
-
-def service_dir_for(path: Path) -> Path:
-    """The service folder a requirements file belongs to: the folder above the nearest
-    ``requirements/`` folder that holds it (``svc/requirements/extras/x.txt`` belongs to
-    ``svc``), else its own folder. A ``locks/`` folder lockmigrate writes beside inputs
-    belongs to the folder that holds it."""
-    parent = path.parent
-    if parent.name.lower() == "locks":
-        parent = parent.parent
-    for folder in (parent, *parent.parents):
-        if folder.name.lower() == "requirements":
-            return folder.parent
-    return parent
 
 
 def role_for(path: Path) -> str:

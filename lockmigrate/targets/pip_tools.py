@@ -28,10 +28,11 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest, with_input_digest
 from lockmigrate.errors import ExternalToolError, InputError
+from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.model.services import FileFormat, ScannedFile, ScanReport
 from lockmigrate.names import canonicalize_name
-from lockmigrate.paths import display_path
+from lockmigrate.paths import display_path, service_dir_for
 from lockmigrate.plan import FileChange, Plan
 from lockmigrate.redact import contains_credentials
 from lockmigrate.resolve import (
@@ -45,12 +46,9 @@ from lockmigrate.resolve import (
     stop_generation,
 )
 from lockmigrate.resources import read_template
-from lockmigrate.scan import recorded_constraints
-from lockmigrate.sources.discover import service_dir_for
-from lockmigrate.sources.includes import load_graph
-from lockmigrate.sources.requirements import ENV_VAR_RE, parse_bytes
 from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
 from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain
+from lockmigrate.variables import ENV_VAR_RE
 
 __all__ = [
     "Failure",
@@ -294,9 +292,9 @@ def _origin(display: str, line: int) -> Origin:
     return Origin(path=display, line=line)
 
 
-def _ranges_of(path: Path) -> dict[str, list[tuple[str, Origin]]]:
+def _ranges_of(path: Path, readers: Readers) -> dict[str, list[tuple[str, Origin]]]:
     """Every unconditional range ``path`` declares, includes followed, by package."""
-    graph = load_graph([path], collector=Collector())
+    graph = readers.include_graph([path], collector=Collector())
     found: dict[str, list[tuple[str, Origin]]] = {}
     for _, requirement in graph.walk(path.absolute()):
         if requirement.name and requirement.specifier and not requirement.marker:
@@ -313,8 +311,8 @@ def _allows(specifier: str, version: str) -> bool:
         return True
 
 
-def _pins(content: bytes, path: Path) -> dict[str, str]:
-    lock = parse_bytes(content, path=path)
+def _pins(content: bytes, path: Path, readers: Readers) -> dict[str, str]:
+    lock = readers.requirements(content, path=path)
     pins: dict[str, str] = {}
     for requirement in lock.requirements:
         if requirement.name and requirement.specifier.startswith("=="):
@@ -330,6 +328,7 @@ class _Runner:
     options: CompileOptions
     progress: Progress | None
     workers: int
+    readers: Readers
     keep_going: bool = False
     failures: list[tuple[_Job, ExternalToolError]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -346,12 +345,12 @@ class _Runner:
         input declares, or at another version than an earlier lock does: sibling locks
         compiled apart can disagree, and the resolver would then find no solution although
         the ranges have one. One warning per input names what was left out."""
-        ranges = _ranges_of(job.source.path)
+        ranges = _ranges_of(job.source.path, self.readers)
         kept: list[Path] = []
         pinned: dict[str, tuple[str, Path]] = {}
         reasons: list[str] = []
         for lock in job.constraints:
-            pins = _pins(self.mirrored(lock).read_bytes(), lock)
+            pins = _pins(self.mirrored(lock).read_bytes(), lock, self.readers)
             reason = next(
                 (
                     f"{display_path(lock)} pins {name}=={version} where "
@@ -637,14 +636,19 @@ def _package_base(files: tuple[ScannedFile, ...]) -> Path | None:
     return mains[0].lock.absolute()
 
 
-def _included_by(file: RequirementFile) -> set[Path]:
+def _included_by(file: RequirementFile, readers: Readers) -> set[Path]:
     """Every file ``file`` includes, directly or not."""
-    graph = load_graph([file.path], collector=Collector())
+    graph = readers.include_graph([file.path], collector=Collector())
     return {path for path, _ in graph.files} - {file.path.absolute()}
 
 
 def _plan_jobs(
-    report: ScanReport, options: CompileOptions, collector: Collector, *, refresh: bool = False
+    report: ScanReport,
+    options: CompileOptions,
+    collector: Collector,
+    readers: Readers,
+    *,
+    refresh: bool = False,
 ) -> tuple[list[_Job], list[str]]:
     """Every compile ``report`` calls for, and the locks already migrated that are left
     alone, as shown (none when ``options`` or ``refresh`` re-lock them)."""
@@ -652,28 +656,28 @@ def _plan_jobs(
     layers = _layers(files)
     jobs: list[_Job] = []
     for service in report.services:
-        jobs += _service_jobs(service.files, layers, collector)
+        jobs += _service_jobs(service.files, layers, collector, readers)
     locks = [
         f
         for f in files
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
     if not (options.upgrade or options.upgrade_packages or refresh):
-        _warn_stale_locks(locks, collector)
+        _warn_stale_locks(locks, collector, readers)
         return jobs, [display_path(f.path) for f in locks]
-    jobs += [_relock_job(scanned, layers, collector) for scanned in locks]
+    jobs += [_relock_job(scanned, layers, collector, readers) for scanned in locks]
     return jobs, []
 
 
 def _service_jobs(
-    files: tuple[ScannedFile, ...], layers: _Layers, collector: Collector
+    files: tuple[ScannedFile, ...], layers: _Layers, collector: Collector, readers: Readers
 ) -> list[_Job]:
     """The compiles of one service's ``files`` that have no lock yet: each ranged file
     converted to a ``.in`` and its lock, and each file kept as written compiled as it is
     (an extra of the package layered on its main requirements' lock)."""
     base = _package_base(files)
     main = next((f for f in files if f.lock is not None and f.lock.absolute() == base), None)
-    beneath = _included_by(main.file) if main is not None else set()
+    beneath = _included_by(main.file, readers) if main is not None else set()
     jobs: list[_Job] = []
     for scanned in files:
         path = scanned.path.absolute()
@@ -702,13 +706,15 @@ def _service_jobs(
     return jobs
 
 
-def _warn_stale_locks(locks: list[ScannedFile], collector: Collector) -> None:
+def _warn_stale_locks(locks: list[ScannedFile], collector: Collector, readers: Readers) -> None:
     """A warning for each of ``locks`` whose input (or a file it includes) changed since
     the lock was written, as the digest in its header tells."""
     for scanned in locks:
         assert scanned.input is not None  # noqa: S101 - filtered by the caller
         recorded = recorded_digest(scanned.file.text)
-        if recorded is not None and recorded != inputs_digest(scanned.input):
+        if recorded is not None and recorded != inputs_digest(
+            scanned.input, parse=readers.requirements
+        ):
             collector.warning(
                 "stale-lock",
                 f"{scanned.input.name} (or a file it includes) changed since this lock was "
@@ -718,13 +724,15 @@ def _warn_stale_locks(locks: list[ScannedFile], collector: Collector) -> None:
             )
 
 
-def _relock_job(scanned: ScannedFile, layers: _Layers, collector: Collector) -> _Job:
+def _relock_job(
+    scanned: ScannedFile, layers: _Layers, collector: Collector, readers: Readers
+) -> _Job:
     """The compile that re-locks the existing lock ``scanned`` from its input, as it was
     made: with the constraints its header names, and hashes when it carries them."""
     assert scanned.input is not None  # noqa: S101 - filtered by the caller
-    source = parse_bytes(scanned.input.read_bytes(), path=scanned.input)
+    source = readers.requirements(scanned.input.read_bytes(), path=scanned.input)
     job = _as_is_job(scanned, source, scanned.path.absolute(), layers, collector)
-    made_with = tuple(p for p in recorded_constraints(scanned.file) if p.is_file())
+    made_with = tuple(p for p in readers.recorded_constraints(scanned.file) if p.is_file())
     if made_with:  # re-lock as it was made: with the constraints its header names
         origin = Origin(path=source.display, line=1)
         job = replace(
@@ -737,7 +745,7 @@ def _relock_job(scanned: ScannedFile, layers: _Layers, collector: Collector) -> 
     return replace(job, generate_hashes=hashed)
 
 
-def _verify_ranges(job: _Job, lock: bytes) -> None:
+def _verify_ranges(job: _Job, lock: bytes, readers: Readers) -> None:
     """Every pin must satisfy every range the source file declared for the lock's
     environment (a violation is a bug in the resolver run and aborts the migration).
 
@@ -745,12 +753,11 @@ def _verify_ranges(job: _Job, lock: bytes) -> None:
     else this interpreter) does not apply: ``six==1.16.0; python_version < "3.10"`` beside
     ``six==1.17.0; python_version >= "3.10"``."""
     from lockmigrate.environment import target_environment
-    from lockmigrate.sources.locks.pip_compile import read_header
 
-    header = read_header(lock[:4096].decode("utf-8", errors="replace"))
+    header = readers.lock_header(lock[:4096].decode("utf-8", errors="replace"))
     environment = target_environment(lock_python=header.python_version)
-    pins = _pins(lock, job.txt_path)
-    graph = load_graph([job.source.path], collector=Collector())
+    pins = _pins(lock, job.txt_path, readers)
+    graph = readers.include_graph([job.source.path], collector=Collector())
     for _, requirement in graph.walk(job.source.path.absolute()):
         if requirement.kind is not RequirementKind.NAMED or not requirement.specifier:
             continue
@@ -771,10 +778,10 @@ def _verify_ranges(job: _Job, lock: bytes) -> None:
             )
 
 
-def _failing_origin(job: _Job, message: str) -> Origin:
+def _failing_origin(job: _Job, message: str, readers: Readers) -> Origin:
     """The line of ``job``'s input the resolver's message is about: a direct reference whose
     URL (or host) it names, else a requirement it names; else the file's first line."""
-    graph = load_graph([job.source.path], collector=Collector())
+    graph = readers.include_graph([job.source.path], collector=Collector())
     requirements = [r for _, r in graph.walk(job.source.path.absolute())]
     lowered = message.lower()
     with_urls = [r for r in requirements if r.url is not None]
@@ -848,7 +855,7 @@ def _explain(job: _Job, message: str, runner: _Runner) -> Explanation | None:
     from lockmigrate.environment import target_environment
 
     environment = target_environment(python_version=runner.options.python_version)
-    graph = load_graph([job.source.path], collector=Collector())
+    graph = runner.readers.include_graph([job.source.path], collector=Collector())
     declared = [
         Declared(name=r.name, specifier=r.specifier, origin=r.origin)
         for _, r in graph.walk(job.source.path.absolute())
@@ -862,7 +869,7 @@ def _explain(job: _Job, message: str, runner: _Runner) -> Explanation | None:
         origin = _include_of(job.source.file, lock)
         pinned += [
             Pinned(name=name, version=version, lock=display_path(lock), origin=origin)
-            for name, version in _pins(mirrored.read_bytes(), lock).items()
+            for name, version in _pins(mirrored.read_bytes(), lock, runner.readers).items()
         ]
     return explain(message, declared=declared, pinned=pinned)
 
@@ -882,18 +889,20 @@ def _failure(job: _Job, error: ExternalToolError, runner: _Runner) -> Failure:
         )
     return Failure(
         file=job.source.file.display,
-        origin=_failing_origin(job, message),
+        origin=_failing_origin(job, message, runner.readers),
         message=message + _hint(message),
     )
 
 
-def _check_upgrade_packages(jobs: list[_Job], names: tuple[str, ...], collector: Collector) -> None:
+def _check_upgrade_packages(
+    jobs: list[_Job], names: tuple[str, ...], collector: Collector, readers: Readers
+) -> None:
     """A warning for each ``-P`` package that no lock being re-locked pins: the resolvers
     ignore it silently, and the user probably misspelt it or meant another service."""
     pinned: set[str] = set()
     for job in jobs:
         if job.in_content is None and job.txt_path.is_file():
-            pinned |= set(_pins(job.txt_path.read_bytes(), job.txt_path))
+            pinned |= set(_pins(job.txt_path.read_bytes(), job.txt_path, readers))
     for name in names:
         canonical = canonicalize_name(re.split(r"[\[<>=!~;@ ]", name, maxsplit=1)[0])
         if canonical not in pinned:
@@ -909,6 +918,7 @@ def plan_pip_tools(
     *,
     options: CompileOptions,
     collector: Collector,
+    readers: Readers,
     progress: Progress | None = None,
     workers: int | None = None,
     refresh: bool = False,
@@ -921,18 +931,20 @@ def plan_pip_tools(
     as it ends; ``planned`` hears how many locks will be compiled, before the first starts.
 
     Raises :class:`ExternalToolError` naming the file, the line and the resolver's message
-    when any compile fails; nothing is written either way. With ``keep_going``, a file that
+    when any compile fails; nothing is written either way. ``readers`` read what the run
+    meets (the locks the resolver writes, the includes of each input): pass
+    :func:`lockmigrate.sources.readers.readers`. With ``keep_going``, a file that
     fails (and every file layered on it) is left as it is and listed in
     :attr:`MigrationResult.failures`; the plan holds the rest.
     """
-    jobs, already = _plan_jobs(report, options, collector, refresh=refresh)
+    jobs, already = _plan_jobs(report, options, collector, readers, refresh=refresh)
     if options.upgrade_packages:
-        _check_upgrade_packages(jobs, options.upgrade_packages, collector)
+        _check_upgrade_packages(jobs, options.upgrade_packages, collector, readers)
     if not jobs:
         return MigrationResult(plan=Plan(()), compiled=(), already_migrated=tuple(already))
     if planned is not None:
         planned(len(jobs))
-    real_root = _real_root(jobs)
+    real_root = _real_root(jobs, readers)
     hidden = {job.txt_path for job in jobs} | {j.in_path for j in jobs if j.in_content}
     variables = _variables(jobs)
     with tempfile.TemporaryDirectory(prefix="lockmigrate-") as scratch:
@@ -947,6 +959,7 @@ def plan_pip_tools(
             progress=progress,
             workers=workers or min(len(jobs), os.cpu_count() or 1),
             keep_going=keep_going,
+            readers=readers,
         )
         runner.run()
         _runner_warnings(runner, collector)
@@ -959,13 +972,13 @@ def plan_pip_tools(
     )
 
 
-def _real_root(jobs: list[_Job]) -> Path:
+def _real_root(jobs: list[_Job], readers: Readers) -> Path:
     """The folder that holds every file the compiles of ``jobs`` read, includes of includes
     too: the scratch tree mirrors it."""
     involved: list[Path] = []
     for job in jobs:
         involved += [job.in_path, job.txt_path, *job.constraints]
-        graph = load_graph([job.source.path], collector=Collector())
+        graph = readers.include_graph([job.source.path], collector=Collector())
         involved += [path for path, _ in graph.files]
     return _common_root(Path(os.path.normpath(p.parent)) for p in involved)
 
@@ -1088,20 +1101,21 @@ def _changes_for(
     produced = runner.mirrored(job.txt_path).read_text(encoding="utf-8")
     produced = _relativize(produced, mirror, real_root, job.txt_path.parent)
     # the digest reads the scratch tree: there, included locks are the new ones
-    produced = with_input_digest(produced, inputs_digest(runner.mirrored(job.in_path)))
+    digest = inputs_digest(runner.mirrored(job.in_path), parse=runner.readers.requirements)
+    produced = with_input_digest(produced, digest)
     shown = display_path(job.txt_path)
     produced = _unexpanded(produced, variables)
     _check_secrets(shown, produced, variables)
     layout = job.source.file.layout
     before_lock = job.txt_path.read_bytes() if job.txt_path.exists() else None
     if job.in_content is None and before_lock is not None:
-        layout = parse_bytes(before_lock, path=job.txt_path).layout
+        layout = runner.readers.requirements(before_lock, path=job.txt_path).layout
     lock = layout.encode(produced.replace("\n", layout.newline))
     # files layered on this lock digest it as it will be written
     runner.mirrored(job.txt_path).write_bytes(lock)
     changes: list[FileChange] = []
     if job.source.format is not FileFormat.PIP_TOOLS_LOCK:
-        _verify_ranges(job, lock)
+        _verify_ranges(job, lock, runner.readers)
     if job.in_content is not None:
         before_in = job.in_path.read_bytes() if job.in_path.exists() else None
         changes.append(

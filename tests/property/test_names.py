@@ -10,7 +10,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name as packaging_canonicalize_name
 
 from lockmigrate.names import canonicalize_name
-from lockmigrate.sources.requirements import _simple_pep508
+from lockmigrate.sources.requirements.interpret import _simple_pep508
 
 NAME_CHARACTERS = st.sampled_from(list("aAbBzZ09._-"))
 

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
+from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import (
     DeclaredRequirement,
     IncludeKind,
@@ -27,7 +28,6 @@ from lockmigrate.model.requirements import (
     RequirementKind,
 )
 from lockmigrate.model.services import ScannedService
-from lockmigrate.sources.includes import load_graph
 from lockmigrate.specifiers import counterexamples, only_excluded_post_releases, poetry_style
 from lockmigrate.targets.common import refuse_literal_credentials
 from lockmigrate.targets.poetry.options import (
@@ -103,6 +103,7 @@ class ServiceWriter:
     service: ScannedService
     options: PoetryOptions
     collector: Collector
+    readers: Readers  # reads a file included from outside the service
     sources: list[PoetrySource] = field(default_factory=list)
     pypi_named: Origin | None = None
 
@@ -374,7 +375,7 @@ class ServiceWriter:
             target = include.resolved.absolute()
             if target in own or target in seen:
                 continue
-            nested = load_graph([target], collector=self.collector).get(target)
+            nested = self.readers.include_graph([target], collector=self.collector).get(target)
             self.collector.info(
                 "poetry-inlined",
                 f"{include.target} is not a file of this service: its requirements are "

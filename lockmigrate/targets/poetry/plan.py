@@ -25,6 +25,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
+from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import (
     DeclaredRequirement,
     Option,
@@ -46,7 +47,7 @@ from lockmigrate.targets.poetry.options import (
 
 if TYPE_CHECKING:
     from lockmigrate.model.metadata import PackageMetadata
-    from lockmigrate.python_target import PythonTarget
+    from lockmigrate.model.python import PythonTarget
     from lockmigrate.targets.poetry.pyproject_edit import Destinations
 
 
@@ -137,12 +138,14 @@ def plan_poetry(
     collector: Collector,
     metadata_of: MetadataOf,
     python_target_of: PythonTargetOf,
+    readers: Readers,
 ) -> PoetryResult:
     """The plan that writes each service's ``pyproject.toml`` (and, with
     ``remove_requirements``, deletes the requirement files it replaces).
 
     ``metadata_of`` tells what the service's package metadata is made of (nothing it
-    publishes is changed); ``python_target_of`` which Python it targets."""
+    publishes is changed); ``python_target_of`` which Python it targets; ``readers`` read a
+    file a service includes from outside it."""
     changes: list[FileChange] = []
     results: list[ServiceResult] = []
     for service in report.services:
@@ -150,7 +153,9 @@ def plan_poetry(
         if not files:
             continue
         _warn_constraints(service, collector)
-        planned = _ServicePlan(service=service, files=files, options=options, collector=collector)
+        planned = _ServicePlan(
+            service=service, files=files, options=options, collector=collector, readers=readers
+        )
         change, result, metadata = planned.pyproject(metadata_of, python_target_of)
         changes.append(change)
         if options.remove_requirements:
@@ -178,6 +183,7 @@ class _ServicePlan:
     files: list[ScannedFile]
     options: PoetryOptions
     collector: Collector
+    readers: Readers
 
     def pyproject(
         self, metadata_of: MetadataOf, python_target_of: PythonTargetOf
@@ -187,7 +193,9 @@ class _ServicePlan:
         from lockmigrate.targets.poetry.pyproject_edit import render_pyproject
 
         service, options, collector = self.service, self.options, self.collector
-        writer = ServiceWriter(service=service, options=options, collector=collector)
+        writer = ServiceWriter(
+            service=service, options=options, collector=collector, readers=self.readers
+        )
         own = {f.path.absolute() for f in self.files}
         groups: dict[str, list[Entry]] = {}
         for scanned in self.files:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
-    from lockmigrate.python_target import PythonCap
+    from lockmigrate.model.python import PythonCap
     from lockmigrate.targets.poetry.options import Entry, PoetryOptions, PoetrySource
 
 __all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockmigrate.errors import InputError, UsageError
+from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import IncludeKind, RequirementKind
 from lockmigrate.model.services import FileFormat, ScanReport
 from lockmigrate.plan import Plan
-from lockmigrate.sources.requirements import parse_bytes
 
 
 class Integration(str, enum.Enum):
@@ -174,18 +174,18 @@ def _lock_header(content: bytes | None) -> tuple[str | None, str | None]:
     return command, python
 
 
-def _names(content: bytes | None, path: Path) -> set[str]:
+def _names(content: bytes | None, path: Path, readers: Readers) -> set[str]:
     if content is None:
         return set()
     try:
-        file = parse_bytes(content, path=path)
+        file = readers.requirements(content, path=path)
     except InputError:
         return set()
     return {requirement.name for requirement in file.requirements if requirement.name}
 
 
 def _ranges_of(
-    inputs: Sequence[Path], contents: Contents, root: Path
+    inputs: Sequence[Path], contents: Contents, root: Path, readers: Readers
 ) -> tuple[tuple[Range, ...], set[Path]]:
     """The ranges of ``inputs`` and of every file they include with ``-r`` (never ``-c``:
     a constraints file holds pins, not ranges)."""
@@ -201,7 +201,7 @@ def _ranges_of(
         if data is None:
             continue
         try:
-            file = parse_bytes(data, path=path, display=relative_to_root(path, root))
+            file = readers.requirements(data, path=path, display=relative_to_root(path, root))
         except InputError:
             continue
         for line in file.lines:
@@ -231,7 +231,7 @@ def _ranges_of(
     return tuple(ranges), seen
 
 
-def _ordered(pairs: dict[Path, Path], contents: Contents) -> list[Path]:
+def _ordered(pairs: dict[Path, Path], contents: Contents, readers: Readers) -> list[Path]:
     """The ``.in`` files of ``pairs`` (``.in`` -> ``.txt``), each after the pairs it is
     layered on (``-r X.in`` / ``-c X.txt`` of another pair)."""
     by_file = {**{i: i for i in pairs}, **{t: i for i, t in pairs.items()}}
@@ -243,7 +243,7 @@ def _ordered(pairs: dict[Path, Path], contents: Contents) -> list[Path]:
         data = contents.read(in_path)
         if data is not None:
             try:
-                includes = parse_bytes(data, path=in_path).includes
+                includes = readers.requirements(data, path=in_path).includes
             except InputError:
                 includes = ()
             for include in includes:
@@ -259,9 +259,12 @@ def _ordered(pairs: dict[Path, Path], contents: Contents) -> list[Path]:
     return ordered
 
 
-def pip_tools_setup(report: ScanReport, plan: Plan, *, rerun: Sequence[str] = ()) -> Setup:
+def pip_tools_setup(
+    report: ScanReport, plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()
+) -> Setup:
     """The services of a ``to-pip-tools`` run: every service of ``report`` with a
-    pip-compile pair once ``plan`` is written (migrated now, or before)."""
+    pip-compile pair once ``plan`` is written (migrated now, or before); ``readers`` read
+    its files as they will be."""
     contents = Contents.of(plan)
     found: list[tuple[Path, dict[Path, Path]]] = []
     for scanned_service in report.services:
@@ -280,8 +283,8 @@ def pip_tools_setup(report: ScanReport, plan: Plan, *, rerun: Sequence[str] = ()
     root, reason = repository_root(folder for folder, _ in found)
     services: list[Service] = []
     for folder, pairs in sorted(found):
-        order = _ordered(pairs, contents)
-        ranges, _ = _ranges_of(order, contents, root)
+        order = _ordered(pairs, contents, readers)
+        ranges, _ = _ranges_of(order, contents, root, readers)
         steps: list[LockStep] = []
         locked: set[str] = set()
         python: str | None = None
@@ -289,7 +292,7 @@ def pip_tools_setup(report: ScanReport, plan: Plan, *, rerun: Sequence[str] = ()
             lock = contents.read(pairs[in_path])
             command, version = _lock_header(lock)
             python = python or version
-            locked |= _names(lock, pairs[in_path])
+            locked |= _names(lock, pairs[in_path], readers)
             steps.append(LockStep(input=in_path.name, output=pairs[in_path].name, command=command))
         services.append(
             Service(
@@ -312,11 +315,9 @@ def pip_tools_setup(report: ScanReport, plan: Plan, *, rerun: Sequence[str] = ()
     )
 
 
-def poetry_setup(plan: Plan, *, rerun: Sequence[str] = ()) -> Setup:
-    """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes."""
-    from lockmigrate.sources.pyproject import parse_pyproject
-    from lockmigrate.sources.toml_files import load_toml
-
+def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> Setup:
+    """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes
+    (``readers`` read it and the ``poetry.lock`` beside it)."""
     projects = sorted(
         (change.path.absolute(), change.after)
         for change in plan.changes
@@ -328,24 +329,24 @@ def poetry_setup(plan: Plan, *, rerun: Sequence[str] = ()) -> Setup:
     services: list[Service] = []
     for path, data in projects:
         shown = relative_to_root(path, root)
-        declarations = parse_pyproject(data, path=path, display=shown)
+        declared = readers.pyproject_requirements(data, path=path, display=shown)
         ranges = tuple(
             Range(
-                name=item.requirement.name,
-                specifier=item.requirement.specifier,
-                marker=item.requirement.marker,
-                where=str(item.requirement.origin),
+                name=requirement.name,
+                specifier=requirement.specifier,
+                marker=requirement.marker,
+                where=str(requirement.origin),
             )
-            for item in declarations.requirements
-            if item.requirement.name
-            and item.requirement.specifier
-            and item.requirement.kind is RequirementKind.NAMED
+            for requirement in declared
+            if requirement.name
+            and requirement.specifier
+            and requirement.kind is RequirementKind.NAMED
         )
         lock = path.parent / "poetry.lock"
         locked: set[str] = set()
         if lock.is_file():
             try:
-                packages = load_toml(lock.read_bytes(), display=relative_to_root(lock, root))
+                packages = readers.toml(lock.read_bytes(), display=relative_to_root(lock, root))
             except (InputError, OSError):
                 packages = {}
             locked = {
