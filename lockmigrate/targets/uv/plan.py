@@ -1,0 +1,213 @@
+"""``lockmigrate to-uv``: a service's requirement files become its ``pyproject.toml``.
+
+The main (prod) requirements become ``[project] dependencies``; every other role becomes a
+PEP 735 dependency group of that name holding what the file adds. A ``-r`` of the main file
+adds nothing (uv installs ``[project] dependencies`` under every group); a ``-r`` of another
+role's file becomes ``{include-group = "<role>"}``. Every specifier is written as pip read
+it (``~=`` stays ``~=``), and every line of a name is kept, whatever its markers or extras:
+uv, like pip, applies all of those whose marker holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from lockmigrate.diagnostics import Collector
+from lockmigrate.model.requirements import DeclaredRequirement, Option, Origin
+from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.paths import display_path
+from lockmigrate.plan import FileChange, Plan
+from lockmigrate.targets.uv.entries import UvWriter, group_name
+from lockmigrate.targets.uv.options import (
+    ServiceResult,
+    UvEntry,
+    UvOptions,
+    UvResult,
+    credential_variables,
+)
+from lockmigrate.targets.uv.pyproject_edit import ProjectFields, render_pyproject
+from lockmigrate.targets.uv.workspace import plan_workspace
+
+if TYPE_CHECKING:
+    from lockmigrate.model.metadata import PackageMetadata
+    from lockmigrate.python_target import PythonTarget
+
+__all__ = ["MetadataOf", "PythonTargetOf", "plan_uv"]
+
+#: What :func:`plan_uv` needs to know about a service beyond its requirement files: its
+#: package metadata, and the Python it targets (given its requirements and options).
+MetadataOf = Callable[[ScannedService], "PackageMetadata"]
+PythonTargetOf = Callable[
+    [ScannedService, Sequence[DeclaredRequirement], Sequence[Option]], "PythonTarget"
+]
+
+
+def sources_of(service: ScannedService) -> list[ScannedFile]:
+    """The files a service's ``pyproject.toml`` is written from: its ranged requirement
+    files and ``.in`` files (a ``.in`` rather than the ranged file of the same name)."""
+    chosen = [
+        f
+        for f in service.files
+        if f.format in (FileFormat.RANGES, FileFormat.PIP_TOOLS_IN) and f.role != "constraints"
+    ]
+    with_in = {f.path.with_suffix("") for f in chosen if f.format is FileFormat.PIP_TOOLS_IN}
+    return [
+        f
+        for f in chosen
+        if f.format is FileFormat.PIP_TOOLS_IN or f.path.with_suffix("") not in with_in
+    ]
+
+
+def plan_uv(
+    report: ScanReport,
+    *,
+    options: UvOptions,
+    collector: Collector,
+    metadata_of: MetadataOf,
+    python_target_of: PythonTargetOf,
+) -> UvResult:
+    """The plan that writes each service's ``pyproject.toml`` for uv (and, with
+    ``options.workspace``, the workspace root's). Writes nothing."""
+    changes: list[FileChange] = []
+    results: list[ServiceResult] = []
+    for service in report.services:
+        files = sources_of(service)
+        if not files:
+            continue
+        change, result = _plan_service(
+            service, files, collector, metadata_of(service), python_target_of
+        )
+        changes.append(change)
+        results.append(result)
+    workspace: str | None = None
+    if options.workspace and results:
+        root_change = plan_workspace(
+            [result.folder for result in results], root=options.workspace_root, collector=collector
+        )
+        if root_change is not None:
+            changes.append(root_change)
+            workspace = root_change.display
+    return UvResult(plan=Plan(tuple(changes)), services=tuple(results), workspace=workspace)
+
+
+def _plan_service(
+    service: ScannedService,
+    files: list[ScannedFile],
+    collector: Collector,
+    metadata: PackageMetadata,
+    python_target_of: PythonTargetOf,
+) -> tuple[FileChange, ServiceResult]:
+    """One service's ``pyproject.toml``, and what was written in it."""
+    groups = {f.path.absolute(): None if f.role == "main" else group_name(f.role) for f in files}
+    writer = UvWriter(folder=service.path, collector=collector, groups=groups)
+    main: list[UvEntry] = []
+    by_group: dict[str, list[UvEntry]] = {}
+    for scanned in files:
+        group = groups[scanned.path.absolute()]
+        entries = list(writer.collect(scanned.file))
+        (main if group is None else by_group.setdefault(group, [])).extend(entries)
+    keep_metadata = metadata.metadata_is_elsewhere and bool(main)
+    if keep_metadata:
+        _metadata_note(metadata, collector)
+    requirements = [
+        line.requirement
+        for f in files
+        for line in f.file.lines
+        if line.requirement is not None and line.requirement.name is not None
+    ]
+    target = python_target_of(service, requirements, [o for f in files for o in f.file.options])
+    pyproject = service.path / "pyproject.toml"
+    before = pyproject.read_bytes() if pyproject.exists() else None
+    shown = display_path(pyproject)
+    rendered = render_pyproject(
+        before,
+        display=shown,
+        fields=ProjectFields(
+            name=_project_name(service.path),
+            requires_python=target.requires_python,
+            dependencies=not keep_metadata,
+        ),
+        main=main,
+        groups=by_group,
+        settings=writer.settings,
+        collector=collector,
+    )
+    from_target = _same_python(rendered.requires_python, target.requires_python)
+    if target.warning is not None and from_target:
+        collector.warning("python-target-guessed", target.warning, target.origin)
+    _credentials_note(writer, collector)
+    change = FileChange(
+        path=pyproject,
+        display=shown,
+        before=before,
+        after=rendered.content,
+        reason="uv dependencies from " + ", ".join(f.path.name for f in files),
+    )
+    result = ServiceResult(
+        path=service.display,
+        folder=service.path,
+        pyproject=shown,
+        requires_python=rendered.requires_python,
+        requires_python_from=target.reason if from_target else f"{shown}, already there",
+        groups=tuple(by_group),
+        indexes=tuple(writer.settings.indexes),
+        direct=tuple(dict.fromkeys(e.key for e in [*main, *_all(by_group)] if e.key)),
+        pip_compile_locks=tuple(
+            f.path for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK
+        ),
+    )
+    return change, result
+
+
+def _all(groups: dict[str, list[UvEntry]]) -> list[UvEntry]:
+    return [entry for entries in groups.values() for entry in entries]
+
+
+def _credentials_note(writer: UvWriter, collector: Collector) -> None:
+    """Where uv reads the credentials of each index that had some in the requirements."""
+    for index in writer.settings.indexes:
+        if index.has_credentials:
+            user, password = credential_variables(index.name)
+            collector.info(
+                "uv-index-credentials",
+                f"the credentials of {index.url} were not written: uv reads them for the "
+                f"index {index.name!r} from {user} and {password} (or ~/.netrc, or the keyring "
+                "with --keyring-provider subprocess)",
+                index.origin,
+            )
+
+
+def _metadata_note(metadata: PackageMetadata, collector: Collector) -> None:
+    """The package's build declares its dependencies: uv reads them by building it."""
+    origin = metadata.dynamic_dependencies or Origin(
+        path=display_path(metadata.folder / (metadata.builder or "pyproject.toml")), line=1
+    )
+    collector.info(
+        "uv-metadata-kept",
+        "the package's dependencies come from its build ("
+        + (
+            'dynamic = ["dependencies"]'
+            if metadata.dynamic_dependencies is not None
+            else f"{metadata.builder}"
+        )
+        + "): [project] dependencies are left as they are, and uv reads the main "
+        "requirements by building the package when it locks",
+        origin,
+    )
+
+
+def _project_name(folder: Path) -> str:
+    """A valid project name from a folder's name (``my_app_`` -> ``my-app``)."""
+    return canonicalize_name(folder.absolute().name).strip("-") or "app"
+
+
+def _same_python(left: str, right: str) -> bool:
+    try:
+        return SpecifierSet(left) == SpecifierSet(right)
+    except ValueError:
+        return left.strip() == right.strip()

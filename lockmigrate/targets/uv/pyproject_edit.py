@@ -1,0 +1,301 @@
+"""Edit (or create) a ``pyproject.toml`` for uv with tomlkit, touching only what is written.
+
+Entries are compared with what the file holds: a dependency the file already declares the
+same way is left as it is (so a second run changes nothing); one it declares differently is
+a conflict that stops the run before anything is written. Comments of the requirement files
+are written as TOML comments beside (or above) the array items they belonged to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from tomlkit.items import AoT, Array, InlineTable, Table
+
+from lockmigrate.diagnostics import Collector
+from lockmigrate.errors import InputError
+from lockmigrate.model.requirements import Origin
+from lockmigrate.targets.uv.options import UvEntry, UvSettings, credential_variables
+
+if TYPE_CHECKING:
+    from tomlkit.container import Container
+    from tomlkit.toml_document import TOMLDocument
+
+__all__ = ["ProjectFields", "RenderedPyproject", "render_pyproject"]
+
+#: The version written when ``[project]`` has none: uv needs one to lock.
+PLACEHOLDER_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectFields:
+    """What ``[project]`` gets when it lacks it; ``dependencies``: whether the main
+    requirements may go to ``[project] dependencies`` (not when the package's build
+    reads its dependencies from elsewhere)."""
+
+    name: str
+    requires_python: str
+    dependencies: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedPyproject:
+    content: bytes
+    requires_python: str  # as the file has it after the edit
+
+
+def _table(
+    parent: TOMLDocument | Table | Container, key: str, *, super_table: bool = False
+) -> Table:
+    existing = parent.get(key)
+    if isinstance(existing, Table):
+        return existing
+    if existing is not None:
+        raise InputError(f"[{key}] in pyproject.toml is not a table")
+    created = tomlkit.table(is_super_table=super_table)
+    parent[key] = created
+    return created
+
+
+def _item_indent(rendered: str) -> str:
+    """The indentation of the items of a multi-line array, to add ours the same way."""
+    for line in rendered.splitlines()[1:]:
+        stripped = line.lstrip(" \t")
+        if stripped and not stripped.startswith("]"):
+            return line[: len(line) - len(stripped)]
+    return "    "
+
+
+def _comment_text(comment: str | None) -> str | None:
+    if not comment:
+        return None
+    return comment.lstrip("#").strip() or None
+
+
+def _normalised(text: str) -> str:
+    try:
+        return str(Requirement(text))
+    except InvalidRequirement:
+        return text.strip()
+
+
+def _key_of(item: object) -> str | None:
+    """The canonical name of an array item, ``group:NAME`` for ``{include-group = NAME}``."""
+    if isinstance(item, dict) and "include-group" in item:
+        return f"group:{item['include-group']}"
+    try:
+        return canonicalize_name(Requirement(str(item)).name)
+    except InvalidRequirement:
+        return None
+
+
+class _Editor:
+    def __init__(self, document: TOMLDocument, display: str) -> None:
+        self.document = document
+        self.display = display
+        self.conflicts: list[str] = []
+
+    def array_at(self, table: Table, key: str) -> Array:
+        existing = table.get(key)
+        if isinstance(existing, Array):
+            return existing
+        if existing is not None:
+            raise InputError(f"{self.display}: {key} is not an array")
+        array = tomlkit.array()
+        table[key] = array
+        return array
+
+    def add_to_array(self, array: Array, entries: Sequence[UvEntry], where: str) -> None:
+        """Add each entry; a name the array already declares is left alone when one of its
+        lines is the same, and is a conflict otherwise."""
+        existing: dict[str, list[str]] = {}
+        for item in array:
+            plain = item.unwrap() if hasattr(item, "unwrap") else item
+            key = _key_of(plain)
+            if key is not None:
+                existing.setdefault(key, []).append(_normalised(str(plain)))
+        rendered = array.as_string()
+        multiline = "\n" in rendered
+        indent = _item_indent(rendered) if multiline else "    "
+        added = False
+        for entry in entries:
+            key = f"group:{entry.include_group}" if entry.include_group else entry.key
+            theirs = existing.get(key)
+            if theirs is not None:
+                if entry.pep508 is not None and _normalised(entry.pep508) not in theirs:
+                    self.conflicts.append(
+                        f"{entry.origin}: {entry.pep508!r} here, but {self.display} [{where}] "
+                        f"already has {', '.join(repr(t) for t in theirs)}"
+                    )
+                continue
+            for text in entry.leading:
+                array.add_line(indent=indent, comment=text)
+            array.add_line(_item(entry), indent=indent, comment=_comment_text(entry.comment))
+            for text in entry.trailing:
+                array.add_line(indent=indent, comment=text)
+            added = True
+        if added and not multiline:
+            array.multiline(True)
+
+    def tool_uv(self) -> Table:
+        return _table(_table(self.document, "tool", super_table=True), "uv")
+
+    def indexes(self, settings: UvSettings) -> None:
+        if not settings.indexes:
+            return
+        uv = self.tool_uv()
+        existing = uv.get("index")
+        if existing is None:
+            existing = tomlkit.aot()
+            uv["index"] = existing
+        if not isinstance(existing, AoT):
+            raise InputError(f"{self.display}: tool.uv.index is not an array of tables")
+        known = {str(table.get("url", "")).rstrip("/") for table in existing}
+        for index in settings.indexes:
+            if index.url.rstrip("/") in known:
+                continue
+            table = tomlkit.table()
+            table.update({"name": index.name, "url": index.url})
+            if index.default:
+                table["default"] = True
+            if index.has_credentials:
+                user, password = credential_variables(index.name)
+                table["url"].comment(f"credentials: {user} / {password}")
+            existing.append(table)
+
+    def settings(self, settings: UvSettings) -> None:
+        """``find-links``, ``no-index``, ``prerelease``, ``constraint-dependencies`` and
+        ``[tool.uv.sources]``: each written when the requirement files ask for it."""
+        if settings.find_links:
+            array = self.array_at(self.tool_uv(), "find-links")
+            have = {str(item) for item in array}
+            for value, _ in settings.find_links:
+                if value not in have:
+                    array.append(value)
+        if settings.no_index is not None and "no-index" not in self.tool_uv():
+            self.tool_uv()["no-index"] = True
+        if settings.prerelease is not None and "prerelease" not in self.tool_uv():
+            self.tool_uv()["prerelease"] = "allow"
+        if settings.constraints:
+            array = self.array_at(self.tool_uv(), "constraint-dependencies")
+            self.add_to_array(array, settings.constraints, "tool.uv.constraint-dependencies")
+        if settings.sources:
+            self.sources(settings)
+
+    def sources(self, settings: UvSettings) -> None:
+        table = _table(self.tool_uv(), "sources")
+        existing = {canonicalize_name(str(key)): str(key) for key in table}
+        for source in settings.sources:
+            key = existing.get(canonicalize_name(source.name))
+            if key is not None:
+                theirs = table[key]
+                plain = theirs.unwrap() if hasattr(theirs, "unwrap") else theirs
+                if plain != source.table:
+                    self.conflicts.append(
+                        f"{source.origin}: {source.name} comes from {source.table} here, but "
+                        f"{self.display} [tool.uv.sources] already has {plain}"
+                    )
+                continue
+            value = tomlkit.inline_table()
+            value.update(source.table)
+            table[source.name] = value
+            existing[canonicalize_name(source.name)] = source.name
+
+
+def _item(entry: UvEntry) -> str | InlineTable:
+    if entry.include_group is not None:
+        table = tomlkit.inline_table()
+        table["include-group"] = entry.include_group
+        return table
+    return entry.pep508 or ""
+
+
+def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
+    bom = b"\xef\xbb\xbf" if before.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = before[len(bom) :].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{display}: not UTF-8 ({error.reason})") from None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return text.replace("\r\n", "\n"), bom, newline
+
+
+def _parse(before: bytes | None, display: str) -> tuple[TOMLDocument, bytes, str]:
+    """The document, its byte-order mark and its newline (a new file has neither)."""
+    if before is None:
+        return tomlkit.document(), b"", "\n"
+    text, bom, newline = _decode(before, display)
+    try:
+        return tomlkit.parse(text), bom, newline
+    except tomlkit.exceptions.ParseError as error:
+        raise InputError(
+            f"not valid TOML: {error}", origin=Origin(path=display, line=error.line)
+        ) from None
+
+
+def _project(
+    document: TOMLDocument, fields: ProjectFields, display: str, collector: Collector
+) -> tuple[Table, str]:
+    """``[project]`` with a name, a version uv can read and a Python; the
+    ``requires-python`` the file ends with."""
+    project = _table(document, "project")
+    if "name" not in project:
+        project["name"] = fields.name
+    dynamic = [str(item) for item in project.get("dynamic", [])]
+    if "version" not in project and "version" not in dynamic:
+        project["version"] = PLACEHOLDER_VERSION
+        collector.info(
+            "uv-version-added",
+            f"[project] has no version and uv needs one to lock: version = "
+            f"{PLACEHOLDER_VERSION!r} was written (the project is not published unless it "
+            "has a [build-system])",
+            Origin(path=display, line=1),
+        )
+    current = project.get("requires-python")
+    if current is None:
+        project["requires-python"] = fields.requires_python
+        return project, fields.requires_python
+    return project, str(current)
+
+
+def render_pyproject(
+    before: bytes | None,
+    *,
+    display: str,
+    fields: ProjectFields,
+    main: Sequence[UvEntry],
+    groups: dict[str, list[UvEntry]],
+    settings: UvSettings,
+    collector: Collector,
+) -> RenderedPyproject:
+    """The new bytes of the service's ``pyproject.toml`` and its ``requires-python``."""
+    document, bom, newline = _parse(before, display)
+    editor = _Editor(document, display)
+    project, requires_python = _project(document, fields, display, collector)
+    if main and fields.dependencies:
+        editor.add_to_array(editor.array_at(project, "dependencies"), main, "project.dependencies")
+    for group, entries in groups.items():
+        if entries:
+            dependency_groups = _table(document, "dependency-groups")
+            editor.add_to_array(
+                editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
+            )
+    editor.indexes(settings)
+    editor.settings(settings)
+    if editor.conflicts:
+        raise InputError(
+            "these dependencies are already declared differently; change or remove the "
+            "entries in pyproject.toml and run again:\n  " + "\n  ".join(editor.conflicts)
+        )
+    rendered = document.as_string()
+    if not rendered.endswith("\n"):
+        rendered += "\n"
+    return RenderedPyproject(
+        content=bom + rendered.replace("\n", newline).encode("utf-8"),
+        requires_python=requires_python,
+    )
