@@ -75,15 +75,19 @@ def uv_argv(job: CompileJob, options: CompileOptions) -> list[str]:
 
 def uv_lock(folder: Path) -> None:
     """``uv lock`` in ``folder`` (a project, or a workspace root), in the user's
-    environment (uv reads an index's credentials from ``UV_INDEX_<NAME>_USERNAME`` and
-    ``_PASSWORD``); raises :class:`ExternalToolError` with uv's words, credentials hidden.
-    Ctrl-C stops it (:func:`lockmigrate.resolve.stop_all`)."""
+    environment but ``UV_NO_CONFIG`` (uv reads an index's credentials from
+    ``UV_INDEX_<NAME>_USERNAME`` and ``_PASSWORD``); raises :class:`ExternalToolError`
+    with uv's words, credentials hidden. Ctrl-C stops it
+    (:func:`lockmigrate.resolve.stop_all`)."""
     from lockmigrate.redact import redact_text
     from lockmigrate.resolve.messages import distill_error
     from lockmigrate.resolve.processes import run
 
     argv = [*uv_command(), "lock", "--no-progress", "--color", "never"]
-    environment = {**os.environ, "NO_COLOR": "1"}
+    # UV_NO_CONFIG would make uv ignore the [tool.uv] just written (its indexes, find-links,
+    # constraints): the lock must be the project's
+    environment = {k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"}
+    environment["NO_COLOR"] = "1"
     result = run(argv, str(folder), environment)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)

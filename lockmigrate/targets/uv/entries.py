@@ -109,6 +109,7 @@ class UvWriter:
     folder: Path
     collector: Collector
     groups: Mapping[Path, str | None]
+    locks: frozenset[Path] = frozenset()  # the service's pip-compile locks, absolute
     settings: UvSettings = field(default_factory=UvSettings)
 
     # --- one requirement -----------------------------------------------------------------
@@ -342,7 +343,15 @@ class UvWriter:
             return  # a URL: already reported by scan as remote-include
         target = include.resolved.absolute()
         if include.kind is IncludeKind.CONSTRAINT:
-            self._constraints(target, include)
+            if target in self.locks:
+                self.collector.info(
+                    "uv-layered-lock",
+                    f"-c {include.target} keeps this file's lock in step with that pip-compile "
+                    "lock: uv.lock locks every group together, so it is not written",
+                    include.origin,
+                )
+            else:
+                self._constraints(target, include)
             return
         if target in seen:
             return

@@ -122,6 +122,7 @@ class ServiceResult:
     indexes: tuple[UvIndex, ...]
     direct: tuple[str, ...]
     pip_compile_locks: tuple[Path, ...] = ()
+    settings: UvSettings | None = None  # what [tool.uv] was given (a workspace lifts it)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

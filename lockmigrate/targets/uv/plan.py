@@ -86,9 +86,7 @@ def plan_uv(
         results.append(result)
     workspace: str | None = None
     if options.workspace and results:
-        root_change = plan_workspace(
-            [result.folder for result in results], root=options.workspace_root, collector=collector
-        )
+        root_change = plan_workspace(results, root=options.workspace_root, collector=collector)
         if root_change is not None:
             changes.append(root_change)
             workspace = root_change.display
@@ -104,7 +102,10 @@ def _plan_service(
 ) -> tuple[FileChange, ServiceResult]:
     """One service's ``pyproject.toml``, and what was written in it."""
     groups = {f.path.absolute(): None if f.role == "main" else group_name(f.role) for f in files}
-    writer = UvWriter(folder=service.path, collector=collector, groups=groups)
+    locks = frozenset(
+        f.path.absolute() for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK
+    )
+    writer = UvWriter(folder=service.path, collector=collector, groups=groups, locks=locks)
     main: list[UvEntry] = []
     by_group: dict[str, list[UvEntry]] = {}
     for scanned in files:
@@ -157,9 +158,8 @@ def _plan_service(
         groups=tuple(by_group),
         indexes=tuple(writer.settings.indexes),
         direct=tuple(dict.fromkeys(e.key for e in [*main, *_all(by_group)] if e.key)),
-        pip_compile_locks=tuple(
-            f.path for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK
-        ),
+        pip_compile_locks=tuple(sorted(locks)),
+        settings=writer.settings,
     )
     return change, result
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import AoT, Array, InlineTable, String, Table
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
-__all__ = ["ProjectFields", "RenderedPyproject", "render_pyproject"]
+__all__ = ["ProjectFields", "RenderedPyproject", "add_tool_uv", "render_pyproject"]
 
 #: The version written when ``[project]`` has none: uv needs one to lock.
 PLACEHOLDER_VERSION = "0.1.0"
@@ -152,6 +152,8 @@ class _Editor:
         existing = uv.get("index")
         if existing is None:
             existing = tomlkit.aot()
+            if len(uv):
+                uv.add(tomlkit.nl())  # a blank line between [tool.uv]'s values and the first index
             uv["index"] = existing
         if not isinstance(existing, AoT):
             raise InputError(f"{self.display}: tool.uv.index is not an array of tables")
@@ -169,8 +171,8 @@ class _Editor:
             existing.append(table)
 
     def settings(self, settings: UvSettings) -> None:
-        """``find-links``, ``no-index``, ``prerelease``, ``constraint-dependencies`` and
-        ``[tool.uv.sources]``: each written when the requirement files ask for it."""
+        """``find-links``, ``no-index``, ``prerelease`` and ``constraint-dependencies``:
+        each written when the requirement files ask for it."""
         if settings.find_links:
             array = self.array_at(self.tool_uv(), "find-links")
             have = {str(item) for item in array}
@@ -184,8 +186,6 @@ class _Editor:
         if settings.constraints:
             array = self.array_at(self.tool_uv(), "constraint-dependencies")
             self.add_to_array(array, settings.constraints, "tool.uv.constraint-dependencies")
-        if settings.sources:
-            self.sources(settings)
 
     def sources(self, settings: UvSettings) -> None:
         table = _table(self.tool_uv(), "sources")
@@ -207,12 +207,26 @@ class _Editor:
             existing[canonicalize_name(source.name)] = source.name
 
 
-def _item(entry: UvEntry) -> str | InlineTable:
+def add_tool_uv(document: TOMLDocument, settings: UvSettings, display: str) -> list[str]:
+    """Write ``settings`` into ``[tool.uv]`` of ``document``: its values, then its indexes,
+    then its sources. Returns the conflicts with what the file had (``file:line: ...``)."""
+    editor = _Editor(document, display)
+    editor.settings(settings)
+    editor.indexes(settings)
+    if settings.sources:
+        editor.sources(settings)
+    return editor.conflicts
+
+
+def _item(entry: UvEntry) -> String | InlineTable:
+    """The array item: ``{include-group = ...}``, or the PEP 508 string (a literal string
+    when it holds double quotes, as markers do, so that it reads as written)."""
     if entry.include_group is not None:
         table = tomlkit.inline_table()
         table["include-group"] = entry.include_group
         return table
-    return entry.pep508 or ""
+    text = entry.pep508 or ""
+    return tomlkit.string(text, literal='"' in text and "'" not in text and "\n" not in text)
 
 
 def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
@@ -285,8 +299,7 @@ def render_pyproject(
             editor.add_to_array(
                 editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
             )
-    editor.indexes(settings)
-    editor.settings(settings)
+    editor.conflicts += add_tool_uv(document, settings, display)
     if editor.conflicts:
         raise InputError(
             "these dependencies are already declared differently; change or remove the "

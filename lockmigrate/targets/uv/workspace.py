@@ -3,6 +3,7 @@ lists every service, so that one ``uv lock`` at the root locks them all together
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import Origin
 from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange
+from lockmigrate.targets.uv.options import ServiceResult, UvSettings
+from lockmigrate.targets.uv.pyproject_edit import add_tool_uv
 
 __all__ = ["plan_workspace", "workspace_root"]
 
@@ -24,12 +27,40 @@ def workspace_root(folders: Sequence[Path]) -> Path:
     return Path(os.path.commonpath([folder.absolute() for folder in folders]))
 
 
+def _root_settings(services: Sequence[ServiceResult], collector: Collector) -> UvSettings:
+    """The members' indexes, find-links, constraints and settings, for the root: uv reads
+    them from the workspace root only. One default index: another becomes an extra one."""
+    merged = UvSettings()
+    for service in services:
+        settings = service.settings or UvSettings()
+        for index in settings.indexes:
+            if any(known.url.rstrip("/") == index.url.rstrip("/") for known in merged.indexes):
+                continue
+            if index.default and any(known.default for known in merged.indexes):
+                collector.warning(
+                    "uv-workspace-index",
+                    f"{index.url} is another service's default index: a uv workspace has one, "
+                    "so the root asks it as an extra index",
+                    index.origin,
+                )
+                merged.indexes.append(dataclasses.replace(index, default=False))
+                continue
+            merged.indexes.append(index)
+        merged.find_links += settings.find_links
+        merged.constraints += settings.constraints
+        merged.no_index = merged.no_index or settings.no_index
+        merged.prerelease = merged.prerelease or settings.prerelease
+    return merged
+
+
 def plan_workspace(
-    folders: Sequence[Path], *, root: Path | None, collector: Collector
+    services: Sequence[ServiceResult], *, root: Path | None, collector: Collector
 ) -> FileChange | None:
     """The root ``pyproject.toml`` with every service folder among its workspace members
-    (added to those it has); ``None`` when the root is itself a service (a project that
-    is its own workspace root is not written by this option)."""
+    (added to those it has), and the members' indexes and ``[tool.uv]`` settings, which
+    uv reads from the root only; ``None`` when the root is itself a service (a project
+    that is its own workspace root is not written by this option)."""
+    folders = [service.folder for service in services]
     root = (root or workspace_root(folders)).absolute()
     members = sorted(
         Path(os.path.relpath(folder.absolute(), root)).as_posix() for folder in folders
@@ -64,11 +95,17 @@ def plan_workspace(
             listed.add_line(member, indent="    ")
     if len(listed) and "\n" not in listed.as_string():
         listed.multiline(True)
+    conflicts = add_tool_uv(document, _root_settings(services, collector), shown)
+    if conflicts:
+        raise InputError(
+            f"{shown} already declares these differently:\n  " + "\n  ".join(conflicts)
+        )
     collector.info(
         "uv-workspace",
         f"{shown} makes the {len(members)} services one uv workspace with one uv.lock: uv "
-        "reads [tool.uv] settings such as find-links, constraint-dependencies and "
-        "prerelease from the root only, and locks every member for the Python all of them allow",
+        "reads indexes and [tool.uv] settings such as find-links and constraint-dependencies "
+        "from the root only (they are written there too), and locks every member for the "
+        "Python all of them allow",
         Origin(path=shown, line=1),
     )
     after = document.as_string().encode("utf-8")
