@@ -106,22 +106,15 @@ def _plan_service(
         f.path.absolute() for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK
     )
     writer = UvWriter(folder=service.path, collector=collector, groups=groups, locks=locks)
-    main: list[UvEntry] = []
-    by_group: dict[str, list[UvEntry]] = {}
-    for scanned in files:
-        group = groups[scanned.path.absolute()]
-        entries = list(writer.collect(scanned.file))
-        (main if group is None else by_group.setdefault(group, [])).extend(entries)
+    main, by_group = _collect(files, writer)
     keep_metadata = metadata.metadata_is_elsewhere and bool(main)
     if keep_metadata:
         _metadata_note(metadata, collector)
-    requirements = [
-        line.requirement
-        for f in files
-        for line in f.file.lines
-        if line.requirement is not None and line.requirement.name is not None
-    ]
-    target = python_target_of(service, requirements, [o for f in files for o in f.file.options])
+    target = python_target_of(
+        service,
+        [r for f in files for r in f.file.requirements if r.name is not None],
+        [o for f in files for o in f.file.options],
+    )
     pyproject = service.path / "pyproject.toml"
     before = pyproject.read_bytes() if pyproject.exists() else None
     shown = display_path(pyproject)
@@ -162,6 +155,19 @@ def _plan_service(
         settings=writer.settings,
     )
     return change, result
+
+
+def _collect(
+    files: list[ScannedFile], writer: UvWriter
+) -> tuple[list[UvEntry], dict[str, list[UvEntry]]]:
+    """The entries of ``[project] dependencies``, and of each group, file by file."""
+    main: list[UvEntry] = []
+    by_group: dict[str, list[UvEntry]] = {}
+    for scanned in files:
+        group = writer.groups[scanned.path.absolute()]
+        entries = list(writer.collect(scanned.file))
+        (main if group is None else by_group.setdefault(group, [])).extend(entries)
+    return main, by_group
 
 
 def _all(groups: dict[str, list[UvEntry]]) -> list[UvEntry]:
