@@ -88,6 +88,10 @@ DECISIONS = frozenset(
         "poetry-overlapping-markers",
         "poetry-package-mode-off",
         "poetry-python-cap",
+        "uv-group-on-project",
+        "uv-index-credentials",
+        "uv-metadata-kept",
+        "uv-workspace",
     }
 )
 

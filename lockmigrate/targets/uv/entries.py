@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
@@ -37,7 +38,7 @@ from lockmigrate.targets.uv.options import (
     UvSource,
 )
 
-__all__ = ["UvWriter", "group_name", "strip_credentials"]
+__all__ = ["UvWriter", "group_name", "specifier_as_written", "strip_credentials"]
 
 #: Options :meth:`UvWriter.collect` reads from the lines themselves, not as settings.
 _LINE_OPTIONS = frozenset({"--requirement", "--constraint", "--editable", "--hash"})
@@ -71,6 +72,23 @@ def _extras(requirement: DeclaredRequirement) -> str:
 
 def _marker(requirement: DeclaredRequirement) -> str:
     return f" ; {requirement.marker}" if requirement.marker else ""
+
+
+_NAME_AND_EXTRAS = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?")
+
+
+def specifier_as_written(requirement: DeclaredRequirement) -> str:
+    """The line's specifier in the order it was written (``>=6.0,<6.1``, where packaging
+    sorts it ``<6.1,>=6.0``), blanks left out; packaging's form when the two could differ."""
+    match = _NAME_AND_EXTRAS.match(requirement.text)
+    if match is None:
+        return requirement.specifier
+    written = re.sub(r"\s+", "", requirement.text[match.end() :].partition(";")[0])
+    try:
+        same = SpecifierSet(written) == SpecifierSet(requirement.specifier)
+    except InvalidSpecifier:
+        same = False
+    return written if same else requirement.specifier
 
 
 def _git_source(url: str) -> dict[str, Any]:
@@ -135,7 +153,8 @@ class UvWriter:
             self._add_source(UvSource(name=name, table=source, origin=requirement.origin))
             pep508 = f"{name}{_extras(requirement)}{_marker(requirement)}"
         else:
-            pep508 = f"{name}{_extras(requirement)}{requirement.specifier}{_marker(requirement)}"
+            specifier = specifier_as_written(requirement)
+            pep508 = f"{name}{_extras(requirement)}{specifier}{_marker(requirement)}"
         return UvEntry(
             key=canonicalize_name(name), pep508=pep508, origin=requirement.origin, comment=comment
         )
@@ -375,7 +394,9 @@ class UvWriter:
         for _, requirement in graph.walk(target):
             if requirement.name is None:
                 continue
-            written = f"{requirement.written_name or requirement.name}{requirement.specifier}"
+            written = f"{requirement.written_name or requirement.name}" + specifier_as_written(
+                requirement
+            )
             pep508 = written + _marker(requirement)
             if any(c.pep508 == pep508 for c in self.settings.constraints):
                 continue

@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from lockmigrate.diagnostics import Collector
-from lockmigrate.model.requirements import DeclaredRequirement, Option, Origin
+from lockmigrate.model.requirements import DeclaredRequirement, IncludeKind, Option, Origin
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.paths import display_path
 from lockmigrate.plan import FileChange, Plan
@@ -101,12 +101,13 @@ def _plan_service(
     python_target_of: PythonTargetOf,
 ) -> tuple[FileChange, ServiceResult]:
     """One service's ``pyproject.toml``, and what was written in it."""
-    groups = {f.path.absolute(): None if f.role == "main" else group_name(f.role) for f in files}
+    groups = _groups(files, metadata, collector)
     locks = frozenset(
         f.path.absolute() for f in service.files if f.format is FileFormat.PIP_TOOLS_LOCK
     )
     writer = UvWriter(folder=service.path, collector=collector, groups=groups, locks=locks)
     main, by_group = _collect(files, writer)
+    _note_groups_on_project(files, groups, collector)
     keep_metadata = metadata.metadata_is_elsewhere and bool(main)
     if keep_metadata:
         _metadata_note(metadata, collector)
@@ -155,6 +156,61 @@ def _plan_service(
         settings=writer.settings,
     )
     return change, result
+
+
+def _groups(
+    files: list[ScannedFile], metadata: PackageMetadata, collector: Collector
+) -> dict[Path, str | None]:
+    """The group each file is written to (``None``: ``[project] dependencies``). When the
+    package's build declares its dependencies, a main file the build does not read becomes
+    a group of its own, named after the file: nothing else would carry its lines."""
+    groups: dict[Path, str | None] = {}
+    for scanned in files:
+        group = None if scanned.role == "main" else group_name(scanned.role)
+        if group is None and metadata.metadata_is_elsewhere and not metadata.may_read(scanned.path):
+            stem = scanned.path.name.lower().split(".")[0]
+            group = group_name(stem.replace("requirements", "").strip("-_.") or "main")
+            collector.warning(
+                "uv-main-as-group",
+                f"the package's build does not read {scanned.path.name}, and [project] "
+                f"dependencies are the build's: its requirements go to the group {group!r} "
+                f"(install it with  uv sync --group {group})",
+                Origin(path=scanned.file.display, line=1),
+            )
+        groups[scanned.path.absolute()] = group
+    return groups
+
+
+def _note_groups_on_project(
+    files: list[ScannedFile], groups: dict[Path, str | None], collector: Collector
+) -> None:
+    """Say so where a group's file did not include every file of ``[project]
+    dependencies`` (``development.txt`` with ``-r base.txt`` but not ``production.txt``):
+    uv installs all of them under every group."""
+    by_path = {f.path.absolute(): f for f in files}
+    main = [f for f in files if groups[f.path.absolute()] is None and f.file.requirements]
+    for scanned in files:
+        group = groups[scanned.path.absolute()]
+        if group is None or not main:
+            continue
+        reached: set[Path] = set()
+        stack = [scanned.path.absolute()]
+        while stack:
+            here = by_path.get(stack.pop())
+            for include in here.file.includes if here is not None else ():
+                target = include.resolved.absolute() if include.resolved is not None else None
+                if include.kind is IncludeKind.REQUIREMENT and target and target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        missing = [f.path.name for f in main if f.path.absolute() not in reached]
+        if missing:
+            collector.info(
+                "uv-group-on-project",
+                f"{scanned.path.name} does not include {', '.join(missing)}, but uv installs "
+                f"every [project] dependency under the group {group!r}: their requirements "
+                "are installed with it too",
+                Origin(path=scanned.file.display, line=1),
+            )
 
 
 def _collect(
