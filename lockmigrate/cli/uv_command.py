@@ -160,10 +160,12 @@ def _print_services(result: UvResult) -> None:
 
     for service in result.services:
         groups = f", groups: {', '.join(service.groups)}" if service.groups else ""
-        sys.stdout.write(
-            f"{service.pyproject}: requires-python {service.requires_python!r} (from "
-            f"{service.requires_python_from}){groups}\n"
+        python = (
+            f"requires-python {service.requires_python!r} (from {service.requires_python_from})"
+            if service.requires_python
+            else "no [project], so no requires-python: uv locks for the Python it runs and up"
         )
+        sys.stdout.write(f"{service.pyproject}: {python}{groups}\n")
         for index in service.indexes:
             user, password = credential_variables(index.name)
             kind = "default index" if index.default else "index"

@@ -150,6 +150,8 @@ class UvWriter:
             return None
         source = self._source(requirement, local)
         if source is not None:
+            if requirement.marker:
+                source["marker"] = requirement.marker  # elsewhere: the index, as for pip
             self._add_source(UvSource(name=name, table=source, origin=requirement.origin))
             pep508 = f"{name}{_extras(requirement)}{_marker(requirement)}"
         else:
@@ -231,19 +233,25 @@ class UvWriter:
         return None
 
     def _add_source(self, source: UvSource) -> None:
+        """Keep ``source``; a name may have several, each for its own marker (uv then
+        takes the first whose marker holds, and the index where none does)."""
         key = canonicalize_name(source.name)
         for known in self.settings.sources:
             if canonicalize_name(known.name) != key:
                 continue
-            if known.table != source.table:
+            if known.table == source.table:
+                return
+            if known.table.get("marker") == source.table.get("marker") or not (
+                known.table.get("marker") and source.table.get("marker")
+            ):
                 self.collector.warning(
                     "uv-source-conflict",
                     f"{source.name} comes from {known.table} at {known.origin} and from "
-                    f"{source.table} here: [tool.uv.sources] holds one place per name, the "
-                    "first was written",
+                    f"{source.table} here, for the same environments: [tool.uv.sources] "
+                    "takes one place per environment, the first was written",
                     source.origin,
                 )
-            return
+                return
         self.settings.sources.append(source)
 
     # --- global options --------------------------------------------------------------------

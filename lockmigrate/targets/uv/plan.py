@@ -108,8 +108,8 @@ def _plan_service(
     writer = UvWriter(folder=service.path, collector=collector, groups=groups, locks=locks)
     main, by_group = _collect(files, writer)
     _note_groups_on_project(files, groups, collector)
-    keep_metadata = metadata.metadata_is_elsewhere and bool(main)
-    if keep_metadata:
+    keep_metadata = metadata.metadata_is_elsewhere
+    if keep_metadata and metadata.has_project and main:
         _metadata_note(metadata, collector)
     target = python_target_of(
         service,
@@ -126,6 +126,7 @@ def _plan_service(
             name=_project_name(service.path),
             requires_python=target.requires_python,
             dependencies=not keep_metadata,
+            create=not keep_metadata or metadata.has_project,
         ),
         main=main,
         groups=by_group,
@@ -148,7 +149,13 @@ def _plan_service(
         folder=service.path,
         pyproject=shown,
         requires_python=rendered.requires_python,
-        requires_python_from=target.reason if from_target else f"{shown}, already there",
+        requires_python_from=(
+            "not written: no [project]"
+            if not rendered.requires_python
+            else target.reason
+            if from_target
+            else f"{shown}, already there"
+        ),
         groups=tuple(by_group),
         indexes=tuple(writer.settings.indexes),
         direct=tuple(dict.fromkeys(e.key for e in [*main, *_all(by_group)] if e.key)),
@@ -161,19 +168,30 @@ def _plan_service(
 def _groups(
     files: list[ScannedFile], metadata: PackageMetadata, collector: Collector
 ) -> dict[Path, str | None]:
-    """The group each file is written to (``None``: ``[project] dependencies``). When the
-    package's build declares its dependencies, a main file the build does not read becomes
-    a group of its own, named after the file: nothing else would carry its lines."""
+    """The group each file is written to (``None``: ``[project] dependencies``).
+
+    When the package's build declares its dependencies, a main file becomes a group of its
+    own, named after the file, unless the build reads it (uv then reads its lines by
+    building the package): nothing else would carry its lines. Without a ``[project]``
+    table (a ``setup.py`` package), none is created, since setuptools would then publish
+    it instead of what ``setup.py`` says, and uv locks the folder without building it."""
     groups: dict[Path, str | None] = {}
     for scanned in files:
         group = None if scanned.role == "main" else group_name(scanned.role)
-        if group is None and metadata.metadata_is_elsewhere and not metadata.may_read(scanned.path):
+        built = metadata.has_project and metadata.may_read(scanned.path)
+        if group is None and metadata.metadata_is_elsewhere and not built:
             stem = scanned.path.name.lower().split(".")[0]
             group = group_name(stem.replace("requirements", "").strip("-_.") or "main")
+            why = (
+                f"the package's build does not read {scanned.path.name}, and [project] "
+                "dependencies are the build's"
+                if metadata.has_project
+                else f"the package is built by {metadata.builder}, so no [project] is written "
+                "(setuptools would publish it instead) and uv locks without building it"
+            )
             collector.warning(
                 "uv-main-as-group",
-                f"the package's build does not read {scanned.path.name}, and [project] "
-                f"dependencies are the build's: its requirements go to the group {group!r} "
+                f"{why}: the requirements of {scanned.path.name} go to the group {group!r} "
                 f"(install it with  uv sync --group {group})",
                 Origin(path=scanned.file.display, line=1),
             )

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from tomlkit.items import AoT, Array, InlineTable, String, Table
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import Origin
-from lockmigrate.targets.uv.options import UvEntry, UvSettings, credential_variables
+from lockmigrate.targets.uv.options import UvEntry, UvSettings, UvSource, credential_variables
 
 if TYPE_CHECKING:
     from tomlkit.container import Container
@@ -41,6 +41,7 @@ class ProjectFields:
     name: str
     requires_python: str
     dependencies: bool = True
+    create: bool = True  # whether [project] may be created (not for a setup.py package)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,13 +143,15 @@ class _Editor:
         if added and not multiline:
             array.multiline(True)
 
-    def tool_uv(self) -> Table:
-        return _table(_table(self.document, "tool", super_table=True), "uv")
+    def tool_uv(self, *, values: bool = True) -> Table:
+        """``[tool.uv]``, created without a header of its own when it gets no values
+        (``values``), only tables such as ``[tool.uv.sources]``."""
+        return _table(_table(self.document, "tool", super_table=True), "uv", super_table=not values)
 
     def indexes(self, settings: UvSettings) -> None:
         if not settings.indexes:
             return
-        uv = self.tool_uv()
+        uv = self.tool_uv(values=False)
         existing = uv.get("index")
         if existing is None:
             existing = tomlkit.aot()
@@ -188,23 +191,39 @@ class _Editor:
             self.add_to_array(array, settings.constraints, "tool.uv.constraint-dependencies")
 
     def sources(self, settings: UvSettings) -> None:
-        table = _table(self.tool_uv(), "sources")
+        """``[tool.uv.sources]``: one inline table per name, or a list of them (one per
+        marker) where a name comes from different places in different environments."""
+        table = _table(self.tool_uv(values=False), "sources")
         existing = {canonicalize_name(str(key)): str(key) for key in table}
+        ours: dict[NormalizedName, list[UvSource]] = {}
         for source in settings.sources:
-            key = existing.get(canonicalize_name(source.name))
-            if key is not None:
-                theirs = table[key]
+            ours.setdefault(canonicalize_name(source.name), []).append(source)
+        for key, sources in ours.items():
+            value: dict[str, Any] | list[dict[str, Any]] = (
+                sources[0].table if len(sources) == 1 else [s.table for s in sources]
+            )
+            if key in existing:
+                theirs = table[existing[key]]
                 plain = theirs.unwrap() if hasattr(theirs, "unwrap") else theirs
-                if plain != source.table:
+                if plain != value:
                     self.conflicts.append(
-                        f"{source.origin}: {source.name} comes from {source.table} here, but "
+                        f"{sources[0].origin}: {sources[0].name} comes from {value} here, but "
                         f"{self.display} [tool.uv.sources] already has {plain}"
                     )
                 continue
-            value = tomlkit.inline_table()
-            value.update(source.table)
-            table[source.name] = value
-            existing[canonicalize_name(source.name)] = source.name
+            table[sources[0].name] = _inline(value)
+
+
+def _inline(value: dict[str, Any] | list[dict[str, Any]]) -> InlineTable | Array:
+    if isinstance(value, dict):
+        inline = tomlkit.inline_table()
+        inline.update(value)
+        return inline
+    array = tomlkit.array()
+    for item in value:
+        array.add_line(_inline(item), indent="    ")
+    array.add_line(indent="")
+    return array
 
 
 def add_tool_uv(document: TOMLDocument, settings: UvSettings, display: str) -> list[str]:
@@ -290,8 +309,11 @@ def render_pyproject(
     """The new bytes of the service's ``pyproject.toml`` and its ``requires-python``."""
     document, bom, newline = _parse(before, display)
     editor = _Editor(document, display)
-    project, requires_python = _project(document, fields, display, collector)
-    if main and fields.dependencies:
+    project: Table | None = None
+    requires_python = ""  # no [project]: uv locks for the Python it runs, and up
+    if fields.create or "project" in document:
+        project, requires_python = _project(document, fields, display, collector)
+    if project is not None and main and fields.dependencies:
         editor.add_to_array(editor.array_at(project, "dependencies"), main, "project.dependencies")
     for group, entries in groups.items():
         if entries:
