@@ -108,6 +108,7 @@ def _plan_service(
     writer = UvWriter(folder=service.path, collector=collector, groups=groups, locks=locks)
     main, by_group = _collect(files, writer)
     _note_groups_on_project(files, groups, collector)
+    _warn_constraints(service, files, collector)
     keep_metadata = metadata.metadata_is_elsewhere
     if keep_metadata and metadata.has_project and main:
         _metadata_note(metadata, collector)
@@ -149,20 +150,30 @@ def _plan_service(
         folder=service.path,
         pyproject=shown,
         requires_python=rendered.requires_python,
-        requires_python_from=(
-            "not written: no [project]"
-            if not rendered.requires_python
-            else target.reason
-            if from_target
-            else f"{shown}, already there"
-        ),
-        groups=tuple(by_group),
+        requires_python_from=_python_from(rendered.requires_python, target, shown),
+        groups=tuple(group for group, entries in by_group.items() if entries),
         indexes=tuple(writer.settings.indexes),
-        direct=tuple(dict.fromkeys(e.key for e in [*main, *_all(by_group)] if e.key)),
+        direct=_direct(main, by_group),
         pip_compile_locks=tuple(sorted(locks)),
         settings=writer.settings,
     )
     return change, result
+
+
+def _python_from(written: str, target: PythonTarget, shown: str) -> str:
+    """Where the ``requires-python`` the file ends with came from, for people."""
+    if not written:
+        return "not written: no [project]"
+    return (
+        target.reason
+        if _same_python(written, target.requires_python)
+        else f"{shown}, already there"
+    )
+
+
+def _direct(main: list[UvEntry], groups: dict[str, list[UvEntry]]) -> tuple[str, ...]:
+    """The canonical names of every dependency written, once each."""
+    return tuple(dict.fromkeys(e.key for e in [*main, *_all(groups)] if e.key))
 
 
 def _groups(
@@ -202,31 +213,63 @@ def _groups(
 def _note_groups_on_project(
     files: list[ScannedFile], groups: dict[Path, str | None], collector: Collector
 ) -> None:
-    """Say so where a group's file did not include every file of ``[project]
-    dependencies`` (``development.txt`` with ``-r base.txt`` but not ``production.txt``):
-    uv installs all of them under every group."""
+    """Say so, once per service, where groups' files did not include every file of
+    ``[project] dependencies`` (``development.txt`` with ``-r base.txt`` but not
+    ``production.txt``): uv installs all of them under every group."""
     by_path = {f.path.absolute(): f for f in files}
     main = [f for f in files if groups[f.path.absolute()] is None and f.file.requirements]
+    partial: list[tuple[str, ScannedFile]] = []
     for scanned in files:
         group = groups[scanned.path.absolute()]
-        if group is None or not main:
+        if group is None or not main or not scanned.file.requirements:
             continue
-        reached: set[Path] = set()
-        stack = [scanned.path.absolute()]
-        while stack:
-            here = by_path.get(stack.pop())
-            for include in here.file.includes if here is not None else ():
-                target = include.resolved.absolute() if include.resolved is not None else None
-                if include.kind is IncludeKind.REQUIREMENT and target and target not in reached:
-                    reached.add(target)
-                    stack.append(target)
-        missing = [f.path.name for f in main if f.path.absolute() not in reached]
-        if missing:
-            collector.info(
-                "uv-group-on-project",
-                f"{scanned.path.name} does not include {', '.join(missing)}, but uv installs "
-                f"every [project] dependency under the group {group!r}: their requirements "
-                "are installed with it too",
+        reached = _reached(scanned.path.absolute(), by_path)
+        if any(f.path.absolute() not in reached for f in main):
+            partial.append((group, scanned))
+    if partial:
+        names = ", ".join(dict.fromkeys(group for group, _ in partial))
+        collector.info(
+            "uv-group-on-project",
+            f"the files of the groups {names} do not include every main file ("
+            + ", ".join(f.path.name for f in main)
+            + "), but uv installs every [project] dependency under a group: those "
+            "requirements are installed with them too",
+            Origin(path=partial[0][1].file.display, line=1),
+        )
+
+
+def _reached(start: Path, by_path: dict[Path, ScannedFile]) -> set[Path]:
+    """The service's files ``start`` includes with ``-r``, directly or not."""
+    reached: set[Path] = set()
+    stack = [start]
+    while stack:
+        here = by_path.get(stack.pop())
+        for include in here.file.includes if here is not None else ():
+            target = include.resolved.absolute() if include.resolved is not None else None
+            if include.kind is IncludeKind.REQUIREMENT and target and target not in reached:
+                reached.add(target)
+                stack.append(target)
+    return reached
+
+
+def _warn_constraints(
+    service: ScannedService, files: list[ScannedFile], collector: Collector
+) -> None:
+    """A constraints file that none of the service's files includes with ``-c`` (pip
+    applied it only when a command line named it): not written, and said so."""
+    included = {
+        include.resolved.absolute()
+        for f in files
+        for include in f.file.includes
+        if include.resolved is not None and include.kind is IncludeKind.CONSTRAINT
+    }
+    for scanned in service.files:
+        if scanned.format is FileFormat.CONSTRAINTS and scanned.path.absolute() not in included:
+            collector.warning(
+                "uv-constraints-file",
+                f"{scanned.path.name} is a constraints file no requirements file includes "
+                "(pip applied it only where a command named it with -c): not written; to "
+                "apply it with uv, add its pins to [tool.uv] constraint-dependencies",
                 Origin(path=scanned.file.display, line=1),
             )
 
