@@ -359,6 +359,9 @@ def test_uv_lock_agrees_with_pip_compile(
         lock = tomlkit.parse((tree / service / "uv.lock").read_text()).unwrap()
         assert any(p["name"] == "pytest" for p in lock["package"])  # the dev group is locked
         assert f"created {service}/uv.lock" in captured.out
+        text = (tree / service / "pyproject.toml").read_text()
+        assert "moved here by lockmigrate" not in text  # to-pip-tools' header of the .in
+        assert "constraint-dependencies" not in text  # -c of its own lock: uv locks all at once
         data = load(tree / service / "pyproject.toml")
         assert data["tool"]["uv"]["index"] == [  # type: ignore[index]
             {"name": "127-0-0-1", "url": local_index.url, "default": True}
