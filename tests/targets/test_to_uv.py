@@ -416,3 +416,11 @@ def test_a_workspace_is_locked_once_at_its_root(
     assert not any((tree / service / "uv.lock").exists() for service in SERVICES)
     lock = tomlkit.parse((tree / "uv.lock").read_text()).unwrap()
     assert {"churn", "nlp", "taxi"} <= {p["name"] for p in lock["package"]}
+    # the members' index is the root's too: uv reads indexes from the root only
+    root = load(tree / "pyproject.toml")
+    assert root["tool"]["uv"]["index"] == [  # type: ignore[index]
+        {"name": "127-0-0-1", "url": local_index.url, "default": True}
+    ]
+    before = _tree(tree)
+    assert run("--python-version", "3.11", "--workspace") == 0  # a second run changes nothing
+    assert _tree(tree) == before
