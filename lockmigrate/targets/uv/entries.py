@@ -298,6 +298,14 @@ class UvWriter:
         indexes = self.settings.indexes
         if any(index.url.rstrip("/") == url.rstrip("/") for index in indexes):
             return
+        if "${" in url:
+            self.collector.warning(
+                "uv-index-variable",
+                f"{url} is written as it is, but uv does not expand ${{VAR}} in an index URL "
+                "(only its user name and password come from the environment): write the URL "
+                "the variable stands for",
+                origin,
+            )
         if default and any(index.default for index in indexes):
             self.collector.warning(
                 "uv-index-url",

@@ -28,7 +28,7 @@ PYPI_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"}
 #: pip options with no ``[tool.uv]`` counterpart that ``uv lock`` reads, and what to do.
 UNSUPPORTED_OPTIONS = {
     "--trusted-host": "uv reads it from  [tool.uv] allow-insecure-host  or "
-    "UV_INSECURE_HOST; not written, since it turns TLS checks off",
+    "UV_INSECURE_HOST; left for you to set, since it turns TLS checks off",
     "--all-releases": "uv allows pre-releases per package: [tool.uv] prerelease = 'allow'",
     "--only-final": "uv excludes pre-releases by default",
     "--only-binary": "uv locks for every platform; set  [tool.uv] no-build-package = [...]  "
