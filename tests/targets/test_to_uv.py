@@ -424,3 +424,19 @@ def test_a_workspace_is_locked_once_at_its_root(
     before = _tree(tree)
     assert run("--python-version", "3.11", "--workspace") == 0  # a second run changes nothing
     assert _tree(tree) == before
+
+
+def test_what_uv_cannot_hold_is_a_warning_at_its_line_never_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "https://example.com/x/archive.zip\nnumpy~=1.26\nsvn+https://svn.example.com/repo#egg=old\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run("--python-version", "3.11", "--strict") == 1  # warnings, written anyway
+    err = capsys.readouterr().err
+    assert (
+        "requirements.txt:1: warning: uv needs a name for https://example.com/x/archive.zip" in err
+    )
+    assert "requirements.txt:3: warning: uv supports git only, not svn" in err
+    assert load(tmp_path / "pyproject.toml")["project"]["dependencies"] == ["numpy~=1.26"]  # type: ignore[index]

@@ -163,7 +163,7 @@ class UvWriter:
             name = local_project_name(local)
             if name is not None:
                 requirement = dataclasses.replace(requirement, name=canonicalize_name(name))
-        if name is None or not self._writable(requirement):
+        if not self._writable(requirement) or name is None:  # _writable warns when unnamed
             return None
         source = self._source(requirement, local)
         if source is not None:
