@@ -20,10 +20,16 @@ from tomlkit.items import AoT, Array, InlineTable, String, Table
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import Origin
+from lockmigrate.targets.toml_edit import (
+    comment_text,
+    item_indent,
+    parse_document,
+    render_document,
+    table_in,
+)
 from lockmigrate.targets.uv.options import UvEntry, UvSettings, UvSource, credential_variables
 
 if TYPE_CHECKING:
-    from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
 __all__ = ["ProjectFields", "RenderedPyproject", "add_tool_uv", "render_pyproject"]
@@ -48,34 +54,6 @@ class ProjectFields:
 class RenderedPyproject:
     content: bytes
     requires_python: str  # as the file has it after the edit
-
-
-def _table(
-    parent: TOMLDocument | Table | Container, key: str, *, super_table: bool = False
-) -> Table:
-    existing = parent.get(key)
-    if isinstance(existing, Table):
-        return existing
-    if existing is not None:
-        raise InputError(f"[{key}] in pyproject.toml is not a table")
-    created = tomlkit.table(is_super_table=super_table)
-    parent[key] = created
-    return created
-
-
-def _item_indent(rendered: str) -> str:
-    """The indentation of the items of a multi-line array, to add ours the same way."""
-    for line in rendered.splitlines()[1:]:
-        stripped = line.lstrip(" \t")
-        if stripped and not stripped.startswith("]"):
-            return line[: len(line) - len(stripped)]
-    return "    "
-
-
-def _comment_text(comment: str | None) -> str | None:
-    if not comment:
-        return None
-    return comment.lstrip("#").strip() or None
 
 
 def _normalised(text: str) -> str:
@@ -122,7 +100,7 @@ class _Editor:
                 existing.setdefault(key, []).append(_normalised(str(plain)))
         rendered = array.as_string()
         multiline = "\n" in rendered
-        indent = _item_indent(rendered) if multiline else "    "
+        indent = item_indent(rendered) if multiline else "    "
         added = False
         for entry in entries:
             key = f"group:{entry.include_group}" if entry.include_group else entry.key
@@ -136,7 +114,7 @@ class _Editor:
                 continue
             for text in entry.leading:
                 array.add_line(indent=indent, comment=text)
-            array.add_line(_item(entry), indent=indent, comment=_comment_text(entry.comment))
+            array.add_line(_item(entry), indent=indent, comment=comment_text(entry.comment))
             for text in entry.trailing:
                 array.add_line(indent=indent, comment=text)
             added = True
@@ -146,7 +124,9 @@ class _Editor:
     def tool_uv(self, *, values: bool = True) -> Table:
         """``[tool.uv]``, created without a header of its own when it gets no values
         (``values``), only tables such as ``[tool.uv.sources]``."""
-        return _table(_table(self.document, "tool", super_table=True), "uv", super_table=not values)
+        return table_in(
+            table_in(self.document, "tool", super_table=True), "uv", super_table=not values
+        )
 
     def indexes(self, settings: UvSettings) -> None:
         if not settings.indexes:
@@ -193,7 +173,7 @@ class _Editor:
     def sources(self, settings: UvSettings) -> None:
         """``[tool.uv.sources]``: one inline table per name, or a list of them (one per
         marker) where a name comes from different places in different environments."""
-        table = _table(self.tool_uv(values=False), "sources")
+        table = table_in(self.tool_uv(values=False), "sources")
         existing = {canonicalize_name(str(key)): str(key) for key in table}
         ours: dict[NormalizedName, list[UvSource]] = {}
         for source in settings.sources:
@@ -248,35 +228,12 @@ def _item(entry: UvEntry) -> String | InlineTable:
     return tomlkit.string(text, literal='"' in text and "'" not in text and "\n" not in text)
 
 
-def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
-    bom = b"\xef\xbb\xbf" if before.startswith(b"\xef\xbb\xbf") else b""
-    try:
-        text = before[len(bom) :].decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{display}: not UTF-8 ({error.reason})") from None
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return text.replace("\r\n", "\n"), bom, newline
-
-
-def _parse(before: bytes | None, display: str) -> tuple[TOMLDocument, bytes, str]:
-    """The document, its byte-order mark and its newline (a new file has neither)."""
-    if before is None:
-        return tomlkit.document(), b"", "\n"
-    text, bom, newline = _decode(before, display)
-    try:
-        return tomlkit.parse(text), bom, newline
-    except tomlkit.exceptions.ParseError as error:
-        raise InputError(
-            f"not valid TOML: {error}", origin=Origin(path=display, line=error.line)
-        ) from None
-
-
 def _project(
     document: TOMLDocument, fields: ProjectFields, display: str, collector: Collector
 ) -> tuple[Table, str]:
     """``[project]`` with a name, a version uv can read and a Python; the
     ``requires-python`` the file ends with."""
-    project = _table(document, "project")
+    project = table_in(document, "project")
     if "name" not in project:
         project["name"] = fields.name
     dynamic = [str(item) for item in project.get("dynamic", [])]
@@ -307,7 +264,7 @@ def render_pyproject(
     collector: Collector,
 ) -> RenderedPyproject:
     """The new bytes of the service's ``pyproject.toml`` and its ``requires-python``."""
-    document, bom, newline = _parse(before, display)
+    document, bom, newline = parse_document(before, display)
     editor = _Editor(document, display)
     project: Table | None = None
     requires_python = ""  # no [project]: uv locks for the Python it runs, and up
@@ -317,7 +274,7 @@ def render_pyproject(
         editor.add_to_array(editor.array_at(project, "dependencies"), main, "project.dependencies")
     for group, entries in groups.items():
         if entries:
-            dependency_groups = _table(document, "dependency-groups")
+            dependency_groups = table_in(document, "dependency-groups")
             editor.add_to_array(
                 editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
             )
@@ -327,10 +284,6 @@ def render_pyproject(
             "these dependencies are already declared differently; change or remove the "
             "entries in pyproject.toml and run again:\n  " + "\n  ".join(editor.conflicts)
         )
-    rendered = document.as_string()
-    if not rendered.endswith("\n"):
-        rendered += "\n"
     return RenderedPyproject(
-        content=bom + rendered.replace("\n", newline).encode("utf-8"),
-        requires_python=requires_python,
+        content=render_document(document, bom, newline), requires_python=requires_python
     )
