@@ -195,9 +195,12 @@ class _Editor:
 
 
 def _inline(value: dict[str, Any] | list[dict[str, Any]]) -> InlineTable | Array:
+    """A source as an inline table (a marker in a literal string, so it reads as written),
+    or a list of them one per line."""
     if isinstance(value, dict):
         inline = tomlkit.inline_table()
-        inline.update(value)
+        for key, item in value.items():
+            inline[key] = _literal(item) if isinstance(item, str) else item
         return inline
     array = tomlkit.array()
     for item in value:
@@ -217,6 +220,11 @@ def add_tool_uv(document: TOMLDocument, settings: UvSettings, display: str) -> l
     return editor.conflicts
 
 
+def _literal(text: str) -> String:
+    """``text`` as a TOML string: a literal one when it holds double quotes and can."""
+    return tomlkit.string(text, literal='"' in text and "'" not in text and "\n" not in text)
+
+
 def _item(entry: UvEntry) -> String | InlineTable:
     """The array item: ``{include-group = ...}``, or the PEP 508 string (a literal string
     when it holds double quotes, as markers do, so that it reads as written)."""
@@ -224,8 +232,7 @@ def _item(entry: UvEntry) -> String | InlineTable:
         table = tomlkit.inline_table()
         table["include-group"] = entry.include_group
         return table
-    text = entry.pep508 or ""
-    return tomlkit.string(text, literal='"' in text and "'" not in text and "\n" not in text)
+    return _literal(entry.pep508 or "")
 
 
 def _project(
