@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions, PoetryResult
+    from lockmigrate.targets.uv import LockDifference, ServiceResult, UvOptions, UvResult
     from lockmigrate.targets.workflow import Integration, Tool
 
 #: The entry points.
@@ -42,9 +43,11 @@ FUNCTIONS = (
     "diff",
     "diff_locks",
     "lock_poetry",
+    "lock_uv",
     "scan",
     "to_pip_tools",
     "to_poetry",
+    "to_uv",
     "workflow",
 )
 #: What they take and return, and what writes a plan: importable from here, each name from
@@ -63,6 +66,7 @@ TYPES = {
     "Layout": "lockmigrate.targets.poetry",
     "Level": "lockmigrate.diagnostics",
     "LockDiffReport": "lockmigrate.diff.model",
+    "LockDifference": "lockmigrate.targets.uv",
     "MigrationResult": "lockmigrate.targets.pip_tools",
     "Plan": "lockmigrate.plan",
     "PoetryOptions": "lockmigrate.targets.poetry",
@@ -70,6 +74,8 @@ TYPES = {
     "ScanReport": "lockmigrate.model.services",
     "Settings": "lockmigrate.sources.settings",
     "Tool": "lockmigrate.targets.workflow",
+    "UvOptions": "lockmigrate.targets.uv",
+    "UvResult": "lockmigrate.targets.uv",
     "apply": "lockmigrate.io",
     "find_settings": "lockmigrate.sources.settings",
 }
@@ -88,6 +94,7 @@ __all__ = [  # FUNCTIONS and TYPES, written out for type checkers
     "Layout",
     "Level",
     "LockDiffReport",
+    "LockDifference",
     "MigrationResult",
     "Plan",
     "PoetryOptions",
@@ -95,15 +102,19 @@ __all__ = [  # FUNCTIONS and TYPES, written out for type checkers
     "ScanReport",
     "Settings",
     "Tool",
+    "UvOptions",
+    "UvResult",
     "apply",
     "check",
     "diff",
     "diff_locks",
     "find_settings",
     "lock_poetry",
+    "lock_uv",
     "scan",
     "to_pip_tools",
     "to_poetry",
+    "to_uv",
     "workflow",
 ]
 
@@ -415,6 +426,154 @@ def lock_poetry(
     except BaseException:
         revert(written)  # all or nothing: a failed lock leaves every file as it was
         raise
+
+
+def to_uv(
+    paths: Sequence[Path] = (Path(),),
+    *,
+    options: UvOptions | None = None,
+    collector: Collector | None = None,
+    exclude: Exclude | None = None,
+) -> UvResult:
+    """Plan each service's ``pyproject.toml`` for uv: ``[project] dependencies``, one PEP
+    735 dependency group per other role, ``[[tool.uv.index]]``, ``[tool.uv.sources]`` and
+    the ``[tool.uv]`` settings its requirement files ask for (with ``options.workspace``,
+    also a workspace root). Writes nothing (apply the plan with :func:`lockmigrate.io.apply`,
+    then :func:`lock_uv`). The Python each service targets is found as for
+    :func:`to_poetry`."""
+    from lockmigrate.python_target import find_python_target
+    from lockmigrate.sources.includes import display_path
+    from lockmigrate.sources.metadata import read_package_metadata
+    from lockmigrate.sources.readers import readers
+    from lockmigrate.targets.uv import UvOptions, plan_uv
+    from lockmigrate.targets.uv.workspace import workspace_root
+
+    collector = collector if collector is not None else Collector()
+    options = options or UvOptions()
+    report = scan(paths, collector=collector, exclude=exclude)
+    roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
+    if options.workspace and options.workspace_root is None:
+        options = dataclasses.replace(options, workspace_root=workspace_root(roots))
+
+    def python_target_of(
+        service: ScannedService,
+        requirements: Sequence[DeclaredRequirement],
+        index_options: Sequence[Option],
+    ) -> PythonTarget:
+        inside = [
+            r for r in roots if r == service.path.absolute() or r in service.path.absolute().parents
+        ]
+        return find_python_target(
+            service.path,
+            requirements=requirements,
+            options=index_options,
+            explicit=options.requires_python,
+            root=max(inside, key=lambda r: len(r.parts)) if inside else None,
+            display=display_path,
+        )
+
+    result = plan_uv(
+        report,
+        options=options,
+        collector=collector,
+        metadata_of=lambda service: read_package_metadata(service.path, display=service.display),
+        python_target_of=python_target_of,
+        readers=readers(),
+    )
+    return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+
+
+def lock_uv(
+    result: UvResult,
+    written: Sequence[FileChange],
+    *,
+    collector: Collector | None = None,
+    progress: Callable[[str, str], None] | None = None,
+) -> tuple[tuple[FileChange, ...], list[LockDifference]]:
+    """Run ``uv lock`` in each service of ``result`` (once at the workspace root with
+    ``--workspace``) after ``written`` (what :func:`lockmigrate.io.apply` wrote); all or
+    nothing: when a lock fails (or the run is interrupted), every file of ``written`` and
+    every ``uv.lock`` written so far is put back as it was, and the error raised.
+
+    Returns the ``uv.lock`` files written, and each direct dependency that ``uv.lock``
+    locks at another version than a pip-compile lock found beside the service's files
+    (also a ``uv-lock-differs`` warning at the pin's line). ``progress`` hears
+    ``(folder, state)``: ``locking``, then ``done`` or ``failed``. Raises
+    :class:`~lockmigrate.errors.ExternalToolError` when uv is missing or fails."""
+    from lockmigrate.io import revert
+    from lockmigrate.plan import FileChange
+    from lockmigrate.resolve.uv import uv_lock
+    from lockmigrate.sources.includes import display_path
+
+    collector = collector if collector is not None else Collector()
+    folders = (
+        [Path(result.workspace).absolute().parent]
+        if result.workspace is not None
+        else [service.folder.absolute() for service in result.services]
+    )
+    locked: list[FileChange] = []
+    try:
+        for folder in folders:
+            lock = folder / "uv.lock"
+            before = lock.read_bytes() if lock.exists() else None
+            shown = display_path(lock)
+            if progress is not None:
+                progress(shown, "locking")
+            try:
+                uv_lock(folder)
+            except BaseException:
+                if progress is not None:
+                    progress(shown, "failed")
+                raise
+            if progress is not None:
+                progress(shown, "done")
+            locked.append(
+                FileChange(
+                    path=lock,
+                    display=shown,
+                    before=before,
+                    after=lock.read_bytes(),
+                    reason="uv lock",
+                )
+            )
+    except BaseException:
+        revert([*written, *locked])  # all or nothing: every file as it was
+        raise
+    lock_of = {change.path.parent: change for change in locked}
+    differences = [
+        difference
+        for service in result.services
+        for difference in _uv_lock_differences(service, lock_of, collector)
+    ]
+    return tuple(change for change in locked if change.changed), differences
+
+
+def _uv_lock_differences(
+    service: ServiceResult, lock_of: dict[Path, FileChange], collector: Collector
+) -> list[LockDifference]:
+    """What :func:`lock_uv` says of one service: its direct dependencies whose version in
+    ``uv.lock`` is not the one its pip-compile locks pin."""
+    from lockmigrate.sources.includes import display_path
+    from lockmigrate.sources.locks.read import read_lock
+    from lockmigrate.sources.locks.uv_lock import uv_lock_versions
+    from lockmigrate.targets.uv import compare_pins
+
+    if not service.pip_compile_locks or not lock_of:
+        return []
+    # the service's own uv.lock, or the workspace's
+    change = lock_of.get(service.folder.absolute()) or next(iter(lock_of.values()))
+    versions = uv_lock_versions(change.after or b"", display=change.display)
+    locks = [read_lock(path, display=display_path(path)) for path in service.pip_compile_locks]
+    differences = compare_pins(service.direct, versions, locks)
+    for difference in differences:
+        collector.warning(
+            "uv-lock-differs",
+            f"{difference.name}: uv.lock has {', '.join(difference.uv) or 'no version'} where "
+            f"this pip-compile lock pins {difference.pip_compile} (uv takes a package from the "
+            "first index that has it, and locks for every Python the project allows)",
+            difference.origin,
+        )
+    return differences
 
 
 def diff(

@@ -53,7 +53,7 @@ def test_a_command_runs_on_an_app_that_holds_it_alone() -> None:
     assert [info.name for info in app_for(["diff", "--offline"]).registered_commands] == ["diff"]
     assert app_for(["--help"]) is app
     assert app_for(["dif"]) is app  # a mistyped command still gets "Did you mean 'diff'?"
-    assert len(app.registered_commands) == 5
+    assert len(app.registered_commands) == 6
 
 
 def test_dash_h_is_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from lockmigrate import __version__
 from lockmigrate.cli import main
 from lockmigrate.cli.common import Verbosity
 
-COMMANDS = ("scan", "to-pip-tools", "check", "diff", "to-poetry")
+COMMANDS = ("scan", "to-pip-tools", "check", "diff", "to-poetry", "to-uv")
 
 
 def lockmigrate(*arguments: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

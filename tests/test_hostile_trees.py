@@ -32,6 +32,7 @@ COMMANDS = [
     ["scan", ".", "--format", "json"],
     ["check", "."],
     ["to-poetry", "--dry-run", "."],
+    ["to-uv", "--dry-run", "."],
 ]
 
 

@@ -67,6 +67,7 @@ def tree_with_query_secrets(root: Path) -> Path:
         ["scan", ".", "--format", "json"],
         ["to-pip-tools", "--dry-run", "."],
         ["to-poetry", "--dry-run", "."],
+        ["to-uv", "--dry-run", "."],
         ["check", "."],
     ],
     ids=" ".join,

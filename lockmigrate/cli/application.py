@@ -8,7 +8,12 @@ module imports them all, so nothing imports in a circle.
 
 from __future__ import annotations
 
-from lockmigrate.cli import check_command, diff_command, poetry_command  # noqa: F401 - they register
+from lockmigrate.cli import (  # noqa: F401 - they register
+    check_command,
+    diff_command,
+    poetry_command,
+    uv_command,
+)
 from lockmigrate.cli.commands import app, app_for
 
 __all__ = ["app", "app_for"]

@@ -24,6 +24,7 @@ __all__ = [
     "counted",
     "print_diagnostics",
     "print_summary",
+    "requires_python_option",
     "summary",
     "terminal_width",
     "use_color",
@@ -87,6 +88,10 @@ DECISIONS = frozenset(
         "poetry-overlapping-markers",
         "poetry-package-mode-off",
         "poetry-python-cap",
+        "uv-group-on-project",
+        "uv-index-credentials",
+        "uv-metadata-kept",
+        "uv-workspace",
     }
 )
 
@@ -146,3 +151,21 @@ def print_summary(parts: Iterable[str]) -> None:
 
     sys.stdout.flush()
     sys.stderr.write(summary(parts, elapsed()) + "\n")
+
+
+def requires_python_option(python: str, option: str = "--python-version") -> str:
+    """``3.11`` becomes ``>=3.11``; a specifier is kept. Anything else is a usage error."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from lockmigrate.errors import UsageError
+
+    text = python.strip()
+    specifier = text if text[:1] in "<>=!~^" else f">={text}"
+    try:
+        SpecifierSet(specifier)
+    except InvalidSpecifier:
+        raise UsageError(
+            f"{option} takes a version such as 3.11 or a specifier such as '>=3.10,<3.14', "
+            f"not {python!r}"
+        ) from None
+    return specifier

@@ -29,7 +29,7 @@ from lockmigrate.cli.commands import (
     verbosity,
     workflow_rerun,
 )
-from lockmigrate.cli.common import Verbosity, print_summary
+from lockmigrate.cli.common import Verbosity, print_summary, requires_python_option
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -211,7 +211,7 @@ def _options(
         merge=merge,
         remove_requirements=remove_requirements,
         package_mode=package_mode,
-        **({"requires_python": _requires_python(*python)} if python else {}),
+        **({"requires_python": requires_python_option(*python)} if python else {}),
     )
 
 
@@ -283,21 +283,3 @@ def _one_python(python_version: str | None, alias: str | None) -> tuple[str, str
     if alias is not None:
         return alias, "--python"
     return None
-
-
-def _requires_python(python: str, option: str = "--python-version") -> str:
-    """``3.11`` becomes ``>=3.11``; a specifier is kept. Anything else is a usage error."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    from lockmigrate.errors import UsageError
-
-    text = python.strip()
-    specifier = text if text[:1] in "<>=!~^" else f">={text}"
-    try:
-        SpecifierSet(specifier)
-    except InvalidSpecifier:
-        raise UsageError(
-            f"{option} takes a version such as 3.11 or a specifier such as '>=3.10,<3.14', "
-            f"not {python!r}"
-        ) from None
-    return specifier

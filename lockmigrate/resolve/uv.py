@@ -1,15 +1,17 @@
-"""uv: where its binary is, and ``uv pip compile``'s command line."""
+"""uv: where its binary is, ``uv pip compile``'s command line, and ``uv lock``."""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import threading
+from pathlib import Path
 
 from lockmigrate.errors import ExternalToolError, UsageError
 from lockmigrate.resolve.options import CompileJob, CompileOptions
 
-__all__ = ["uv_argv", "uv_binary", "uv_command"]
+__all__ = ["uv_argv", "uv_binary", "uv_command", "uv_lock"]
 
 _UV_FLAGS = ("--quiet", "--no-progress")
 
@@ -69,3 +71,24 @@ def uv_argv(job: CompileJob, options: CompileOptions) -> list[str]:
     # takes every *.txt on the command line for an input is not misled)
     argv += [f"--constraint={constraint}" for constraint in job.constraints]
     return [*argv, "--output-file", job.output, job.input]
+
+
+def uv_lock(folder: Path) -> None:
+    """``uv lock`` in ``folder`` (a project, or a workspace root), in the user's
+    environment but ``UV_NO_CONFIG`` (uv reads an index's credentials from
+    ``UV_INDEX_<NAME>_USERNAME`` and ``_PASSWORD``); raises :class:`ExternalToolError`
+    with uv's words, credentials hidden. Ctrl-C stops it
+    (:func:`lockmigrate.resolve.stop_all`)."""
+    from lockmigrate.redact import redact_text
+    from lockmigrate.resolve.messages import distill_error
+    from lockmigrate.resolve.processes import run
+
+    argv = [*uv_command(), "lock", "--no-progress", "--color", "never"]
+    # UV_NO_CONFIG would make uv ignore the [tool.uv] just written (its indexes, find-links,
+    # constraints): the lock must be the project's
+    environment = {k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"}
+    environment["NO_COLOR"] = "1"
+    result = run(argv, str(folder), environment)
+    if result.returncode != 0:
+        message = distill_error(result.stderr or result.stdout)
+        raise ExternalToolError(f"uv lock failed in {folder}:\n{redact_text(message)}")

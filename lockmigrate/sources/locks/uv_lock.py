@@ -6,7 +6,9 @@ Each ``[[package]]`` is a pin, except the project itself and its workspace membe
 ``optional-dependencies`` and ``dev-dependencies`` (the PEP 735 groups) are inverted into
 the ``parents`` of the packages they name; a package that a group of the project requires
 directly carries that group's name in ``groups``. A package listed once per fork
-(``resolution-markers``) is kept at its first entry, as for ``poetry.lock``.
+(``resolution-markers``) is kept at its first entry, as for ``poetry.lock``;
+:func:`uv_lock_versions` gives every version of such a name (``to-uv --lock`` compares them
+with pip-compile's pins).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from lockmigrate.model.requirements import Origin
 from lockmigrate.redact import redact_url
 from lockmigrate.sources.toml_files import load_toml, table_name_lines
 
-__all__ = ["parse_uv_lock"]
+__all__ = ["parse_uv_lock", "uv_lock_versions"]
 
 #: Sources that are the project being locked (or a member of its workspace), not a pin.
 _PROJECT_SOURCES = ("virtual", "editable")
@@ -162,3 +164,27 @@ def parse_uv_lock(data: bytes, *, path: Path, display: str | None = None) -> Loc
         packages=tuple(packages),
         requires_python=python if isinstance(python, str) else None,
     )
+
+
+def uv_lock_versions(data: bytes, *, display: str) -> dict[str, tuple[str, ...]]:
+    """Canonical name -> the versions ``uv.lock`` locks it at, in file order (a package
+    without a version, such as the virtual project itself, is left out). Raises
+    :class:`InputError` for a file that is not a ``uv.lock``."""
+    document = load_toml(data, display=display)
+    entries = document.get("package", [])
+    if not isinstance(entries, list):
+        raise InputError(
+            "'package' must be an array of tables", origin=Origin(path=display, line=1)
+        )
+    versions: dict[str, list[str]] = {}
+    for entry in entries:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            raise InputError(
+                "a [[package]] entry needs a name", origin=Origin(path=display, line=1)
+            )
+        version = entry.get("version")
+        if isinstance(version, str):
+            found = versions.setdefault(canonicalize_name(entry["name"]), [])
+            if version not in found:
+                found.append(version)
+    return {name: tuple(found) for name, found in versions.items()}

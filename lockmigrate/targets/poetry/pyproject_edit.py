@@ -20,9 +20,15 @@ from tomlkit.items import AoT, Array, InlineTable, Table
 from lockmigrate.diagnostics import Collector
 from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import Origin
+from lockmigrate.targets.toml_edit import (
+    comment_text,
+    item_indent,
+    parse_document,
+    render_document,
+    table_in,
+)
 
 if TYPE_CHECKING:
-    from tomlkit.container import Container
     from tomlkit.toml_document import TOMLDocument
 
     from lockmigrate.model.python import PythonCap
@@ -47,19 +53,6 @@ class RenderedPyproject:
     requires_python: str  # as the file has it after the edit
 
 
-def _table(
-    parent: TOMLDocument | Table | Container, key: str, *, super_table: bool = False
-) -> Table:
-    existing = parent.get(key)
-    if isinstance(existing, Table):
-        return existing
-    if existing is not None:
-        raise InputError(f"[{key}] in pyproject.toml is not a table")
-    created = tomlkit.table(is_super_table=super_table)
-    parent[key] = created
-    return created
-
-
 def _requirement_key(text: str) -> str | None:
     try:
         return canonicalize_name(Requirement(text).name)
@@ -72,21 +65,6 @@ def _same_requirement(left: str, right: str) -> bool:
         return str(Requirement(left)) == str(Requirement(right))
     except InvalidRequirement:
         return left.strip() == right.strip()
-
-
-def _item_indent(rendered: str) -> str:
-    """The indentation of the items of a multi-line array, to add ours the same way."""
-    for line in rendered.splitlines()[1:]:
-        stripped = line.lstrip(" \t")
-        if stripped and not stripped.startswith("]"):
-            return line[: len(line) - len(stripped)]
-    return "    "
-
-
-def _comment_text(comment: str | None) -> str | None:
-    if not comment:
-        return None
-    return comment.lstrip("#").strip() or None
 
 
 class _Editor:
@@ -130,7 +108,7 @@ class _Editor:
                 existing.setdefault(key, []).append(str(item))
         rendered = array.as_string()
         multiline = "\n" in rendered
-        indent = _item_indent(rendered) if multiline else "    "
+        indent = item_indent(rendered) if multiline else "    "
         added = False
         for entry in entries:
             if entry.pep508 is None:
@@ -142,7 +120,7 @@ class _Editor:
                 continue
             for text in entry.leading:
                 array.add_line(indent=indent, comment=text)
-            array.add_line(entry.pep508, indent=indent, comment=_comment_text(entry.comment))
+            array.add_line(entry.pep508, indent=indent, comment=comment_text(entry.comment))
             for text in entry.trailing:
                 array.add_line(indent=indent, comment=text)
             added = True
@@ -163,7 +141,7 @@ class _Editor:
             for text in entry.leading:
                 table.add(tomlkit.comment(text))
             table[entry.name] = _toml_value(entry.table)
-            comment = _comment_text(entry.comment)
+            comment = comment_text(entry.comment)
             if comment:
                 table[entry.name].comment(comment)
             for text in entry.trailing:
@@ -183,7 +161,7 @@ class _Editor:
     def sources(self, sources: list[PoetrySource]) -> None:
         if not sources:
             return
-        poetry = _table(_table(self.document, "tool", super_table=True), "poetry")
+        poetry = table_in(table_in(self.document, "tool", super_table=True), "poetry")
         existing = poetry.get("source")
         if existing is None:
             existing = tomlkit.aot()
@@ -227,16 +205,6 @@ def _toml_value(value: dict[str, Any] | str | list[dict[str, Any]]) -> str | Inl
     return array
 
 
-def _decode(before: bytes, display: str) -> tuple[str, bytes, str]:
-    bom = b"\xef\xbb\xbf" if before.startswith(b"\xef\xbb\xbf") else b""
-    try:
-        text = before[len(bom) :].decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{display}: not UTF-8 ({error.reason})") from None
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return text.replace("\r\n", "\n"), bom, newline
-
-
 def render_pyproject(
     before: bytes | None,
     *,
@@ -261,7 +229,7 @@ def render_pyproject(
     ``python_cap``: the ranges install on no Python from some version on, so Poetry (which
     locks for the whole range) is given the capped range in ``[tool.poetry.dependencies]``
     python, which only Poetry reads; ``requires-python`` is left uncapped."""
-    document, bom, newline = _parse(before, display)
+    document, bom, newline = parse_document(before, display)
     editor = _Editor(document, display, options, collector)
     existing_project = document.get("project")
     project_python = isinstance(existing_project, Table) and "requires-python" in existing_project
@@ -271,7 +239,7 @@ def render_pyproject(
         requires_python = str(existing_project["requires-python"])
     for group, entries in destinations.arrays.items():
         if group != "main" and entries:
-            dependency_groups = _table(document, "dependency-groups")
+            dependency_groups = table_in(document, "dependency-groups")
             editor.add_to_array(
                 editor.array_at(dependency_groups, group), entries, f"dependency-groups.{group}"
             )
@@ -295,28 +263,13 @@ def render_pyproject(
         )
     if package_mode:
         _require_version(document, display, version_origin)
-    rendered = document.as_string()
-    if not rendered.endswith("\n"):
-        rendered += "\n"
-    _validate(rendered, display)
+    content = render_document(document, bom, newline)
+    _validate(document.as_string(), display)
     return RenderedPyproject(
-        content=bom + rendered.replace("\n", newline).encode("utf-8"),
+        content=content,
         package_mode=package_mode,
         requires_python=requires_python,
     )
-
-
-def _parse(before: bytes | None, display: str) -> tuple[TOMLDocument, bytes, str]:
-    """The document, its byte-order mark and its newline (a new file has neither)."""
-    if before is None:
-        return tomlkit.document(), b"", "\n"
-    text, bom, newline = _decode(before, display)
-    try:
-        return tomlkit.parse(text), bom, newline
-    except tomlkit.exceptions.ParseError as error:
-        raise InputError(
-            f"not valid TOML: {error}", origin=Origin(path=display, line=error.line)
-        ) from None
 
 
 def _write_project(
@@ -328,7 +281,7 @@ def _write_project(
 ) -> str:
     """``[project]``, lockmigrate's to write: its name and Python when it has none, and the
     main dependencies. The ``requires-python`` the file ends with."""
-    project = _table(document, "project")
+    project = table_in(document, "project")
     if "name" not in project:
         project["name"] = name
     current_python = project.get("requires-python")
@@ -377,7 +330,7 @@ def _write_tool_python(
 def _write_package_mode(document: TOMLDocument, package_mode: bool) -> bool:
     """``[tool.poetry] package-mode = false`` when not in package mode and the file does not
     say; whether the project is in package mode, as the file ends with it."""
-    poetry = _table(_table(document, "tool", super_table=True), "poetry")
+    poetry = table_in(table_in(document, "tool", super_table=True), "poetry")
     current = poetry.get("package-mode")
     if current is None and not package_mode:
         poetry["package-mode"] = False
@@ -415,11 +368,11 @@ def _where(group: str) -> str:
 
 
 def _poetry_dependencies(document: TOMLDocument, group: str) -> Table:
-    poetry = _table(_table(document, "tool", super_table=True), "poetry")
+    poetry = table_in(table_in(document, "tool", super_table=True), "poetry")
     if group == "main":
-        return _table(poetry, "dependencies")
-    groups = _table(poetry, "group", super_table=True)
-    return _table(_table(groups, group, super_table=True), "dependencies")
+        return table_in(poetry, "dependencies")
+    groups = table_in(poetry, "group", super_table=True)
+    return table_in(table_in(groups, group, super_table=True), "dependencies")
 
 
 def _validate(rendered: str, display: str) -> None:

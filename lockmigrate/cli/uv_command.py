@@ -1,0 +1,177 @@
+"""``lockmigrate to-uv``: registered on the typer application."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lockmigrate.cli.commands import (
+    FormatOption,
+    PathsArgument,
+    QuietOption,
+    ScanFormat,
+    StatOption,
+    StrictOption,
+    VerboseOption,
+    app,
+    changed_text,
+    examples,
+    finish,
+    project_settings,
+    report_plan,
+    verbosity,
+)
+from lockmigrate.cli.common import Verbosity, print_summary, requires_python_option
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.plan import FileChange
+    from lockmigrate.targets.uv import UvResult
+
+
+@app.command(
+    "to-uv",
+    epilog=examples(
+        "lockmigrate to-uv --dry-run  # the plan and a diff of every file",
+        "lockmigrate to-uv --lock  # write pyproject.toml, then uv lock in each service",
+        "lockmigrate to-uv --workspace --lock services/  # one workspace, one uv.lock",
+        "lockmigrate to-uv --python-version 3.11 services/api",
+    ),
+)
+def to_uv(
+    context: typer.Context,
+    paths: PathsArgument = None,
+    python_version: Annotated[
+        str | None,
+        typer.Option(
+            "--python-version",
+            metavar="X.Y",
+            help="The lowest Python the project supports: requires-python >=X.Y (or give a "
+            "specifier, '>=3.10,<3.14'); default: the project's own, else what the ranges "
+            "need.",
+        ),
+    ] = None,
+    workspace: Annotated[
+        bool,
+        typer.Option(
+            "--workspace",
+            help="Also write a root pyproject.toml whose [tool.uv.workspace] members are the "
+            "services (the folder holding the paths given), locked together in one uv.lock.",
+        ),
+    ] = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock",
+            help="Run `uv lock` afterwards, and compare its versions of the direct "
+            "dependencies with the pip-compile locks beside the files.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
+    ] = False,
+    stat: StatOption = False,
+    output_format: FormatOption = ScanFormat.TABLE,
+    strict: StrictOption = False,
+    verbose: VerboseOption = 0,
+    quiet: QuietOption = 0,
+) -> None:
+    """Write each service's pyproject.toml for uv: dependencies and one group per role."""
+    from lockmigrate import api
+    from lockmigrate.diagnostics import Collector
+    from lockmigrate.io import apply
+    from lockmigrate.targets.uv import UvOptions
+
+    level = verbosity(context, verbose=verbose, quiet=quiet)
+    settings = project_settings(paths or [])
+    python = python_version or settings.python_version
+    collector = Collector()
+    options = UvOptions(
+        requires_python=requires_python_option(python) if python is not None else None,
+        workspace=workspace,
+    )
+    if lock and not dry_run:
+        from lockmigrate.resolve.uv import uv_command
+
+        uv_command()  # no uv: stop (exit 3) before anything is written
+    result = api.to_uv(
+        paths or [Path()], options=options, collector=collector, exclude=settings.excluded
+    )
+    written = () if dry_run else apply(result.plan)
+    locked: tuple[FileChange, ...] = ()
+    if lock and not dry_run:
+        locked = _lock(result, written, level, collector)
+    if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
+        _print_services(result)
+    report_plan(
+        result.plan,
+        (*written, *locked),
+        dry_run=dry_run,
+        json_output=output_format is ScanFormat.JSON,
+        level=level,
+        diagnostics=collector.items,
+        stat=stat,
+    )
+    if level is not Verbosity.QUIET:
+        changed = changed_text(result.plan, written, dry_run=dry_run)
+        print_summary(_summary(result, changed, len(locked) if lock and not dry_run else 0))
+    finish(collector.has_warnings(), strict)
+
+
+def _lock(
+    result: UvResult, written: Sequence[FileChange], level: Verbosity, collector: Collector
+) -> tuple[FileChange, ...]:
+    """``uv lock`` for each service just written (:func:`lockmigrate.api.lock_uv`: a
+    failure puts every file back); on a terminal, which runs now and how many are done."""
+    from lockmigrate import api
+    from lockmigrate.cli.progress import Progress, choose_mode
+
+    progress = Progress(mode=choose_mode(level), doing="locking", done="locked", noun="project")
+
+    def report(lock: str, state: str) -> None:
+        if state == "locking":
+            progress.started(lock, f"uv lock for {lock}")
+        else:
+            progress.finished(lock, ok=state == "done")
+
+    with progress:
+        progress.planned(1 if result.workspace is not None else len(result.services))
+        locked, _ = api.lock_uv(result, written, collector=collector, progress=report)
+    return locked
+
+
+def _summary(result: UvResult, changed: str, locked: int) -> list[str]:
+    from lockmigrate.cli.common import counted
+
+    return [
+        counted(len(result.services), "service"),
+        changed,
+        f"{counted(locked, 'uv.lock')} written by uv lock" if locked else "",
+    ]
+
+
+def _print_services(result: UvResult) -> None:
+    from lockmigrate.targets.uv.options import credential_variables
+
+    for service in result.services:
+        groups = f", groups: {', '.join(service.groups)}" if service.groups else ""
+        python = (
+            f"requires-python {service.requires_python!r} (from {service.requires_python_from})"
+            if service.requires_python
+            else "no [project], so no requires-python: uv locks for the Python it runs and up"
+        )
+        sys.stdout.write(f"{service.pyproject}: {python}{groups}\n")
+        for index in service.indexes:
+            user, password = credential_variables(index.name)
+            kind = "default index" if index.default else "index"
+            sys.stdout.write(
+                f"  {kind} {index.name!r} {index.url}: uv reads its credentials from "
+                f"{user} / {password}\n"
+            )
+    if result.workspace is not None:
+        sys.stdout.write(f"{result.workspace}: a uv workspace of {len(result.services)} services\n")
