@@ -501,9 +501,6 @@ def lock_uv(
     ``(folder, state)``: ``locking``, then ``done`` or ``failed``. Raises
     :class:`~lockmigrate.errors.ExternalToolError` when uv is missing or fails."""
     from lockmigrate.io import revert
-    from lockmigrate.plan import FileChange
-    from lockmigrate.resolve.uv import uv_lock
-    from lockmigrate.sources.includes import display_path
 
     collector = collector if collector is not None else Collector()
     folders = (
@@ -511,33 +508,10 @@ def lock_uv(
         if result.workspace is not None
         else [service.folder.absolute() for service in result.services]
     )
-    locked: list[FileChange] = []
     try:
-        for folder in folders:
-            lock = folder / "uv.lock"
-            before = lock.read_bytes() if lock.exists() else None
-            shown = display_path(lock)
-            if progress is not None:
-                progress(shown, "locking")
-            try:
-                uv_lock(folder)
-            except BaseException:
-                if progress is not None:
-                    progress(shown, "failed")
-                raise
-            if progress is not None:
-                progress(shown, "done")
-            locked.append(
-                FileChange(
-                    path=lock,
-                    display=shown,
-                    before=before,
-                    after=lock.read_bytes(),
-                    reason="uv lock",
-                )
-            )
+        locked = _uv_locks(folders, progress)  # puts back every uv.lock when one fails
     except BaseException:
-        revert([*written, *locked])  # all or nothing: every file as it was
+        revert(written)  # all or nothing: every file as it was
         raise
     lock_of = {change.path.parent: change for change in locked}
     differences = [
@@ -546,6 +520,78 @@ def lock_uv(
         for difference in _uv_lock_differences(service, lock_of, collector)
     ]
     return tuple(change for change in locked if change.changed), differences
+
+
+def _uv_locks(
+    folders: Sequence[Path], progress: Callable[[str, str], None] | None
+) -> list[FileChange]:
+    """``uv lock`` in each of ``folders``, side by side (each waits on the index, not on the
+    processor): the ``uv.lock`` each wrote, in the order of ``folders``. When one fails (or
+    the run is interrupted), the others are stopped, each ``uv.lock`` is put back, and the
+    error is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lockmigrate.io import revert
+    from lockmigrate.plan import FileChange
+    from lockmigrate.resolve import stop_all, stop_generation
+    from lockmigrate.resolve.uv import uv_lock
+    from lockmigrate.sources.includes import display_path
+
+    before = {
+        folder: (folder / "uv.lock").read_bytes() if (folder / "uv.lock").exists() else None
+        for folder in folders
+    }
+    generation = stop_generation()
+
+    def lock(folder: Path) -> FileChange:
+        shown = display_path(folder / "uv.lock")
+        if progress is not None:
+            progress(shown, "locking")
+        try:
+            uv_lock(folder, generation=generation)
+        except BaseException:
+            if progress is not None:
+                progress(shown, "failed")
+            raise
+        if progress is not None:
+            progress(shown, "done")
+        return FileChange(
+            path=folder / "uv.lock",
+            display=shown,
+            before=before[folder],
+            after=(folder / "uv.lock").read_bytes(),
+            reason="uv lock",
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(folders), 4))) as pool:
+        futures = [pool.submit(lock, folder) for folder in folders]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            stop_all()  # a failure or Ctrl-C: end the other locks, start none
+            for future in futures:
+                future.cancel()
+            # every uv.lock as it was, written by a lock that ended or not
+            revert(
+                [
+                    FileChange(
+                        path=folder / "uv.lock",
+                        display=display_path(folder / "uv.lock"),
+                        before=before[folder],
+                        after=_read_or_none(folder / "uv.lock"),
+                        reason="uv lock",
+                    )
+                    for folder in folders
+                ]
+            )
+            raise
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _uv_lock_differences(

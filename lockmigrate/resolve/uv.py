@@ -73,12 +73,13 @@ def uv_argv(job: CompileJob, options: CompileOptions) -> list[str]:
     return [*argv, "--output-file", job.output, job.input]
 
 
-def uv_lock(folder: Path) -> None:
+def uv_lock(folder: Path, *, generation: int | None = None) -> None:
     """``uv lock`` in ``folder`` (a project, or a workspace root), in the user's
     environment but ``UV_NO_CONFIG`` (uv reads an index's credentials from
     ``UV_INDEX_<NAME>_USERNAME`` and ``_PASSWORD``); raises :class:`ExternalToolError`
     with uv's words, credentials hidden. Ctrl-C stops it
-    (:func:`lockmigrate.resolve.stop_all`)."""
+    (:func:`lockmigrate.resolve.stop_all`); given a ``generation`` older than the last stop,
+    it starts nothing (:func:`lockmigrate.resolve.stop_generation`)."""
     from lockmigrate.redact import redact_text
     from lockmigrate.resolve.messages import distill_error
     from lockmigrate.resolve.processes import run
@@ -88,7 +89,7 @@ def uv_lock(folder: Path) -> None:
     # constraints): the lock must be the project's
     environment = {k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"}
     environment["NO_COLOR"] = "1"
-    result = run(argv, str(folder), environment)
+    result = run(argv, str(folder), environment, generation=generation)
     if result.returncode != 0:
         message = distill_error(result.stderr or result.stdout)
         raise ExternalToolError(f"uv lock failed in {folder}:\n{redact_text(message)}")
