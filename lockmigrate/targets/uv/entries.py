@@ -182,7 +182,7 @@ class UvWriter:
 
     def _writable(self, requirement: DeclaredRequirement) -> bool:
         """Whether uv can hold ``requirement``; if not, a warning says why. A part uv does
-        not need (``--hash``) is a note, and the requirement is written."""
+        not need (``--hash``) is a warning, and the requirement is written."""
         origin = requirement.origin
         if requirement.name is None and requirement.written_name is None:
             self.collector.warning(
@@ -211,10 +211,12 @@ class UvWriter:
             )
             return False
         if requirement.hashes:
-            self.collector.info(
+            # a warning, as for Poetry: the files these hashes name are no longer the only
+            # ones allowed; uv.lock checks the hashes of whatever it locks instead
+            self.collector.warning(
                 "uv-hashes",
-                "--hash pins cannot be written in pyproject.toml: uv.lock records and checks "
-                "the hashes of what it locks",
+                "--hash pins cannot be written in pyproject.toml (the requirement is written "
+                "without them): uv.lock records and checks the hashes of what it locks",
                 origin,
             )
         if requirement.config_settings:
