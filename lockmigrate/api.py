@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lockmigrate.import_check import ImportHooks
     from lockmigrate.index import ProjectVersions
     from lockmigrate.io import apply
-    from lockmigrate.model.requirements import DeclaredRequirement, Option
+    from lockmigrate.model.requirements import DeclaredRequirement, Option, RequirementFile
     from lockmigrate.model.services import ScannedService, ScanReport
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
@@ -857,43 +857,64 @@ def _with_abi_findings(
     """``result`` with an ``abi-break`` finding for each package of a pip-compile lock with
     numpy 2.x whose wheel is built for NumPy 1.x (:mod:`lockmigrate.diff.abi`); a package
     the check could not judge is a warning."""
-    from lockmigrate.check import Finding
-    from lockmigrate.diff.abi import describe
-    from lockmigrate.diff.inputs import judge_pip_compile_lock
-    from lockmigrate.index import default_cache_dir
-    from lockmigrate.model.requirements import Origin
     from lockmigrate.model.services import FileFormat
 
+    candidates = [
+        scanned
+        for service in report.services
+        for scanned in service.files
+        if scanned.format is FileFormat.PIP_TOOLS_LOCK
+        and scanned.input is not None
+        and _pins_numpy_2(scanned.file)
+        and scanned.input.is_file()
+    ]
+    if not candidates:
+        return result  # the usual case: nothing of the ABI check is even imported
+    from lockmigrate.check import Finding
+    from lockmigrate.diff.abi import describe
+    from lockmigrate.diff.declared import judge_pip_compile_lock
+    from lockmigrate.index import default_cache_dir
+    from lockmigrate.model.requirements import Origin
+
     findings: list[Finding] = []
-    for service in report.services:
-        for scanned in service.files:
-            if scanned.format is not FileFormat.PIP_TOOLS_LOCK or scanned.input is None:
-                continue
-            if not scanned.input.is_file():
-                continue
-            lock, judged = judge_pip_compile_lock(
-                scanned.path, scanned.input, collector=collector, cache_dir=default_cache_dir()
-            )
-            lines = {p.name: p.origin for p in lock.packages}
-            for verdict in judged.verdicts.values():
-                if verdict.breaks:
-                    findings.append(
-                        Finding(
-                            code="abi-break",
-                            message=f"{verdict.name}=={verdict.version}: {describe(verdict)}",
-                            origin=lines.get(verdict.name)
-                            or Origin(path=scanned.file.display, line=1),
-                        )
+    for scanned in candidates:
+        assert scanned.input is not None  # noqa: S101 - candidates have an input
+        lock, judged = judge_pip_compile_lock(
+            scanned.path, scanned.input, collector=collector, cache_dir=default_cache_dir()
+        )
+        lines = {p.name: p.origin for p in lock.packages}
+        for verdict in judged.verdicts.values():
+            if verdict.breaks:
+                findings.append(
+                    Finding(
+                        code="abi-break",
+                        message=f"{verdict.name}=={verdict.version}: {describe(verdict)}",
+                        origin=lines.get(verdict.name) or Origin(path=scanned.file.display, line=1),
                     )
-            if judged.unjudged:
-                collector.warning(
-                    "abi-unjudged",
-                    f"{scanned.file.display}: the NumPy ABI check could not judge "
-                    + "; ".join(judged.unjudged),
                 )
+        if judged.unjudged:
+            collector.warning(
+                "abi-unjudged",
+                f"{scanned.file.display}: the NumPy ABI check could not judge "
+                + "; ".join(judged.unjudged),
+            )
     if not findings:
         return result
     return dataclasses.replace(result, findings=(*result.findings, *findings))
+
+
+def _pins_numpy_2(file: RequirementFile) -> bool:
+    """Whether the lock ``file`` pins numpy 2 or newer (``numpy==2.0.2``): the only locks the
+    NumPy ABI check has anything to say about."""
+    from packaging.version import InvalidVersion, Version
+
+    for requirement in file.requirements:
+        if requirement.name == "numpy" and requirement.specifier.startswith("=="):
+            try:
+                return Version(requirement.specifier.lstrip("=").split(",")[0]).major >= 2
+            except InvalidVersion:
+                return False
+    return False
 
 
 def _nothing_to_check(paths: Sequence[Path], report: ScanReport, excluded: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from lockmigrate.diagnostics import Collector
 from lockmigrate.diff.compare import diff_against_lock, diff_locks, metadata_wanted, needs_relock
+from lockmigrate.diff.declared import absolute as _absolute
+from lockmigrate.diff.declared import is_pip_compile_lock as _is_pip_compile_lock
+from lockmigrate.diff.declared import requirement_ranges as _requirement_ranges
 from lockmigrate.diff.model import (
     DeclaredRange,
     DiffReport,
@@ -38,23 +41,22 @@ from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.errors import ExternalToolError, InputError, LockmigrateError, UsageError
 from lockmigrate.index import IndexSources, ProjectVersions, VersionFetcher, fetch_versions
 from lockmigrate.model.locks import Lock, LockHeader, LockKind, lock_kind_for
-from lockmigrate.model.requirements import IncludeKind, Option, RequirementFile
+from lockmigrate.model.requirements import Option
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.resolve import Backend, CompileOptions, installed
 from lockmigrate.scan import scan_services
 from lockmigrate.sources.discover import Exclude, discover, walk
-from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
+from lockmigrate.sources.includes import display_path
 from lockmigrate.sources.locks.find import pyproject_lock
 from lockmigrate.sources.locks.pip_compile import read_header
 from lockmigrate.sources.locks.read import parse_lock, read_lock, read_lock_at_revision
-from lockmigrate.sources.requirements import index_options, parse_bytes
+from lockmigrate.sources.requirements import parse_bytes
 
 if TYPE_CHECKING:
-    from lockmigrate.diff.abi import AbiJudgement
     from lockmigrate.diff.cache import RelockCache
     from lockmigrate.sources.pyproject import ProjectDeclarations
 
-__all__ = ["DiffOptions", "judge_pip_compile_lock", "run_diff", "run_lock_diff"]
+__all__ = ["DiffOptions", "run_diff", "run_lock_diff"]
 
 _PYTHONS = tuple(f"3.{minor}" for minor in range(6, 16))
 
@@ -98,71 +100,6 @@ class _Target:
     # resolved now with nothing pinned beforehand (upgrades allowed, or no lock to layer
     # on): what a re-lock with upgrades would lock, so its own re-lock check
     fresh: bool = False
-
-
-def _absolute(path: Path) -> Path:
-    return Path(os.path.abspath(path))  # noqa: PTH100 - lexical, as the include graph does
-
-
-def _is_pip_compile_lock(path: Path) -> bool:
-    if path.with_suffix(".in").exists():
-        return True
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(2048).lower()
-    except OSError:
-        return False
-    return b"pip-compile" in head or b"uv pip compile" in head
-
-
-def _walk(graph: IncludeGraph, path: Path, constraint: bool) -> Iterator[RequirementFile]:
-    """``path`` and the files it includes, depth first, with a stack of its own (chains of
-    includes hundreds deep are fine)."""
-    stack = [graph.get(path, constraint)]
-    while stack:
-        file = stack.pop()
-        yield file
-        nested_files = []
-        for include in file.includes:
-            if include.resolved is None:
-                continue
-            target = _absolute(include.resolved)
-            nested = include.kind is IncludeKind.CONSTRAINT
-            if nested and _is_pip_compile_lock(target):
-                continue  # pip-tools layering (-c the other lock): pins, not declared ranges
-            nested_files.append(graph.get(target, nested))
-        stack.extend(reversed(nested_files))
-
-
-def _requirement_ranges(
-    path: Path, collector: Collector, graph: IncludeGraph | None = None
-) -> tuple[list[DeclaredRange], list[str], list[Option]]:
-    """The ranges declared by ``path`` and the files it includes (a ``graph`` that already
-    holds them spares reading them again), those files, and their index options."""
-    if graph is None or (_absolute(path), False) not in graph.files:
-        graph = load_graph([path], collector=collector)
-    ranges: list[DeclaredRange] = []
-    files: list[str] = []
-    options: list[Option] = []
-    for file in _walk(graph, _absolute(path), False):
-        if file.display not in files:
-            files.append(file.display)
-        options += index_options(file)
-        for requirement in file.requirements:
-            if requirement.name is None:
-                continue
-            ranges.append(
-                DeclaredRange(
-                    name=requirement.name,
-                    specifier=requirement.specifier,
-                    origin=requirement.origin,
-                    marker=requirement.marker,
-                    constraint=requirement.constraint,
-                    url=requirement.url,
-                    extras=requirement.extras,
-                )
-            )
-    return ranges, files, options
 
 
 def _read_pyproject(path: Path, display: str | None = None) -> ProjectDeclarations:
@@ -1326,23 +1263,3 @@ def _locks_abi(
         every_numpy=True,
     )
     return replace(report, abi=tuple(judged.verdicts.values()), abi_unjudged=judged.unjudged)
-
-
-def judge_pip_compile_lock(
-    lock_path: Path, input_path: Path, *, collector: Collector, cache_dir: Path | None
-) -> tuple[Lock, AbiJudgement]:
-    """The NumPy ABI verdicts on a pip-compile lock (for ``check``): for the Python its
-    header names, through the index options of its ``.in`` and its own, with the ``.in``'s
-    ranges deciding whether a fix is in range."""
-    from lockmigrate.diff.abi import judge_lock
-
-    lock = read_lock(lock_path, display=display_path(lock_path))
-    ranges, _, options = _requirement_ranges(input_path, collector)
-    judged = judge_lock(
-        lock,
-        environment=target_environment(lock_python=lock.header.python_version),
-        sources=IndexSources.from_pip((*options, *lock.index_options), base=input_path.parent),
-        declared={r.name: r.specifier for r in ranges if not r.constraint},
-        cache_dir=cache_dir,
-    )
-    return lock, judged
