@@ -26,6 +26,9 @@ __all__ = ["export_pylock"]
 # A URL's user information ("user:token@"): never written into a generated file, whatever
 # uv copied from an index URL (the index needs it; a reader of the lock must not see it)
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s\"']+@")
+# uv's hint when a pin needs a newer Python than the floor given (a lock made for 3.11 that
+# pins soupsieve 4.1.4, which needs 3.11.5): "soupsieve==4.1.4 only supports >=3.11.5"
+_NEEDS_NEWER = re.compile(r"only supports >=(?P<version>\d+(?:\.\d+){1,2})")
 
 
 def export_pylock(
@@ -33,7 +36,9 @@ def export_pylock(
 ) -> bytes:
     """``lock_text`` (a pip-compile or ``uv pip compile`` lock) as ``pylock.toml`` bytes,
     without a header (the caller writes its own). ``python_version`` is the lowest Python
-    the lock is for; ``shown`` names the lock in errors. Raises :class:`ExternalToolError`
+    the lock is for (raised to what a pin needs when uv says one needs a newer Python: the
+    lock's header names 3.11, soupsieve 4.1.4 needs 3.11.5); ``shown`` names the lock in
+    errors. Raises :class:`ExternalToolError`
     when uv is missing or fails (an index that cannot be reached, a pin the index lacks)."""
     argv = [
         *uv_command(),
@@ -49,16 +54,23 @@ def export_pylock(
         "--output-file",
         "pylock.toml",
     ]
-    if python_version:
-        argv += ["--python-version", python_version]
     environment = resolver_environment(CompileOptions(backend=Backend.UV))
-    with tempfile.TemporaryDirectory(prefix="lockmigrate-pylock-") as scratch:
-        (Path(scratch) / "requirements.txt").write_bytes(lock_text)
-        result = run([*argv, "requirements.txt"], scratch, environment, generation=generation)
-        if result.returncode != 0:
-            words = distill_error(result.stderr or result.stdout) or "uv failed"
-            raise ExternalToolError(
-                f"{shown}: uv could not export it as pylock.toml:\n{redact_text(words)}"
+    floor = python_version
+    for _ in range(4):  # each retry raises the floor to what a pin needs
+        with tempfile.TemporaryDirectory(prefix="lockmigrate-pylock-") as scratch:
+            (Path(scratch) / "requirements.txt").write_bytes(lock_text)
+            python = ["--python-version", floor] if floor else []
+            result = run(
+                [*argv, *python, "requirements.txt"], scratch, environment, generation=generation
             )
-        exported = (Path(scratch) / "pylock.toml").read_text(encoding="utf-8")
-    return _USERINFO.sub(r"\g<scheme>", exported).encode("utf-8")
+            if result.returncode == 0:
+                exported = (Path(scratch) / "pylock.toml").read_text(encoding="utf-8")
+                return _USERINFO.sub(r"\g<scheme>", exported).encode("utf-8")
+        needed = _NEEDS_NEWER.search(result.stderr or "")
+        if needed is None or needed.group("version") == floor:
+            break
+        floor = needed.group("version")
+    words = distill_error(result.stderr or result.stdout) or "uv failed"
+    raise ExternalToolError(
+        f"{shown}: uv could not export it as pylock.toml:\n{redact_text(words)}"
+    )

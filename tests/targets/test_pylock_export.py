@@ -231,3 +231,29 @@ def get_requires_for_build_wheel(config_settings=None):
 
 get_requires_for_build_editable = get_requires_for_build_wheel
 """
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.version_info.micro == 0, reason="needs a Python X.Y.Z with Z > 0")
+def test_a_pin_that_needs_a_newer_patch_release_raises_the_floor(
+    local_index_factory: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock for 3.11 that pins a release needing 3.11.5 (instructlab's soupsieve 4.1.4):
+    uv refuses ``--python-version 3.11``, so the floor is raised to what the pin needs."""
+    from index.catalog import DEFAULT_CATALOG, Release
+
+    here = ".".join(str(part) for part in sys.version_info[:3])
+    picky = Release(name="picky", version="1.0", requires_python=f">={here}")
+    served = local_index_factory([*DEFAULT_CATALOG, picky])  # type: ignore[operator]
+    for key, value in served.env(cache_dir=tmp_path / "cache").items():
+        if key.startswith(("PIP_", "UV_")):
+            monkeypatch.setenv(key, value)
+    tree = tmp_path / "svc"
+    tree.mkdir()
+    (tree / "requirements.txt").write_text("picky~=1.0\n")
+    monkeypatch.chdir(tree)
+
+    assert main(["to-pip-tools", "--resolver", "uv", "--also-pylock"]) == 0
+
+    assert pins(tree / "pylock.toml") == {"picky": "1.0"}
+    assert f'requires-python = ">={here}"' in (tree / "pylock.toml").read_text(encoding="utf-8")
