@@ -87,7 +87,10 @@ def uv_lock(folder: Path, *, generation: int | None = None) -> None:
     argv = [*uv_command(), "lock", "--no-progress", "--color", "never"]
     # UV_NO_CONFIG would make uv ignore the [tool.uv] just written (its indexes, find-links,
     # constraints): the lock must be the project's
-    environment = {k: v for k, v in os.environ.items() if k != "UV_NO_CONFIG"}
+    # nor may an activated virtual environment choose the Python: uv takes the one VIRTUAL_ENV
+    # names, and fails when the project excludes it (lockmigrate run from a Python 3.10 venv,
+    # or a nox session, for a project that needs 3.11), where it would otherwise find one
+    environment = {k: v for k, v in os.environ.items() if k not in {"UV_NO_CONFIG", "VIRTUAL_ENV"}}
     environment["NO_COLOR"] = "1"
     result = run(argv, str(folder), environment, generation=generation)
     if result.returncode != 0:
