@@ -356,8 +356,6 @@ def to_poetry(
     Each service's package metadata is read first (what it publishes is never changed), and
     its Python is found by :func:`lockmigrate.python_target.find_python_target`, which may
     ask the package index what the ranges need."""
-    from lockmigrate.python_target import find_python_target
-    from lockmigrate.sources.includes import display_path
     from lockmigrate.sources.metadata import read_package_metadata
     from lockmigrate.sources.readers import readers
     from lockmigrate.targets.poetry import PoetryOptions, plan_poetry
@@ -367,27 +365,12 @@ def to_poetry(
     report = scan(paths, collector=collector, exclude=exclude)
     roots = [path.absolute() if path.is_dir() else path.absolute().parent for path in paths]
 
-    def root_of(folder: Path) -> Path | None:
-        inside = [r for r in roots if r == folder or r in folder.parents]
-        return max(inside, key=lambda r: len(r.parts)) if inside else None
-
-    fetch = _run_wide_fetch(report)
-
-    def python_target_of(
-        service: ScannedService,
-        requirements: Sequence[DeclaredRequirement],
-        index_options: Sequence[Option],
-    ) -> PythonTarget:
-        return find_python_target(
-            service.path,
-            requirements=requirements,
-            options=index_options,
-            explicit=options.requires_python,
-            root=root_of(service.path.absolute()),
-            display=display_path,
-            with_cap=True,  # Poetry locks for every Python in the range at once
-            fetch=fetch,
-        )
+    python_target_of = _python_target_finder(
+        report,
+        roots,
+        explicit=options.requires_python,
+        with_cap=True,  # Poetry locks for every Python in the range at once
+    )
 
     result = plan_poetry(
         report,
@@ -445,8 +428,6 @@ def to_uv(
     also a workspace root). Writes nothing (apply the plan with :func:`lockmigrate.io.apply`,
     then :func:`lock_uv`). The Python each service targets is found as for
     :func:`to_poetry`."""
-    from lockmigrate.python_target import find_python_target
-    from lockmigrate.sources.includes import display_path
     from lockmigrate.sources.metadata import read_package_metadata
     from lockmigrate.sources.readers import readers
     from lockmigrate.targets.uv import UvOptions, plan_uv
@@ -459,25 +440,7 @@ def to_uv(
     if options.workspace and options.workspace_root is None:
         options = dataclasses.replace(options, workspace_root=workspace_root(roots))
 
-    fetch = _run_wide_fetch(report)
-
-    def python_target_of(
-        service: ScannedService,
-        requirements: Sequence[DeclaredRequirement],
-        index_options: Sequence[Option],
-    ) -> PythonTarget:
-        inside = [
-            r for r in roots if r == service.path.absolute() or r in service.path.absolute().parents
-        ]
-        return find_python_target(
-            service.path,
-            requirements=requirements,
-            options=index_options,
-            explicit=options.requires_python,
-            root=max(inside, key=lambda r: len(r.parts)) if inside else None,
-            display=display_path,
-            fetch=fetch,
-        )
+    python_target_of = _python_target_finder(report, roots, explicit=options.requires_python)
 
     result = plan_uv(
         report,
@@ -488,6 +451,39 @@ def to_uv(
         readers=readers(),
     )
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+
+
+def _python_target_finder(
+    report: ScanReport, roots: Sequence[Path], *, explicit: str | None, with_cap: bool = False
+) -> Callable[[ScannedService, Sequence[DeclaredRequirement], Sequence[Option]], PythonTarget]:
+    """How ``to_poetry`` and ``to_uv`` find the Python each service of ``report`` targets:
+    :func:`lockmigrate.python_target.find_python_target`, searching for ``.python-version``
+    up to the innermost of ``roots`` (the folders given) that holds the service, and asking
+    the index once for every service's names (:func:`_run_wide_fetch`)."""
+    from lockmigrate.python_target import find_python_target
+    from lockmigrate.sources.includes import display_path
+
+    fetch = _run_wide_fetch(report)
+
+    def python_target_of(
+        service: ScannedService,
+        requirements: Sequence[DeclaredRequirement],
+        index_options: Sequence[Option],
+    ) -> PythonTarget:
+        folder = service.path.absolute()
+        inside = [r for r in roots if r == folder or r in folder.parents]
+        return find_python_target(
+            service.path,
+            requirements=requirements,
+            options=index_options,
+            explicit=explicit,
+            root=max(inside, key=lambda r: len(r.parts)) if inside else None,
+            display=display_path,
+            with_cap=with_cap,
+            fetch=fetch,
+        )
+
+    return python_target_of
 
 
 def _run_wide_fetch(
