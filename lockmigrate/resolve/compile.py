@@ -16,20 +16,14 @@ from lockmigrate.resolve.messages import distill_error, index_hint, python_hint,
 from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
 from lockmigrate.resolve.pip_tools import pip_compile_argv
 from lockmigrate.resolve.processes import run
-from lockmigrate.resolve.uv import uv_argv, uv_binary
+from lockmigrate.resolve.uv import uv_argv
 
 __all__ = [
     "compile_requirements",
-    "installed",
     "read_requirements",
     "resolver_argv",
     "resolver_environment",
 ]
-
-
-def installed(backend: Backend) -> bool:
-    """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
-    return backend is Backend.PIP_TOOLS or uv_binary() is not None
 
 
 def resolver_argv(job: CompileJob, options: CompileOptions) -> list[str]:

@@ -9,14 +9,19 @@ import threading
 from pathlib import Path
 
 from lockmigrate.errors import ExternalToolError, UsageError
-from lockmigrate.resolve.options import CompileJob, CompileOptions
+from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions
 
-__all__ = ["uv_argv", "uv_binary", "uv_command", "uv_lock"]
+__all__ = ["installed", "uv_argv", "uv_binary", "uv_command", "uv_lock"]
 
 _UV_FLAGS = ("--quiet", "--no-progress")
 
 
 _UV_LOOKUP = threading.Lock()
+
+
+def installed(backend: Backend) -> bool:
+    """Whether ``backend`` can run here (pip-tools is a dependency; uv is an extra)."""
+    return backend is Backend.PIP_TOOLS or uv_binary() is not None
 
 
 def uv_binary() -> str | None:
