@@ -13,16 +13,20 @@ from lockmigrate.cli.commands import (
     PathsArgument,
     QuietOption,
     ScanFormat,
+    SelfRequirementOption,
     StatOption,
     StrictOption,
     VerboseOption,
+    WithOption,
     app,
     changed_text,
+    check_self_requirement,
     examples,
     finish,
     project_settings,
     report_plan,
     verbosity,
+    workflow_rerun,
 )
 from lockmigrate.cli.common import Verbosity, print_summary, requires_python_option
 
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
         "lockmigrate to-uv --lock  # write pyproject.toml, then uv lock in each service",
         "lockmigrate to-uv --workspace --lock services/  # one workspace, one uv.lock",
         "lockmigrate to-uv --python-version 3.11 services/api",
+        "lockmigrate to-uv --lock --with dependabot,make,github-actions  # and the CI files",
     ),
 )
 def to_uv(
@@ -78,6 +83,8 @@ def to_uv(
     stat: StatOption = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
+    with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = 0,
 ) -> None:
@@ -86,10 +93,13 @@ def to_uv(
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.uv import UvOptions
+    from lockmigrate.targets.workflow import Tool, parse_integrations
 
     level = verbosity(context, verbose=verbose, quiet=quiet)
     settings = project_settings(paths or [])
     python = python_version or settings.python_version
+    integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = UvOptions(
         requires_python=requires_python_option(python) if python is not None else None,
@@ -102,23 +112,37 @@ def to_uv(
     result = api.to_uv(
         paths or [Path()], options=options, collector=collector, exclude=settings.excluded
     )
-    written = () if dry_run else apply(result.plan)
+    plan = result.plan
+    if integrations:
+        rerun = ["--workspace"] if workspace else []
+        plan = api.workflow(
+            integrations,
+            tool=Tool.UV,
+            plan=plan,
+            rerun=[*rerun, *workflow_rerun(lockmigrate_requirement)],
+            lockmigrate_requirement=lockmigrate_requirement,
+            collector=collector,
+            exclude=settings.excluded,
+            uv_result=result,
+        )
+    written = () if dry_run else apply(plan)
     locked: tuple[FileChange, ...] = ()
     if lock and not dry_run:
         locked = _lock(result, written, level, collector)
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
-        result.plan,
+        plan,
         (*written, *locked),
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
         level=level,
         diagnostics=collector.items,
         stat=stat,
+        locked=locked,
     )
     if level is not Verbosity.QUIET:
-        changed = changed_text(result.plan, written, dry_run=dry_run)
+        changed = changed_text(plan, written, dry_run=dry_run)
         print_summary(_summary(result, changed, len(locked) if lock and not dry_run else 0))
     finish(collector.has_warnings(), strict)
 
