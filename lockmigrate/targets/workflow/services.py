@@ -418,6 +418,46 @@ def _project_service(
     )
 
 
+def _setup_of_projects(
+    tool: Tool,
+    projects: Sequence[tuple[Path, bytes]],
+    *,
+    readers: Readers,
+    rerun: Sequence[str],
+    workspace: tuple[Path, bytes | None] | None = None,
+) -> Setup:
+    """One service per ``pyproject.toml`` of ``projects`` (absolute path, content), with
+    ``tool``'s lock beside it; or with ``workspace`` (the root ``pyproject.toml`` of a uv
+    workspace), one service at its root for all of them, its members."""
+    if not projects:
+        return Setup(tool=tool, root=Path.cwd(), root_reason="", services=())
+    lock = tool.lock_file or ""
+    if workspace is not None:
+        top, data = workspace
+        root, reason = repository_root([top.parent])
+        services = [
+            _project_service(
+                top.parent,
+                [*([(top, data)] if data is not None else []), *projects],
+                top.parent / lock,
+                root=root,
+                readers=readers,
+                members=[path.parent for path, _ in projects],
+            )
+        ]
+    else:
+        root, reason = repository_root(path.parent for path, _ in projects)
+        services = [
+            _project_service(
+                path.parent, [(path, data)], path.parent / lock, root=root, readers=readers
+            )
+            for path, data in projects
+        ]
+    return Setup(
+        tool=tool, root=root, root_reason=reason, services=tuple(services), rerun=tuple(rerun)
+    )
+
+
 def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> Setup:
     """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes
     (``readers`` read it and the ``poetry.lock`` beside it)."""
@@ -426,22 +466,7 @@ def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> 
         for change in plan.changes
         if change.path.name == "pyproject.toml" and change.after is not None
     )
-    if not projects:
-        return Setup(tool=Tool.POETRY, root=Path.cwd(), root_reason="", services=())
-    root, reason = repository_root(path.parent for path, _ in projects)
-    services = [
-        _project_service(
-            path.parent, [(path, data)], path.parent / "poetry.lock", root=root, readers=readers
-        )
-        for path, data in projects
-    ]
-    return Setup(
-        tool=Tool.POETRY,
-        root=root,
-        root_reason=reason,
-        services=tuple(services),
-        rerun=tuple(rerun),
-    )
+    return _setup_of_projects(Tool.POETRY, projects, readers=readers, rerun=rerun)
 
 
 def uv_setup(
@@ -458,37 +483,15 @@ def uv_setup(
     ``uv.lock`` locks every member."""
     contents = Contents.of(plan)
     projects = [
-        (path.absolute(), data)
+        (path, data)
         for path in sorted({p.absolute() for p in pyprojects})
         if (data := contents.read(path)) is not None
     ]
-    if not projects:
-        return Setup(tool=Tool.UV, root=Path.cwd(), root_reason="", services=())
-    if workspace is not None:
-        top = workspace.absolute()
-        root, reason = repository_root([top.parent])
-        data = contents.read(top)
-        service = _project_service(
-            top.parent,
-            [*([(top, data)] if data is not None else []), *projects],
-            top.parent / "uv.lock",
-            root=root,
-            readers=readers,
-            members=[path.parent for path, _ in projects],
-        )
-        services = [service]
-    else:
-        root, reason = repository_root(path.parent for path, _ in projects)
-        services = [
-            _project_service(
-                path.parent, [(path, data)], path.parent / "uv.lock", root=root, readers=readers
-            )
-            for path, data in projects
-        ]
-    return Setup(
-        tool=Tool.UV,
-        root=root,
-        root_reason=reason,
-        services=tuple(services),
-        rerun=tuple(rerun),
+    top = workspace.absolute() if workspace is not None else None
+    return _setup_of_projects(
+        Tool.UV,
+        projects,
+        readers=readers,
+        rerun=rerun,
+        workspace=(top, contents.read(top)) if top is not None else None,
     )
