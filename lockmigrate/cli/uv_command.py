@@ -34,8 +34,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from lockmigrate.diagnostics import Collector
-    from lockmigrate.plan import FileChange
+    from lockmigrate.plan import FileChange, Plan
+    from lockmigrate.sources.settings import Settings
     from lockmigrate.targets.uv import UvResult
+    from lockmigrate.targets.workflow import Integration
 
 
 @app.command(
@@ -93,7 +95,7 @@ def to_uv(
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.uv import UvOptions
-    from lockmigrate.targets.workflow import Tool, parse_integrations
+    from lockmigrate.targets.workflow import parse_integrations
 
     level = verbosity(context, verbose=verbose, quiet=quiet)
     settings = project_settings(paths or [])
@@ -114,16 +116,13 @@ def to_uv(
     )
     plan = result.plan
     if integrations:
-        rerun = ["--workspace"] if workspace else []
-        plan = api.workflow(
+        plan = _with_workflow(
+            result,
             integrations,
-            tool=Tool.UV,
-            plan=plan,
-            rerun=[*rerun, *workflow_rerun(lockmigrate_requirement)],
+            workspace=workspace,
             lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
-            exclude=settings.excluded,
-            uv_result=result,
+            settings=settings,
         )
     written = () if dry_run else apply(plan)
     locked: tuple[FileChange, ...] = ()
@@ -145,6 +144,33 @@ def to_uv(
         changed = changed_text(plan, written, dry_run=dry_run)
         print_summary(_summary(result, changed, len(locked) if lock and not dry_run else 0))
     finish(collector.has_warnings(), strict)
+
+
+def _with_workflow(
+    result: UvResult,
+    integrations: Sequence[Integration],
+    *,
+    workspace: bool,
+    lockmigrate_requirement: str | None,
+    collector: Collector,
+    settings: Settings,
+) -> Plan:
+    """``result``'s plan with the files ``--with`` names, for its uv projects (the
+    workspace root's, with ``--workspace``), repeating the options that matter again."""
+    from lockmigrate import api
+    from lockmigrate.targets.workflow import Tool
+
+    rerun = ["--workspace"] if workspace else []
+    return api.workflow(
+        integrations,
+        tool=Tool.UV,
+        plan=result.plan,
+        rerun=[*rerun, *workflow_rerun(lockmigrate_requirement)],
+        lockmigrate_requirement=lockmigrate_requirement,
+        collector=collector,
+        exclude=settings.excluded,
+        uv_result=result,
+    )
 
 
 def _lock(
