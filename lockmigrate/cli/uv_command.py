@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -114,20 +115,22 @@ def to_uv(
     result = api.to_uv(
         paths or [Path()], options=options, collector=collector, exclude=settings.excluded
     )
-    plan = result.plan
-    if integrations:
-        plan = _with_workflow(
-            result,
-            integrations,
-            workspace=workspace,
-            lockmigrate_requirement=lockmigrate_requirement,
-            collector=collector,
-            settings=settings,
-        )
+    locking = lock and not dry_run
+    workflow = _Workflow(
+        integrations=integrations,
+        workspace=workspace,
+        lockmigrate_requirement=lockmigrate_requirement,
+        collector=collector,
+        settings=settings,
+    )
+    plan = workflow.plan(result) if integrations and not locking else result.plan
     written = () if dry_run else apply(plan)
     locked: tuple[FileChange, ...] = ()
-    if lock and not dry_run:
+    if locking:
         locked = _lock(result, written, level, collector)
+        if integrations:  # planned from the uv.lock files just written, as a re-run will be
+            plan, also = workflow.after_lock(result)
+            written = (*written, *also)
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
@@ -146,31 +149,44 @@ def to_uv(
     finish(collector.has_warnings(), strict)
 
 
-def _with_workflow(
-    result: UvResult,
-    integrations: Sequence[Integration],
-    *,
-    workspace: bool,
-    lockmigrate_requirement: str | None,
-    collector: Collector,
-    settings: Settings,
-) -> Plan:
-    """``result``'s plan with the files ``--with`` names, for its uv projects (the
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Workflow:
+    """What ``--with`` asks of a ``to-uv`` run: the files for its uv projects (the
     workspace root's, with ``--workspace``), repeating the options that matter again."""
-    from lockmigrate import api
-    from lockmigrate.targets.workflow import Tool
 
-    rerun = ["--workspace"] if workspace else []
-    return api.workflow(
-        integrations,
-        tool=Tool.UV,
-        plan=result.plan,
-        rerun=[*rerun, *workflow_rerun(lockmigrate_requirement)],
-        lockmigrate_requirement=lockmigrate_requirement,
-        collector=collector,
-        exclude=settings.excluded,
-        uv_result=result,
-    )
+    integrations: Sequence[Integration]
+    workspace: bool
+    lockmigrate_requirement: str | None
+    collector: Collector
+    settings: Settings
+
+    def plan(self, result: UvResult) -> Plan:
+        """``result``'s plan with the workflow files added."""
+        from lockmigrate import api
+        from lockmigrate.targets.workflow import Tool
+
+        rerun = ["--workspace"] if self.workspace else []
+        return api.workflow(
+            self.integrations,
+            tool=Tool.UV,
+            plan=result.plan,
+            rerun=[*rerun, *workflow_rerun(self.lockmigrate_requirement)],
+            lockmigrate_requirement=self.lockmigrate_requirement,
+            collector=self.collector,
+            exclude=self.settings.excluded,
+            uv_result=result,
+        )
+
+    def after_lock(self, result: UvResult) -> tuple[Plan, tuple[FileChange, ...]]:
+        """With ``--lock``: the workflow files planned once ``result``'s plan is written and
+        locked (Dependabot's and Renovate's groups come from each ``uv.lock``, so a second
+        run finds the same), and written. Returns the whole plan, for the report, and the
+        workflow files written."""
+        from lockmigrate.io import apply
+        from lockmigrate.plan import Plan
+
+        whole = self.plan(result)
+        return whole, apply(Plan(whole.changes[len(result.plan.changes) :]))
 
 
 def _lock(

@@ -470,11 +470,21 @@ def test_a_workspace_with_its_workflow_files_passes_their_check(
     tree = _indexed_tree(local_index, tmp_path, monkeypatch)
     (tree / ".git").mkdir()
 
-    args = ("--python-version", RUNNING, "--workspace", "--lock", "--with", "make,github-actions")
+    workflow = "dependabot,renovate,make,github-actions"
+    args = ("--python-version", RUNNING, "--workspace", "--lock", "--with", workflow)
     assert run(*args, "--format", "json") == 0
 
     document = json.loads(capsys.readouterr().out)
     assert document["locked"] == [{"path": "uv.lock", "action": "create", "reason": "uv lock"}]
+    assert "renovate.json" in [change["path"] for change in document["changes"]]
+    # planned once uv.lock was written: what it locks joins the groups, as in any later run
+    renovate = json.loads((tree / "renovate.json").read_text())
+    group = next(r for r in renovate["packageRules"] if r.get("groupName") == "numpy-stack")
+    assert "scipy" in group["matchPackageNames"]  # locked, declared by no service
+    written = _tree(tree)
+    assert run(*args) == 0
+    assert _tree(tree) == written
+    assert "Nothing to change." in capsys.readouterr().out
     assert "\tuv lock --check\n" not in (tree / "Makefile").read_text()  # $(UV), not uv
     assert "\t$(LOCKMIGRATE) check .\n" in (tree / "Makefile").read_text()
     assert main(["check", "."]) == 0, capsys.readouterr().out

@@ -18,6 +18,7 @@ from lockmigrate.targets.workflow.render import (
     generated_header,
     groups_of,
     indent,
+    services_phrase,
     yaml_flow,
     yaml_string,
 )
@@ -154,7 +155,7 @@ def render_dependabot(writer: Writer) -> None:
     if not path.exists() and (folder / "dependabot.yaml").exists():
         path = folder / "dependabot.yaml"
     items = {service: _dependabot_item(setup, service) for service in setup.services}
-    reason = "Dependabot: lock-only updates for " + ", ".join(s.relative for s in setup.services)
+    reason = "Dependabot: lock-only updates for " + services_phrase(setup)
     before = writer.read_text(path)
     if before is None:
         if not path.exists():
