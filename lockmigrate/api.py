@@ -947,11 +947,14 @@ def workflow(
     lockmigrate_requirement: str | None = None,
     collector: Collector | None = None,
     exclude: Exclude | None = None,
+    uv_result: UvResult | None = None,
 ) -> Plan:
-    """``plan`` (of :func:`to_pip_tools` or :func:`to_poetry` on ``paths``) with the files
-    ``integrations`` need appended: Dependabot, Renovate, make, pre-commit and GitHub
-    Actions configuration for the migrated services, at the repository root. Existing
-    files are only added to; what cannot be added is a diagnostic. ``rerun`` holds the
+    """``plan`` (of :func:`to_pip_tools`, :func:`to_poetry` or :func:`to_uv` on ``paths``;
+    for uv, ``uv_result`` is what :func:`to_uv` answered) with the files ``integrations``
+    need appended: Dependabot, Renovate, make, pre-commit and GitHub Actions configuration
+    for the migrated services, at the repository root (with ``--workspace``, for the one
+    project at the workspace root). Existing files are only added to; what cannot be added
+    is a diagnostic. ``rerun`` holds the
     options to repeat in the commands these files run (``--generate-hashes``).
     ``lockmigrate_requirement`` is how the pre-commit hook and the CI workflow install
     lockmigrate (default: the release line of the running version; see
@@ -964,6 +967,7 @@ def workflow(
         pip_tools_setup,
         plan_workflow,
         poetry_setup,
+        uv_setup,
     )
 
     collector = collector if collector is not None else Collector()
@@ -975,8 +979,18 @@ def workflow(
             readers=readers(),
             rerun=rerun,
         )
-    else:
+    elif tool is Tool.POETRY:
         setup = poetry_setup(plan, readers=readers(), rerun=rerun)
+    else:
+        if uv_result is None:
+            raise TypeError("workflow(tool=Tool.UV) needs the uv_result of to_uv")
+        setup = uv_setup(
+            plan,
+            pyprojects=[service.folder / "pyproject.toml" for service in uv_result.services],
+            workspace=Path(uv_result.workspace) if uv_result.workspace is not None else None,
+            readers=readers(),
+            rerun=rerun,
+        )
     install = installed_self(lockmigrate_requirement)
     changes = plan_workflow(setup, integrations, collector=collector, install=install)
     return Plan((*plan.changes, *changes), plan.made_from)

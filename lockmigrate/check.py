@@ -44,6 +44,7 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
+from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.redact import contains_credentials
@@ -371,6 +372,46 @@ def _project_folders(report: ScanReport, projects: Sequence[Path]) -> list[Path]
     ]
 
 
+def _uv_workspace_members(folders: Sequence[Path]) -> set[Path]:
+    """The members of the uv workspaces rooted in ``folders`` (a ``[tool.uv.workspace]``
+    beside a ``uv.lock``): the folders its ``members`` globs name, less its ``exclude``.
+    Their one ``uv.lock`` is the root's, so a member's requirement files are locked by it
+    (``to-uv --workspace`` leaves them beside the member's ``pyproject.toml``)."""
+    from lockmigrate.sources.toml_files import load_toml
+
+    members: set[Path] = set()
+    for folder in folders:
+        if not (folder / "uv.lock").is_file():
+            continue
+        try:
+            document = load_toml(
+                (folder / "pyproject.toml").read_bytes(),
+                display=display_path(folder / "pyproject.toml"),
+            )
+        except (InputError, OSError):
+            continue  # uv lock --check says what is wrong with it
+        tool = document.get("tool")
+        uv = tool.get("uv") if isinstance(tool, dict) else None
+        workspace = uv.get("workspace") if isinstance(uv, dict) else None
+        if isinstance(workspace, dict):
+            members |= _globbed(folder, workspace.get("members"))
+            members -= _globbed(folder, workspace.get("exclude"))
+    return members
+
+
+def _globbed(root: Path, patterns: object) -> set[Path]:
+    """The folders under ``root`` that ``patterns`` (a TOML array of globs) name."""
+    if not isinstance(patterns, list):
+        return set()
+    return {
+        Path(os.path.abspath(found))  # noqa: PTH100
+        for pattern in patterns
+        if isinstance(pattern, str)
+        for found in root.glob(pattern)
+        if found.is_dir()
+    }
+
+
 def _project_lock_problem(lock: Path) -> str | None:
     """What Poetry (``poetry check --lock``) or uv (``uv lock --check``) says is wrong with
     ``lock``; ``None`` when it matches its ``pyproject.toml``."""
@@ -507,7 +548,8 @@ def run_check(
         planned(sum(len(group) for group in tally.stale.values()))
     resolvers = _relock_stale(tally, collector, progress)
     project_folders = _project_folders(report, projects)
-    unlocked = _unlocked(report, tally.covered, set(project_folders))
+    locked_folders = {*project_folders, *_uv_workspace_members(project_folders)}
+    unlocked = _unlocked(report, tally.covered, locked_folders)
     tally.findings += [finding for _, finding in unlocked]
     project_findings, project_locks = _project_locks(project_folders)
     tally.findings += project_findings

@@ -112,6 +112,7 @@ LONG_FUNCTIONS: dict[str, str] = {
     "lockmigrate/api.py:diff": "an entry point: half of it documents its 11 parameters",
     "lockmigrate/cli/commands.py:to_pip_tools": "typer declares each option as a parameter",
     "lockmigrate/cli/poetry_command.py:to_poetry": "typer declares each option as a parameter",
+    "lockmigrate/cli/uv_command.py:to_uv": "typer declares each option as a parameter",
 }
 LIMIT = 20
 MAX_LINES = 80

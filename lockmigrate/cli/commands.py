@@ -253,10 +253,12 @@ def report_plan(
     notes: list[str] | None = None,
     failures: tuple[Failure, ...] = (),
     stat: bool = False,
+    locked: tuple[FileChange, ...] = (),
 ) -> None:
-    """What a migration command did (or, with ``--dry-run``, would do), for both targets.
-    ``failures`` are the files ``--keep-going`` left as they were. With ``-q``, only the
-    JSON or the ``--dry-run`` plan. With ``stat``, each file with the lines it adds and
+    """What a migration command did (or, with ``--dry-run``, would do), for every target.
+    ``failures`` are the files ``--keep-going`` left as they were; ``locked`` the lock files
+    a resolver wrote after the plan (``to-uv --lock``: each ``uv.lock``). With ``-q``, only
+    the JSON or the ``--dry-run`` plan. With ``stat``, each file with the lines it adds and
     removes, and no diff."""
     if json_output:
         from lockmigrate.reporters import migration_json
@@ -268,6 +270,7 @@ def report_plan(
                 already=already,
                 diagnostics=diagnostics,
                 failures=failures,
+                locked=locked,
             )
         )
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,16 +14,20 @@ from lockmigrate.cli.commands import (
     PathsArgument,
     QuietOption,
     ScanFormat,
+    SelfRequirementOption,
     StatOption,
     StrictOption,
     VerboseOption,
+    WithOption,
     app,
     changed_text,
+    check_self_requirement,
     examples,
     finish,
     project_settings,
     report_plan,
     verbosity,
+    workflow_rerun,
 )
 from lockmigrate.cli.common import Verbosity, print_summary, requires_python_option
 
@@ -30,8 +35,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from lockmigrate.diagnostics import Collector
-    from lockmigrate.plan import FileChange
+    from lockmigrate.plan import FileChange, Plan
+    from lockmigrate.sources.settings import Settings
     from lockmigrate.targets.uv import UvResult
+    from lockmigrate.targets.workflow import Integration
 
 
 @app.command(
@@ -41,6 +48,7 @@ if TYPE_CHECKING:
         "lockmigrate to-uv --lock  # write pyproject.toml, then uv lock in each service",
         "lockmigrate to-uv --workspace --lock services/  # one workspace, one uv.lock",
         "lockmigrate to-uv --python-version 3.11 services/api",
+        "lockmigrate to-uv --lock --with dependabot,make,github-actions  # and the CI files",
     ),
 )
 def to_uv(
@@ -78,6 +86,8 @@ def to_uv(
     stat: StatOption = False,
     output_format: FormatOption = ScanFormat.TABLE,
     strict: StrictOption = False,
+    with_: WithOption = None,
+    lockmigrate_requirement: SelfRequirementOption = None,
     verbose: VerboseOption = 0,
     quiet: QuietOption = 0,
 ) -> None:
@@ -86,10 +96,13 @@ def to_uv(
     from lockmigrate.diagnostics import Collector
     from lockmigrate.io import apply
     from lockmigrate.targets.uv import UvOptions
+    from lockmigrate.targets.workflow import parse_integrations
 
     level = verbosity(context, verbose=verbose, quiet=quiet)
     settings = project_settings(paths or [])
     python = python_version or settings.python_version
+    integrations = parse_integrations(with_) if with_ is not None else ()
+    check_self_requirement(lockmigrate_requirement, integrations)
     collector = Collector()
     options = UvOptions(
         requires_python=requires_python_option(python) if python is not None else None,
@@ -102,25 +115,78 @@ def to_uv(
     result = api.to_uv(
         paths or [Path()], options=options, collector=collector, exclude=settings.excluded
     )
-    written = () if dry_run else apply(result.plan)
+    locking = lock and not dry_run
+    workflow = _Workflow(
+        integrations=integrations,
+        workspace=workspace,
+        lockmigrate_requirement=lockmigrate_requirement,
+        collector=collector,
+        settings=settings,
+    )
+    plan = workflow.plan(result) if integrations and not locking else result.plan
+    written = () if dry_run else apply(plan)
     locked: tuple[FileChange, ...] = ()
-    if lock and not dry_run:
+    if locking:
         locked = _lock(result, written, level, collector)
+        if integrations:  # planned from the uv.lock files just written, as a re-run will be
+            plan, also = workflow.after_lock(result)
+            written = (*written, *also)
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
-        result.plan,
+        plan,
         (*written, *locked),
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
         level=level,
         diagnostics=collector.items,
         stat=stat,
+        locked=locked,
     )
     if level is not Verbosity.QUIET:
-        changed = changed_text(result.plan, written, dry_run=dry_run)
+        changed = changed_text(plan, written, dry_run=dry_run)
         print_summary(_summary(result, changed, len(locked) if lock and not dry_run else 0))
     finish(collector.has_warnings(), strict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Workflow:
+    """What ``--with`` asks of a ``to-uv`` run: the files for its uv projects (the
+    workspace root's, with ``--workspace``), repeating the options that matter again."""
+
+    integrations: Sequence[Integration]
+    workspace: bool
+    lockmigrate_requirement: str | None
+    collector: Collector
+    settings: Settings
+
+    def plan(self, result: UvResult) -> Plan:
+        """``result``'s plan with the workflow files added."""
+        from lockmigrate import api
+        from lockmigrate.targets.workflow import Tool
+
+        rerun = ["--workspace"] if self.workspace else []
+        return api.workflow(
+            self.integrations,
+            tool=Tool.UV,
+            plan=result.plan,
+            rerun=[*rerun, *workflow_rerun(self.lockmigrate_requirement)],
+            lockmigrate_requirement=self.lockmigrate_requirement,
+            collector=self.collector,
+            exclude=self.settings.excluded,
+            uv_result=result,
+        )
+
+    def after_lock(self, result: UvResult) -> tuple[Plan, tuple[FileChange, ...]]:
+        """With ``--lock``: the workflow files planned once ``result``'s plan is written and
+        locked (Dependabot's and Renovate's groups come from each ``uv.lock``, so a second
+        run finds the same), and written. Returns the whole plan, for the report, and the
+        workflow files written."""
+        from lockmigrate.io import apply
+        from lockmigrate.plan import Plan
+
+        whole = self.plan(result)
+        return whole, apply(Plan(whole.changes[len(result.plan.changes) :]))
 
 
 def _lock(

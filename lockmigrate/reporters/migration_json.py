@@ -1,4 +1,5 @@
-"""``--format json`` for ``to-pip-tools`` and ``to-poetry``: what was (or would be) written."""
+"""``--format json`` for ``to-pip-tools``, ``to-poetry`` and ``to-uv``: what was (or would
+be) written, and the locks a resolver wrote after the plan (``to-uv --lock``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lockmigrate import __version__
 from lockmigrate.diagnostics import Diagnostic
-from lockmigrate.plan import Plan
+from lockmigrate.plan import FileChange, Plan
 from lockmigrate.reporters.scan_json import diagnostic_json
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def render(
     already: tuple[str, ...],
     diagnostics: tuple[Diagnostic, ...],
     failures: tuple[Failure, ...] = (),
+    locked: tuple[FileChange, ...] = (),
 ) -> str:
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -33,6 +35,10 @@ def render(
         "changes": [
             {"path": change.display, "action": change.action, "reason": change.reason}
             for change in plan.effective
+        ],
+        "locked": [
+            {"path": change.display, "action": change.action, "reason": change.reason}
+            for change in locked
         ],
         "already_migrated": list(already),
         "diagnostics": [diagnostic_json(d) for d in diagnostics],

@@ -8,6 +8,7 @@ the diff before committing it). The real uv locks against the local 127.0.0.1 in
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import shlex
@@ -340,6 +341,16 @@ def _with_local_index(tree: Path, local_index: LocalIndex) -> None:
         prod.write_text(f"--index-url {local_index.url}\n" + prod.read_text())
 
 
+def _indexed_tree(local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The three services, asking the local index (uv too), as the current directory."""
+    _uv_environment(local_index, tmp_path, monkeypatch)
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "pip_tools" / "three-services", tree)
+    _with_local_index(tree, local_index)
+    monkeypatch.chdir(tree)
+    return tree
+
+
 @pytest.mark.slow
 def test_uv_lock_agrees_with_pip_compile(
     local_index: LocalIndex,
@@ -349,11 +360,7 @@ def test_uv_lock_agrees_with_pip_compile(
 ) -> None:
     """pip-compile locks the tree first (to-pip-tools); to-uv --lock then locks the same
     ranges with the real uv and finds the same version of every direct dependency."""
-    _uv_environment(local_index, tmp_path, monkeypatch)
-    tree = tmp_path / "tree"
-    shutil.copytree(FIXTURES / "pip_tools" / "three-services", tree)
-    _with_local_index(tree, local_index)
-    monkeypatch.chdir(tree)
+    tree = _indexed_tree(local_index, tmp_path, monkeypatch)
     assert main(["to-pip-tools"]) == 0
     capsys.readouterr()
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -411,11 +418,7 @@ def test_a_failed_lock_puts_every_file_back(
 def test_a_workspace_is_locked_once_at_its_root(
     local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _uv_environment(local_index, tmp_path, monkeypatch)
-    tree = tmp_path / "tree"
-    shutil.copytree(FIXTURES / "pip_tools" / "three-services", tree)
-    _with_local_index(tree, local_index)
-    monkeypatch.chdir(tree)
+    tree = _indexed_tree(local_index, tmp_path, monkeypatch)
     assert run("--python-version", RUNNING, "--workspace", "--lock") == 0
     assert (tree / "uv.lock").exists()
     assert not any((tree / service / "uv.lock").exists() for service in SERVICES)
@@ -429,6 +432,68 @@ def test_a_workspace_is_locked_once_at_its_root(
     before = _tree(tree)
     assert run("--python-version", RUNNING, "--workspace") == 0  # a second run changes nothing
     assert _tree(tree) == before
+
+
+@pytest.mark.slow
+def test_json_lists_each_uv_lock_written(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _indexed_tree(local_index, tmp_path, monkeypatch)
+
+    assert run("--python-version", RUNNING, "--lock", "--format", "json") == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert [c["path"] for c in document["changes"]] == [
+        f"{service}/pyproject.toml" for service in SERVICES
+    ]
+    assert document["locked"] == [
+        {"path": f"{service}/uv.lock", "action": "create", "reason": "uv lock"}
+        for service in SERVICES
+    ]
+    # a second run: uv lock leaves every uv.lock as it was, so none is listed
+    assert run("--python-version", RUNNING, "--lock", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["locked"] == []
+
+
+@pytest.mark.slow
+def test_a_workspace_with_its_workflow_files_passes_their_check(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The gate the generated files run, ``lockmigrate check .`` at the workspace root,
+    passes: the members' requirement files are locked by the root's one uv.lock."""
+    tree = _indexed_tree(local_index, tmp_path, monkeypatch)
+    (tree / ".git").mkdir()
+
+    workflow = "dependabot,renovate,make,github-actions"
+    args = ("--python-version", RUNNING, "--workspace", "--lock", "--with", workflow)
+    assert run(*args, "--format", "json") == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["locked"] == [{"path": "uv.lock", "action": "create", "reason": "uv lock"}]
+    assert "renovate.json" in [change["path"] for change in document["changes"]]
+    # planned once uv.lock was written: what it locks joins the groups, as in any later run
+    renovate = json.loads((tree / "renovate.json").read_text())
+    group = next(r for r in renovate["packageRules"] if r.get("groupName") == "numpy-stack")
+    assert "scipy" in group["matchPackageNames"]  # locked, declared by no service
+    written = _tree(tree)
+    assert run(*args) == 0
+    assert _tree(tree) == written
+    assert "Nothing to change." in capsys.readouterr().out
+    assert "\tuv lock --check\n" not in (tree / "Makefile").read_text()  # $(UV), not uv
+    assert "\t$(LOCKMIGRATE) check .\n" in (tree / "Makefile").read_text()
+    assert main(["check", "."]) == 0, capsys.readouterr().out
+    assert "unlocked" not in capsys.readouterr().out
+    # a stale member is still found: its range changed, the root's uv.lock did not
+    churn = tree / "churn" / "pyproject.toml"
+    churn.write_text(churn.read_text().replace('"shap~=0.46.0"', '"shap~=0.46.0", "joblib~=1.4"'))
+    assert main(["check", "."]) == 1
+    assert "[uv-lock]" in capsys.readouterr().out
 
 
 def test_what_uv_cannot_hold_is_a_warning_at_its_line_never_silent(

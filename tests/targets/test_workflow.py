@@ -1,7 +1,7 @@
-"""``--with``: the workflow files ``to-pip-tools`` and ``to-poetry`` write, validated against
-the tools' own published schemas (SchemaStore's, as vendored by check-jsonschema) and
-validators (``pre-commit validate-config``), merged into existing files without touching
-the rest of them, never overwriting a user's file.
+"""``--with``: the workflow files ``to-pip-tools``, ``to-poetry`` and ``to-uv`` write,
+validated against the tools' own published schemas (SchemaStore's, as vendored by
+check-jsonschema) and validators (``pre-commit validate-config``), merged into existing
+files without touching the rest of them, never overwriting a user's file.
 
 Most tests start from an already migrated tree (``fixtures/workflow/three-services-migrated``:
 the three services after ``to-pip-tools`` against the local index), where ``to-pip-tools``
@@ -16,6 +16,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,18 @@ def validate(instance: Any, schema_name: str) -> None:
     """Validate against a SchemaStore schema as check-jsonschema ships it."""
     schema = get_builtin_schema(f"vendor.{schema_name}")
     jsonschema.validators.validator_for(schema)(schema).validate(instance)
+
+
+def assert_pre_commit_accepts(command: str, path: Path, scratch: Path) -> None:
+    """pre-commit's own ``validate-config`` (or ``validate-manifest``) passes ``path``."""
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", command, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PRE_COMMIT_HOME": str(scratch / "pre-commit-home")},
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -194,14 +207,7 @@ def test_pre_commit_files_pass_pre_commits_own_validation(tree: Path, repo_root:
         ("validate-config", config),
         ("validate-manifest", repo_root / ".pre-commit-hooks.yaml"),
     ):
-        checked = subprocess.run(
-            [sys.executable, "-m", "pre_commit", command, str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "PRE_COMMIT_HOME": str(tree.parent / "pre-commit-home")},
-        )
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert_pre_commit_accepts(command, path, tree.parent)
 
 
 def test_project_hook_manifest_runs_lockmigrate_check(repo_root: Path) -> None:
@@ -269,14 +275,7 @@ def test_the_user_chooses_how_lockmigrate_is_installed(
     config = tree / ".pre-commit-config.yaml"
     assert load_yaml(config)["repos"][0]["hooks"][0]["additional_dependencies"] == [requirement]
     assert f"--lockmigrate-requirement '{requirement}'" in config.read_text()
-    checked = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "validate-config", str(config)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PRE_COMMIT_HOME": str(tree.parent / "pre-commit-home")},
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert_pre_commit_accepts("validate-config", config, tree.parent)
     workflow = load_yaml(tree / ".github" / "workflows" / "lockmigrate.yml")
     validate(workflow, "github-workflows")
     install = next(
@@ -334,17 +333,24 @@ def test_dry_run_shows_the_files_and_writes_nothing(
     assert "+++ b/Makefile\n" in out
 
 
-def test_a_second_run_changes_nothing(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run("--with", EVERYTHING) == 0
-    written = snapshot(tree)
+def assert_the_same_run_changes_nothing(
+    root: Path, again: Callable[[], int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Running ``again`` (the run just made) leaves ``root`` as it is, and says nothing."""
+    written = snapshot(root)
     capsys.readouterr()
 
-    assert run("--with", EVERYTHING) == 0
+    assert again() == 0
 
-    assert snapshot(tree) == written
+    assert snapshot(root) == written
     captured = capsys.readouterr()
     assert "Nothing to change." in captured.out
     assert without_summary(captured.err) == ""
+
+
+def test_a_second_run_changes_nothing(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--with", EVERYTHING) == 0
+    assert_the_same_run_changes_nothing(tree, lambda: run("--with", EVERYTHING), capsys)
 
 
 def test_json_output_lists_the_workflow_files(
@@ -615,6 +621,257 @@ def test_to_poetry_with_everything(
         "to-poetry --with dependabot churn nlp taxi"
         in (tree / ".github" / "dependabot.yml").read_text()
     )
+
+
+# --- to-uv ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uv_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The three services before migration, as the top of a git work tree and the current
+    directory; lockmigrate's index cache is private to the test."""
+    tree = tmp_path / "repo"
+    shutil.copytree(UNMIGRATED, tree)
+    (tree / ".git").mkdir()
+    monkeypatch.chdir(tree)
+    monkeypatch.setenv("LOCKMIGRATE_CACHE_DIR", str(tmp_path / "lockmigrate-cache"))
+    return tree
+
+
+def to_uv(*args: str) -> int:
+    return main(["to-uv", "--python-version", "3.11", *args])
+
+
+def make_dry_run(tree: Path, *args: str) -> str:
+    """What ``make -n`` would run (``""`` where make is not installed)."""
+    if shutil.which("make") is None:
+        return ""
+    made = subprocess.run(
+        ["make", "-n", *args], cwd=tree, capture_output=True, text=True, check=False
+    )
+    assert made.returncode == 0, made.stderr
+    return made.stdout
+
+
+def test_to_uv_dependabot_one_uv_entry_per_project_with_groups_and_ranges(uv_tree: Path) -> None:
+    assert to_uv("--with", "dependabot") == 0
+
+    text = (uv_tree / ".github" / "dependabot.yml").read_text()
+    config = load_yaml(uv_tree / ".github" / "dependabot.yml")
+    validate(config, "dependabot")
+    entries = {entry["directory"]: entry for entry in config["updates"]}
+    assert list(entries) == ["/churn", "/nlp", "/taxi"]
+    for entry in entries.values():
+        assert entry["package-ecosystem"] == "uv"
+        assert entry["versioning-strategy"] == "lockfile-only"
+    ignored = {rule["dependency-name"]: rule["versions"] for rule in entries["/churn"]["ignore"]}
+    assert ignored == {
+        "numpy": [">=1.27"], "pandas": [">=2.3"], "scikit-learn": [">=1.6"],
+        "shap": [">=0.47"], "pytest": [">=8.4"],  # the dev group's range counts too
+    }  # fmt: skip
+    assert entries["/churn"]["groups"]["numpy-stack"]["patterns"][0] == "numpy"
+    # each rule cites the range it mirrors where it now lives
+    assert "# numpy~=1.26.4 (churn/pyproject.toml:" in text
+    assert "# churn: uv.lock updates inside the ranges of churn/pyproject.toml\n" in text
+    assert "lockmigrate to-uv --with dependabot churn nlp taxi" in text
+
+
+def test_to_uv_renovate_points_the_pep621_manager_at_the_projects(uv_tree: Path) -> None:
+    assert to_uv("--with", "renovate") == 0
+
+    config = json.loads((uv_tree / "renovate.json").read_text())
+    validate(config, "renovate")
+    projects = [f"{service}/pyproject.toml" for service in ("churn", "nlp", "taxi")]
+    # pep621 is the manager that updates uv.lock; it reads the pyproject.toml beside it
+    assert config["pep621"] == {"managerFilePatterns": projects}
+    assert "pip-compile" not in config
+    assert "poetry" not in config
+    in_range = next(rule for rule in config["packageRules"] if rule.get("rangeStrategy"))
+    assert in_range["rangeStrategy"] == "in-range-only"
+    assert in_range["matchManagers"] == ["pep621"]
+    assert "churn/uv.lock" in in_range["matchFileNames"]
+    group = next(r for r in config["packageRules"] if r.get("groupName") == "numpy-stack")
+    assert group["matchManagers"] == ["pep621"]
+
+
+def test_to_uv_makefile_locks_upgrades_and_checks_with_uv(uv_tree: Path) -> None:
+    assert to_uv("--with", "make") == 0
+
+    text = (uv_tree / "Makefile").read_text()
+    for target in ("lock:", "upgrade:", "check:", "diff:"):
+        assert f"\n{target}\n" in text
+    assert "\tcd churn && $(UV) lock\n" in text
+    assert "\tcd taxi && $(UV) lock --check\n" in text
+    assert "\t$(LOCKMIGRATE) check churn nlp taxi\n" in text
+    assert "\t$(LOCKMIGRATE) diff churn nlp taxi\n" in text
+    everything = make_dry_run(uv_tree, "upgrade")
+    if everything:
+        assert "cd nlp && uv lock --upgrade\n" in everything
+        one = make_dry_run(uv_tree, "upgrade", "PACKAGE=numpy")
+        assert "cd nlp && uv lock --upgrade-package numpy\n" in one
+        check = make_dry_run(uv_tree, "check")
+        assert check.splitlines()[-1] == "lockmigrate check churn nlp taxi"
+
+
+def test_to_uv_pre_commit_hook_installs_uv_and_watches_the_locks(
+    uv_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert to_uv("--with", "pre-commit") == 0
+
+    config = uv_tree / ".pre-commit-config.yaml"
+    hook = load_yaml(config)["repos"][0]["hooks"][0]
+    assert hook["id"] == "lockmigrate-check"
+    assert hook["args"] == ["churn", "nlp", "taxi"]
+    # lockmigrate check runs uv lock --check in each project: uv is in the hook's environment
+    assert hook["additional_dependencies"] == [installed_self().requirement, "uv"]
+    import re
+
+    files = re.compile(hook["files"])
+    for changed in ("churn/uv.lock", "nlp/pyproject.toml", "taxi/requirements-dev.txt"):
+        assert files.search(changed), changed
+    assert not files.search("uv.lock")  # no project at the root
+    assert_pre_commit_accepts("validate-config", config, uv_tree.parent)
+
+
+def test_to_uv_github_workflow_runs_uv_lock_check_then_lockmigrate(uv_tree: Path) -> None:
+    assert to_uv("--with", "github-actions") == 0
+
+    workflow = load_yaml(uv_tree / ".github" / "workflows" / "lockmigrate.yml")
+    validate(workflow, "github-workflows")
+    paths = workflow["on"]["pull_request"]["paths"]
+    assert {"churn/pyproject.toml", "churn/uv.lock", "taxi/uv.lock"} <= set(paths)
+    steps = workflow["jobs"]["locks"]["steps"]
+    uses = [step["uses"] for step in steps if "uses" in step]
+    # setup-uv publishes no moving v8 tag: an exact release
+    assert uses == ["actions/checkout@v4", "actions/setup-python@v5", "astral-sh/setup-uv@v8.3.2"]
+    runs = {step.get("name"): step.get("run", "") for step in steps}
+    assert runs["uv lock --check"] == (
+        "uv lock --check --directory churn\n"
+        "uv lock --check --directory nlp\n"
+        "uv lock --check --directory taxi\n"
+    )
+    assert runs["lockmigrate check"] == "lockmigrate check churn nlp taxi"
+    names = [step.get("name") for step in steps]
+    assert names.index("uv lock --check") < names.index("lockmigrate check")
+    assert "poetry" not in (uv_tree / ".github" / "workflows" / "lockmigrate.yml").read_text()
+    for script in runs.values():
+        if script:
+            syntax = subprocess.run(["bash", "-n"], input=script, text=True, check=False)
+            assert syntax.returncode == 0, script
+
+
+def test_to_uv_with_everything_twice_changes_nothing_the_second_time(
+    uv_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(uv_tree)
+    assert to_uv("--with", EVERYTHING, "--dry-run") == 0
+
+    out = capsys.readouterr().out
+    assert snapshot(uv_tree) == before  # --dry-run writes nothing, and shows every file
+    assert "would create .github/dependabot.yml: " in out
+    assert "+  - package-ecosystem: uv\n" in out
+    assert "--- /dev/null\n+++ b/Makefile\n" in out
+    assert "+\tcd churn && $(UV) lock\n" in out
+    assert '+  "pep621": {\n' in out
+
+    assert to_uv("--with", EVERYTHING) == 0
+    created = {".github/dependabot.yml", "renovate.json", "Makefile", ".pre-commit-config.yaml"}
+    created |= {".github/workflows/lockmigrate.yml", "churn/pyproject.toml"}
+    assert created <= set(snapshot(uv_tree))
+    assert_the_same_run_changes_nothing(uv_tree, lambda: to_uv("--with", EVERYTHING), capsys)
+
+
+def test_to_uv_adds_to_an_existing_dependabot_and_renovate_configuration(
+    uv_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dependabot = uv_tree / ".github" / "dependabot.yml"
+    dependabot.parent.mkdir()
+    existing = EXISTING_DEPENDABOT.replace(
+        "  - package-ecosystem: pip\n    directory: /churn/\n",
+        "  - package-ecosystem: uv\n    directory: /churn/\n",
+    )
+    dependabot.write_text(existing)
+    renovate = uv_tree / "renovate.json"
+    original = {"extends": ["config:recommended"], "pep621": {"managerFilePatterns": ["x.toml"]}}
+    renovate.write_text(json.dumps(original, indent=4) + "\n")
+
+    assert to_uv("--with", "dependabot,renovate") == 0
+
+    after = dependabot.read_text()
+    head, tail = existing.split("registries:")
+    assert after.startswith(head)  # every line of the user's file stays, in its place
+    assert after.endswith("registries:" + tail)
+    config = load_yaml(dependabot)
+    validate(config, "dependabot")
+    assert [(e["package-ecosystem"], e["directory"]) for e in config["updates"]] == [
+        ("github-actions", "/"), ("uv", "/churn/"), ("uv", "/nlp"), ("uv", "/taxi"),
+    ]  # fmt: skip
+    err = capsys.readouterr().err
+    assert "the uv entry for /churn was left as it is" in err
+    assert "versioning-strategy is increase" in err
+    merged = json.loads(renovate.read_text())
+    validate(merged, "renovate")
+    assert merged["pep621"]["managerFilePatterns"] == [
+        "x.toml", "churn/pyproject.toml", "nlp/pyproject.toml", "taxi/pyproject.toml",
+    ]  # fmt: skip
+    assert '\n    "extends": [\n        "config:recommended"' in renovate.read_text()
+
+
+def test_to_uv_workspace_files_point_at_the_workspace_root(
+    uv_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert to_uv("--workspace", "--with", EVERYTHING) == 0
+
+    dependabot = load_yaml(uv_tree / ".github" / "dependabot.yml")
+    validate(dependabot, "dependabot")
+    (entry,) = dependabot["updates"]  # one project, one uv.lock
+    assert (entry["package-ecosystem"], entry["directory"]) == ("uv", "/")
+    ignored = {rule["dependency-name"]: rule["versions"] for rule in entry["ignore"]}
+    assert ignored["lightgbm"] == [">=4.6"]  # taxi's range
+    assert ignored["pytest"] == [">=8.4"]  # ~=8.3.3 (churn) and ~=8.3 (nlp), intersected
+    text = (uv_tree / ".github" / "dependabot.yml").read_text()
+    assert "for the uv workspace of churn, nlp, taxi." in text
+    assert "lockmigrate to-uv --with dependabot --workspace .\n" in text
+    renovate = json.loads((uv_tree / "renovate.json").read_text())
+    validate(renovate, "renovate")
+    assert "pyproject.toml" in renovate["pep621"]["managerFilePatterns"]
+    assert "churn/pyproject.toml" in renovate["pep621"]["managerFilePatterns"]
+    makefile = (uv_tree / "Makefile").read_text()
+    assert "\nlock:\n\t$(UV) lock\n" in makefile
+    assert "\t$(UV) lock --check\n\t$(LOCKMIGRATE) check .\n" in makefile
+    assert "cd churn" not in makefile
+    hook = load_yaml(uv_tree / ".pre-commit-config.yaml")["repos"][0]["hooks"][0]
+    assert hook["args"] == ["."]
+    import re
+
+    files = re.compile(hook["files"])
+    for changed in ("uv.lock", "pyproject.toml", "churn/pyproject.toml", "nlp/requirements.txt"):
+        assert files.search(changed), changed
+    workflow = load_yaml(uv_tree / ".github" / "workflows" / "lockmigrate.yml")
+    validate(workflow, "github-workflows")
+    runs = {s.get("name"): s.get("run", "") for s in workflow["jobs"]["locks"]["steps"]}
+    assert runs["uv lock --check"] == "uv lock --check\n"
+    assert runs["lockmigrate check"] == "lockmigrate check ."
+    assert {"uv.lock", "pyproject.toml", "nlp/pyproject.toml"} <= set(
+        workflow["on"]["pull_request"]["paths"]
+    )
+    capsys.readouterr()
+    written = snapshot(uv_tree)
+    assert to_uv("--workspace", "--with", EVERYTHING) == 0
+    assert snapshot(uv_tree) == written
+    captured = capsys.readouterr()
+    assert "Nothing to change." in captured.out
+    assert "warning" not in captured.err  # (to-uv's note on the workspace itself stays)
+
+
+def test_to_uv_json_lists_the_workflow_files_and_no_lock_without_lock(
+    uv_tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert to_uv("--with", "make", "--format", "json", "--dry-run") == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert [c["path"] for c in document["changes"]][-1] == "Makefile"
+    assert document["locked"] == []
 
 
 # --- the pieces -----------------------------------------------------------------------------

@@ -1,20 +1,22 @@
 """``--with``: the files that put migrated locks to work in the tools around a repository.
 
-``to-pip-tools`` and ``to-poetry`` hand their plan to :func:`plan_workflow`, which renders,
-from ``templates/workflow/``, one file per integration at the repository root (each
-rendered by a module of this package):
+``to-pip-tools``, ``to-poetry`` and ``to-uv`` hand their plan to :func:`plan_workflow`,
+which renders, from ``templates/workflow/``, one file per integration at the repository
+root (each rendered by a module of this package, for the :class:`Tool` of the run):
 
-- ``dependabot``: ``.github/dependabot.yml``, one ``pip`` entry per service with
-  ``versioning-strategy: lockfile-only``, groups of packages released together and
-  ``ignore`` rules mirroring each declared range (:mod:`lockmigrate.targets.ignore_rules`);
-- ``renovate``: ``renovate.json`` with the ``pip-compile`` (or ``poetry``) manager pointed
-  at the locks and ``rangeStrategy: in-range-only``;
+- ``dependabot``: ``.github/dependabot.yml``, one ``pip`` (``uv``) entry per service (per
+  uv project: a workspace is one) with ``versioning-strategy: lockfile-only``, groups of
+  packages released together and ``ignore`` rules mirroring each declared range
+  (:mod:`lockmigrate.targets.ignore_rules`);
+- ``renovate``: ``renovate.json`` with the ``pip-compile`` (``poetry``, or for uv.lock
+  ``pep621``) manager pointed at the locks and ``rangeStrategy: in-range-only``;
 - ``make``: ``lock``, ``upgrade``, ``check`` and ``diff`` targets, in ``Makefile`` or, when
   the repository has its own, in ``lockmigrate.mk`` for it to include;
-- ``pre-commit``: a ``lockmigrate check`` hook in ``.pre-commit-config.yaml``;
+- ``pre-commit``: a ``lockmigrate check`` hook in ``.pre-commit-config.yaml`` (which runs
+  ``uv lock --check`` for a uv project);
 - ``github-actions``: ``.github/workflows/lockmigrate.yml``, which runs ``lockmigrate
-  check`` and comments ``lockmigrate diff --format markdown`` on pull requests that change
-  a lock.
+  check`` (and for uv ``uv lock --check`` first) and comments ``lockmigrate diff --format
+  markdown`` on pull requests that change a lock.
 
 Pure: it reads what is on disk (or what the plan will write) and returns
 :class:`~lockmigrate.plan.FileChange` objects; only :mod:`lockmigrate.io` writes. An
@@ -47,6 +49,7 @@ from lockmigrate.targets.workflow.services import (
     pip_tools_setup,
     poetry_setup,
     repository_root,
+    uv_setup,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ __all__ = [
     "plan_workflow",
     "poetry_setup",
     "repository_root",
+    "uv_setup",
 ]
 
 
@@ -110,14 +114,15 @@ def plan_workflow(
         "workflow-root",
         f"workflow files go to {display_path(setup.root) or '.'}: {setup.root_reason}",
     )
-    if setup.tool is Tool.POETRY:
+    if setup.tool.lock_file is not None:
         for service in setup.services:
-            if not (service.path / "poetry.lock").is_file():
-                collector.info(
-                    "workflow-no-lock",
-                    f"{service.under('poetry.lock')} does not exist yet: Dependabot and "
-                    "Renovate update a lock, so create it (--lock, or make lock)",
-                )
+            for lock in service.locks:
+                if not (setup.root / lock).is_file():
+                    collector.info(
+                        "workflow-no-lock",
+                        f"{lock} does not exist yet: Dependabot and Renovate update a lock, "
+                        "so create it (--lock, or make lock)",
+                    )
     install = install if install is not None else installed_self()
     writer = Writer(setup=setup, collector=collector, install=install)
     installing = False  # whether a file that installs lockmigrate is written

@@ -1,6 +1,7 @@
-"""Dependabot: ``.github/dependabot.yml``, one ``pip`` entry per service with
-``versioning-strategy: lockfile-only``, groups of packages released together and ``ignore``
-rules mirroring each declared range (:mod:`lockmigrate.targets.ignore_rules`).
+"""Dependabot: ``.github/dependabot.yml``, one entry per service (``pip`` for pip-compile
+and Poetry, ``uv`` per uv project) with ``versioning-strategy: lockfile-only``, groups of
+packages released together and ``ignore`` rules mirroring each declared range
+(:mod:`lockmigrate.targets.ignore_rules`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from lockmigrate.targets.workflow.render import (
     generated_header,
     groups_of,
     indent,
+    services_phrase,
     yaml_flow,
     yaml_string,
 )
@@ -68,14 +70,18 @@ def _dependabot_item(setup: Setup, service: Service) -> str:
             + f"      versions: {yaml_flow(versions)}\n"
             for name, versions, declared in rules
         )
+    inputs = ", ".join(service.inputs)
     what = (
-        f"lock-only updates inside the ranges of {', '.join(service.inputs)}"
+        f"lock-only updates inside the ranges of {inputs}"
         if setup.tool is Tool.PIP_TOOLS
-        else f"poetry.lock updates inside the constraints of {', '.join(service.inputs)}"
+        else f"poetry.lock updates inside the constraints of {inputs}"
+        if setup.tool is Tool.POETRY
+        else f"uv.lock updates inside the ranges of {inputs}"
     )
     return read_template("workflow/dependabot-update.yml").format(
         service=service.relative,
         what=what,
+        ecosystem=setup.tool.dependabot_ecosystem,
         directory=yaml_string(_dependabot_directory(service)),
         groups=groups_text,
         ignore=ignore_text,
@@ -93,9 +99,9 @@ def _normalised_directory(value: object) -> str | None:
     return text if text != "/" else "/"
 
 
-def _find_update(updates: list[Any], directory: str) -> dict[str, Any] | None:
+def _find_update(updates: list[Any], ecosystem: str, directory: str) -> dict[str, Any] | None:
     for entry in updates:
-        if not isinstance(entry, dict) or entry.get("package-ecosystem") != "pip":
+        if not isinstance(entry, dict) or entry.get("package-ecosystem") != ecosystem:
             continue
         listed = [entry.get("directory"), *(entry.get("directories") or [])]
         normalised = [_normalised_directory(value) for value in listed]
@@ -107,6 +113,7 @@ def _find_update(updates: list[Any], directory: str) -> dict[str, Any] | None:
 
 def _compare_update(writer: Writer, path: Path, entry: dict[str, Any], service: Service) -> None:
     directory = _dependabot_directory(service)
+    ecosystem = writer.setup.tool.dependabot_ecosystem
     problems: list[str] = []
     strategy = entry.get("versioning-strategy")
     if strategy != "lockfile-only":
@@ -130,12 +137,13 @@ def _compare_update(writer: Writer, path: Path, entry: dict[str, Any], service: 
     if problems:
         writer.collector.warning(
             "workflow-differs",
-            f"{writer.shown(path)}: the pip entry for {directory} was left as it is: "
+            f"{writer.shown(path)}: the {ecosystem} entry for {directory} was left as it is: "
             + "; ".join(problems),
         )
     else:
         writer.collector.info(
-            "workflow-kept", f"{writer.shown(path)} already has the pip entry for {directory}"
+            "workflow-kept",
+            f"{writer.shown(path)} already has the {ecosystem} entry for {directory}",
         )
 
 
@@ -147,7 +155,7 @@ def render_dependabot(writer: Writer) -> None:
     if not path.exists() and (folder / "dependabot.yaml").exists():
         path = folder / "dependabot.yaml"
     items = {service: _dependabot_item(setup, service) for service in setup.services}
-    reason = "Dependabot: lock-only updates for " + ", ".join(s.relative for s in setup.services)
+    reason = "Dependabot: lock-only updates for " + services_phrase(setup)
     before = writer.read_text(path)
     if before is None:
         if not path.exists():
@@ -168,7 +176,9 @@ def render_dependabot(writer: Writer) -> None:
         return
     missing: list[str] = []
     for service, item in items.items():
-        entry = _find_update(updates or [], _dependabot_directory(service))
+        entry = _find_update(
+            updates or [], setup.tool.dependabot_ecosystem, _dependabot_directory(service)
+        )
         if entry is None:
             missing.append(added_note(setup, integration, service.relative) + item)
         else:

@@ -1,5 +1,7 @@
 """make: ``lock``, ``upgrade``, ``check`` and ``diff`` targets, in ``Makefile`` or, when the
-repository has its own, in ``lockmigrate.mk`` for it to include.
+repository has its own, in ``lockmigrate.mk`` for it to include. Each runs the tool's own
+command in each service's folder (for uv: ``uv lock``, ``uv lock --upgrade`` or
+``--upgrade-package``, ``uv lock --check``), and lockmigrate for the rest.
 """
 
 from __future__ import annotations
@@ -73,11 +75,20 @@ def render_make(writer: Writer) -> None:
         text = read_template("workflow/Makefile.pip-tools").format(
             header=generated_header(setup, integration), lock=lock, upgrade_flags=flags, paths=paths
         )
-    else:
+    elif setup.tool is Tool.POETRY:
         text = read_template("workflow/Makefile.poetry").format(
             header=generated_header(setup, integration),
             lock="".join(_in_folder(s, "$(POETRY) lock") for s in setup.services),
             upgrade="".join(_in_folder(s, "$(POETRY) update --lock") for s in setup.services),
+            paths=paths,
+        )
+    else:
+        upgrade = "$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)"
+        text = read_template("workflow/Makefile.uv").format(
+            header=generated_header(setup, integration),
+            lock="".join(_in_folder(s, "$(UV) lock") for s in setup.services),
+            upgrade="".join(_in_folder(s, upgrade) for s in setup.services),
+            check="".join(_in_folder(s, "$(UV) lock --check") for s in setup.services),
             paths=paths,
         )
     existing = next((setup.root / n for n in _MAKEFILES if (setup.root / n).is_file()), None)

@@ -1,4 +1,5 @@
-"""pre-commit: a ``lockmigrate check`` hook in ``.pre-commit-config.yaml``."""
+"""pre-commit: a ``lockmigrate check`` hook in ``.pre-commit-config.yaml``; for uv projects
+it runs ``uv lock --check`` too (and installs uv beside lockmigrate)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from lockmigrate.targets.workflow.render import (
 from lockmigrate.targets.workflow.services import (
     Integration,
     Setup,
+    Tool,
 )
 from lockmigrate.targets.workflow.yaml_edit import (
     YamlError,
@@ -31,11 +33,15 @@ _REQUIREMENT_FILES = (
 
 
 def _hook_files(setup: Setup) -> str:
-    folders = sorted({s.relative for s in setup.services if s.relative != "."})
+    """The files whose change runs the hook: the requirement files, projects and locks of
+    every service folder (and of a uv workspace's members)."""
+    everywhere = {folder for s in setup.services for folder in (s.relative, *s.members)}
+    folders = sorted(everywhere - {"."})
     inside = "(" + "|".join(re.escape(folder) for folder in folders) + ")/" if folders else ""
-    if any(s.relative == "." for s in setup.services) and folders:
+    if "." in everywhere and folders:
         inside = f"({inside})?"
-    return f"^{inside}({_REQUIREMENT_FILES})$"
+    files = _REQUIREMENT_FILES + (r"|uv\.lock" if setup.tool is Tool.UV else "")
+    return f"^{inside}({files})$"
 
 
 def render_pre_commit(writer: Writer) -> None:
@@ -44,7 +50,7 @@ def render_pre_commit(writer: Writer) -> None:
     path = setup.root / ".pre-commit-config.yaml"
     item = read_template("workflow/pre-commit-hook.yaml").format(
         args=yaml_flow(s.relative for s in setup.services),
-        requirement=json.dumps(writer.install.requirement),
+        requirements=", ".join(json.dumps(r) for r in _hook_requirements(writer)),
         why=writer.install.why,
         files=json.dumps(_hook_files(setup)),
     )
@@ -86,3 +92,10 @@ def render_pre_commit(writer: Writer) -> None:
         )
         return
     writer.update(path, before, after, reason)
+
+
+def _hook_requirements(writer: Writer) -> list[str]:
+    """What the hook's environment installs: lockmigrate, and uv for ``uv lock --check``."""
+    if writer.setup.tool is Tool.UV:
+        return [writer.install.requirement, "uv"]
+    return [writer.install.requirement]

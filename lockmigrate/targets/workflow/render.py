@@ -105,6 +105,9 @@ def generated_header(setup: Setup, integration: Integration) -> str:
 
 
 def services_phrase(setup: Setup) -> str:
+    workspaces = [service for service in setup.services if service.members]
+    if workspaces:  # to-uv --workspace: one project at the root, locking its members
+        return "the uv workspace of " + ", ".join(m for s in workspaces for m in s.members)
     names = [service.relative for service in setup.services]
     return ("the service " if len(names) == 1 else "the services ") + ", ".join(names)
 

@@ -1,6 +1,7 @@
 """Renovate: ``renovate.json`` (or the configuration Renovate reads) with the
-``pip-compile`` or ``poetry`` manager pointed at the locks and ``rangeStrategy:
-in-range-only``.
+``pip-compile``, ``poetry`` or ``pep621`` manager (the one that updates ``uv.lock``, beside
+each ``pyproject.toml`` or at a uv workspace's root) pointed at the projects and
+``rangeStrategy: in-range-only``.
 """
 
 from __future__ import annotations
@@ -44,9 +45,19 @@ def _renovate_config(setup: Setup) -> dict[str, Any]:
     template = json.loads(read_template("workflow/renovate.json"))
     rules_template = template.pop("rules")
     pip_tools = setup.tool is Tool.PIP_TOOLS
-    manager = "pip-compile" if pip_tools else "poetry"
+    manager = setup.tool.renovate_manager
     watched = sorted({*(f for s in setup.services for f in (*s.inputs, *s.locks))})
     locks = sorted({lock for service in setup.services for lock in service.locks})
+    # pip-compile reads the locks (their headers name the inputs); poetry the pyproject.toml
+    # and poetry.lock; pep621 the pyproject.toml files only, each member's too, and finds
+    # the uv.lock beside it or at its workspace root
+    package_files = (
+        locks
+        if pip_tools
+        else watched
+        if setup.tool is Tool.POETRY
+        else sorted({f for s in setup.services for f in s.inputs})
+    )
     rules: list[dict[str, Any]] = [
         {
             "description": rules_template["in-range"]["description"],
@@ -73,7 +84,7 @@ def _renovate_config(setup: Setup) -> dict[str, Any]:
         "$schema": template["$schema"],
         "description": [line.removeprefix("#").strip() for line in header.splitlines()],
         "extends": template["extends"],
-        manager: {"managerFilePatterns": locks if pip_tools else watched},
+        manager: {"managerFilePatterns": package_files},
         "packageRules": rules,
     }
 

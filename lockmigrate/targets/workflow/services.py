@@ -1,6 +1,6 @@
 """What ``--with`` knows of the migrated services: the integrations and lock tools, and
-the services of a ``to-pip-tools`` or ``to-poetry`` run as their files will be once the
-plan is written.
+the services of a ``to-pip-tools``, ``to-poetry`` or ``to-uv`` run as their files will be
+once the plan is written.
 """
 
 from __future__ import annotations
@@ -9,15 +9,26 @@ import enum
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from lockmigrate.errors import InputError, UsageError
 from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import IncludeKind, RequirementKind
 from lockmigrate.model.services import FileFormat, ScanReport
 from lockmigrate.plan import Plan
+
+if TYPE_CHECKING:
+    from typing_extensions import assert_never
+elif sys.version_info >= (3, 11):
+    from typing import assert_never
+else:  # pragma: no cover - Python 3.10
+
+    def assert_never(value: object) -> NoReturn:
+        raise AssertionError(f"unhandled: {value!r}")
 
 
 class Integration(str, enum.Enum):
@@ -31,14 +42,53 @@ class Integration(str, enum.Enum):
 
 
 class Tool(str, enum.Enum):
-    """The lock tool the migrated services use."""
+    """The lock tool the migrated services use, and what each integration calls it."""
 
     PIP_TOOLS = "pip-tools"
     POETRY = "poetry"
+    UV = "uv"
 
     @property
     def command(self) -> str:
-        return "to-pip-tools" if self is Tool.PIP_TOOLS else "to-poetry"
+        """The lockmigrate command that migrates to it."""
+        if self is Tool.PIP_TOOLS:
+            return "to-pip-tools"
+        if self is Tool.POETRY:
+            return "to-poetry"
+        if self is Tool.UV:
+            return "to-uv"
+        assert_never(self)
+
+    @property
+    def lock_file(self) -> str | None:
+        """The one lock file of a project (``None``: pip-compile names each lock)."""
+        if self is Tool.PIP_TOOLS:
+            return None
+        if self is Tool.POETRY:
+            return "poetry.lock"
+        if self is Tool.UV:
+            return "uv.lock"
+        assert_never(self)
+
+    @property
+    def dependabot_ecosystem(self) -> str:
+        """Dependabot's ``package-ecosystem`` for it: Poetry's locks are ``pip``'s."""
+        if self is Tool.PIP_TOOLS or self is Tool.POETRY:
+            return "pip"
+        if self is Tool.UV:
+            return "uv"
+        assert_never(self)
+
+    @property
+    def renovate_manager(self) -> str:
+        """The Renovate manager that updates its locks (``pep621`` updates ``uv.lock``)."""
+        if self is Tool.PIP_TOOLS:
+            return "pip-compile"
+        if self is Tool.POETRY:
+            return "poetry"
+        if self is Tool.UV:
+            return "pep621"
+        assert_never(self)
 
 
 def parse_integrations(text: str) -> tuple[Integration, ...]:
@@ -89,6 +139,8 @@ class Service:
     inputs: tuple[str, ...]  # files (relative to the root) that declare ranges
     locks: tuple[str, ...]  # lock files (relative to the root)
     python: str | None = None  # the Python its locks were compiled with
+    #: the folders of the uv workspace members its one lock covers (relative to the root)
+    members: tuple[str, ...] = ()
 
     def under(self, name: str) -> str:
         """``name`` in this service's folder, relative to the root."""
@@ -315,22 +367,23 @@ def pip_tools_setup(
     )
 
 
-def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> Setup:
-    """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes
-    (``readers`` read it and the ``poetry.lock`` beside it)."""
-    projects = sorted(
-        (change.path.absolute(), change.after)
-        for change in plan.changes
-        if change.path.name == "pyproject.toml" and change.after is not None
-    )
-    if not projects:
-        return Setup(tool=Tool.POETRY, root=Path.cwd(), root_reason="", services=())
-    root, reason = repository_root(path.parent for path, _ in projects)
-    services: list[Service] = []
-    for path, data in projects:
-        shown = relative_to_root(path, root)
-        declared = readers.pyproject_requirements(data, path=path, display=shown)
-        ranges = tuple(
+def _project_service(
+    folder: Path,
+    pyprojects: Sequence[tuple[Path, bytes]],
+    lock: Path,
+    *,
+    root: Path,
+    readers: Readers,
+    members: Sequence[Path] = (),
+) -> Service:
+    """A project locked by Poetry or uv: the ranges of its ``pyprojects`` (one, or a uv
+    workspace's root and members), and the names its ``lock`` locks."""
+    ranges: list[Range] = []
+    for path, data in pyprojects:
+        declared = readers.pyproject_requirements(
+            data, path=path, display=relative_to_root(path, root)
+        )
+        ranges += [
             Range(
                 name=requirement.name,
                 specifier=requirement.specifier,
@@ -341,34 +394,104 @@ def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> 
             if requirement.name
             and requirement.specifier
             and requirement.kind is RequirementKind.NAMED
-        )
-        lock = path.parent / "poetry.lock"
-        locked: set[str] = set()
-        if lock.is_file():
-            try:
-                packages = readers.toml(lock.read_bytes(), display=relative_to_root(lock, root))
-            except (InputError, OSError):
-                packages = {}
-            locked = {
-                str(package.get("name", "")).lower().replace("_", "-")
-                for package in packages.get("package", [])
-                if isinstance(package, dict)
-            }
-        services.append(
-            Service(
-                path=path.parent,
-                relative=relative_to_root(path.parent, root),
-                ranges=ranges,
-                locked=frozenset(locked - {""}),
-                steps=(),
-                inputs=(shown,),
-                locks=(relative_to_root(lock, root),),
+        ]
+    locked: set[str] = set()
+    if lock.is_file():
+        try:
+            packages = readers.toml(lock.read_bytes(), display=relative_to_root(lock, root))
+        except (InputError, OSError):
+            packages = {}
+        locked = {
+            str(package.get("name", "")).lower().replace("_", "-")
+            for package in packages.get("package", [])
+            if isinstance(package, dict)
+        }
+    return Service(
+        path=folder,
+        relative=relative_to_root(folder, root),
+        ranges=tuple(ranges),
+        locked=frozenset(locked - {""}),
+        steps=(),
+        inputs=tuple(relative_to_root(path, root) for path, _ in pyprojects),
+        locks=(relative_to_root(lock, root),),
+        members=tuple(relative_to_root(member, root) for member in members),
+    )
+
+
+def _setup_of_projects(
+    tool: Tool,
+    projects: Sequence[tuple[Path, bytes]],
+    *,
+    readers: Readers,
+    rerun: Sequence[str],
+    workspace: tuple[Path, bytes | None] | None = None,
+) -> Setup:
+    """One service per ``pyproject.toml`` of ``projects`` (absolute path, content), with
+    ``tool``'s lock beside it; or with ``workspace`` (the root ``pyproject.toml`` of a uv
+    workspace), one service at its root for all of them, its members."""
+    if not projects:
+        return Setup(tool=tool, root=Path.cwd(), root_reason="", services=())
+    lock = tool.lock_file or ""
+    if workspace is not None:
+        top, data = workspace
+        root, reason = repository_root([top.parent])
+        services = [
+            _project_service(
+                top.parent,
+                [*([(top, data)] if data is not None else []), *projects],
+                top.parent / lock,
+                root=root,
+                readers=readers,
+                members=[path.parent for path, _ in projects],
             )
-        )
+        ]
+    else:
+        root, reason = repository_root(path.parent for path, _ in projects)
+        services = [
+            _project_service(
+                path.parent, [(path, data)], path.parent / lock, root=root, readers=readers
+            )
+            for path, data in projects
+        ]
     return Setup(
-        tool=Tool.POETRY,
-        root=root,
-        root_reason=reason,
-        services=tuple(services),
-        rerun=tuple(rerun),
+        tool=tool, root=root, root_reason=reason, services=tuple(services), rerun=tuple(rerun)
+    )
+
+
+def poetry_setup(plan: Plan, *, readers: Readers, rerun: Sequence[str] = ()) -> Setup:
+    """The services of a ``to-poetry`` run: every ``pyproject.toml`` the plan writes
+    (``readers`` read it and the ``poetry.lock`` beside it)."""
+    projects = sorted(
+        (change.path.absolute(), change.after)
+        for change in plan.changes
+        if change.path.name == "pyproject.toml" and change.after is not None
+    )
+    return _setup_of_projects(Tool.POETRY, projects, readers=readers, rerun=rerun)
+
+
+def uv_setup(
+    plan: Plan,
+    *,
+    pyprojects: Sequence[Path],
+    workspace: Path | None = None,
+    readers: Readers,
+    rerun: Sequence[str] = (),
+) -> Setup:
+    """The projects of a ``to-uv`` run: each service's ``pyproject.toml`` (``pyprojects``)
+    as ``plan`` writes it, with the ``uv.lock`` beside it; with ``workspace`` (the root
+    ``pyproject.toml`` of ``--workspace``), one project at the workspace root, whose one
+    ``uv.lock`` locks every member."""
+    contents = Contents.of(plan)
+    projects = [
+        (path, data)
+        for path in sorted({p.absolute() for p in pyprojects})
+        if (data := contents.read(path)) is not None
+    ]
+    top = workspace.absolute() if workspace is not None else None
+    return _setup_of_projects(
+        Tool.UV,
+        projects,
+        readers=readers,
+        rerun=rerun,
+        workspace=(top, contents.read(top)) if top is not None else None,
     )
