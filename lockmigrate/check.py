@@ -46,6 +46,7 @@ from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.paths import pylock_path_for
 from lockmigrate.redact import contains_credentials
 from lockmigrate.scan import RangeKind, classify_range, recorded_constraints
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
@@ -603,8 +604,6 @@ def _check_lock(
 def _pylock_drift(scanned: ScannedFile) -> list[Finding]:
     """A ``pylock.NAME.toml`` exported beside the lock (``to-pip-tools --also-pylock``) that
     no longer pins what the lock pins: one finding, naming the first few differences."""
-    from lockmigrate.targets.pylock import pylock_path_for
-
     exported = pylock_path_for(scanned.path)
     if not exported.is_file():
         return []

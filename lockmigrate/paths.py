@@ -1,15 +1,23 @@
 """Paths as lockmigrate shows them to people (relative to the current folder when below it),
-the service folder a requirements file belongs to, and where lockmigrate keeps its cache."""
+the service folder a requirements file belongs to, the ``pylock.toml`` exported beside a
+lock, and where lockmigrate keeps its cache."""
 
 from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "default_cache_dir", "display_path", "service_dir_for"]
+__all__ = [
+    "CACHE_ENV",
+    "default_cache_dir",
+    "display_path",
+    "pylock_path_for",
+    "service_dir_for",
+]
 
 CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
 
@@ -42,6 +50,22 @@ def service_dir_for(path: Path) -> Path:
         if folder.name.lower() == "requirements":
             return folder.parent
     return parent
+
+
+_REQUIREMENTS_PREFIX = re.compile(r"^requirements(?:[-_.](?P<rest>.+))?$", re.IGNORECASE)
+
+
+def pylock_path_for(lock: Path) -> Path:
+    """The ``pylock.toml`` beside ``lock``: ``requirements.txt`` → ``pylock.toml``,
+    ``requirements-prod.txt`` → ``pylock.prod.toml``, ``requirements/dev.txt`` →
+    ``requirements/pylock.dev.toml``. PEP 751 names a lock ``pylock.NAME.toml``, with no dot
+    in ``NAME``: a dot becomes ``-``."""
+    stem = lock.stem
+    match = _REQUIREMENTS_PREFIX.match(stem)
+    name = match.group("rest") if match is not None else stem
+    if not name:
+        return lock.with_name("pylock.toml")
+    return lock.with_name(f"pylock.{name.replace('.', '-')}.toml")
 
 
 def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -124,10 +124,7 @@ def _on_interrupt() -> dict[int, Any]:
     second, and an interrupt in the middle of it could leave a resolver running or a file
     half put back. Returns the handlers it replaced (for :func:`_restore`)."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # only the main thread may set handlers (lockmigrate used as a library)
     stopping: list[int] = []
 
     def interrupt(signum: int, frame: object) -> None:
@@ -142,7 +139,10 @@ def _on_interrupt() -> dict[int, Any]:
 
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, interrupt)
+        try:
+            previous[signum] = signal.signal(signum, interrupt)
+        except ValueError:  # not the main thread (lockmigrate used as a library): only it may
+            return previous
     return previous
 
 
