@@ -88,6 +88,9 @@ class Finding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckReport:
+    """What ``check`` found: the findings, and which locks, services and files it checked
+    and how (trusted by their digest, re-resolved, left out)."""
+
     findings: tuple[Finding, ...]
     locks: tuple[str, ...]  # every lock checked, as shown
     trusted: tuple[str, ...]  # locks whose recorded input digest matched (not resolved)
@@ -112,6 +115,8 @@ class CheckReport:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Pin:
+    """A lock's exact pin of one package, and where it is written."""
+
     version: str
     origin: Origin
 

@@ -44,6 +44,8 @@ _NAME_RE = re.compile(
 
 @dataclass(slots=True)
 class _Entry:
+    """A pin of pip-compile output, with its ``# via`` annotations as they are read."""
+
     requirement: DeclaredRequirement
     parents: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
