@@ -50,7 +50,7 @@ from lockmigrate.paths import pylock_path_for
 from lockmigrate.redact import contains_credentials
 from lockmigrate.scan import RangeKind, classify_range, recorded_constraints
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
-from lockmigrate.sources.locks.pip_compile import read_header
+from lockmigrate.sources.locks.header import read_header
 from lockmigrate.sources.requirements import parse_bytes
 
 # A lock whose input digest matches is checked without the resolvers: what runs them is
