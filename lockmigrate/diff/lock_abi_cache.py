@@ -13,14 +13,14 @@ a fix is found as soon as a fresh judgement would find it. A judgement that coul
 a package (offline, an index error) is not kept.
 
 Entries live under the cache folder (:func:`lockmigrate.paths.default_cache_dir`,
-``abi/locks/<key>.json``), are written through a temporary file and ``os.replace``, and hold
-each finding's message and lock line only (no path, URL or credential); a damaged entry is a
-miss. This module imports nothing heavier than :mod:`json`: a hit must stay cheap.
+``abi/locks/``): a clean lock is an empty ``<key>.clean`` (the usual answer costs one
+``stat``), findings a ``<key>.json`` with each finding's message and lock line only (no path,
+URL or credential). They are written through a temporary file and ``os.replace``; a damaged
+entry is a miss.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -57,19 +57,21 @@ def lock_key(lock_bytes: bytes) -> str:
     return sha256_hex(identity.encode() + lock_bytes)
 
 
-def _entry(root: Path, key: str) -> Path:
-    return root / "abi" / "locks" / f"{key}.json"
+def _folder(cache_dir: Path) -> Path:
+    return cache_dir / "abi" / "locks"
 
 
 def kept_findings(cache_dir: Path, key: str, *, now: float) -> list[KeptFinding] | None:
     """The findings kept under ``key`` (an empty list: the lock was judged clean), or
     ``None`` when there is no usable entry."""
+    folder = _folder(cache_dir)
+    if os.path.isfile(folder / f"{key}.clean"):  # noqa: PTH113 - the usual answer: one stat
+        return []
+    import json  # only for a lock with findings
+
     try:
-        entry = json.loads(_entry(cache_dir, key).read_text(encoding="utf-8"))
-        if entry["format"] != _FORMAT:
-            return None
-        expires = entry["expires"]
-        if expires is not None and float(expires) <= now:
+        entry = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        if entry["format"] != _FORMAT or float(entry["expires"]) <= now:
             return None
         return [
             (str(message), int(line), None if end is None else int(end))
@@ -82,18 +84,27 @@ def kept_findings(cache_dir: Path, key: str, *, now: float) -> list[KeptFinding]
 def store_findings(
     cache_dir: Path, key: str, findings: Sequence[KeptFinding], *, now: float
 ) -> None:
-    """Keep ``findings`` (none: the lock is clean) under ``key``; a folder that cannot be
+    """Keep ``findings`` under ``key``: none (the lock is clean) as an empty
+    ``<key>.clean``, else ``<key>.json`` with the time they expire. A folder that cannot be
     written only costs the next run the judgement."""
+    import json
+
     from lockmigrate.index.cache import write_atomically  # a judgement imported it already
 
-    entry = {
-        "format": _FORMAT,
-        "expires": now + BREAK_LIFETIME if findings else None,
-        "findings": [list(finding) for finding in findings],
-    }
-    path = _entry(cache_dir, key)
+    folder = _folder(cache_dir)
+    if findings:
+        name, other = f"{key}.json", f"{key}.clean"
+        entry = {
+            "format": _FORMAT,
+            "expires": now + BREAK_LIFETIME,
+            "findings": [list(finding) for finding in findings],
+        }
+        data = json.dumps(entry).encode()
+    else:
+        name, other, data = f"{key}.clean", f"{key}.json", b""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(entry).encode())
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(folder / name, data)
+        (folder / other).unlink(missing_ok=True)
     except OSError:
         pass
