@@ -70,12 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
         if arguments[:1] == ["check"]:
-            # what a pre-commit hook runs on every commit: read without typer when it can be
-            from lockmigrate.cli import check_run
-
-            read_check = check_run.read_arguments(arguments[1:])
-            if read_check is not None:
-                return check_run.run(read_check)
+            return _check(arguments)
         return _run_typer(arguments)
     except InputError as error:
         _report_bad_input(error)
@@ -102,6 +97,28 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
     finally:
         _restore(previous)
+
+
+def _check(arguments: list[str]) -> int:
+    """``lockmigrate check``, what a pre-commit hook runs on every commit: read without typer
+    when its options are in plain forms. The cyclic garbage collector is paused meanwhile, as
+    for ``scan``: a check whose locks are trusted by their digests is mostly start-up, whose
+    modules and files stay alive to the end, and the collector would walk them again and
+    again to find no cycle worth collecting. Its state is put back."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from lockmigrate.cli import check_run
+
+        read_check = check_run.read_arguments(arguments[1:])
+        if read_check is not None:
+            return check_run.run(read_check)
+        return _run_typer(arguments)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _report_bad_input(error: InputError) -> None:
