@@ -903,7 +903,11 @@ def _with_abi_findings(
             store_findings(
                 cache_dir,
                 key,
-                [(f.message, f.origin.line, f.origin.end_line) for f in judged if f.origin],
+                [
+                    (f.message, f.origin.line, f.origin.end_line)
+                    for f in judged
+                    if f.origin is not None
+                ],
                 now=now,
             )
     if not findings:

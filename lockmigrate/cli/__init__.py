@@ -104,7 +104,8 @@ def _check(arguments: list[str]) -> int:
     when its options are in plain forms. The cyclic garbage collector is paused meanwhile, as
     for ``scan``: a check whose locks are trusted by their digests is mostly start-up, whose
     modules and files stay alive to the end, and the collector would walk them again and
-    again to find no cycle worth collecting. Its state is put back."""
+    again to find no cycle worth collecting (a check that re-resolves or imports spends its
+    time waiting for its subprocesses). Its state is put back."""
     import gc
 
     collecting = gc.isenabled()
@@ -158,7 +159,7 @@ def _on_interrupt() -> dict[int, Any]:
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
             previous[signum] = signal.signal(signum, interrupt)
-        except ValueError:  # not the main thread (lockmigrate used as a library): only it may
+        except ValueError:  # only the main thread may (lockmigrate used as a library)
             return previous
     return previous
 
