@@ -20,14 +20,14 @@ from lockmigrate.errors import InputError, UsageError
 # Each entry point imports what it needs when called: ``diff`` never pays for the
 # pip-tools or Poetry targets, nor ``scan`` for the index.
 if TYPE_CHECKING:
-    from lockmigrate.check import CheckReport
+    from lockmigrate.check import CheckReport, Finding
     from lockmigrate.diagnostics import Diagnostic, Level
     from lockmigrate.diff.model import DiffReport, LockDiffReport
     from lockmigrate.import_check import ImportHooks
     from lockmigrate.index import ProjectVersions
     from lockmigrate.io import apply
     from lockmigrate.model.requirements import DeclaredRequirement, Option, RequirementFile
-    from lockmigrate.model.services import ScannedService, ScanReport
+    from lockmigrate.model.services import ScannedFile, ScannedService, ScanReport
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
@@ -852,7 +852,11 @@ def _with_abi_findings(
 ) -> CheckReport:
     """``result`` with an ``abi-break`` finding for each package of a pip-compile lock with
     numpy 2.x whose wheel is built for NumPy 1.x (:mod:`lockmigrate.diff.abi`); a package
-    the check could not judge is a warning."""
+    the check could not judge is a warning.
+
+    The findings on a lock whose input digest matched (:attr:`CheckReport.trusted`) are kept
+    by the lock's bytes (:mod:`lockmigrate.diff.lock_abi_cache`): the next ``check`` of the
+    same lock replays them without importing the ABI check or the index client."""
     from lockmigrate.model.services import FileFormat
 
     candidates = [
@@ -866,37 +870,80 @@ def _with_abi_findings(
     ]
     if not candidates:
         return result  # the usual case: nothing of the ABI check is even imported
-    from lockmigrate.check import Finding
-    from lockmigrate.diff.abi import describe
-    from lockmigrate.diff.declared import judge_pip_compile_lock
-    from lockmigrate.index import default_cache_dir
-    from lockmigrate.model.requirements import Origin
+    import time
 
+    from lockmigrate.check import Finding
+    from lockmigrate.diff.lock_abi_cache import kept_findings, lock_key, store_findings
+    from lockmigrate.model.requirements import Origin
+    from lockmigrate.paths import default_cache_dir
+
+    cache_dir = default_cache_dir()
+    now = time.time()
     findings: list[Finding] = []
     for scanned in candidates:
-        assert scanned.input is not None  # noqa: S101 - candidates have an input
-        lock, judged = judge_pip_compile_lock(
-            scanned.path, scanned.input, collector=collector, cache_dir=default_cache_dir()
-        )
-        lines = {p.name: p.origin for p in lock.packages}
-        for verdict in judged.verdicts.values():
-            if verdict.breaks:
-                findings.append(
-                    Finding(
-                        code="abi-break",
-                        message=f"{verdict.name}=={verdict.version}: {describe(verdict)}",
-                        origin=lines.get(verdict.name) or Origin(path=scanned.file.display, line=1),
-                    )
+        # a trusted lock's bytes record the digest of its .in and of what that includes
+        trusted = scanned.file.display in result.trusted
+        key = lock_key(scanned.path.read_bytes()) if trusted else None
+        kept = kept_findings(cache_dir, key, now=now) if key is not None else None
+        if kept is not None:
+            findings += [
+                Finding(
+                    code="abi-break",
+                    message=message,
+                    origin=Origin(path=scanned.file.display, line=line, end_line=end_line),
                 )
-        if judged.unjudged:
-            collector.warning(
-                "abi-unjudged",
-                f"{scanned.file.display}: the NumPy ABI check could not judge "
-                + "; ".join(judged.unjudged),
+                for message, line, end_line in kept
+            ]
+            continue
+        heard = Collector()
+        judged = _abi_findings(scanned, heard, cache_dir)
+        collector.extend(heard.items)
+        findings += judged
+        if key is not None and not heard.items:  # a package not judged: judge again next time
+            store_findings(
+                cache_dir,
+                key,
+                [
+                    (f.message, f.origin.line, f.origin.end_line)
+                    for f in judged
+                    if f.origin is not None
+                ],
+                now=now,
             )
     if not findings:
         return result
     return dataclasses.replace(result, findings=(*result.findings, *findings))
+
+
+def _abi_findings(scanned: ScannedFile, collector: Collector, cache_dir: Path) -> list[Finding]:
+    """The ``abi-break`` findings on one pip-compile lock, judged now (asking the index for
+    what the ABI check's own cache does not hold)."""
+    from lockmigrate.check import Finding
+    from lockmigrate.diff.abi import describe
+    from lockmigrate.diff.declared import judge_pip_compile_lock
+    from lockmigrate.model.requirements import Origin
+
+    assert scanned.input is not None  # noqa: S101 - candidates have an input
+    lock, judged = judge_pip_compile_lock(
+        scanned.path, scanned.input, collector=collector, cache_dir=cache_dir
+    )
+    lines = {p.name: p.origin for p in lock.packages}
+    findings = [
+        Finding(
+            code="abi-break",
+            message=f"{verdict.name}=={verdict.version}: {describe(verdict)}",
+            origin=lines.get(verdict.name) or Origin(path=scanned.file.display, line=1),
+        )
+        for verdict in judged.verdicts.values()
+        if verdict.breaks
+    ]
+    if judged.unjudged:
+        collector.warning(
+            "abi-unjudged",
+            f"{scanned.file.display}: the NumPy ABI check could not judge "
+            + "; ".join(judged.unjudged),
+        )
+    return findings
 
 
 def _pins_numpy_2(file: RequirementFile) -> bool:

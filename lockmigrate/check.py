@@ -36,7 +36,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -47,10 +47,11 @@ from lockmigrate.environment import TargetEnvironment, target_environment
 from lockmigrate.errors import InputError
 from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
+from lockmigrate.paths import pylock_path_for
 from lockmigrate.redact import contains_credentials
 from lockmigrate.scan import RangeKind, classify_range, recorded_constraints
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
-from lockmigrate.sources.locks.pip_compile import read_header
+from lockmigrate.sources.locks.header import read_header
 from lockmigrate.sources.requirements import parse_bytes
 
 # A lock whose input digest matches is checked without the resolvers: what runs them is
@@ -88,6 +89,9 @@ class Finding:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckReport:
+    """What ``check`` found: the findings, and which locks, services and files it checked
+    and how (trusted by their digest, re-resolved, left out)."""
+
     findings: tuple[Finding, ...]
     locks: tuple[str, ...]  # every lock checked, as shown
     trusted: tuple[str, ...]  # locks whose recorded input digest matched (not resolved)
@@ -110,8 +114,10 @@ class CheckReport:
         return not self.findings
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Pin:
+class _Pin(NamedTuple):
+    """A lock's exact pin of one package, and where it is written. A named tuple rather than
+    a data class: cheaper to make at import, which check does on every commit."""
+
     version: str
     origin: Origin
 
@@ -645,8 +651,6 @@ def _check_lock(
 def _pylock_drift(scanned: ScannedFile) -> list[Finding]:
     """A ``pylock.NAME.toml`` exported beside the lock (``to-pip-tools --also-pylock``) that
     no longer pins what the lock pins: one finding, naming the first few differences."""
-    from lockmigrate.targets.pylock import pylock_path_for
-
     exported = pylock_path_for(scanned.path)
     if not exported.is_file():
         return []

@@ -15,7 +15,7 @@ from lockmigrate.model.requirements import RequirementFile
 if TYPE_CHECKING:
     from lockmigrate.model.readers import ParseRequirements
 
-__all__ = ["inputs_digest", "recorded_digest", "with_input_digest"]
+__all__ = ["inputs_digest", "recorded_digest", "sha256_hex", "with_input_digest"]
 
 _DIGEST_PREFIX = "# lockmigrate: inputs "
 _DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
@@ -36,6 +36,13 @@ def _sha256() -> _Hash:
             from hashlib import sha256
     hasher: _Hash = sha256()
     return hasher
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data`` in hex, without loading OpenSSL (see :func:`_sha256`)."""
+    hasher = _sha256()
+    hasher.update(data)
+    return hasher.hexdigest()
 
 
 def inputs_digest(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import platform as _platform
 import re
 import sys
 from collections.abc import Iterable
@@ -127,6 +126,15 @@ class TargetEnvironment:
         }
 
 
+def _running_python() -> str:
+    """The running interpreter's version (``3.11.7``), as ``packaging.markers`` takes it. The
+    ``platform`` module is imported when first asked: a lock whose header names its Python
+    and has no marker to evaluate never needs it (``check`` on each commit)."""
+    import platform
+
+    return platform.python_version()
+
+
 def _full_version(version: str) -> str:
     """``X.Y.Z`` for ``python_full_version``: as given, else the running interpreter's when
     it is the same ``X.Y``, else ``X.Y.0`` (what ``uv --python-version X.Y`` assumes)."""
@@ -135,7 +143,7 @@ def _full_version(version: str) -> str:
         return version
     if match.group("patch") is not None:
         return version
-    running = _platform.python_version()
+    running = _running_python()
     if running.startswith(match.group("minor") + "."):
         return running
     return f"{match.group('minor')}.0"
@@ -252,7 +260,7 @@ def target_environment(
     )
     version, source = chosen
     return TargetEnvironment(
-        python_version=version or _platform.python_version(),
+        python_version=version or _running_python(),
         platform=platform or sys.platform,
         source=source,
     )

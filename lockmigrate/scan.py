@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -30,7 +31,9 @@ from lockmigrate.redact import contains_credentials, redact_text
 from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.command import recorded_constraints, recorded_inputs
-from lockmigrate.sources.metadata import MetadataReads, read_metadata_readers
+
+if TYPE_CHECKING:  # read only for a folder with a package file (_package_metadata_reads)
+    from lockmigrate.sources.metadata import MetadataReads
 
 __all__ = [
     "RangeKind",
@@ -411,7 +414,7 @@ class _Pairing:
 def _pair(
     files: dict[Path, RequirementFile],
     roles: dict[Path, str],
-    reads: MetadataReads,
+    reads: MetadataReads | None,
     linked: frozenset[Path] = frozenset(),
 ) -> _Pairing:
     lock_of, input_of = _compiled_pairs(files)
@@ -457,14 +460,14 @@ def _compiled_from(path: Path, file: RequirementFile) -> Path | None:
 def _kept_as_written(
     files: dict[Path, RequirementFile],
     input_of: dict[Path, Path],
-    reads: MetadataReads,
+    reads: MetadataReads | None,
     linked: frozenset[Path],
 ) -> dict[Path, str]:
     """The files that are not locks and stay as written, each with the reason: package
     metadata reads it, it is a symbolic link, or a symbolic link to it is read too."""
     kept: dict[Path, str] = {}
     for path in files:
-        reader = reads.reader_of(path)
+        reader = reads.reader_of(path) if reads is not None else None
         if reader is not None and path not in input_of:
             kept[path] = f"package metadata reads it: {reader.describe()}"
     for path in files:
@@ -518,7 +521,7 @@ def _may_be_kept(target: Path, files: dict[Path, RequirementFile], pairing: _Pai
 def _plan_locks(
     files: dict[Path, RequirementFile],
     roles: dict[Path, str],
-    reads: MetadataReads,
+    reads: MetadataReads | None,
     pairing: _Pairing,
 ) -> None:
     """Give every ``.txt`` not yet paired the lock it will have: a kept file a lock beside
@@ -531,10 +534,26 @@ def _plan_locks(
             continue
         if path in pairing.kept:
             stem = path.name[: -len(".txt")]
-            folder = path.parent / "locks" if reads.globs(path.parent) else path.parent
+            globbed = reads is not None and reads.globs(path.parent)
+            folder = path.parent / "locks" if globbed else path.parent
             pairing.lock_of[path] = folder / f"{stem}-lock.txt"
         else:
             pairing.lock_of[path] = path  # becomes the lock; its ranges move to X.in
+
+
+#: The package files whose metadata may read a service's requirement files.
+_PACKAGE_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def _package_metadata_reads(folder: Path) -> MetadataReads | None:
+    """The requirement files the package metadata in ``folder`` reads; ``None`` when the
+    folder holds no package file, as most services do (the metadata reader is then not even
+    imported: ``check`` runs on every commit)."""
+    if not any(os.path.isfile(os.path.join(folder, name)) for name in _PACKAGE_FILES):  # noqa: PTH113, PTH118
+        return None
+    from lockmigrate.sources.metadata import read_metadata_readers
+
+    return read_metadata_readers(folder, display=display_path(folder))
 
 
 def scan_services(services: list[DiscoveredService], *, collector: Collector) -> ScanReport:
@@ -550,8 +569,8 @@ def scan_services(services: list[DiscoveredService], *, collector: Collector) ->
         except InputError as error:
             bad_input.append(error)  # the other services' files are read, and reported too
             continue
-        reads = read_metadata_readers(service.path, display=display_path(service.path))
-        if reads.unknown is not None:
+        reads = _package_metadata_reads(service.path)
+        if reads is not None and reads.unknown is not None:
             collector.warning(
                 "metadata-unknown",
                 "the package's dependencies are dynamic, but lockmigrate does not know which "

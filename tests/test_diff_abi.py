@@ -324,3 +324,183 @@ def test_the_module_name_in_a_binary_says_which_headers_built_it() -> None:
         AbiBuild.NUMPY1, OLD_NAME, ("_ARRAY_API", "_UFUNC_API")
     )  # fmt: skip
     assert scan_binary(b"\0LGBM_BoosterCreate\0") == (AbiBuild.NO_C_API, None, ())
+
+
+# --- the findings on a whole lock, kept by its bytes (check's fast path) -----------------
+
+
+class KeptChecks:
+    """``check`` of projects whose locks record their input digest, as lockmigrate's own
+    locks do (so check trusts them without resolving), with the findings it keeps."""
+
+    def __init__(
+        self,
+        index: LocalIndex,
+        numpy: str,
+        root: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.index, self.numpy, self.root = index, numpy, root
+        self._capsys, self.monkeypatch = capsys, monkeypatch
+
+    def project(self, folder: str = ".", **pins: str) -> Path:
+        from lockmigrate.digest import inputs_digest, with_input_digest
+        from lockmigrate.sources.requirements import parse_bytes
+
+        where = self.root / folder
+        _project(where, self.numpy, **pins)
+        lock = where / "requirements.txt"
+        digest = inputs_digest(where / "requirements.in", parse=parse_bytes)
+        lock.write_text(with_input_digest(lock.read_text(), digest))
+        return lock
+
+    def check(self, *arguments: str) -> tuple[int, str, str]:
+        """The exit code, standard output and standard error (less the summary's time)."""
+        code = main(["check", *arguments])
+        out = self._capsys.readouterr()
+        return code, out.out, out.err.rsplit("(", 1)[0]
+
+    def kept(self) -> list[Path]:
+        folder = self.root / "lockmigrate-cache" / "abi" / "locks"
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+
+    def never_judge_again(self) -> None:
+        import lockmigrate.api
+
+        def judged(*arguments: object) -> object:
+            raise AssertionError("the lock was judged again")
+
+        self.monkeypatch.setattr(lockmigrate.api, "_abi_findings", judged)
+
+
+@pytest.fixture
+def kept_checks(
+    index: LocalIndex,
+    abi_wheels: AbiWheels,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> KeptChecks:
+    return KeptChecks(index, abi_wheels.numpy2_version, tmp_path, capsys, monkeypatch)
+
+
+def test_check_keeps_a_clean_lock_s_verdict_and_asks_nothing_next_time(
+    kept_checks: KeptChecks,
+) -> None:
+    kept_checks.project(newext="1.0", plainext="1.0")
+    first = kept_checks.check()
+    assert first[0] == 0 and "1 trusted by their input digest" in first[1]
+    (entry,) = kept_checks.kept()
+    assert entry.suffix == ".clean" and entry.read_bytes() == b""  # one stat answers it
+    kept_checks.never_judge_again()
+    with kept_checks.index.recording() as served:
+        again = kept_checks.check()
+    assert served == []
+    assert again == first
+
+
+def test_a_kept_break_fails_check_again_with_the_same_report(kept_checks: KeptChecks) -> None:
+    kept_checks.project(oldext="1.1", newext="1.0")
+    first = kept_checks.check()
+    first_json = kept_checks.check("--format", "json")
+    assert first[0] == 1
+    assert "oldext==1.1: abi-break: built for NumPy 1.x" in first[1]
+    assert "fix: oldext 2.0, move the range to >=2.0" in " ".join(first[1].split())
+    assert [entry.suffix for entry in kept_checks.kept()] == [".json"]
+    kept_checks.never_judge_again()
+    with kept_checks.index.recording() as served:
+        assert kept_checks.check() == first
+        assert kept_checks.check("--format", "json") == first_json
+        assert kept_checks.check("--format", "markdown")[0] == 1
+    assert served == []
+
+
+def test_a_kept_break_is_judged_again_once_its_lifetime_is_over(kept_checks: KeptChecks) -> None:
+    """A release with a fix may appear: a break is replayed only as long as the index pages
+    its fix was searched in may be reused."""
+    import time
+
+    from lockmigrate.diff import lock_abi_cache
+
+    kept_checks.project(oldext="1.1")
+    first = kept_checks.check()
+    assert first[0] == 1
+    later = time.time() + lock_abi_cache.BREAK_LIFETIME + 1
+    kept_checks.monkeypatch.setattr(time, "time", lambda: later)
+    with kept_checks.index.recording() as served:
+        assert kept_checks.check() == first
+    assert [r for r in served if r.path.startswith("/simple/oldext")]  # the fix searched again
+
+
+def test_a_changed_lock_is_judged_again(kept_checks: KeptChecks) -> None:
+    lock = kept_checks.project(newext="1.0")
+    assert kept_checks.check()[0] == 0
+    lock.write_text(lock.read_text() + "oldext==1.1\n    # via newext\n")  # same .in: trusted
+    code, out, _ = kept_checks.check()
+    assert code == 1 and "oldext==1.1: abi-break" in out
+    assert len(kept_checks.kept()) == 2
+
+
+def test_only_trusted_and_fully_judged_locks_are_kept(kept_checks: KeptChecks) -> None:
+    """A lock without a recorded digest (its .in is not part of the key), and a judgement
+    that could not judge a package (here: the index does not answer), are not kept."""
+    _project(kept_checks.root / "untrusted", kept_checks.numpy, newext="1.0")
+    kept_checks.project("unjudged", plainext="1.0")
+    assert kept_checks.check("untrusted")[0] == 0
+    assert kept_checks.kept() == []
+    kept_checks.monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")  # no one
+    kept_checks.monkeypatch.setenv("PIP_RETRIES", "0")
+    code, _, err = kept_checks.check("unjudged")
+    assert code == 0 and "the NumPy ABI check could not judge plainext" in err
+    assert kept_checks.kept() == []
+
+
+def test_check_of_a_kept_lock_imports_neither_the_abi_check_nor_the_index(
+    kept_checks: KeptChecks,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    kept_checks.project(newext="1.0")
+    program = (
+        "import sys\nfrom lockmigrate.cli import main\ncode = main(['check'])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith(('lockmigrate.diff.abi', "
+        "'lockmigrate.index', 'urllib3'))))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=kept_checks.root,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()[-1]
+        for _ in range(2)
+    ]
+    assert runs[0].startswith("0 ['lockmigrate.diff.abi'")  # judged, with the index client
+    assert runs[1] == "0 []"
+
+
+def test_kept_findings_read_back_as_stored_until_they_expire(tmp_path: Path) -> None:
+    from lockmigrate.diff.lock_abi_cache import (
+        BREAK_LIFETIME,
+        kept_findings,
+        lock_key,
+        store_findings,
+    )
+
+    clean, broken = lock_key(b"numpy==2.0.0\n"), lock_key(b"numpy==2.0.0\nold==1.0\n")
+    assert clean != broken
+    assert kept_findings(tmp_path, clean, now=0) is None
+    store_findings(tmp_path, clean, [], now=0)
+    store_findings(tmp_path, broken, [("old==1.0: abi-break: ...", 2, None)], now=0)
+    assert kept_findings(tmp_path, clean, now=10**12) == []  # clean: kept for good
+    assert kept_findings(tmp_path, broken, now=1) == [("old==1.0: abi-break: ...", 2, None)]
+    assert kept_findings(tmp_path, broken, now=BREAK_LIFETIME) is None
+    (tmp_path / "abi" / "locks" / f"{broken}.json").write_text("{not json")
+    assert kept_findings(tmp_path, broken, now=1) is None
+    store_findings(tmp_path, clean, [("new finding", 3, 4)], now=0)  # the clean entry goes
+    assert kept_findings(tmp_path, clean, now=1) == [("new finding", 3, 4)]

@@ -70,12 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                     return int(ExitCode.FINDINGS)
                 return int(ExitCode.OK)
         if arguments[:1] == ["check"]:
-            # what a pre-commit hook runs on every commit: read without typer when it can be
-            from lockmigrate.cli import check_run
-
-            read_check = check_run.read_arguments(arguments[1:])
-            if read_check is not None:
-                return check_run.run(read_check)
+            return _check(arguments)
         return _run_typer(arguments)
     except InputError as error:
         _report_bad_input(error)
@@ -104,6 +99,29 @@ def main(argv: list[str] | None = None) -> int:
         _restore(previous)
 
 
+def _check(arguments: list[str]) -> int:
+    """``lockmigrate check``, what a pre-commit hook runs on every commit: read without typer
+    when its options are in plain forms. The cyclic garbage collector is paused meanwhile, as
+    for ``scan``: a check whose locks are trusted by their digests is mostly start-up, whose
+    modules and files stay alive to the end, and the collector would walk them again and
+    again to find no cycle worth collecting (a check that re-resolves or imports spends its
+    time waiting for its subprocesses). Its state is put back."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from lockmigrate.cli import check_run
+
+        read_check = check_run.read_arguments(arguments[1:])
+        if read_check is not None:
+            return check_run.run(read_check)
+        return _run_typer(arguments)
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _report_bad_input(error: InputError) -> None:
     """Every bad line, each as ``lockmigrate: error: file:line: what is wrong`` with the
     line below it; a count at the end when there are several."""
@@ -124,10 +142,7 @@ def _on_interrupt() -> dict[int, Any]:
     second, and an interrupt in the middle of it could leave a resolver running or a file
     half put back. Returns the handlers it replaced (for :func:`_restore`)."""
     import signal
-    import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # only the main thread may set handlers (lockmigrate used as a library)
     stopping: list[int] = []
 
     def interrupt(signum: int, frame: object) -> None:
@@ -142,7 +157,10 @@ def _on_interrupt() -> dict[int, Any]:
 
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, interrupt)
+        try:
+            previous[signum] = signal.signal(signum, interrupt)
+        except ValueError:  # only the main thread may (lockmigrate used as a library)
+            return previous
     return previous
 
 

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import os
 import posixpath
 import queue
-import sys
 import threading
 import time
 import urllib.parse
@@ -60,6 +58,7 @@ from lockmigrate.index.pages import (
     wheel_tags,
 )
 from lockmigrate.index.sources import DEFAULT_INDEX_URL, IndexSources
+from lockmigrate.paths import CACHE_ENV, default_cache_dir
 from lockmigrate.redact import redact_url
 
 if TYPE_CHECKING:
@@ -81,28 +80,8 @@ __all__ = [
     "read_metadata",
 ]
 
-CACHE_ENV = "LOCKMIGRATE_CACHE_DIR"
 _DEFAULT_WORKERS = 16  # requests at once, and connections to one host
 _LOOPBACK = ("localhost",)
-
-
-# --- configuration ----------------------------------------------------------------------
-
-
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the HTTP cache lives: ``$LOCKMIGRATE_CACHE_DIR``, else the platform's user
-    cache folder (``$XDG_CACHE_HOME/lockmigrate``, ``~/Library/Caches/lockmigrate``,
-    ``%LOCALAPPDATA%\\lockmigrate\\Cache``)."""
-    env = os.environ if environ is None else environ
-    override = env.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    home = Path(env.get("HOME") or Path.home())
-    if sys.platform == "win32":  # pragma: no cover - Windows only
-        return Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local") / "lockmigrate" / "Cache"
-    if sys.platform == "darwin":  # pragma: no cover - macOS only
-        return home / "Library" / "Caches" / "lockmigrate"
-    return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "lockmigrate"
 
 
 # --- results ------------------------------------------------------------------------------

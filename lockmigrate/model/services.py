@@ -49,6 +49,8 @@ class ScannedFile:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScannedService:
+    """One service folder as the scan read it: its requirement files, classified."""
+
     path: Path
     display: str
     files: tuple[ScannedFile, ...]
@@ -58,5 +60,7 @@ class ScannedService:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScanReport:
+    """What a scan found: every service, and the diagnostics of reading them."""
+
     services: tuple[ScannedService, ...]
     diagnostics: tuple[Diagnostic, ...]

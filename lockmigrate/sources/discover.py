@@ -130,6 +130,8 @@ class DiscoveredFile:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiscoveredService:
+    """A service folder and the requirement files found for it."""
+
     path: Path
     files: tuple[DiscoveredFile, ...]
 

@@ -21,10 +21,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lockmigrate.model.metadata import DeclaredPython, PackageMetadata
 from lockmigrate.model.requirements import Origin
+
+# What a package declares is made only where a package file is read: scan, which every
+# command runs (check on each commit), asks only which requirement files it reads.
+if TYPE_CHECKING:
+    from lockmigrate.model.metadata import DeclaredPython, PackageMetadata
 
 __all__ = [
     "MetadataReader",
@@ -48,6 +52,8 @@ def _line_of(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int:
 def _setup_cfg_python(path: Path, display: str) -> DeclaredPython | None:
     import configparser  # only where a setup.cfg is read
 
+    from lockmigrate.model.metadata import DeclaredPython
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         text = path.read_text(encoding="utf-8")
@@ -69,6 +75,7 @@ def read_package_metadata(folder: Path, *, display: str) -> PackageMetadata:
     """Read ``pyproject.toml``, ``setup.cfg`` and ``setup.py`` in ``folder`` (each if it
     exists). ``display`` is how ``folder`` is shown (``""`` for the current directory).
     Raises :class:`~lockmigrate.errors.InputError` for a ``pyproject.toml`` that is not TOML."""
+    from lockmigrate.model.metadata import PackageMetadata
     from lockmigrate.sources.toml_files import load_toml
 
     prefix = f"{display.rstrip('/')}/" if display not in ("", ".") else ""
@@ -124,6 +131,8 @@ def _pyproject_python(
 ) -> DeclaredPython | None:
     """The Python ``pyproject.toml`` declares: ``[project] requires-python``, else
     ``[tool.poetry.dependencies] python`` (as a PEP 440 range)."""
+    from lockmigrate.model.metadata import DeclaredPython
+
     if project is not None and isinstance(project.get("requires-python"), str):
         return DeclaredPython(
             specifier=project["requires-python"],
@@ -147,6 +156,8 @@ def _pyproject_python(
 def _read_setup_py(path: Path, shown: str) -> tuple[frozenset[str], DeclaredPython | None]:
     """The path parts of ``setup.py``'s string literals (the files it may read), and the
     ``python_requires`` it passes."""
+    from lockmigrate.model.metadata import DeclaredPython
+
     try:
         setup_py = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

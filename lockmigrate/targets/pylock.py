@@ -3,27 +3,12 @@ uv's export: a header naming the lock it was made from (``to-pip-tools --also-py
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from lockmigrate.paths import pylock_path_for
 from lockmigrate.plan import FileChange
 
 __all__ = ["pylock_change", "pylock_path_for"]
-
-_REQUIREMENTS_PREFIX = re.compile(r"^requirements(?:[-_.](?P<rest>.+))?$", re.IGNORECASE)
-
-
-def pylock_path_for(lock: Path) -> Path:
-    """The ``pylock.toml`` beside ``lock``: ``requirements.txt`` → ``pylock.toml``,
-    ``requirements-prod.txt`` → ``pylock.prod.toml``, ``requirements/dev.txt`` →
-    ``requirements/pylock.dev.toml``. PEP 751 names a lock ``pylock.NAME.toml``, with no dot
-    in ``NAME``: a dot becomes ``-``."""
-    stem = lock.stem
-    match = _REQUIREMENTS_PREFIX.match(stem)
-    name = match.group("rest") if match is not None else stem
-    if not name:
-        return lock.with_name("pylock.toml")
-    return lock.with_name(f"pylock.{name.replace('.', '-')}.toml")
 
 
 def _header(source: str) -> bytes:

@@ -75,6 +75,8 @@ class _LineParts:
 
 @dataclass(slots=True)
 class FileParser:
+    """What reading the lines of one requirements file needs beside each line."""
+
     path: Path
     display: str
     constraint: bool

@@ -55,6 +55,8 @@ class OptionError(Exception):
 
 @dataclass(slots=True)
 class ParsedOptions:
+    """The options of one line: each read (name, value), and the words left over."""
+
     seen: list[tuple[str, str | None]] = field(default_factory=list)
     leftover: list[str] = field(default_factory=list)
 
