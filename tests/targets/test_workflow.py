@@ -980,3 +980,9 @@ def test_edit_a_range_check_fails_make_lock_check_passes(
     assert "numpy==1.26.4\n" in (tree / "churn" / "requirements-dev.txt").read_text()
     capsys.readouterr()
     assert main(["check", "churn"]) == 0, capsys.readouterr().out
+
+
+def test_every_lock_tool_has_its_names() -> None:
+    from lockmigrate.targets.workflow.services import _TOOL_NAMES, Tool
+
+    assert set(_TOOL_NAMES) == set(Tool)

@@ -9,26 +9,16 @@ import enum
 import os
 import re
 import shlex
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NamedTuple
 
 from lockmigrate.errors import InputError, UsageError
 from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import IncludeKind, RequirementKind
 from lockmigrate.model.services import FileFormat, ScanReport
 from lockmigrate.plan import Plan
-
-if TYPE_CHECKING:
-    from typing_extensions import assert_never
-elif sys.version_info >= (3, 11):
-    from typing import assert_never
-else:  # pragma: no cover - Python 3.10
-
-    def assert_never(value: object) -> NoReturn:
-        raise AssertionError(f"unhandled: {value!r}")
 
 
 class Integration(str, enum.Enum):
@@ -51,44 +41,37 @@ class Tool(str, enum.Enum):
     @property
     def command(self) -> str:
         """The lockmigrate command that migrates to it."""
-        if self is Tool.PIP_TOOLS:
-            return "to-pip-tools"
-        if self is Tool.POETRY:
-            return "to-poetry"
-        if self is Tool.UV:
-            return "to-uv"
-        assert_never(self)
+        return _TOOL_NAMES[self].command
 
     @property
     def lock_file(self) -> str | None:
         """The one lock file of a project (``None``: pip-compile names each lock)."""
-        if self is Tool.PIP_TOOLS:
-            return None
-        if self is Tool.POETRY:
-            return "poetry.lock"
-        if self is Tool.UV:
-            return "uv.lock"
-        assert_never(self)
+        return _TOOL_NAMES[self].lock_file
 
     @property
     def dependabot_ecosystem(self) -> str:
         """Dependabot's ``package-ecosystem`` for it: Poetry's locks are ``pip``'s."""
-        if self is Tool.PIP_TOOLS or self is Tool.POETRY:
-            return "pip"
-        if self is Tool.UV:
-            return "uv"
-        assert_never(self)
+        return _TOOL_NAMES[self].dependabot_ecosystem
 
     @property
     def renovate_manager(self) -> str:
         """The Renovate manager that updates its locks (``pep621`` updates ``uv.lock``)."""
-        if self is Tool.PIP_TOOLS:
-            return "pip-compile"
-        if self is Tool.POETRY:
-            return "poetry"
-        if self is Tool.UV:
-            return "pep621"
-        assert_never(self)
+        return _TOOL_NAMES[self].renovate_manager
+
+
+class _ToolNames(NamedTuple):
+    command: str
+    lock_file: str | None
+    dependabot_ecosystem: str
+    renovate_manager: str
+
+
+#: What each tool is called where: one row per :class:`Tool` (a test holds every member here).
+_TOOL_NAMES: dict[Tool, _ToolNames] = {
+    Tool.PIP_TOOLS: _ToolNames("to-pip-tools", None, "pip", "pip-compile"),
+    Tool.POETRY: _ToolNames("to-poetry", "poetry.lock", "pip", "poetry"),
+    Tool.UV: _ToolNames("to-uv", "uv.lock", "uv", "pep621"),
+}
 
 
 def parse_integrations(text: str) -> tuple[Integration, ...]:
