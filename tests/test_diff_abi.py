@@ -504,3 +504,28 @@ def test_kept_findings_read_back_as_stored_until_they_expire(tmp_path: Path) -> 
     assert kept_findings(tmp_path, broken, now=1) is None
     store_findings(tmp_path, clean, [("new finding", 3, 4)], now=0)  # the clean entry goes
     assert kept_findings(tmp_path, clean, now=1) == [("new finding", 3, 4)]
+
+
+def test_storing_findings_removes_those_past_their_time(tmp_path: Path) -> None:
+    from lockmigrate.diff.lock_abi_cache import (
+        BREAK_LIFETIME,
+        kept_findings,
+        lock_key,
+        prune,
+        store_findings,
+    )
+
+    folder = tmp_path / "abi" / "locks"
+    old, clean, new = (lock_key(f"numpy==2.0.0\nold=={n}\n".encode()) for n in (1, 2, 3))
+    store_findings(tmp_path, old, [("old==1: abi-break: ...", 2, None)], now=0)
+    store_findings(tmp_path, clean, [], now=0)
+    (folder / "damaged.json").write_text("{not json")
+    store_findings(tmp_path, new, [("old==3: abi-break: ...", 2, None)], now=BREAK_LIFETIME)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        [f"{clean}.clean", f"{new}.json"]
+    )  # the expired and the damaged findings went; the clean marker stays
+    assert kept_findings(tmp_path, new, now=BREAK_LIFETIME + 1) == [
+        ("old==3: abi-break: ...", 2, None)
+    ]
+    assert prune(tmp_path, now=2 * BREAK_LIFETIME) == 1
+    assert prune(tmp_path / "nowhere", now=0) == 0

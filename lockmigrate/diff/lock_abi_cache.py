@@ -9,8 +9,9 @@ bytes then name the bytes of its ``.in`` and of every file that includes, whose 
 whether a fix is in range. A lock judged with no finding is kept for good (the wheels a pin
 installs do not change); one with findings (``abi-break``) for :data:`BREAK_LIFETIME`, as
 long as PyPI lets the index pages its fix was searched in be reused, so that a release with
-a fix is found as soon as a fresh judgement would find it. A judgement that could not judge
-a package (offline, an index error) is not kept.
+a fix is found as soon as a fresh judgement would find it; each store removes the findings
+past their time (:func:`prune`), so the folder does not grow by a file per numpy-2 lock for
+ever. A judgement that could not judge a package (offline, an index error) is not kept.
 
 Entries live under the cache folder (:func:`lockmigrate.paths.default_cache_dir`,
 ``abi/locks/``): a clean lock is an empty ``<key>.clean`` (the usual answer costs one
@@ -29,7 +30,14 @@ from pathlib import Path
 from lockmigrate import __version__
 from lockmigrate.digest import sha256_hex
 
-__all__ = ["BREAK_LIFETIME", "KeptFinding", "kept_findings", "lock_key", "store_findings"]
+__all__ = [
+    "BREAK_LIFETIME",
+    "KeptFinding",
+    "kept_findings",
+    "lock_key",
+    "prune",
+    "store_findings",
+]
 
 _FORMAT = 1
 #: How long, in seconds, findings on a lock are replayed before it is judged again.
@@ -107,4 +115,31 @@ def store_findings(
         write_atomically(folder / name, data)
         (folder / other).unlink(missing_ok=True)
     except OSError:
-        pass
+        return
+    prune(cache_dir, now=now)
+
+
+def prune(cache_dir: Path, *, now: float) -> int:
+    """Remove the findings no run may replay any more (past their time, unreadable, or of
+    another format); returns how many were removed. A clean lock's empty marker stays: it
+    is never wrong for the lock, interpreter and lockmigrate its key names."""
+    import json
+
+    removed = 0
+    try:
+        entries = list(_folder(cache_dir).glob("*.json"))
+    except OSError:
+        return 0
+    for path in entries:
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry["format"] == _FORMAT and float(entry["expires"]) > now:
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: of no use to anyone
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            continue  # another run removed it, or the folder is read-only
+    return removed
