@@ -383,12 +383,12 @@ def _uv_workspace_members(folders: Sequence[Path]) -> set[Path]:
     beside a ``uv.lock``): the folders its ``members`` globs name, less its ``exclude``.
     Their one ``uv.lock`` is the root's, so a member's requirement files are locked by it
     (``to-uv --workspace`` leaves them beside the member's ``pyproject.toml``)."""
-    from lockmigrate.sources.toml_files import load_toml
-
     members: set[Path] = set()
     for folder in folders:
         if not (folder / "uv.lock").is_file():
             continue
+        from lockmigrate.sources.toml_files import load_toml  # a tree with no uv.lock: never
+
         try:
             document = load_toml(
                 (folder / "pyproject.toml").read_bytes(),

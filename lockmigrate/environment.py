@@ -129,7 +129,11 @@ class TargetEnvironment:
 def _running_python() -> str:
     """The running interpreter's version (``3.11.7``), as ``packaging.markers`` takes it. The
     ``platform`` module is imported when first asked: a lock whose header names its Python
-    and has no marker to evaluate never needs it (``check`` on each commit)."""
+    and has no marker to evaluate never needs it (``check`` on each commit), and a release
+    build, whose ``sys.version`` begins with the version it names, is answered without it."""
+    release = "{}.{}.{}".format(*sys.version_info[:3])
+    if sys.version_info.releaselevel == "final" and sys.version.startswith(release + " "):
+        return release  # what platform.python_version() reads from sys.version
     import platform
 
     return platform.python_version()
