@@ -315,6 +315,9 @@ def _duplicate_attention(
 def _lines_attention(file: RequirementFile, collector: Collector) -> None:
     """Record the options in ``file`` that a target keeps or cannot express, and credentials
     in a line that is not a requirement."""
+    text = file.physical_lines.text
+    # redact_text changes only text with an '@' or a '?': a file with neither has no such line
+    credentials_possible = "@" in text or "?" in text
     for line in file.lines:
         for option in line.options:
             if option.name in _INDEX_OPTIONS:
@@ -331,9 +334,13 @@ def _lines_attention(file: RequirementFile, collector: Collector) -> None:
                     + ": pip-tools keeps it; Poetry cannot express it",
                     option.origin,
                 )
-        if line.requirement is None and any(
-            contains_credentials(raw)
-            for raw in file.physical_lines[line.first : line.first + line.count]
+        if (
+            credentials_possible
+            and line.requirement is None
+            and any(
+                contains_credentials(raw)
+                for raw in file.physical_lines[line.first : line.first + line.count]
+            )
         ):
             collector.warning(
                 "credentials",
