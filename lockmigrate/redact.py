@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["REDACTED", "contains_credentials", "redact_text", "redact_url"]
+__all__ = [
+    "REDACTED",
+    "contains_credentials",
+    "may_contain_credentials",
+    "redact_text",
+    "redact_url",
+]
 
 REDACTED = "****"
 
@@ -82,3 +88,10 @@ def redact_text(text: str) -> str:
 def contains_credentials(text: str) -> bool:
     """Whether ``text`` holds a URL credential that :func:`redact_text` would hide."""
     return redact_text(text) != text
+
+
+def may_contain_credentials(text: str) -> bool:
+    """``False`` when no part of ``text`` (a line of it, say) can hold a credential that
+    :func:`redact_text` would hide: it has neither a userinfo ``@`` nor a query ``?``. One
+    search of a whole file spares matching each of its lines."""
+    return "@" in text or "?" in text

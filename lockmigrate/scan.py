@@ -27,7 +27,7 @@ from lockmigrate.model.requirements import (
     RequirementKind,
 )
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
-from lockmigrate.redact import contains_credentials, redact_text
+from lockmigrate.redact import contains_credentials, may_contain_credentials, redact_text
 from lockmigrate.sources.discover import DiscoveredFile, DiscoveredService
 from lockmigrate.sources.includes import IncludeGraph, display_path, load_graph
 from lockmigrate.sources.locks.command import recorded_constraints, recorded_inputs
@@ -315,9 +315,7 @@ def _duplicate_attention(
 def _lines_attention(file: RequirementFile, collector: Collector) -> None:
     """Record the options in ``file`` that a target keeps or cannot express, and credentials
     in a line that is not a requirement."""
-    text = file.physical_lines.text
-    # redact_text changes only text with an '@' or a '?': a file with neither has no such line
-    credentials_possible = "@" in text or "?" in text
+    credentials_possible = may_contain_credentials(file.text)
     for line in file.lines:
         for option in line.options:
             if option.name in _INDEX_OPTIONS:
