@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 #: The entry points.
 FUNCTIONS = (
+    "apply_and_lock",
     "check",
     "diff",
     "diff_locks",
@@ -106,6 +107,7 @@ __all__ = [  # FUNCTIONS and TYPES, written out for type checkers
     "UvOptions",
     "UvResult",
     "apply",
+    "apply_and_lock",
     "check",
     "diff",
     "diff_locks",
@@ -455,6 +457,41 @@ def to_uv(
         readers=readers(),
     )
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+
+
+def apply_and_lock(
+    plan: Plan,
+    *,
+    lock: Callable[[tuple[FileChange, ...]], Sequence[FileChange]] | None = None,
+    workflow: Callable[[], Plan] | None = None,
+) -> tuple[Plan, tuple[FileChange, ...], tuple[FileChange, ...]]:
+    """Write ``plan`` (of :func:`to_poetry` or :func:`to_uv`), then ``lock`` what was
+    written (:func:`lock_poetry` or :func:`lock_uv` for the same result: each puts every
+    file back when it fails, and returns the lock files it wrote), then the files of
+    ``workflow()``: ``plan`` with those of ``--with`` added (:func:`workflow`).
+
+    With ``lock``, the workflow files are planned once every lock is written: Dependabot's
+    and Renovate's groups hold what each lock locks, so that a later run finds them as it
+    would write them. All or nothing: when planning or writing them fails (or the run is
+    interrupted), every file written and every lock is put back, and the error raised.
+    Returns the whole plan, the files written (the locks aside) and the locks written."""
+    from lockmigrate.io import apply, revert
+    from lockmigrate.plan import Plan
+
+    if lock is None:
+        whole = workflow() if workflow is not None else plan
+        return whole, apply(whole), ()
+    written = apply(plan)
+    locked = tuple(lock(written))
+    if workflow is None:
+        return plan, written, locked
+    try:
+        whole = workflow()
+        also = apply(Plan(whole.changes[len(plan.changes) :]))
+    except BaseException:
+        revert([*written, *locked])  # all or nothing: every file as it was
+        raise
+    return whole, (*written, *also), locked
 
 
 def _python_target_finder(

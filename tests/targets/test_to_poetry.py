@@ -5,6 +5,7 @@ requirement files. Checked with poetry-core, and with the real Poetry (``poetry 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -361,19 +362,54 @@ def test_poetry_lock_agrees_with_pip_compile(
 
 
 @pytest.mark.slow
-def test_a_failed_lock_puts_back_every_poetry_lock_before_it(
-    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_second_lock_with_workflow_files_changes_nothing(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """When the last service's ``poetry lock`` fails, every ``pyproject.toml`` and every
-    ``poetry.lock`` written before it is put back."""
+    """``--lock --with``: the workflow files are planned once poetry lock has written each
+    poetry.lock, so what it locks is in Dependabot's and Renovate's groups from the first
+    run, and a second run finds every file as it would write it."""
     (tree,) = _indexed_copies(local_index, tmp_path, monkeypatch, "tree")
     (tree / ".git").mkdir()
-    # taxi, locked last, asks for a project the index does not have
-    prod = tree / "taxi" / "requirements-prod.txt"
-    prod.write_text(prod.read_text() + "no-such-project~=1.0\n")
+    monkeypatch.chdir(tree)
+    workflow = "dependabot,renovate,make,pre-commit,github-actions"
+    args = ("--python-version", RUNNING, "--lock", "--with", workflow)
+    assert run(*args) == 0
+    capsys.readouterr()
+
+    # scipy: locked (scikit-learn needs it), declared by no service
+    renovate = json.loads((tree / "renovate.json").read_text())
+    group = next(r for r in renovate["packageRules"] if r.get("groupName") == "numpy-stack")
+    assert "scipy" in group["matchPackageNames"]
+    assert "          - scipy\n" in (tree / ".github" / "dependabot.yml").read_text()
+    written = _tree(tree)
+    assert run(*args) == 0
+    captured = capsys.readouterr()
+    assert _tree(tree) == written
+    assert "workflow-differs" not in captured.err
+    assert "Nothing to change." in captured.out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", ["a lock", "the workflow files"])
+def test_a_failure_after_the_first_lock_leaves_every_file_as_it_was(
+    failing: str, local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--lock --with``: when the last service's ``poetry lock`` fails, or the workflow
+    files (planned once every poetry.lock is written) cannot be written, every
+    ``pyproject.toml`` and every ``poetry.lock`` written before is put back."""
+    (tree,) = _indexed_copies(local_index, tmp_path, monkeypatch, "tree")
+    (tree / ".git").mkdir()
+    if failing == "a lock":  # taxi, locked last, asks for a project the index does not have
+        prod = tree / "taxi" / "requirements-prod.txt"
+        prod.write_text(prod.read_text() + "no-such-project~=1.0\n")
+    else:  # .github/dependabot.yml cannot be written: .github is a file
+        (tree / ".github").write_text("not a folder\n")
     monkeypatch.chdir(tree)
     before = _tree(tree)
-    assert run("--python-version", RUNNING, "--lock") == 3
+    assert run("--python-version", RUNNING, "--lock", "--with", "dependabot,renovate") != 0
     assert _tree(tree) == before
 
 
