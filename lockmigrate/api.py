@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 #: The entry points.
 FUNCTIONS = (
+    "apply_and_lock",
     "check",
     "diff",
     "diff_locks",
@@ -106,6 +107,7 @@ __all__ = [  # FUNCTIONS and TYPES, written out for type checkers
     "UvOptions",
     "UvResult",
     "apply",
+    "apply_and_lock",
     "check",
     "diff",
     "diff_locks",
@@ -388,16 +390,18 @@ def lock_poetry(
     written: Sequence[FileChange],
     *,
     progress: Callable[[str, str], None] | None = None,
-) -> None:
+) -> tuple[FileChange, ...]:
     """Run ``poetry lock`` for each service of ``result`` whose ``pyproject.toml`` was just
     written (``written``: what :func:`lockmigrate.io.apply` wrote); all or nothing: when a
-    lock fails (or the run is interrupted), every file of ``written`` is put back as it was
-    and the error raised. ``progress`` hears ``(pyproject, state)``: state ``locking``, then
-    ``done`` or ``failed``. Raises :class:`~lockmigrate.errors.ExternalToolError` when
-    Poetry is missing or fails."""
+    lock fails (or the run is interrupted), every file of ``written`` and every
+    ``poetry.lock`` is put back as it was, and the error raised. Returns the
+    ``poetry.lock`` files written. ``progress`` hears ``(pyproject, state)``: state
+    ``locking``, then ``done`` or ``failed``. Raises
+    :class:`~lockmigrate.errors.ExternalToolError` when Poetry is missing or fails."""
     from lockmigrate.io import revert
     from lockmigrate.resolve.poetry import poetry_lock
 
+    before = _contents([Path(s.pyproject).parent / "poetry.lock" for s in result.services])
     try:
         for service in result.services:
             if progress is not None:
@@ -411,8 +415,10 @@ def lock_poetry(
             if progress is not None:
                 progress(service.pyproject, "done")
     except BaseException:
-        revert(written)  # all or nothing: a failed lock leaves every file as it was
+        # all or nothing: a failed lock leaves every file as it was, the locks before it too
+        revert([*written, *_written_since(before, "poetry lock")])
         raise
+    return tuple(change for change in _written_since(before, "poetry lock") if change.changed)
 
 
 def to_uv(
@@ -451,6 +457,41 @@ def to_uv(
         readers=readers(),
     )
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
+
+
+def apply_and_lock(
+    plan: Plan,
+    *,
+    lock: Callable[[tuple[FileChange, ...]], Sequence[FileChange]] | None = None,
+    workflow: Callable[[], Plan] | None = None,
+) -> tuple[Plan, tuple[FileChange, ...], tuple[FileChange, ...]]:
+    """Write ``plan`` (of :func:`to_poetry` or :func:`to_uv`), then ``lock`` what was
+    written (:func:`lock_poetry` or :func:`lock_uv` for the same result: each puts every
+    file back when it fails, and returns the lock files it wrote), then the files of
+    ``workflow()``: ``plan`` with those of ``--with`` added (:func:`workflow`).
+
+    With ``lock``, the workflow files are planned once every lock is written: Dependabot's
+    and Renovate's groups hold what each lock locks, so that a later run finds them as it
+    would write them. All or nothing: when planning or writing them fails (or the run is
+    interrupted), every file written and every lock is put back, and the error raised.
+    Returns the whole plan, the files written (the locks aside) and the locks written."""
+    from lockmigrate.io import apply, revert
+    from lockmigrate.plan import Plan
+
+    if lock is None:
+        whole = workflow() if workflow is not None else plan
+        return whole, apply(whole), ()
+    written = apply(plan)
+    locked = tuple(lock(written))
+    if workflow is None:
+        return plan, written, locked
+    try:
+        whole = workflow()
+        also = apply(Plan(whole.changes[len(plan.changes) :]))
+    except BaseException:
+        revert([*written, *locked])  # all or nothing: every file as it was
+        raise
+    return whole, (*written, *also), locked
 
 
 def _python_target_finder(
@@ -574,10 +615,7 @@ def _uv_locks(
     from lockmigrate.resolve.uv import uv_lock
     from lockmigrate.sources.includes import display_path
 
-    before = {
-        folder: (folder / "uv.lock").read_bytes() if (folder / "uv.lock").exists() else None
-        for folder in folders
-    }
+    before = _contents([folder / "uv.lock" for folder in folders])
     generation = stop_generation()
 
     def lock(folder: Path) -> FileChange:
@@ -595,7 +633,7 @@ def _uv_locks(
         return FileChange(
             path=folder / "uv.lock",
             display=shown,
-            before=before[folder],
+            before=before[folder / "uv.lock"],
             after=(folder / "uv.lock").read_bytes(),
             reason="uv lock",
         )
@@ -609,19 +647,31 @@ def _uv_locks(
             for future in futures:
                 future.cancel()
             # every uv.lock as it was, written by a lock that ended or not
-            revert(
-                [
-                    FileChange(
-                        path=folder / "uv.lock",
-                        display=display_path(folder / "uv.lock"),
-                        before=before[folder],
-                        after=_read_or_none(folder / "uv.lock"),
-                        reason="uv lock",
-                    )
-                    for folder in folders
-                ]
-            )
+            revert(_written_since(before, "uv lock"))
             raise
+
+
+def _contents(paths: Sequence[Path]) -> dict[Path, bytes | None]:
+    """What each of ``paths`` holds before a resolver writes it (``None``: no file)."""
+    return {path: path.read_bytes() if path.exists() else None for path in paths}
+
+
+def _written_since(before: Mapping[Path, bytes | None], reason: str) -> list[FileChange]:
+    """Each file of ``before`` (as :func:`_contents` read it) from then to now, whatever
+    wrote it (``reason``: the resolver), for :func:`lockmigrate.io.revert` to put back."""
+    from lockmigrate.plan import FileChange
+    from lockmigrate.sources.includes import display_path
+
+    return [
+        FileChange(
+            path=path,
+            display=display_path(path),
+            before=content,
+            after=_read_or_none(path),
+            reason=reason,
+        )
+        for path, content in before.items()
+    ]
 
 
 def _read_or_none(path: Path) -> bytes | None:

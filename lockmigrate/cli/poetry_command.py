@@ -34,7 +34,7 @@ from lockmigrate.cli.common import Verbosity, print_summary, requires_python_opt
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from lockmigrate.plan import FileChange
+    from lockmigrate.plan import FileChange, Plan
     from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
 
 
@@ -123,7 +123,6 @@ def to_poetry(
     """Write each service's pyproject.toml: main dependencies and one group per role."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
-    from lockmigrate.io import apply
     from lockmigrate.targets.workflow import Tool, parse_integrations
 
     _check_style(constraint_style, layout)
@@ -150,20 +149,29 @@ def to_poetry(
     result = api.to_poetry(
         paths or [Path()], options=options, collector=collector, exclude=settings.excluded
     )
-    plan = result.plan
-    if integrations:
-        plan = api.workflow(
+
+    def with_workflow() -> Plan:
+        """The plan with the files ``--with`` names, for each service's pyproject.toml."""
+        return api.workflow(
             integrations,
             tool=Tool.POETRY,
-            plan=plan,
+            plan=result.plan,
             rerun=workflow_rerun(lockmigrate_requirement),
             lockmigrate_requirement=lockmigrate_requirement,
             collector=collector,
             exclude=settings.excluded,
         )
-    written = () if dry_run else apply(plan)
-    if lock and not dry_run:
-        _lock(result, written, level)
+
+    workflow = with_workflow if integrations else None
+    if dry_run:
+        plan = workflow() if workflow is not None else result.plan
+        written: tuple[FileChange, ...] = ()
+    else:  # with --lock, the workflow files are planned from each poetry.lock just written
+        plan, written, _ = api.apply_and_lock(
+            result.plan,
+            lock=(lambda files: _lock(result, files, level)) if lock else None,
+            workflow=workflow,
+        )
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
@@ -215,10 +223,12 @@ def _options(
     )
 
 
-def _lock(result: PoetryResult, written: Sequence[FileChange], level: Verbosity) -> None:
+def _lock(
+    result: PoetryResult, written: Sequence[FileChange], level: Verbosity
+) -> tuple[FileChange, ...]:
     """``poetry lock`` for each service just written (:func:`lockmigrate.api.lock_poetry`:
-    a failure puts every file back); on a terminal, which runs now and how many are done,
-    since it takes seconds a service."""
+    a failure puts every file back): the ``poetry.lock`` files written. On a terminal,
+    which runs now and how many are done, since it takes seconds a service."""
     from lockmigrate import api
     from lockmigrate.cli.progress import Progress, choose_mode
 
@@ -232,7 +242,7 @@ def _lock(result: PoetryResult, written: Sequence[FileChange], level: Verbosity)
 
     with progress:
         progress.planned(len(result.services))
-        api.lock_poetry(result, written, progress=report)
+        return api.lock_poetry(result, written, progress=report)
 
 
 def _poetry_summary(result: PoetryResult, changed: str, locked: int) -> list[str]:

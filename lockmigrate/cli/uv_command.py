@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,9 +35,7 @@ if TYPE_CHECKING:
 
     from lockmigrate.diagnostics import Collector
     from lockmigrate.plan import FileChange, Plan
-    from lockmigrate.sources.settings import Settings
     from lockmigrate.targets.uv import UvResult
-    from lockmigrate.targets.workflow import Integration
 
 
 @app.command(
@@ -94,9 +91,8 @@ def to_uv(
     """Write each service's pyproject.toml for uv: dependencies and one group per role."""
     from lockmigrate import api
     from lockmigrate.diagnostics import Collector
-    from lockmigrate.io import apply
     from lockmigrate.targets.uv import UvOptions
-    from lockmigrate.targets.workflow import parse_integrations
+    from lockmigrate.targets.workflow import Tool, parse_integrations
 
     level = verbosity(context, verbose=verbose, quiet=quiet)
     settings = project_settings(paths or [])
@@ -115,22 +111,33 @@ def to_uv(
     result = api.to_uv(
         paths or [Path()], options=options, collector=collector, exclude=settings.excluded
     )
-    locking = lock and not dry_run
-    workflow = _Workflow(
-        integrations=integrations,
-        workspace=workspace,
-        lockmigrate_requirement=lockmigrate_requirement,
-        collector=collector,
-        settings=settings,
-    )
-    plan = workflow.plan(result) if integrations and not locking else result.plan
-    written = () if dry_run else apply(plan)
-    locked: tuple[FileChange, ...] = ()
-    if locking:
-        locked = _lock(result, written, level, collector)
-        if integrations:  # planned from the uv.lock files just written, as a re-run will be
-            plan, also = workflow.after_lock(result)
-            written = (*written, *also)
+
+    def with_workflow() -> Plan:
+        """The plan with the files ``--with`` names, for the uv projects (the workspace
+        root's, with ``--workspace``), repeating the options that matter again."""
+        rerun = ["--workspace"] if workspace else []
+        return api.workflow(
+            integrations,
+            tool=Tool.UV,
+            plan=result.plan,
+            rerun=[*rerun, *workflow_rerun(lockmigrate_requirement)],
+            lockmigrate_requirement=lockmigrate_requirement,
+            collector=collector,
+            exclude=settings.excluded,
+            uv_result=result,
+        )
+
+    workflow = with_workflow if integrations else None
+    if dry_run:
+        plan = workflow() if workflow is not None else result.plan
+        written: tuple[FileChange, ...] = ()
+        locked: tuple[FileChange, ...] = ()
+    else:  # with --lock, the workflow files are planned from each uv.lock just written
+        plan, written, locked = api.apply_and_lock(
+            result.plan,
+            lock=(lambda files: _lock(result, files, level, collector)) if lock else None,
+            workflow=workflow,
+        )
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
@@ -147,46 +154,6 @@ def to_uv(
         changed = changed_text(plan, written, dry_run=dry_run)
         print_summary(_summary(result, changed, len(locked) if lock and not dry_run else 0))
     finish(collector.has_warnings(), strict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Workflow:
-    """What ``--with`` asks of a ``to-uv`` run: the files for its uv projects (the
-    workspace root's, with ``--workspace``), repeating the options that matter again."""
-
-    integrations: Sequence[Integration]
-    workspace: bool
-    lockmigrate_requirement: str | None
-    collector: Collector
-    settings: Settings
-
-    def plan(self, result: UvResult) -> Plan:
-        """``result``'s plan with the workflow files added."""
-        from lockmigrate import api
-        from lockmigrate.targets.workflow import Tool
-
-        rerun = ["--workspace"] if self.workspace else []
-        return api.workflow(
-            self.integrations,
-            tool=Tool.UV,
-            plan=result.plan,
-            rerun=[*rerun, *workflow_rerun(self.lockmigrate_requirement)],
-            lockmigrate_requirement=self.lockmigrate_requirement,
-            collector=self.collector,
-            exclude=self.settings.excluded,
-            uv_result=result,
-        )
-
-    def after_lock(self, result: UvResult) -> tuple[Plan, tuple[FileChange, ...]]:
-        """With ``--lock``: the workflow files planned once ``result``'s plan is written and
-        locked (Dependabot's and Renovate's groups come from each ``uv.lock``, so a second
-        run finds the same), and written. Returns the whole plan, for the report, and the
-        workflow files written."""
-        from lockmigrate.io import apply
-        from lockmigrate.plan import Plan
-
-        whole = self.plan(result)
-        return whole, apply(Plan(whole.changes[len(result.plan.changes) :]))
 
 
 def _lock(

@@ -5,6 +5,7 @@ requirement files. Checked with poetry-core, and with the real Poetry (``poetry 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -302,6 +303,29 @@ def test_poetry_check_passes_on_every_generated_file(
         assert "All set!" in result.stdout
 
 
+#: Poetry locks for the Python it runs on, and refuses a project that excludes it.
+RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _indexed_copies(
+    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *folders: str
+) -> list[Path]:
+    """Copies of the three services (in ``tmp_path / folder`` each) whose requirement
+    files name the local index, with pip and Poetry asking it and Poetry's folders private."""
+    for key, value in local_index.env(cache_dir=tmp_path / "pip-cache").items():
+        if key.startswith("PIP_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("POETRY_CACHE_DIR", str(tmp_path / "poetry-cache"))
+    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "poetry-config"))
+    monkeypatch.setenv("POETRY_DATA_DIR", str(tmp_path / "poetry-data"))
+    trees = [copy("pip_tools/three-services", tmp_path / folder) for folder in folders]
+    for root in trees:
+        for service in SERVICES:
+            prod = root / service / "requirements-prod.txt"
+            prod.write_text(f"--index-url {local_index.url}\n" + prod.read_text())
+    return trees
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", ["pep621", "poetry"])
 def test_poetry_lock_agrees_with_pip_compile(
@@ -309,22 +333,9 @@ def test_poetry_lock_agrees_with_pip_compile(
 ) -> None:
     """The same ranges, locked by real Poetry and by real pip-compile against the same index,
     give the same version of every direct dependency."""
-    for key, value in local_index.env(cache_dir=tmp_path / "pip-cache").items():
-        if key.startswith("PIP_"):
-            monkeypatch.setenv(key, value)
-    tree = copy("pip_tools/three-services", tmp_path / "poetry")
-    pip_tree = copy("pip_tools/three-services", tmp_path / "pip")
-    for root in (tree, pip_tree):
-        for service in SERVICES:
-            prod = root / service / "requirements-prod.txt"
-            prod.write_text(f"--index-url {local_index.url}\n" + prod.read_text())
-    monkeypatch.setenv("POETRY_CACHE_DIR", str(tmp_path / "poetry-cache"))
-    monkeypatch.setenv("POETRY_CONFIG_DIR", str(tmp_path / "poetry-config"))
-    monkeypatch.setenv("POETRY_DATA_DIR", str(tmp_path / "poetry-data"))
+    tree, pip_tree = _indexed_copies(local_index, tmp_path, monkeypatch, "poetry", "pip")
     monkeypatch.chdir(tree)
-    # Poetry locks for the Python it runs on, and refuses a project that excludes it
-    running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert run("--layout", layout, "--python", running, "--lock") == 0
+    assert run("--layout", layout, "--python", RUNNING, "--lock") == 0
     monkeypatch.chdir(pip_tree)
     assert main(["to-pip-tools"]) == 0
 
@@ -348,6 +359,67 @@ def test_poetry_lock_agrees_with_pip_compile(
         }
         for name in direct:
             assert Version(poetry_pins[name]) == Version(pip_pins[name]), (service, name)
+
+
+@pytest.mark.slow
+def test_a_second_lock_with_workflow_files_changes_nothing(
+    local_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--lock --with``: the workflow files are planned once poetry lock has written each
+    poetry.lock, so what it locks is in Dependabot's and Renovate's groups from the first
+    run, and a second run finds every file as it would write it."""
+    (tree,) = _indexed_copies(local_index, tmp_path, monkeypatch, "tree")
+    (tree / ".git").mkdir()
+    monkeypatch.chdir(tree)
+    workflow = "dependabot,renovate,make,pre-commit,github-actions"
+    args = ("--python-version", RUNNING, "--lock", "--with", workflow)
+    assert run(*args) == 0
+    capsys.readouterr()
+
+    # scipy: locked (scikit-learn needs it), declared by no service
+    renovate = json.loads((tree / "renovate.json").read_text())
+    group = next(r for r in renovate["packageRules"] if r.get("groupName") == "numpy-stack")
+    assert "scipy" in group["matchPackageNames"]
+    assert "          - scipy\n" in (tree / ".github" / "dependabot.yml").read_text()
+    written = _tree(tree)
+    assert run(*args) == 0
+    captured = capsys.readouterr()
+    assert _tree(tree) == written
+    assert "workflow-differs" not in captured.err
+    assert "Nothing to change." in captured.out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", ["a lock", "the workflow files"])
+def test_a_failure_after_the_first_lock_leaves_every_file_as_it_was(
+    failing: str, local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--lock --with``: when the last service's ``poetry lock`` fails, or the workflow
+    files (planned once every poetry.lock is written) cannot be written, every
+    ``pyproject.toml`` and every ``poetry.lock`` written before is put back."""
+    (tree,) = _indexed_copies(local_index, tmp_path, monkeypatch, "tree")
+    (tree / ".git").mkdir()
+    if failing == "a lock":  # taxi, locked last, asks for a project the index does not have
+        prod = tree / "taxi" / "requirements-prod.txt"
+        prod.write_text(prod.read_text() + "no-such-project~=1.0\n")
+    else:  # .github/dependabot.yml cannot be written: .github is a file
+        (tree / ".github").write_text("not a folder\n")
+    monkeypatch.chdir(tree)
+    before = _tree(tree)
+    assert run("--python-version", RUNNING, "--lock", "--with", "dependabot,renovate") != 0
+    assert _tree(tree) == before
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative path; not lockmigrate's own (in ``.git``)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
 
 
 def test_lock_without_poetry_is_exit_3(

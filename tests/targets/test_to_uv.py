@@ -496,6 +496,20 @@ def test_a_workspace_with_its_workflow_files_passes_their_check(
     assert "[uv-lock]" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_workflow_files_that_cannot_be_written_after_uv_lock_leave_every_file_as_it_was(
+    local_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--lock --with``: the workflow files are written once each uv.lock is; when they
+    cannot be (.github is a file here), every pyproject.toml and uv.lock is put back."""
+    tree = _indexed_tree(local_index, tmp_path, monkeypatch)
+    (tree / ".git").mkdir()
+    (tree / ".github").write_text("not a folder\n")
+    before = _tree(tree)
+    assert run("--python-version", RUNNING, "--lock", "--with", "dependabot,renovate") != 0
+    assert {path: data for path, data in _tree(tree).items() if ".git/" not in path} == before
+
+
 def test_what_uv_cannot_hold_is_a_warning_at_its_line_never_silent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
