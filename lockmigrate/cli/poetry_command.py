@@ -166,8 +166,9 @@ def to_poetry(
     if dry_run:
         plan = workflow() if workflow is not None else result.plan
         written: tuple[FileChange, ...] = ()
+        locked: tuple[FileChange, ...] = ()
     else:  # with --lock, the workflow files are planned from each poetry.lock just written
-        plan, written, _ = api.apply_and_lock(
+        plan, written, locked = api.apply_and_lock(
             result.plan,
             lock=(lambda files: _lock(result, files, level)) if lock else None,
             workflow=workflow,
@@ -176,16 +177,17 @@ def to_poetry(
         _print_services(result)
     report_plan(
         plan,
-        written,
+        (*written, *locked),
         dry_run=dry_run,
         json_output=output_format is ScanFormat.JSON,
         level=level,
         diagnostics=collector.items,
         stat=stat,
+        locked=locked,
     )
     if level is not Verbosity.QUIET:
-        locked = len(result.services) if lock and not dry_run else 0
-        print_summary(_poetry_summary(result, changed_text(plan, written, dry_run=dry_run), locked))
+        count = len(result.services) if lock and not dry_run else 0
+        print_summary(_poetry_summary(result, changed_text(plan, written, dry_run=dry_run), count))
     finish(collector.has_warnings(), strict)
 
 

@@ -376,8 +376,12 @@ def test_a_second_lock_with_workflow_files_changes_nothing(
     monkeypatch.chdir(tree)
     workflow = "dependabot,renovate,make,pre-commit,github-actions"
     args = ("--python-version", RUNNING, "--lock", "--with", workflow)
-    assert run(*args) == 0
-    capsys.readouterr()
+    assert run(*args, "--format", "json") == 0
+    locked = json.loads(capsys.readouterr().out)["locked"]
+    assert sorted(entry["path"] for entry in locked) == [
+        f"{service}/poetry.lock" for service in ("churn", "nlp", "taxi")
+    ]
+    assert {entry["reason"] for entry in locked} == {"poetry lock"}
 
     # scipy: locked (scikit-learn needs it), declared by no service
     renovate = json.loads((tree / "renovate.json").read_text())
