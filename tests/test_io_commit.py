@@ -244,6 +244,29 @@ def test_a_directory_as_target_stops_everything(tmp_path: Path) -> None:
     assert snapshot(tree) == before
 
 
+def test_a_file_where_a_folder_must_be_stops_everything(tmp_path: Path) -> None:
+    """``.github`` a file when ``.github/dependabot.yml`` is to be written: said as it is,
+    not as a file that changed on disk."""
+    tree = make_tree(tmp_path / "repo")
+    (tree / ".github").write_text("not a folder\n")
+    before = snapshot(tree)
+    plan = Plan(
+        (
+            *plan_for(tree).changes,
+            FileChange(
+                path=tree / ".github" / "workflows" / "lock.yml",
+                display=".github/workflows/lock.yml",
+                before=None,
+                after=b"on: push\n",
+                reason="",
+            ),
+        )
+    )
+    with pytest.raises(ApplyError, match=r"^\.github/workflows/lock\.yml: \.github is a file"):
+        apply(plan)
+    assert snapshot(tree) == before
+
+
 def test_revert_puts_back_what_was_written(tmp_path: Path) -> None:
     """Every file as it was (the folders made for new files stay, empty)."""
     tree = make_tree(tmp_path / "repo")

@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Literal
 
 from lockmigrate.io import ApplyError
@@ -318,16 +318,30 @@ def _follow(path: Path, display: str) -> Path:
     raise ApplyError(f"{display} is a loop of symbolic links; nothing was written")
 
 
+def _check_folders(file: Path, display: str) -> None:
+    """Raise :class:`ApplyError` when a folder ``file`` needs is a file (``.github`` a file,
+    ``.github/dependabot.yml`` to be written): no write could make it."""
+    shown = [str(folder) for folder in PurePath(display).parents]
+    for depth, folder in enumerate(file.parents):
+        if folder.is_dir():
+            return
+        if folder.exists() or folder.is_symlink():
+            name = shown[depth] if depth < len(shown) and shown[depth] != "." else str(folder)
+            raise ApplyError(f"{display}: {name} is a file, not a folder; nothing was written")
+
+
 def _targets(changes: Sequence[FileChange]) -> tuple[list[_Target], TreeState]:
     """The files the changes touch, and the tree they are in.
-    Raises :class:`ApplyError` for a folder in the way, a file named twice, or a file
-    outside the tree."""
+    Raises :class:`ApplyError` for a folder in the way (or a file where a folder must be), a
+    file named twice, or a file outside the tree."""
     files: list[tuple[FileChange, Path, bool]] = []
     for change in changes:
         path = _absolute(change.path)
         file = path if change.after is None else _follow(path, change.display)
         if file.is_dir():
             raise ApplyError(f"{change.display} is a directory; nothing was written")
+        if change.after is not None:
+            _check_folders(file, change.display)
         files.append((change, file, file != path))
     state = state_for_writing(file for _, file, _ in files)
     physical = _Physical(state.root)
