@@ -892,7 +892,7 @@ def check(
             )
         ],
     )
-    if not result.locks and not result.unlocked:
+    if not result.locks and not result.unlocked and not result.findings:
         raise UsageError(_nothing_to_check(existing, report, result.excluded))
     return _with_abi_findings(result, report, collector)
 

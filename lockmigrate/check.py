@@ -70,7 +70,7 @@ class Finding:
     """One thing that does not hold, at a place, with what was expected and what was found."""
 
     # stale | out-of-range | layering | credentials | poetry-lock | uv-lock | unlocked
-    # | pylock-stale | abi-break | import
+    # | unreadable | pylock-stale | abi-break | import
     code: str
     message: str
     origin: Origin | None
@@ -166,6 +166,21 @@ def _credentials(report: ScanReport) -> list[Finding]:
                     )
                 )
     return findings
+
+
+def _unreadable(report: ScanReport) -> list[Finding]:
+    """A file that looks like a requirements file but does not parse (the scan skipped it
+    with an ``unreadable-file`` warning): no lock can be checked against it, so a gate must
+    not pass over it. Fixed, or left out with ``--exclude``."""
+    return [
+        Finding(
+            code="unreadable",
+            message=f"{diagnostic.message}: fix it, or leave it out with --exclude",
+            origin=diagnostic.origin,
+        )
+        for diagnostic in report.diagnostics
+        if diagnostic.code == "unreadable-file"
+    ]
 
 
 def _key(path: Path) -> Path:
@@ -546,7 +561,7 @@ def run_check(
     before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells.
     Given ``imports`` (a display's hooks, which may be empty), every pip-compile lock is
     also installed and its modules imported (``check --import``)."""
-    tally = _Tally(findings=_credentials(report))
+    tally = _Tally(findings=[*_unreadable(report), *_credentials(report)])
     pairs = _pairs(report)
     for service, scanned in pairs:
         _check_lock(service, scanned, tally, options=options, full=full, collector=collector)

@@ -136,6 +136,38 @@ def test_a_tree_never_migrated_fails_with_each_ranged_file(
     assert "--exclude" in message
 
 
+@pytest.mark.parametrize("beside", [True, False], ids=["beside-a-lock", "alone"])
+def test_a_requirements_file_that_does_not_parse_is_a_finding(
+    beside: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A gate must not pass over a file it could not read: found by walking, it is skipped
+    by the scan (a warning) and is an ``unreadable`` finding here, exit 1; never "nothing to
+    check"."""
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    if beside:
+        shutil.copytree(
+            Path(__file__).parent / "fixtures" / "workflow" / "three-services-migrated" / "churn",
+            tree / "churn",
+        )
+    (tree / "new").mkdir()
+    (tree / "new" / "requirements-prod.txt").write_text("numpy~=1.26.4\nscikit-learn~=1\n")
+    monkeypatch.chdir(tree)
+
+    assert main(["check", "--format", "json"]) == 1
+
+    document = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["path"], f["line"]) for f in document["findings"]] == [
+        ("unreadable", "new/requirements-prod.txt", 2)
+    ]
+    assert "--exclude" in document["findings"][0]["message"]
+    assert len(document["locks"]) == (2 if beside else 0)
+    assert main(["check", "--exclude", "new/*"]) == (0 if beside else 2)
+
+
 def test_excluding_every_file_leaves_nothing_to_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
