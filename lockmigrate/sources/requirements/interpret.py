@@ -43,6 +43,9 @@ from lockmigrate.sources.requirements.simple import (
 
 __all__ = ["Interpretation", "interpret_editable", "interpret_line_requirement"]
 
+#: ``~=1``: PEP 440 wants two parts at least (a pattern, compiled only for a bad line).
+_ONE_PART_COMPATIBLE = r"~=\s*v?[0-9]+\s*(?:[,;]|$)"
+
 
 class Interpretation(NamedTuple):  # a tuple: made once per line, in the hot path
     name: str | None
@@ -96,6 +99,8 @@ def _from_pep508(text: str, marker: str | None) -> Interpretation:
         hint = ""
         if "=" in text and not any(op in text for op in ("==", "!=", "<=", ">=", "~=", "===")):
             hint = " (= is not a valid operator. Did you mean == ?)"
+        elif re.search(_ONE_PART_COMPATIBLE, text):
+            hint = " (~= needs a version of at least two parts: ~=1.0 allows 1.x, ~=1.4.2 1.4.x)"
         elif os.path.sep in text:
             hint = " (it looks like a path, but no such directory or archive exists)"
         # packaging's message is followed by the text and a caret; keep its first line.
