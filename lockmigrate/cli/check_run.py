@@ -16,7 +16,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lockmigrate.cli.common import QUIET_HELP, VERBOSE_HELP, ReportFormat, Resolver, Verbosity
+from lockmigrate.cli.common import (
+    QUIET_REPORT_HELP,
+    VERBOSE_HELP,
+    ReportFormat,
+    Resolver,
+    Verbosity,
+)
 from lockmigrate.cli.declared import Option, read_plain
 
 if TYPE_CHECKING:
@@ -112,7 +118,7 @@ OPTIONS: tuple[Option, ...] = (
         "problem at the lock line that pins its package. Needs uv.",
     ),
     Option(name="--verbose", short="-v", field="verbose", takes="count", help=VERBOSE_HELP),
-    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_HELP),
+    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_REPORT_HELP),
 )
 assert {f.name for f in fields(CheckArguments)} == {"paths", *(o.field for o in OPTIONS)}  # noqa: S101
 

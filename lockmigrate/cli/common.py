@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "QUIET_HELP",
+    "QUIET_REPORT_HELP",
     "VERBOSE_HELP",
     "ReportFormat",
     "Resolver",
@@ -35,6 +36,11 @@ VERBOSE_HELP = "Say more on standard error: every note, and progress in logs too
 QUIET_HELP = (
     "Print errors and the report asked for (or JSON, or --dry-run plan), nothing "
     "else: no warnings, progress or list of files written."
+)
+#: ``-q`` of the commands that write nothing (``check``, ``diff``).
+QUIET_REPORT_HELP = (
+    "Print errors and the report asked for (or JSON), nothing else: no warnings, "
+    "progress or closing summary."
 )
 
 

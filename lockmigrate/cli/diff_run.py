@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockmigrate.cli.common import (
-    QUIET_HELP,
+    QUIET_REPORT_HELP,
     VERBOSE_HELP,
     ReportFormat,
     Resolver,
@@ -165,7 +165,7 @@ OPTIONS: tuple[Option, ...] = (
         "re-lock check (default: uv when installed).",
     ),
     Option(name="--verbose", short="-v", field="verbose", takes="count", help=VERBOSE_HELP),
-    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_HELP),
+    Option(name="--quiet", short="-q", field="quiet", takes="count", help=QUIET_REPORT_HELP),
     Option(
         name="--no-relock-check",
         field="no_relock_check",
