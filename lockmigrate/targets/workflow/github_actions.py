@@ -48,6 +48,8 @@ def render_github_actions(writer: Writer) -> None:
     install = [writer.install.requirement]
     if setup.tool is Tool.POETRY:
         install.append("poetry>=2,<3")
+    elif setup.tool is Tool.PIP_TOOLS and setup.locks_with_uv:
+        install.append("uv")  # check re-locks a stale uv pip compile lock with uv
     command = "python -m pip install " + " ".join(shlex.quote(r) for r in install)
     text = read_template("workflow/github-actions.yml").format(
         header=generated_header(setup, Integration.GITHUB_ACTIONS),

@@ -95,7 +95,8 @@ def render_pre_commit(writer: Writer) -> None:
 
 
 def _hook_requirements(writer: Writer) -> list[str]:
-    """What the hook's environment installs: lockmigrate, and uv for ``uv lock --check``."""
-    if writer.setup.tool is Tool.UV:
+    """What the hook's environment installs: lockmigrate, and uv for ``uv lock --check`` or
+    for re-locking what ``uv pip compile`` locked."""
+    if writer.setup.locks_with_uv:
         return [writer.install.requirement, "uv"]
     return [writer.install.requirement]

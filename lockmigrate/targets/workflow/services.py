@@ -144,6 +144,18 @@ class Setup:
     def paths(self) -> str:
         return " ".join(shlex.quote(service.relative) for service in self.services)
 
+    @property
+    def locks_with_uv(self) -> bool:
+        """Whether ``lockmigrate check`` re-locks with uv here: uv projects, and pip-compile
+        locks written by ``uv pip compile`` (``--resolver uv``), which ``check`` re-resolves
+        with the resolver their header names (with pip-tools, slower and perhaps otherwise,
+        when uv is missing)."""
+        return self.tool is Tool.UV or any(
+            (step.command or "").startswith("uv ")
+            for service in self.services
+            for step in service.steps
+        )
+
     def command(self, integration: Integration) -> str:
         """The command that writes ``integration``'s file again."""
         return " ".join(
