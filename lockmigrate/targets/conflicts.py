@@ -173,6 +173,17 @@ def _no_release(message: str, name: str, ranges: Sequence[Declared]) -> Explanat
         if len(ranges) == 1
         else " and ".join(f"{name}{r.specifier} ({r.origin})" for r in ranges)
     )
+    try:
+        empty = SpecifierSet(combined).is_unsatisfiable()
+    except InvalidSpecifier:
+        empty = False
+    if empty:  # no index could help: say so, not which releases come near
+        allow = (
+            "allows no version: its bounds exclude each other"
+            if len(ranges) == 1
+            else ("allow no version together")
+        )
+        return Explanation(origin=ranges[-1].origin, summary=f"{shown} {allow}")
     versions = _listed_versions(message, name)
     if versions is not None:
         summary = _pip_no_release(message, name, versions, combined, shown)

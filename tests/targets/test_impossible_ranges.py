@@ -194,6 +194,18 @@ def test_a_range_no_listed_version_satisfies_shows_the_nearest_and_a_count() -> 
     )
 
 
+def test_a_range_whose_bounds_exclude_each_other_is_said_to_be_empty() -> None:
+    message = (
+        "ERROR: Could not find a version that satisfies the requirement requests<2,>=3 (from "
+        "versions: 1.2.2, 1.2.3, 2.0.0, 2.0.1)\nDistributionNotFound: No matching distribution"
+    )
+    explained = explain(message, declared=[_declared("requests", ">=3,<2", "r.txt", 4)])
+
+    assert explained is not None
+    assert explained.origin == Origin(path="r.txt", line=4)
+    assert explained.summary == ("requests>=3,<2 allows no version: its bounds exclude each other")
+
+
 def test_releases_that_need_another_python_are_said_to_be_the_cause() -> None:
     message = (
         "ERROR: Ignored the following versions that require a different python version: "
