@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from lockmigrate.model.requirements import RequirementFile
+from lockmigrate.paths import display_path
 
 if TYPE_CHECKING:
     from lockmigrate.model.readers import ParseRequirements
@@ -71,8 +72,8 @@ def inputs_digest(
         data = content if content is not None else path.read_bytes()
         digest.update(path.name.encode() + b"\0" + data + b"\0")
         file = parsed(Path(os.path.abspath(path))) if parsed and content is None else None  # noqa: PTH100
-        if file is None:
-            file = parse(data, path=path)
+        if file is None:  # a file the scan did not read: shown as every other, if it is bad
+            file = parse(data, path=path, display=display_path(path))
         for include in file.includes:
             if include.resolved is not None and include.resolved.absolute().is_file():
                 pending.append((include.resolved.absolute(), None))

@@ -168,6 +168,26 @@ def test_a_requirements_file_that_does_not_parse_is_a_finding(
     assert main(["check", "--exclude", "new/*"]) == (0 if beside else 2)
 
 
+def test_a_lock_with_merge_conflict_markers_is_bad_input_at_its_relative_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The prod lock, which the dev input includes (-c), read for the dev lock's digest:
+    its bad lines are shown as the paths given are, not from the root of the file system."""
+    shutil.copytree(
+        Path(__file__).parent / "fixtures" / "workflow" / "three-services-migrated" / "churn",
+        tmp_path / "repo" / "churn",
+    )
+    lock = tmp_path / "repo" / "churn" / "requirements-prod.txt"
+    lock.write_text(lock.read_text() + "<<<<<<< HEAD\nnumpy==1.26.4\n=======\n>>>>>>> main\n")
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["check", "repo"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("lockmigrate: error: repo/churn/requirements-prod.txt:"), err
+    assert str(tmp_path) not in err
+
+
 def test_excluding_every_file_leaves_nothing_to_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
