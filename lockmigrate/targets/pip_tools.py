@@ -1041,9 +1041,11 @@ def _outcome(
     if failures and not keep_going:
         job, _ = runner.failures[0]
         first = failures[0]
+        lock = display_path(job.txt_path)
+        # the lock compiled, unless the origin names it already (a file compiled in place)
+        where = f"{first.origin}" if first.origin.path == lock else f"{first.origin}: {lock}"
         raise ExternalToolError(
-            f"{first.origin}: {display_path(job.txt_path)} "
-            f"(service {display_path(service_dir_for(job.txt_path))}): "
+            f"{where} (service {display_path(service_dir_for(job.txt_path))}): "
             f"{first.message}\nNothing was written."
         )
     outcome = _Outcome(failures=failures, failed={job.txt_path for job, _ in runner.failures})

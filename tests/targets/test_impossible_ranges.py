@@ -55,7 +55,7 @@ def test_two_ranges_of_one_file_that_allow_nothing(
     err = capsys.readouterr().err
     first = err.splitlines()[0]
     assert first == (
-        "lockmigrate: error: requirements.txt:3: requirements.txt (service .): numpy>=2 "
+        "lockmigrate: error: requirements.txt:3 (service .): numpy>=2 "
         "conflicts with numpy~=1.26.4 at requirements.txt:1: no version satisfies both"
     )
     assert f"{resolver} failed on requirements.txt:" in err
@@ -108,7 +108,7 @@ def test_a_range_no_release_satisfies(
     assert code == 3
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith(
-        "lockmigrate: error: requirements.txt:2: requirements.txt (service .): no release of "
+        "lockmigrate: error: requirements.txt:2 (service .): no release of "
         "numpy satisfies numpy~=3.1"
     )
     if resolver == "pip-tools":  # pip lists the versions: the nearest few and a count
