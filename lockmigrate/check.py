@@ -264,13 +264,17 @@ def _reachable(graph: IncludeGraph, root: Path) -> set[Path]:
     return reached
 
 
-def _declares_ranges(file: RequirementFile) -> bool:
-    """Whether ``file`` declares a requirement that is not pinned to one version (or one
-    URL): a file of exact pins needs no lock."""
-    return any(
-        classify_range(requirement) not in {RangeKind.EXACT, RangeKind.DIRECT}
-        for requirement in file.requirements
-        if not requirement.constraint
+def _first_range(file: RequirementFile) -> Origin | None:
+    """Where ``file`` first declares a requirement that is not pinned to one version (or one
+    URL); ``None`` for a file of exact pins, which needs no lock."""
+    return next(
+        (
+            requirement.origin
+            for requirement in file.requirements
+            if not requirement.constraint
+            and classify_range(requirement) not in {RangeKind.EXACT, RangeKind.DIRECT}
+        ),
+        None,
     )
 
 
@@ -288,7 +292,8 @@ def _unlocked(
             path = scanned.path.absolute()
             if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
                 continue
-            if path in covered or not _declares_ranges(scanned.file):
+            first = _first_range(scanned.file)
+            if path in covered or first is None:
                 continue
             lock = scanned.lock.absolute() if scanned.lock is not None else None
             if lock is not None and lock != path and lock.is_file():
@@ -305,7 +310,7 @@ def _unlocked(
                     f"ranges with no lock: migrate them (lockmigrate to-pip-tools {shown}), "
                     f"or leave the file out with --exclude {shown}"
                 )
-            finding = Finding(code="unlocked", message=message, origin=Origin(path=shown, line=1))
+            finding = Finding(code="unlocked", message=message, origin=first)
             found.append((scanned, finding))
     return found
 
