@@ -292,8 +292,10 @@ def _unlocked(
             path = scanned.path.absolute()
             if scanned.format not in {FileFormat.RANGES, FileFormat.PIP_TOOLS_IN}:
                 continue
+            if path in covered:
+                continue
             first = _first_range(scanned.file)
-            if path in covered or first is None:
+            if first is None:
                 continue
             lock = scanned.lock.absolute() if scanned.lock is not None else None
             if lock is not None and lock != path and lock.is_file():
