@@ -257,9 +257,9 @@ def report_plan(
 ) -> None:
     """What a migration command did (or, with ``--dry-run``, would do), for every target.
     ``failures`` are the files ``--keep-going`` left as they were; ``locked`` the lock files
-    a resolver wrote after the plan (``to-uv --lock``: each ``uv.lock``; ``to-poetry --lock``: each ``poetry.lock``). With ``-q``, only
-    the JSON or the ``--dry-run`` plan. With ``stat``, each file with the lines it adds and
-    removes, and no diff."""
+    a resolver wrote after the plan (``to-uv --lock``: each ``uv.lock``; ``to-poetry
+    --lock``: each ``poetry.lock``). With ``-q``, only the JSON or the ``--dry-run`` plan.
+    With ``stat``, each file with the lines it adds and removes, and no diff."""
     if json_output:
         from lockmigrate.reporters import migration_json
 
