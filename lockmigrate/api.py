@@ -31,10 +31,12 @@ if TYPE_CHECKING:
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.python_target import PythonTarget
     from lockmigrate.resolve import Backend, CompileOptions
+    from lockmigrate.resolve.poetry_messages import PythonRangeConflict
     from lockmigrate.sources.discover import Exclude
     from lockmigrate.sources.settings import Settings, find_settings
     from lockmigrate.targets.pip_tools import MigrationResult, Progress
     from lockmigrate.targets.poetry import ConstraintStyle, Layout, PoetryOptions, PoetryResult
+    from lockmigrate.targets.poetry import ServiceResult as PoetryServiceResult
     from lockmigrate.targets.uv import LockDifference, ServiceResult, UvOptions, UvResult
     from lockmigrate.targets.workflow import Integration, Tool
 
@@ -385,29 +387,47 @@ def to_poetry(
     return dataclasses.replace(result, plan=result.plan.reading(_files_read(report)))
 
 
+#: How many times ``poetry lock`` runs again after it named a package whose Python stops
+#: below the project's range, with the range capped there (capping one package can show the
+#: next); never more, so a lock that keeps failing fails.
+POETRY_CAP_RETRIES = 2
+
+
 def lock_poetry(
     result: PoetryResult,
     written: Sequence[FileChange],
     *,
     progress: Callable[[str, str], None] | None = None,
+    collector: Collector | None = None,
 ) -> tuple[FileChange, ...]:
     """Run ``poetry lock`` for each service of ``result`` whose ``pyproject.toml`` was just
     written (``written``: what :func:`lockmigrate.io.apply` wrote); all or nothing: when a
     lock fails (or the run is interrupted), every file of ``written`` and every
-    ``poetry.lock`` is put back as it was, and the error raised. Returns the
-    ``poetry.lock`` files written. ``progress`` hears ``(pyproject, state)``: state
-    ``locking``, then ``done`` or ``failed``. Raises
-    :class:`~lockmigrate.errors.ExternalToolError` when Poetry is missing or fails."""
+    ``poetry.lock`` is put back as it was, and the error raised. ``progress`` hears
+    ``(pyproject, state)``: state ``locking``, then ``done`` or ``failed``. Raises
+    :class:`~lockmigrate.errors.ExternalToolError` when Poetry is missing or fails.
+
+    When ``poetry lock`` fails because a package (a dependency of the ranges the index
+    was not asked about) allows only Pythons below some version, the ``pyproject.toml``
+    just written gets that cap in ``[tool.poetry.dependencies] python``, as a cap the
+    index showed would have (a ``poetry-python-cap`` note in ``collector``), and ``poetry
+    lock`` runs again (at most :data:`POETRY_CAP_RETRIES` times). A range that would have
+    to start higher is never changed: the error says what to run.
+
+    Returns the ``poetry.lock`` files written, then each ``pyproject.toml`` of ``written``
+    written again with a cap (from what it held before ``written``: it replaces that file's
+    entry of ``written``, as :func:`apply_and_lock` does)."""
     from lockmigrate.io import revert
-    from lockmigrate.resolve.poetry import poetry_lock
 
     before = _contents([Path(s.pyproject).parent / "poetry.lock" for s in result.services])
+    collector = collector if collector is not None else Collector()
+    current = {change.path.resolve(): change for change in written}
     try:
         for service in result.services:
             if progress is not None:
                 progress(service.pyproject, "locking")
             try:
-                poetry_lock(Path(service.pyproject).parent, requires_python=service.requires_python)
+                _lock_with_cap(service, current, collector)
             except BaseException:
                 if progress is not None:
                     progress(service.pyproject, "failed")
@@ -416,9 +436,123 @@ def lock_poetry(
                 progress(service.pyproject, "done")
     except BaseException:
         # all or nothing: a failed lock leaves every file as it was, the locks before it too
-        revert([*written, *_written_since(before, "poetry lock")])
+        revert([*current.values(), *_written_since(before, "poetry lock")])
         raise
-    return tuple(change for change in _written_since(before, "poetry lock") if change.changed)
+    locks = [change for change in _written_since(before, "poetry lock") if change.changed]
+    capped = [change for change in current.values() if change not in written]
+    return (*locks, *capped)
+
+
+def _lock_with_cap(
+    service: PoetryServiceResult, current: dict[Path, FileChange], collector: Collector
+) -> None:
+    """``poetry lock`` for ``service``; when it names a package whose Python stops below the
+    range, its ``pyproject.toml`` (``current``: what each written file holds now, updated)
+    is written again with the range capped there, and the lock run again."""
+    from lockmigrate.io import apply
+    from lockmigrate.plan import Plan
+    from lockmigrate.resolve.poetry import PoetryLockError, poetry_lock
+
+    folder = Path(service.pyproject).parent
+    pyproject = (folder / "pyproject.toml").resolve()
+    tried: str | None = None
+    for attempt in range(POETRY_CAP_RETRIES + 1):
+        try:
+            poetry_lock(folder, requires_python=service.requires_python)
+            return
+        except PoetryLockError as error:
+            if error.conflict is None:
+                raise
+            conflict = error.conflict
+            change = current.get(pyproject)  # None: this run did not write it
+            capped = (
+                _with_cap(change, conflict, collector)
+                if change is not None and attempt < POETRY_CAP_RETRIES
+                else None
+            )
+            if change is None or capped is None:
+                message = _python_range_error(
+                    service.pyproject, conflict, tried=tried, written=change is not None
+                )
+                raise PoetryLockError(message, conflict=conflict) from None
+            rewrite = dataclasses.replace(
+                change, before=change.after, after=capped, reason="Python cap for poetry lock"
+            )
+            try:
+                apply(Plan((rewrite,)))
+            finally:  # even on Ctrl-C, what is put back is what the file holds
+                if _read_or_none(change.path) == capped:
+                    current[pyproject] = dataclasses.replace(change, after=capped)
+            tried = conflict.capped
+
+
+def _with_cap(
+    change: FileChange, conflict: PythonRangeConflict, collector: Collector
+) -> bytes | None:
+    """The ``pyproject.toml`` ``change`` wrote, with the cap ``conflict`` calls for (``None``
+    when there is none, or nothing to change: see
+    :func:`lockmigrate.targets.poetry.pyproject_edit.cap_lock_python`)."""
+    from lockmigrate.model.python import PythonCap
+    from lockmigrate.targets.poetry.pyproject_edit import cap_lock_python
+
+    if conflict.below is None or change.after is None:
+        return None
+    return cap_lock_python(
+        change.after,
+        before=change.before,
+        display=change.display,
+        cap=PythonCap(
+            below=conflict.below, requirement=f"{conflict.package} (a dependency of the ranges)"
+        ),
+        why=f"poetry lock: {conflict.package} requires Python {conflict.package_requires}",
+        collector=collector,
+    )
+
+
+def _python_range_error(
+    pyproject: str, conflict: PythonRangeConflict, *, tried: str | None, written: bool
+) -> str:
+    """A short error for a ``poetry lock`` that failed on the project's Python range, in
+    place of Poetry's whole derivation: which packages, and what to run. ``tried``: the
+    range lockmigrate capped to before; ``written``: whether this run wrote ``pyproject``."""
+    folder = Path(pyproject).parent.as_posix()
+    said = "\n".join(
+        f"  - {name} requires Python {python}"
+        for name, python in list(dict.fromkeys(conflict.requirements))[:5]
+    )
+    lines = [
+        f"poetry lock failed in {folder}: Poetry locks for every Python the project allows "
+        f"({conflict.project}), and packages the ranges depend on allow less:\n{said}"
+    ]
+    if tried is not None:
+        lines.append(
+            f"lockmigrate capped [tool.poetry.dependencies] python to {tried!r} for an "
+            "earlier package, and poetry lock still fails (every file is put back)."
+        )
+    if conflict.below is None:
+        lines.append(
+            f"{conflict.package} needs a newer Python than the range starts at, and "
+            "lockmigrate only ever caps a range from above: raise the project's Python "
+            f"(--python-version '{conflict.suggested}' writes requires-python = "
+            f"'{conflict.suggested}'), or narrow the requirement that pulls "
+            f"{conflict.package} in to releases that install on {conflict.project}"
+        )
+    else:
+        why = (
+            "already has its own [tool.poetry.dependencies] python, which is kept"
+            if written
+            else "was not written by this run, and is left as it is"
+        )
+        lines.append(
+            f"{pyproject} {why}: set [tool.poetry.dependencies] python = "
+            f"{conflict.capped!r} there (only Poetry reads it), or run with --python-version "
+            f"'{conflict.capped}' (which writes requires-python = '{conflict.capped}' too)"
+            if tried is None
+            else f"Cap it below Python {conflict.below} by hand: [tool.poetry.dependencies] "
+            f"python = {conflict.capped!r}, or narrow the requirement that pulls "
+            f"{conflict.package} in"
+        )
+    return "\n".join(lines)
 
 
 def to_uv(
@@ -467,8 +601,9 @@ def apply_and_lock(
 ) -> tuple[Plan, tuple[FileChange, ...], tuple[FileChange, ...]]:
     """Write ``plan`` (of :func:`to_poetry` or :func:`to_uv`), then ``lock`` what was
     written (:func:`lock_poetry` or :func:`lock_uv` for the same result: each puts every
-    file back when it fails, and returns the lock files it wrote), then the files of
-    ``workflow()``: ``plan`` with those of ``--with`` added (:func:`workflow`).
+    file back when it fails, and returns the lock files it wrote, and any file of the plan
+    it wrote again, which takes that file's place among the files written), then the files
+    of ``workflow()``: ``plan`` with those of ``--with`` added (:func:`workflow`).
 
     With ``lock``, the workflow files are planned once every lock is written: Dependabot's
     and Renovate's groups hold what each lock locks, so that a later run finds them as it
@@ -483,6 +618,10 @@ def apply_and_lock(
         return whole, apply(whole), ()
     written = apply(plan)
     locked = tuple(lock(written))
+    # a file of the plan the lock step wrote again (lock_poetry: a Python cap) is one change
+    again = {change.path: change for change in locked if change.path in {c.path for c in written}}
+    written = tuple(again.get(change.path, change) for change in written)
+    locked = tuple(change for change in locked if change.path not in again)
     if workflow is None:
         return plan, written, locked
     try:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomlkit
 from index.catalog import DEFAULT_CATALOG, Release
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
@@ -260,3 +261,132 @@ def test_to_poetry_gives_poetry_the_capped_range_and_poetry_locks(
     assert 'requires-python = ">=3.10"' in text  # what the package publishes: unchanged
     assert 'python = "<4.0,>=3.10"' in text
     assert (service / "poetry.lock").exists()
+
+
+#: A direct requirement with no cap of its own whose dependency stops at Python 4 (spaCy 3.7
+#: -> weasel -> smart-open on PyPI): only ``poetry lock`` finds that cap.
+TRANSITIVE = [
+    Release(name="nlpkit", version="1.0.0", requires_dist=("smartio>=1.0",)),
+    Release(name="smartio", version="1.0.0", requires_python=">=3.8,<4.0"),
+    Release(name="smartio", version="1.1.0", requires_python=">=3.8,<4.0"),
+    Release(name="later", version="1.0.0", requires_python=">=3.99"),
+]
+
+
+def _transitive_service(
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    line: str,
+    name: str = "svc",
+) -> Path:
+    """A service (``tmp_path / name``) whose requirements.txt says ``line``, on an index of
+    :data:`TRANSITIVE`; Poetry's folders private, in ``tmp_path``."""
+    index = local_index_factory(TRANSITIVE)
+    service = tmp_path / name
+    service.mkdir(parents=True)
+    (service / ".git").mkdir()
+    (service / "requirements.txt").write_text(f"--index-url {index.url}\n{line}\n")
+    monkeypatch.chdir(service)
+    for key in ("POETRY_CACHE_DIR", "POETRY_CONFIG_DIR", "POETRY_DATA_DIR"):
+        monkeypatch.setenv(key, str(tmp_path / key.lower()))
+    return service
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["pep621", "poetry"])
+def test_a_cap_only_poetry_lock_finds_is_written_and_poetry_locks(
+    layout: str,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``poetry lock`` refuses ``>=3.X`` for smartio, which nlpkit needs and whose every
+    release says ``<4.0``: the pyproject.toml is written again with the cap where only
+    Poetry reads it, and poetry lock run again; a second run changes nothing."""
+    service = _transitive_service(local_index_factory, tmp_path, monkeypatch, "nlpkit~=1.0")
+    assert main(["to-poetry", "--layout", layout, "--lock"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "pyproject.toml:" in err
+        and "info: smartio (a dependency of the ranges) allows only releases for Python <4.0 "
+        "(poetry lock: smartio requires Python "
+        in err
+        and f"[tool.poetry.dependencies] python = '<4.0,>={HERE}'" in err
+    ), err
+    pyproject = tomlkit.parse((service / "pyproject.toml").read_text()).unwrap()
+    assert pyproject["tool"]["poetry"]["dependencies"]["python"] == f"<4.0,>={HERE}"
+    if layout == "pep621":  # what the package would publish: never capped
+        assert pyproject["project"]["requires-python"] == f">={HERE}"
+    lock = tomlkit.parse((service / "poetry.lock").read_text()).unwrap()
+    assert {p["name"] for p in lock["package"]} == {"nlpkit", "smartio"}
+
+    written = _files(service)
+    assert main(["to-poetry", "--layout", layout, "--lock"]) == 0
+    captured = capsys.readouterr()
+    assert _files(service) == written
+    assert "Nothing to change." in captured.out
+    assert "poetry-python-cap" not in captured.err
+
+
+@pytest.mark.slow
+def test_a_package_that_needs_a_newer_python_is_an_error_that_says_what_to_run(
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A cap from above cannot help a package that needs Python 3.99: nothing is changed,
+    and the error names it and what to run, without Poetry's whole derivation."""
+    service = _transitive_service(
+        local_index_factory, tmp_path, monkeypatch, "later==1.0.0\nnlpkit~=1.0"
+    )
+    before = _files(service)
+    assert main(["to-poetry", "--python-version", HERE, "--lock"]) == 3
+    err = capsys.readouterr().err
+    assert _files(service) == before
+    assert "later requires Python >=3.99" in err
+    assert "--python-version '>=3.99'" in err
+    assert "version solving failed" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", ["a later lock", "the workflow files"])
+def test_a_failure_after_a_capped_lock_puts_every_file_back(
+    failing: str,
+    local_index_factory: LocalIndexFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pyproject.toml written again with a cap is put back with the rest when a later
+    service's lock, or the workflow files after every lock, fail."""
+    first = _transitive_service(
+        local_index_factory, tmp_path, monkeypatch, "nlpkit~=1.0", name="tree/svc"
+    )
+    tree = first.parent
+    (tree / ".git").mkdir()
+    second = tree / "tvc"  # locked after svc
+    second.mkdir()
+    url = (first / "requirements.txt").read_text().splitlines()[0]
+    missing = "no-such-project~=1.0" if failing == "a later lock" else "smartio~=1.0"
+    (second / "requirements.txt").write_text(f"{url}\n{missing}\n")
+    if failing == "the workflow files":
+        (tree / ".github").write_text("not a folder\n")
+    monkeypatch.chdir(tree)
+    before = _tree(tree)
+    assert main(["to-poetry", "--lock", "--with", "dependabot"]) != 0
+    assert _tree(tree) == before
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``; not lockmigrate's own (in ``.git``)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }

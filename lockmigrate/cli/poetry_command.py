@@ -34,6 +34,7 @@ from lockmigrate.cli.common import Verbosity, print_summary, requires_python_opt
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from lockmigrate.diagnostics import Collector
     from lockmigrate.plan import FileChange, Plan
     from lockmigrate.targets.poetry import PoetryOptions, PoetryResult
 
@@ -170,7 +171,7 @@ def to_poetry(
     else:  # with --lock, the workflow files are planned from each poetry.lock just written
         plan, written, locked = api.apply_and_lock(
             result.plan,
-            lock=(lambda files: _lock(result, files, level)) if lock else None,
+            lock=(lambda files: _lock(result, files, level, collector)) if lock else None,
             workflow=workflow,
         )
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
@@ -226,11 +227,13 @@ def _options(
 
 
 def _lock(
-    result: PoetryResult, written: Sequence[FileChange], level: Verbosity
+    result: PoetryResult, written: Sequence[FileChange], level: Verbosity, collector: Collector
 ) -> tuple[FileChange, ...]:
     """``poetry lock`` for each service just written (:func:`lockmigrate.api.lock_poetry`:
-    a failure puts every file back): the ``poetry.lock`` files written. On a terminal,
-    which runs now and how many are done, since it takes seconds a service."""
+    a failure puts every file back): the ``poetry.lock`` files written (and each
+    ``pyproject.toml`` written again with a Python cap Poetry asked for, noted in
+    ``collector``). On a terminal, which runs now and how many are done, since it takes
+    seconds a service."""
     from lockmigrate import api
     from lockmigrate.cli.progress import Progress, choose_mode
 
@@ -244,7 +247,7 @@ def _lock(
 
     with progress:
         progress.planned(len(result.services))
-        return api.lock_poetry(result, written, progress=report)
+        return api.lock_poetry(result, written, progress=report, collector=collector)
 
 
 def _poetry_summary(result: PoetryResult, changed: str, locked: int) -> list[str]:

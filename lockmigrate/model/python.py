@@ -27,11 +27,13 @@ class TargetSource(str, enum.Enum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PythonCap:
     """The ranges install on no Python from ``below`` on: ``requirement`` (at ``origin``)
-    allows only releases whose ``Requires-Python`` stops there."""
+    allows only releases whose ``Requires-Python`` stops there. ``origin`` is ``None`` for
+    a package no requirement line names (a dependency of one, which ``poetry lock`` named:
+    ``requirement`` then says so, ``smart-open (a dependency of the ranges)``)."""
 
     below: str
     requirement: str
-    origin: Origin
+    origin: Origin | None = None
 
     def lock_range(self, requires_python: str) -> str:
         """``requires_python`` with this cap (``>=3.10`` -> ``<4.0,>=3.10``)."""

@@ -9,6 +9,8 @@ require, and Poetry's ``poetry lock``.
 - :mod:`~lockmigrate.resolve.processes`: the running processes, and stopping them all;
 - :mod:`~lockmigrate.resolve.messages`: a failure's message for people;
 - :mod:`~lockmigrate.resolve.poetry`: ``poetry lock`` and ``poetry check --lock``;
+  :mod:`~lockmigrate.resolve.poetry_messages`: what ``poetry lock`` says of a project Python
+  range wider than a package allows;
 - :mod:`~lockmigrate.resolve.imports`: a lock installed into a throwaway environment, and
   its modules imported there (``check --import``).
 

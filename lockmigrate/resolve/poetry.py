@@ -12,8 +12,24 @@ from pathlib import Path
 from lockmigrate.errors import ExternalToolError
 from lockmigrate.redact import redact_text
 from lockmigrate.resolve.messages import distill_error
+from lockmigrate.resolve.poetry_messages import PythonRangeConflict, python_range_conflict
 
-__all__ = ["poetry_check_lock", "poetry_command", "poetry_lock"]
+__all__ = [
+    "PoetryLockError",
+    "PythonRangeConflict",
+    "poetry_check_lock",
+    "poetry_command",
+    "poetry_lock",
+]
+
+
+class PoetryLockError(ExternalToolError):
+    """``poetry lock`` failed; ``conflict`` is set when it failed because the project's
+    Python range is wider than some package allows (what it said of them)."""
+
+    def __init__(self, message: str, *, conflict: PythonRangeConflict | None = None) -> None:
+        super().__init__(message)
+        self.conflict = conflict
 
 
 def poetry_command() -> list[str]:
@@ -70,13 +86,16 @@ def _run(
 
 
 def poetry_lock(folder: Path, *, requires_python: str | None = None) -> None:
-    """``poetry lock`` in ``folder``; raises :class:`ExternalToolError` with Poetry's words.
+    """``poetry lock`` in ``folder``; raises :class:`PoetryLockError` with Poetry's words.
     ``requires_python`` is the project's, to let Poetry find another interpreter when this
     one is not allowed."""
     result = _run(["lock"], folder, requires_python=requires_python)
     if result.returncode != 0:
-        message = distill_error(result.stderr or result.stdout)
-        raise ExternalToolError(f"poetry lock failed in {folder}:\n{redact_text(message)}")
+        output = redact_text(result.stderr or result.stdout)
+        raise PoetryLockError(
+            f"poetry lock failed in {folder}:\n{distill_error(output)}",
+            conflict=python_range_conflict(output),
+        )
 
 
 def poetry_check_lock(folder: Path) -> str | None:

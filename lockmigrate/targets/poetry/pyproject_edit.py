@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from lockmigrate.model.python import PythonCap
     from lockmigrate.targets.poetry.options import Entry, PoetryOptions, PoetrySource
 
-__all__ = ["Destinations", "RenderedPyproject", "render_pyproject"]
+__all__ = ["Destinations", "RenderedPyproject", "cap_lock_python", "render_pyproject"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -325,6 +325,76 @@ def _write_tool_python(
     elif python_in_tool:
         dependencies["python"] = requires_python
     return requires_python
+
+
+def cap_lock_python(
+    written: bytes,
+    *,
+    before: bytes | None,
+    display: str,
+    cap: PythonCap,
+    why: str,
+    collector: Collector,
+) -> bytes | None:
+    """``written`` (a ``pyproject.toml`` this run wrote over ``before``) with ``cap`` in
+    ``[tool.poetry.dependencies] python``, as :func:`render_pyproject` writes a cap the
+    index showed: the range it says (or ``requires-python``) cut below ``cap.below``; only
+    Poetry reads it, and ``requires-python`` is left as it is. For a cap that only ``poetry
+    lock`` showed (``why`` says how, for the note).
+
+    ``None`` when there is nothing to write: ``before`` had its own ``python`` entry (the
+    user's, which is kept), there is no Python range to cut, or the cut changes nothing."""
+    from poetry.core.constraints.version import parse_constraint
+
+    if before is not None and _tool_python(parse_document(before, display)[0]) is not None:
+        return None
+    document, bom, newline = parse_document(written, display)
+    project = document.get("project")
+    base = _tool_python(document)
+    if base is None and isinstance(project, Table) and "requires-python" in project:
+        base = str(project["requires-python"])
+    if base is None:
+        return None
+    try:
+        capped = cap.lock_range(base)
+        if parse_constraint(capped) == parse_constraint(base):
+            return None
+    except ValueError:  # InvalidSpecifier, or poetry-core's ParseConstraintError
+        return None
+    _poetry_dependencies(document, "main")["python"] = capped
+    content = render_document(document, bom, newline)
+    _validate(document.as_string(), display)
+    collector.info(
+        "poetry-python-cap",
+        f"{cap.requirement} allows only releases for Python <{cap.below} ({why}), and Poetry "
+        f"locks for every Python the project allows: [tool.poetry.dependencies] python = "
+        f"{capped!r} (only Poetry reads it; requires-python is left as it is)",
+        cap.origin or Origin(path=display, line=_line_of_tool_python(content)),
+    )
+    return content
+
+
+def _tool_python(document: TOMLDocument) -> str | None:
+    """``[tool.poetry.dependencies] python``, when the document has it."""
+    tool = document.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, Table) else None
+    dependencies = poetry.get("dependencies") if isinstance(poetry, Table) else None
+    if isinstance(dependencies, Table) and "python" in dependencies:
+        return str(dependencies["python"])
+    return None
+
+
+def _line_of_tool_python(content: bytes) -> int:
+    """The line of ``python =`` in ``[tool.poetry.dependencies]`` (1 when not found)."""
+    lines = content.decode("utf-8", errors="replace").splitlines()
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if text.startswith("["):
+            inside = text.replace(" ", "") == "[tool.poetry.dependencies]"
+        elif inside and text.split("=", 1)[0].strip() == "python":
+            return number
+    return 1
 
 
 def _write_package_mode(document: TOMLDocument, package_mode: bool) -> bool:
