@@ -65,6 +65,23 @@ def test_an_edited_range_fails_with_the_precise_place(
 
 
 @pytest.mark.slow
+def test_a_range_no_release_satisfies_is_named_at_its_input_line(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The re-lock of a stale lock fails: the error names the range of the .in it is
+    re-locked from, not the lock's own pin of the package."""
+    source = migrated / "churn" / "requirements-prod.in"
+    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=9.1"))
+    capsys.readouterr()
+
+    assert main(["check", "churn"]) == 3
+
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith("lockmigrate: error: churn/requirements-prod.in:4: "), first
+    assert "no release of numpy satisfies numpy~=9.1" in first
+
+
+@pytest.mark.slow
 def test_layered_files_must_agree(migrated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dev = migrated / "churn" / "requirements-dev.txt"
     dev.write_text(dev.read_text().replace("numpy==1.26.9", "numpy==1.26.4"))

@@ -855,10 +855,13 @@ def _explain(job: _Job, message: str, runner: _Runner) -> Explanation | None:
     from lockmigrate.environment import target_environment
 
     environment = target_environment(python_version=runner.options.python_version)
-    graph = runner.readers.include_graph([job.source.path], collector=Collector())
+    # the ranges: of the file migrated, or of the .in an existing lock is re-locked from
+    # (check, --upgrade), not the lock's own pins
+    ranges = job.source.path if job.in_content is not None else job.in_path
+    graph = runner.readers.include_graph([ranges], collector=Collector())
     declared = [
         Declared(name=r.name, specifier=r.specifier, origin=r.origin)
-        for _, r in graph.walk(job.source.path.absolute())
+        for _, r in graph.walk(ranges.absolute())
         if r.name and r.specifier and environment.applies(r.marker)
     ]
     pinned: list[Pinned] = []
