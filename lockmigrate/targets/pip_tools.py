@@ -663,8 +663,9 @@ def _plan_jobs(
         if f.format is FileFormat.PIP_TOOLS_LOCK and f.input is not None and f.input.is_file()
     ]
     if not (options.upgrade or options.upgrade_packages or refresh):
-        _warn_stale_locks(locks, collector, readers)
-        return jobs, [display_path(f.path) for f in locks]
+        stale = _stale_locks(locks, layers, collector, readers)
+        jobs += stale.values()
+        return jobs, [display_path(f.path) for f in locks if f.path.absolute() not in stale]
     jobs += [_relock_job(scanned, layers, collector, readers) for scanned in locks]
     return jobs, []
 
@@ -706,22 +707,39 @@ def _service_jobs(
     return jobs
 
 
-def _warn_stale_locks(locks: list[ScannedFile], collector: Collector, readers: Readers) -> None:
-    """A warning for each of ``locks`` whose input (or a file it includes) changed since
-    the lock was written, as the digest in its header tells."""
+def _stale_locks(
+    locks: list[ScannedFile], layers: _Layers, collector: Collector, readers: Readers
+) -> dict[Path, _Job]:
+    """The re-locks, keeping every pin they can (as pip-compile run again keeps them), of
+    the ``locks`` whose input (or a file it includes) changed since lockmigrate wrote them,
+    as the digest in their header tells, and of every lock layered on one of those: a range
+    edited in a ``.in`` is locked by running ``to-pip-tools`` again. A lock with no digest
+    (written by pip-compile alone, or by another tool) is left as it is."""
+    stale: dict[Path, _Job] = {}
     for scanned in locks:
         assert scanned.input is not None  # noqa: S101 - filtered by the caller
         recorded = recorded_digest(scanned.file.text)
         if recorded is not None and recorded != inputs_digest(
             scanned.input, parse=readers.requirements
         ):
-            collector.warning(
+            stale[scanned.path.absolute()] = _relock_job(scanned, layers, collector, readers)
+            collector.info(
                 "stale-lock",
                 f"{scanned.input.name} (or a file it includes) changed since this lock was "
-                "written: re-lock it with the command in its header, or --upgrade "
-                "(lockmigrate check shows what differs)",
+                "written: re-locked, keeping the pins its ranges still allow",
                 Origin(path=scanned.file.display, line=1),
             )
+    layered = {s.path.absolute(): s for s in locks if s.path.absolute() not in stale}
+    grown = bool(stale)
+    while grown:  # a lock layered on one re-locked is re-locked after it, as make lock does
+        grown = False
+        for path, scanned in list(layered.items()):
+            job = _relock_job(scanned, layers, Collector(), readers)
+            if any(dependency in stale for dependency in job.depends_on):
+                stale[path] = _relock_job(scanned, layers, collector, readers)
+                del layered[path]
+                grown = True
+    return stale
 
 
 def _relock_job(

@@ -293,14 +293,51 @@ def test_upgrade_relocks_and_plain_run_keeps_pins(
     assert run("churn") == 0
     lock = tree / "churn" / "requirements-prod.txt"
     lock.write_text(lock.read_text().replace("numpy==1.26.9", "numpy==1.26.4"))
-    held = snapshot(tree)
+    held = lock.read_text()
 
     assert run("churn") == 0
-    assert snapshot(tree) == held
+    assert lock.read_text() == held  # its own inputs did not change: its pins are kept
+    # the dev lock, layered on it (-c), follows it, as make lock would re-lock it
+    assert pins(tree / "churn" / "requirements-dev.txt")["numpy"] == "1.26.4"
 
     assert run("--upgrade", "churn") == 0
     assert pins(lock)["numpy"] == "1.26.9"
     assert pins(tree / "churn" / "requirements-dev.txt")["numpy"] == "1.26.9"
+
+
+@pytest.mark.slow
+def test_a_plain_run_relocks_what_an_edited_range_made_stale_keeping_pins(
+    use_index: LocalIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Edit a range in the .in, run to-pip-tools again: the lock (and the dev lock layered
+    on it) is re-locked as pip-compile run again would, its other pins kept, and its input
+    digest recorded again, so check trusts it without resolving."""
+    tree = copy_fixture("three-services", tmp_path)
+    monkeypatch.chdir(tree)
+    assert run("churn") == 0
+    lock, dev = tree / "churn" / "requirements-prod.txt", tree / "churn" / "requirements-dev.txt"
+    lock.write_text(lock.read_text().replace("pandas==2.2.4", "pandas==2.2.3"))
+    source = tree / "churn" / "requirements-prod.in"
+    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=1.26.5"))
+    dev_before = dev.read_text()
+    capsys.readouterr()
+
+    assert run("churn") == 0
+
+    out = capsys.readouterr().out
+    assert "updated churn/requirements-prod.txt" in out
+    assert "updated churn/requirements-dev.txt" in out  # layered on it: re-locked after it
+    assert pins(lock)["pandas"] == "2.2.3"  # kept: the existing lock is the preference
+    assert dev.read_text() != dev_before
+    held = snapshot(tree)
+    assert run("churn") == 0
+    assert snapshot(tree) == held  # a second run changes nothing
+    capsys.readouterr()
+    assert main(["check", "churn"]) == 0
+    assert "2 trusted by their input digest, 0 re-resolved" in capsys.readouterr().out
 
 
 @pytest.mark.slow
