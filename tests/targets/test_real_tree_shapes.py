@@ -343,7 +343,7 @@ def test_keep_going_writes_every_file_that_compiles(
     monkeypatch.chdir(tree)
 
     assert main(["to-pip-tools"]) == 3  # all or nothing by default
-    assert "broken/requirements.txt:2: " in capsys.readouterr().err
+    assert "broken/requirements.txt:2 (service broken): " in capsys.readouterr().err
     assert snapshot(tree) == before
 
     assert main(["to-pip-tools", "--keep-going"]) == 4
