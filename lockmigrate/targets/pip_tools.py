@@ -45,9 +45,9 @@ from lockmigrate.resolve import (
     stop_all,
     stop_generation,
 )
-from lockmigrate.resources import read_template
 from lockmigrate.targets.common import refuse_literal_credentials, refuse_lossy_encoding
 from lockmigrate.targets.conflicts import Declared, Explanation, Pinned, explain
+from lockmigrate.targets.pip_tools_in import in_header_lines, layering_line
 from lockmigrate.variables import ENV_VAR_RE
 
 __all__ = [
@@ -96,8 +96,7 @@ class MigrationResult:
 
 
 def _header(file: RequirementFile, in_name: str, txt_name: str) -> str:
-    text = read_template("pip-tools/in-header.txt").format(input=in_name, output=txt_name)
-    return "".join(line + file.layout.newline for line in text.splitlines())
+    return "".join(line + file.layout.newline for line in in_header_lines(in_name, txt_name))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +182,7 @@ def render_in(
                 if not raw.endswith(("\n", "\r")):
                     raw += newline
                 written = include.target if target == lock else _relative(lock, folder)
-                raw += f"-c {written}{newline}"
+                raw += layering_line(written) + newline
                 layered.append(lock)
         out.append(raw)
     return "".join(out), tuple(layered)

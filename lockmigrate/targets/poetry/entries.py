@@ -9,7 +9,7 @@ import dataclasses
 import os
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from lockmigrate.model.readers import Readers
 from lockmigrate.model.requirements import (
     DeclaredRequirement,
     IncludeKind,
+    Line,
     Origin,
     RequirementFile,
     RequirementKind,
@@ -30,6 +31,7 @@ from lockmigrate.model.requirements import (
 from lockmigrate.model.services import ScannedService
 from lockmigrate.specifiers import counterexamples, only_excluded_post_releases, poetry_style
 from lockmigrate.targets.common import refuse_literal_credentials
+from lockmigrate.targets.pip_tools_in import layered_on, lines_without_header
 from lockmigrate.targets.poetry.options import (
     PYPI_HOSTS,
     UNSUPPORTED_OPTIONS,
@@ -104,6 +106,9 @@ class ServiceWriter:
     options: PoetryOptions
     collector: Collector
     readers: Readers  # reads a file included from outside the service
+    #: the service's pip-compile inputs -> their locks (absolute): a ``-c`` of one of these
+    #: locks below the ``-r`` of its input layers one group on another, as Poetry does anyway
+    locks: Mapping[Path, Path] = field(default_factory=dict)
     sources: list[PoetrySource] = field(default_factory=list)
     pypi_named: Origin | None = None
 
@@ -337,13 +342,17 @@ class ServiceWriter:
         """Entries a file adds, inlining includes of files that are not migrated themselves.
 
         Full-line comments travel with the next entry written (``leading``); those after the
-        last one with it (``trailing``)."""
+        last one with it (``trailing``). The header ``to-pip-tools`` wrote at the top of a
+        ``.in`` is about pip-compile and is left out, as is the ``-c`` it wrote to layer the
+        file on the lock of a file ``own`` holds (a note says so)."""
         seen = seen if seen is not None else set()
         seen.add(file.path.absolute())
         refuse_literal_credentials(file)
+        lines = lines_without_header(file)
         pending: list[str] = []
         last: Entry | None = None
-        for line in file.lines:
+        for index, line in enumerate(lines):
+            before = lines[index - 1] if index else None
             for option in line.options:
                 if option.name not in {"--requirement", "--constraint", "--editable", "--hash"}:
                     self.option(option.name, option.value, option.origin)
@@ -363,12 +372,7 @@ class ServiceWriter:
             if include is None:
                 continue
             if include.kind is IncludeKind.CONSTRAINT:
-                self.collector.warning(
-                    "poetry-constraints",
-                    f"Poetry has no constraints files (-c {include.target}): pin those "
-                    "versions in a group, or keep pip-compile for this file",
-                    include.origin,
-                )
+                self._constraint(before, line, own)
                 continue
             if include.resolved is None:
                 continue  # a URL: already reported by scan as remote-include
@@ -388,6 +392,30 @@ class ServiceWriter:
             yield from self.collect(nested, own, seen)
         if last is not None:
             yield dataclasses.replace(last, trailing=tuple(pending))
+
+    def _constraint(self, before: Line | None, line: Line, own: set[Path]) -> None:
+        """A ``-c`` line: Poetry has no constraints files, which is a loss to warn about,
+        unless it is the ``-c`` to-pip-tools wrote to layer this file on the lock of a file
+        of the service (``poetry.lock`` locks every group together anyway)."""
+        include = line.include
+        if include is None:
+            return
+        layered = layered_on(before, line, lock_of=self.locks, inputs=own)
+        if layered is not None:
+            self.collector.info(
+                "poetry-layered-lock",
+                f"-c {include.target} keeps this file's pip-compile lock in step with that of "
+                f"{layered.target}: poetry.lock resolves every group together with the main "
+                "dependencies, which does the same; not written",
+                include.origin,
+            )
+            return
+        self.collector.warning(
+            "poetry-constraints",
+            f"Poetry has no constraints files (-c {include.target}): pin those "
+            "versions in a group, or keep pip-compile for this file",
+            include.origin,
+        )
 
 
 def comment_line(comment: str) -> str:

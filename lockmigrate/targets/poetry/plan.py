@@ -175,6 +175,15 @@ def _warn_constraints(service: ScannedService, collector: Collector) -> None:
             )
 
 
+def _pip_compile_locks(files: list[ScannedFile]) -> dict[Path, Path]:
+    """Each pip-compile input among ``files`` -> its lock (absolute paths)."""
+    return {
+        f.path.absolute(): f.lock.absolute()
+        for f in files
+        if f.format is FileFormat.PIP_TOOLS_IN and f.lock is not None
+    }
+
+
 @dataclass(slots=True, kw_only=True)
 class _ServicePlan:
     """One service's part of the plan: its ``pyproject.toml`` and the files it replaces."""
@@ -194,7 +203,11 @@ class _ServicePlan:
 
         service, options, collector = self.service, self.options, self.collector
         writer = ServiceWriter(
-            service=service, options=options, collector=collector, readers=self.readers
+            service=service,
+            options=options,
+            collector=collector,
+            readers=self.readers,
+            locks=_pip_compile_locks(self.files),
         )
         own = {f.path.absolute() for f in self.files}
         groups: dict[str, list[Entry]] = {}

@@ -6,7 +6,6 @@ global option into an index or a ``[tool.uv]`` setting, and each ``-r`` of anoth
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import re
 import urllib.parse
@@ -28,8 +27,8 @@ from lockmigrate.model.requirements import (
     RequirementFile,
     RequirementKind,
 )
-from lockmigrate.resources import read_template
 from lockmigrate.targets.common import refuse_literal_credentials
+from lockmigrate.targets.pip_tools_in import lines_without_header
 from lockmigrate.targets.poetry.entries import comment_line, local_project_name
 from lockmigrate.targets.uv.options import (
     PYPI_HOSTS,
@@ -44,21 +43,6 @@ __all__ = ["UvWriter", "group_name", "specifier_as_written", "strip_credentials"
 
 #: Options :meth:`UvWriter.collect` reads from the lines themselves, not as settings.
 _LINE_OPTIONS = frozenset({"--requirement", "--constraint", "--editable", "--hash"})
-
-
-@functools.cache
-def _pip_tools_header() -> tuple[re.Pattern[str], ...]:
-    """The lines ``to-pip-tools`` writes at the top of a ``.in`` (about pip-compile, not
-    about the dependencies): not carried into ``pyproject.toml``."""
-    return tuple(
-        re.compile(re.escape(line).replace(r"\{input\}", r"\S+").replace(r"\{output\}", r"\S+"))
-        for line in read_template("pip-tools/in-header.txt").splitlines()
-        if line.strip()
-    )
-
-
-def _is_pip_tools_header(comment: str) -> bool:
-    return any(pattern.fullmatch(comment.strip()) for pattern in _pip_tools_header())
 
 
 def group_name(role: str) -> str:
@@ -369,13 +353,13 @@ class UvWriter:
         refuse_literal_credentials(file)
         pending: list[str] = []
         last: UvEntry | None = None
-        for line in file.lines:
+        for line in lines_without_header(file):  # its header is about pip-compile
             for option in line.options:
                 if option.name not in _LINE_OPTIONS:
                     self.option(option.name, option.value, option.origin, file.path.parent)
             if not line.content and line.comment:
                 text = comment_line(line.comment)
-                if text and not _is_pip_tools_header(line.comment):
+                if text:
                     pending.append(text)
                 continue
             produced: list[UvEntry] = []
