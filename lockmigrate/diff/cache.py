@@ -313,21 +313,6 @@ class RelockCache:
         another format), so the folder holds only what can still save a re-lock; returns
         how many were removed. Run after each store: a verdict lives minutes, the folder
         would otherwise grow by one file per re-lock for ever."""
-        removed = 0
-        try:
-            entries = list(self.root.glob("*.json"))
-        except OSError:
-            return 0
-        for path in entries:
-            try:
-                entry = json.loads(path.read_text(encoding="utf-8"))
-                if entry.get("format") == _FORMAT and float(entry["expires"]) > now:
-                    continue
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                pass  # unreadable: of no use to anyone
-            try:
-                path.unlink()
-                removed += 1
-            except OSError:
-                continue  # another run removed it, or the folder is read-only
-        return removed
+        from lockmigrate.index.cache import remove_expired
+
+        return remove_expired(self.root, entry_format=_FORMAT, now=now)

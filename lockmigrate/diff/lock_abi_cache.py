@@ -123,23 +123,6 @@ def prune(cache_dir: Path, *, now: float) -> int:
     """Remove the findings no run may replay any more (past their time, unreadable, or of
     another format); returns how many were removed. A clean lock's empty marker stays: it
     is never wrong for the lock, interpreter and lockmigrate its key names."""
-    import json
+    from lockmigrate.index.cache import remove_expired
 
-    removed = 0
-    try:
-        entries = list(_folder(cache_dir).glob("*.json"))
-    except OSError:
-        return 0
-    for path in entries:
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            if entry["format"] == _FORMAT and float(entry["expires"]) > now:
-                continue
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # unreadable: of no use to anyone
-        try:
-            path.unlink()
-            removed += 1
-        except OSError:
-            continue  # another run removed it, or the folder is read-only
-    return removed
+    return remove_expired(_folder(cache_dir), entry_format=_FORMAT, now=now)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HttpCache", "cache_control", "freshness", "write_atomically"]
+__all__ = ["HttpCache", "cache_control", "freshness", "remove_expired", "write_atomically"]
 
 _CACHE_FORMAT = 2
 
@@ -113,3 +113,28 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
+
+
+def remove_expired(folder: Path, *, entry_format: int, now: float) -> int:
+    """Remove the JSON entries in ``folder`` no run may use any more: past their
+    ``expires``, of another ``format`` than ``entry_format``, or unreadable; returns how
+    many were removed. The caches whose entries live minutes call it after each store, so
+    their folder does not grow by a file per run for ever."""
+    removed = 0
+    try:
+        entries = list(folder.glob("*.json"))
+    except OSError:
+        return 0
+    for path in entries:
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if entry.get("format") == entry_format and float(entry["expires"]) > now:
+                continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # unreadable: of no use to anyone
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            continue  # another run removed it, or the folder is read-only
+    return removed
