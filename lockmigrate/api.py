@@ -598,6 +598,7 @@ def apply_and_lock(
     *,
     lock: Callable[[tuple[FileChange, ...]], Sequence[FileChange]] | None = None,
     workflow: Callable[[], Plan] | None = None,
+    dry_run: bool = False,
 ) -> tuple[Plan, tuple[FileChange, ...], tuple[FileChange, ...]]:
     """Write ``plan`` (of :func:`to_poetry` or :func:`to_uv`), then ``lock`` what was
     written (:func:`lock_poetry` or :func:`lock_uv` for the same result: each puts every
@@ -609,7 +610,11 @@ def apply_and_lock(
     and Renovate's groups hold what each lock locks, so that a later run finds them as it
     would write them. All or nothing: when planning or writing them fails (or the run is
     interrupted), every file written and every lock is put back, and the error raised.
-    Returns the whole plan, the files written (the locks aside) and the locks written."""
+    Returns the whole plan, the files written (the locks aside) and the locks written; with
+    ``dry_run``, the whole plan only (the workflow files planned from the locks as they are
+    now), nothing written or locked."""
+    if dry_run:  # nothing written or locked: the workflow files as the locks are now
+        return (workflow() if workflow is not None else plan), (), ()
     from lockmigrate.io import apply, revert
     from lockmigrate.plan import Plan
 

@@ -127,17 +127,13 @@ def to_uv(
             uv_result=result,
         )
 
-    workflow = with_workflow if integrations else None
-    if dry_run:
-        plan = workflow() if workflow is not None else result.plan
-        written: tuple[FileChange, ...] = ()
-        locked: tuple[FileChange, ...] = ()
-    else:  # with --lock, the workflow files are planned from each uv.lock just written
-        plan, written, locked = api.apply_and_lock(
-            result.plan,
-            lock=(lambda files: _lock(result, files, level, collector)) if lock else None,
-            workflow=workflow,
-        )
+    # with --lock, the workflow files are planned from each uv.lock just written
+    plan, written, locked = api.apply_and_lock(
+        result.plan,
+        lock=(lambda files: _lock(result, files, level, collector)) if lock else None,
+        workflow=with_workflow if integrations else None,
+        dry_run=dry_run,
+    )
     if output_format is not ScanFormat.JSON and level is not Verbosity.QUIET:
         _print_services(result)
     report_plan(
