@@ -222,7 +222,7 @@ def test_to_poetry_lock_on_a_terminal_shows_each_service_locked(
     text = ESCAPES.sub("", shown.screen)
     assert re.search(r"locking services +[0-3] of 3 done", text), text
     assert re.search(r"now: poetry lock for (churn|nlp|taxi)/pyproject\.toml", text), text
-    assert summary_line(text) == "3 services, 3 files written, 3 locked by poetry lock"
+    assert summary_line(text) == "3 services, 3 files written, 3 lock files written by poetry lock"
 
 
 def test_a_dry_run_with_stat_lists_the_files_and_ends_with_the_summary(

@@ -183,8 +183,8 @@ def to_poetry(
         locked=locked,
     )
     if level is not Verbosity.QUIET:
-        count = len(result.services) if lock and not dry_run else 0
-        print_summary(_poetry_summary(result, changed_text(plan, written, dry_run=dry_run), count))
+        changed = changed_text(plan, written, dry_run=dry_run)
+        print_summary(_poetry_summary(result, changed, len(locked)))
     finish(collector.has_warnings(), strict)
 
 
@@ -248,13 +248,14 @@ def _lock(
 
 def _poetry_summary(result: PoetryResult, changed: str, locked: int) -> list[str]:
     """The closing summary's parts: services, ``changed`` (the files written, or that
-    would be), and how many ``poetry lock`` locked."""
+    would be), and how many ``poetry.lock`` files ``poetry lock`` wrote (as to-uv counts
+    its ``uv.lock`` files: none when every lock was up to date)."""
     from lockmigrate.cli.common import counted
 
     return [
         counted(len(result.services), "service"),
         changed,
-        f"{locked} locked by poetry lock" if locked else "",
+        f"{counted(locked, 'lock file')} written by poetry lock" if locked else "",
     ]
 
 

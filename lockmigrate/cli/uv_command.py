@@ -180,7 +180,7 @@ def _summary(result: UvResult, changed: str, locked: int) -> list[str]:
     return [
         counted(len(result.services), "service"),
         changed,
-        f"{counted(locked, 'uv.lock')} written by uv lock" if locked else "",
+        f"{counted(locked, 'lock file')} written by uv lock" if locked else "",
     ]
 
 
