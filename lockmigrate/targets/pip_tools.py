@@ -728,15 +728,24 @@ def _stale_locks(
                 "written: re-locked, keeping the pins its ranges still allow",
                 Origin(path=scanned.file.display, line=1),
             )
-    layered = {s.path.absolute(): s for s in locks if s.path.absolute() not in stale}
+    # the others' re-locks, each made once; its notes are kept only if it is re-locked
+    others: dict[Path, tuple[_Job, Collector]] = {}
+    if stale:
+        for scanned in locks:
+            if scanned.path.absolute() not in stale:
+                notes = Collector()
+                others[scanned.path.absolute()] = (
+                    _relock_job(scanned, layers, notes, readers),
+                    notes,
+                )
     grown = bool(stale)
     while grown:  # a lock layered on one re-locked is re-locked after it, as make lock does
         grown = False
-        for path, scanned in list(layered.items()):
-            job = _relock_job(scanned, layers, Collector(), readers)
+        for path, (job, notes) in list(others.items()):
             if any(dependency in stale for dependency in job.depends_on):
-                stale[path] = _relock_job(scanned, layers, collector, readers)
-                del layered[path]
+                stale[path] = job
+                collector.extend(notes.items)
+                del others[path]
                 grown = True
     return stale
 
