@@ -161,3 +161,13 @@ if __name__ == "__main__":  # python tests/io_trees.py TREE
     import sys
 
     sys.exit(migrate(Path(sys.argv[1])))
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative path, but for ``.git``: what a failed
+    migration must leave as it was (folders it made may stay, empty)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }

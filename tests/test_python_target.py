@@ -11,6 +11,7 @@ import tomlkit
 from index.catalog import DEFAULT_CATALOG, Release
 from index.fixtures import LocalIndexFactory
 from index.server import LocalIndex
+from io_trees import files_of
 
 from lockmigrate.cli import main
 from lockmigrate.model.requirements import Option, Origin
@@ -378,15 +379,6 @@ def test_a_failure_after_a_capped_lock_puts_every_file_back(
     if failing == "the workflow files":
         (tree / ".github").write_text("not a folder\n")
     monkeypatch.chdir(tree)
-    before = _tree(tree)
+    before = files_of(tree)
     assert main(["to-poetry", "--lock", "--with", "dependabot"]) != 0
-    assert _tree(tree) == before
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root``; not lockmigrate's own (in ``.git``)."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
-    }
+    assert files_of(tree) == before

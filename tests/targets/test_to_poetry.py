@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 from index.server import LocalIndex
+from io_trees import files_of
 from packaging.requirements import Requirement
 from packaging.version import Version
 from poetry.core.constraints.version import Version as PoetryVersion
@@ -388,10 +389,10 @@ def test_a_second_lock_with_workflow_files_changes_nothing(
     group = next(r for r in renovate["packageRules"] if r.get("groupName") == "numpy-stack")
     assert "scipy" in group["matchPackageNames"]
     assert "          - scipy\n" in (tree / ".github" / "dependabot.yml").read_text()
-    written = _tree(tree)
+    written = files_of(tree)
     assert run(*args) == 0
     captured = capsys.readouterr()
-    assert _tree(tree) == written
+    assert files_of(tree) == written
     assert "workflow-differs" not in captured.err
     assert "Nothing to change." in captured.out
 
@@ -412,18 +413,9 @@ def test_a_failure_after_the_first_lock_leaves_every_file_as_it_was(
     else:  # .github/dependabot.yml cannot be written: .github is a file
         (tree / ".github").write_text("not a folder\n")
     monkeypatch.chdir(tree)
-    before = _tree(tree)
+    before = files_of(tree)
     assert run("--python-version", RUNNING, "--lock", "--with", "dependabot,renovate") != 0
-    assert _tree(tree) == before
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by its relative path; not lockmigrate's own (in ``.git``)."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
-    }
+    assert files_of(tree) == before
 
 
 def test_lock_without_poetry_is_exit_3(
