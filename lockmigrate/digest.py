@@ -8,8 +8,9 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from lockmigrate.hashes import sha256, sha256_hex
 from lockmigrate.model.requirements import RequirementFile
 from lockmigrate.paths import display_path
 
@@ -20,30 +21,6 @@ __all__ = ["inputs_digest", "recorded_digest", "sha256_hex", "with_input_digest"
 
 _DIGEST_PREFIX = "# lockmigrate: inputs "
 _DIGEST_RE = re.compile(r"^# lockmigrate: inputs (?P<digest>sha256:[0-9a-f]{64})", re.MULTILINE)
-
-
-class _Hash(Protocol):
-    def update(self, data: bytes, /) -> None: ...
-    def hexdigest(self) -> str: ...
-
-
-def _sha256() -> _Hash:
-    try:  # the builtin module: hashlib would load OpenSSL, which check's fast path never needs
-        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # Python 3.12+ names it _sha2; other builds may have only OpenSSL's
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            from hashlib import sha256
-    hasher: _Hash = sha256()
-    return hasher
-
-
-def sha256_hex(data: bytes) -> str:
-    """The SHA-256 of ``data`` in hex, without loading OpenSSL (see :func:`_sha256`)."""
-    hasher = _sha256()
-    hasher.update(data)
-    return hasher.hexdigest()
 
 
 def inputs_digest(
@@ -61,7 +38,7 @@ def inputs_digest(
     so that its includes need not be parsed again; the digest is of the bytes on disk
     either way."""
 
-    digest = _sha256()
+    digest = sha256()
     pending = [(in_path.absolute(), in_content)]
     seen: set[Path] = set()
     while pending:

@@ -74,3 +74,29 @@ def test_closed_standard_output_is_not_a_crash(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["diff", "--fail-on", "nonsense", "requirements.in"],  # a usage error, raised
+        ["diff", "--offline", "requirements.in"],  # an input that does not exist
+    ],
+)
+def test_diff_puts_the_garbage_collector_back(
+    arguments: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``diff`` pauses the cyclic garbage collector while it runs (as ``check`` and ``scan``
+    do); whatever the run ends with, a library caller gets it back as it was."""
+    import gc
+
+    monkeypatch.chdir(tmp_path)
+    assert gc.isenabled()
+    assert main(arguments) != 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        main(arguments)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -59,16 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     previous = _on_interrupt()
     try:
         if arguments[:1] == ["diff"]:
-            # the plain forms of diff's options are read without typer (see diff_run)
-            from lockmigrate.cli import diff_run
-
-            read = diff_run.read_arguments(arguments[1:])
-            if read is not None:
-                try:
-                    diff_run.run(read)
-                except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
-                    return int(ExitCode.FINDINGS)
-                return int(ExitCode.OK)
+            code = _diff(arguments)
+            if code is not None:
+                return code
         if arguments[:1] == ["check"]:
             return _check(arguments)
         return _run_typer(arguments)
@@ -97,6 +90,32 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.INTERNAL)
     finally:
         _restore(previous)
+
+
+def _diff(arguments: list[str]) -> int | None:
+    """``lockmigrate diff`` in the plain forms of its options, read without typer (see
+    :mod:`lockmigrate.cli.diff_run`); ``None`` when typer must read them. The cyclic garbage
+    collector is paused meanwhile, as for ``check`` (:func:`_check`): a warm ``diff`` is
+    mostly imports and a model that lives to the end, which the collector would walk again
+    and again (4 ms of a 110 ms run on a 200-package lock). Its state is put back."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from lockmigrate.cli import diff_run
+
+        read = diff_run.read_arguments(arguments[1:])
+        if read is None:
+            return None
+        try:
+            diff_run.run(read)
+        except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
+            return int(ExitCode.FINDINGS)
+        return int(ExitCode.OK)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _check(arguments: list[str]) -> int:

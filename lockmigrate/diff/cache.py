@@ -37,8 +37,7 @@ from lockmigrate.model.locks import Lock, LockHeader, LockKind, PinnedPackage
 from lockmigrate.model.requirements import Origin
 
 if TYPE_CHECKING:
-    import hashlib
-
+    from lockmigrate.hashes import Hasher
     from lockmigrate.index import ProjectVersions
     from lockmigrate.resolve import CompileOptions
 
@@ -47,7 +46,7 @@ __all__ = ["RelockCache", "Verdict", "pages_needed", "relock_key"]
 _FORMAT = 1
 
 
-def _update(hasher: hashlib._Hash, label: str, data: bytes) -> None:
+def _update(hasher: Hasher, label: str, data: bytes) -> None:
     hasher.update(f"{label}\0{len(data)}\0".encode() + data + b"\0")
 
 
@@ -130,11 +129,10 @@ def relock_key(
     options, of ``index_lines``, of every ``PIP_*`` and ``UV_*`` variable (URLs redacted) and
     of pip's and uv's configuration files, and of the working folder (paths are shown
     relative to it). ``None`` when a file cannot be read (no verdict is then kept or used)."""
-    import hashlib
-
+    from lockmigrate.hashes import sha256
     from lockmigrate.redact import redact_text
 
-    hasher = hashlib.sha256()
+    hasher = sha256()
     _update(hasher, "format", f"{_FORMAT} {__version__} {sys.version} {sys.platform}".encode())
     _update(hasher, "resolver", _resolver_identity(options))
     _update(hasher, "options", repr(options).encode())

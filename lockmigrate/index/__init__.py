@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from packaging.version import Version
 
+from lockmigrate.hashes import sha256_hex
 from lockmigrate.index.cache import HttpCache, freshness
 from lockmigrate.index.pages import (
     ACCEPT,
@@ -749,7 +750,7 @@ def fetch_metadata(
         nonlocal waiting
         try:
             body = None if cancelled else _metadata_body(client, url)
-            if body is not None and (not expected or _sha256_hex(body) == expected):
+            if body is not None and (not expected or sha256_hex(body) == expected):
                 with finished:
                     found[key] = body
         finally:
@@ -793,7 +794,7 @@ def read_metadata(file: IndexFile, transport: Transport) -> bytes | None:
     if response.status != 200:
         return None
     expected = file.metadata_sha256
-    return response.body if not expected or _sha256_hex(response.body) == expected else None
+    return response.body if not expected or sha256_hex(response.body) == expected else None
 
 
 def _metadata_body(client: _Client, url: str) -> bytes | None:
@@ -810,9 +811,3 @@ def _metadata_body(client: _Client, url: str) -> bytes | None:
     except FetchError:
         return None
     return response.body if response.status == 200 else None
-
-
-def _sha256_hex(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()

@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lockmigrate.hashes import sha256_hex
+
 __all__ = ["HttpCache", "cache_control", "freshness", "remove_expired", "write_atomically"]
 
 _CACHE_FORMAT = 2
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib  # only once a cache folder exists: a cold run never hashes
-
-    return hashlib.sha256(data).hexdigest()
 
 
 def cache_control(headers: Mapping[str, str]) -> dict[str, str | None]:
@@ -48,7 +44,7 @@ class HttpCache:
         parts = urllib.parse.urlsplit(url)
         netloc = parts.netloc.rpartition("@")[2]  # credentials never reach the key or disk
         bare = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-        return _sha256(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode())
+        return sha256_hex(f"{_CACHE_FORMAT}\n{bare}\n{accept}".encode())
 
     def load(self, url: str, accept: str) -> tuple[dict[str, Any], bytes] | None:
         if self._present is None:
@@ -61,7 +57,7 @@ class HttpCache:
             body = (self.root / f"{key}.body").read_bytes()
         except (OSError, ValueError):
             return None
-        if not isinstance(meta, dict) or _sha256(body) != meta.get("sha256"):
+        if not isinstance(meta, dict) or sha256_hex(body) != meta.get("sha256"):
             return None
         return meta, body
 
@@ -69,7 +65,7 @@ class HttpCache:
         """Keep ``body`` with ``meta``; returns the body's SHA-256 (hex), also when the
         folder cannot be written."""
         key = self._key(url, accept)
-        digest = _sha256(body)
+        digest = sha256_hex(body)
         meta = {**meta, "sha256": digest}
         try:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def uv_binary() -> str | None:
 @functools.lru_cache(maxsize=1)
 def _find_uv_binary() -> str | None:
     if importlib.util.find_spec("uv") is not None:
+        if sys.prefix != sys.base_prefix and os.name == "posix":
+            # In a virtual environment on POSIX, find_uv_bin's first place to look is the
+            # environment's bin folder: looked at first here, without importing sysconfig
+            # and its data (2 ms of a warm diff that reads a kept re-lock verdict).
+            beside = Path(sys.prefix, "bin", "uv")
+            if beside.is_file():
+                return str(beside)
         try:
             from uv import find_uv_bin
 

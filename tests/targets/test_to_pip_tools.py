@@ -600,3 +600,20 @@ def test_the_uv_binary_is_found_by_workers_that_ask_at_once() -> None:
             [sys.executable, "-c", script], capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_the_uv_binary_is_the_one_find_uv_bin_finds() -> None:
+    """In a virtual environment, ``uv_binary`` looks in the environment's ``bin`` folder
+    before importing ``sysconfig`` (2 ms of a warm diff): the answer must be the one uv's own
+    ``find_uv_bin`` gives. Run in a fresh interpreter, so neither answer is cached."""
+    pytest.importorskip("uv")
+    script = (
+        "import sys\n"
+        "from lockmigrate.resolve import uv_binary\n"
+        "found = uv_binary()\n"
+        "assert 'sysconfig' not in sys.modules or sys.prefix == sys.base_prefix, found\n"
+        "from uv import find_uv_bin\n"
+        "assert found == str(find_uv_bin()), (found, find_uv_bin())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

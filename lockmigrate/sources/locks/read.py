@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from lockmigrate.errors import InputError
@@ -50,6 +49,8 @@ def read_lock_at_revision(path: Path, revision: str, *, display: str | None = No
     if revision.startswith("-"):
         raise InputError(f"{revision!r} is not a git revision")
     folder = path.parent if path.parent != Path() else Path.cwd()
+    import subprocess  # only for a lock read from git: a plain diff or check never runs one
+
     try:
         result = subprocess.run(
             ["git", "show", f"{revision}:./{path.name}"],
