@@ -16,7 +16,7 @@ import time
 from typing import Any, NoReturn
 
 from lockmigrate import __version__
-from lockmigrate.errors import ExitCode, InputError, LockmigrateError
+from lockmigrate.errors import ExitCode, FindingsError, InputError, LockmigrateError
 
 __all__ = ["elapsed", "main", "run"]
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = _on_interrupt()
     try:
         if arguments[:1] == ["diff"]:
-            code = _diff(arguments)
+            code = _diff(arguments, keep=argv is None)
             if code is not None:
                 return code
         if arguments[:1] == ["check"]:
@@ -92,26 +92,49 @@ def main(argv: list[str] | None = None) -> int:
         _restore(previous)
 
 
-def _diff(arguments: list[str]) -> int | None:
+def _diff(arguments: list[str], *, keep: bool) -> int | None:
     """``lockmigrate diff`` in the plain forms of its options, read without typer (see
-    :mod:`lockmigrate.cli.diff_run`); ``None`` when typer must read them. The cyclic garbage
-    collector is paused meanwhile, as for ``check`` (:func:`_check`): a warm ``diff`` is
-    mostly imports and a model that lives to the end, which the collector would walk again
-    and again (4 ms of a 110 ms run on a 200-package lock). Its state is put back."""
+    :mod:`lockmigrate.cli.diff_run`); ``None`` when typer must read them. With ``keep`` (the
+    command line, not a program calling :func:`main`), a warm run's answer is replayed or
+    kept (:mod:`lockmigrate.cli.kept`). The cyclic garbage collector is paused meanwhile, as
+    for ``check`` (:func:`_check`): a warm ``diff`` is mostly imports and a model that lives
+    to the end, which the collector would walk again and again (4 ms of a 110 ms run on a
+    200-package lock). Its state is put back."""
     import gc
 
     collecting = gc.isenabled()
     gc.disable()
     try:
+        recorder = None
+        if keep:
+            from lockmigrate.cli import kept
+
+            code = kept.replay(arguments[1:])
+            if code is not None:
+                return code
         from lockmigrate.cli import diff_run
 
         read = diff_run.read_arguments(arguments[1:])
         if read is None:
             return None
+        if keep:
+            recorder = kept.Recorder.start(arguments[1:])
         try:
             diff_run.run(read)
         except BrokenPipeError:  # `lockmigrate diff | head`: as click ends it
+            if recorder is not None:
+                recorder.abandon()
             return int(ExitCode.FINDINGS)
+        except FindingsError as error:  # main prints it; a replay prints it the same way
+            if recorder is not None:
+                recorder.finish(int(error.exit_code), f"lockmigrate: error: {error}\n")
+            raise
+        except BaseException:
+            if recorder is not None:
+                recorder.abandon()
+            raise
+        if recorder is not None:
+            recorder.finish(int(ExitCode.OK))
         return int(ExitCode.OK)
     finally:
         if collecting:
