@@ -6,6 +6,7 @@ as PyPI does (``max-age=600``), each run's output compared with a fresh run's.""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -180,17 +181,8 @@ def test_an_answer_is_not_replayed_once_its_pages_may_not_be_reused(run: Run) ->
     assert KEPT not in again.stderr
 
 
-def test_pages_that_may_not_be_stored_give_no_answer_to_keep(
-    local_index_factory: LocalIndexFactory, tmp_path: Path
-) -> None:
-    index = local_index_factory(DEFAULT_CATALOG)  # no-store
-    tree = tmp_path / "svc"
-    tree.mkdir()
-    (tree / "requirements.in").write_text(RANGES)
-    (tree / "requirements.txt").write_text(LOCK)
-    env = index.env(cache_dir=tmp_path / "tool-cache")
-    env["LOCKMIGRATE_CACHE_DIR"] = str(tmp_path / "lockmigrate-cache")
-    run = Run(tree, env, index)
+def test_pages_that_may_not_be_stored_give_no_answer_to_keep(run: Run) -> None:
+    run.index.cache_control = "no-store"
     for _ in range(3):
         assert KEPT not in run(*JSON).stderr
     assert run.entries() == {}
@@ -234,3 +226,20 @@ def test_a_kept_answer_holds_no_credential(run: Run) -> None:
     folder = Path(run.env["LOCKMIGRATE_CACHE_DIR"]) / "diff-reports"
     assert [path for path in folder.iterdir() if secret in path.read_text()] == []
     assert list(folder.iterdir())
+
+
+def test_the_audit_hook_never_raises_into_what_it_audits() -> None:
+    """An exception in an audit hook would fail the open it audits: whatever the event
+    carries, the recorder spoils its run instead."""
+    from lockmigrate.cli.kept import Recorder
+
+    recorder = Recorder(["requirements.in"])  # not started: no hook in this process
+    recorder._audit("open", (object(), "r", 0))
+    recorder._audit("os.scandir", ())
+    assert recorder.spoiled is not None
+    assert recorder.opened == {}
+    clean = Recorder(["requirements.in"])
+    clean._audit("open", ("requirements.in", "r", None))
+    clean._audit("open", ("written.txt", None, os.O_WRONLY | os.O_CREAT))
+    assert list(clean.opened) == [str(Path("requirements.in").absolute())]
+    assert clean.spoiled == f"wrote {Path('written.txt').absolute()}"

@@ -109,7 +109,10 @@ def _diff(arguments: list[str], *, keep: bool) -> int | None:
         if keep:
             from lockmigrate.cli import kept
 
-            code = kept.replay(arguments[1:])
+            try:
+                code = kept.replay(arguments[1:])
+            except BrokenPipeError:  # as below
+                return int(ExitCode.FINDINGS)
             if code is not None:
                 return code
         from lockmigrate.cli import diff_run

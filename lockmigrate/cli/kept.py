@@ -14,10 +14,12 @@ answer is kept under the cache folder (``diff-reports/``, see
   another key;
 - every file the first run read (requirements files and what they include, locks,
   ``pyproject.toml``, pip's and uv's configuration files) has the same bytes; the pip and
-  uv configuration files that did not exist still do not; no entry was added to or removed
-  from any folder the run listed, any folder holding a file it read, or any of their parents
-  (a new lock, a new ``pyproject.toml`` with a ``[tool.lockmigrate]`` table); the files of
-  lockmigrate and of every module it loaded are the same (an upgrade, an edited checkout);
+  uv configuration files that did not exist still do not, nor any file the run looked for
+  and did not find (a ``pyproject.toml`` with a ``[tool.lockmigrate]`` table above the
+  tree); no entry was added to or removed from any folder the run listed, any folder
+  holding a file it read (a new lock beside an ``.in``), the interpreter's folder or a folder
+  on ``PATH`` (an installed resolver); the files of lockmigrate and of every module it
+  loaded are the same (an upgrade, an edited checkout);
 - it is before the time until which every cached page, re-lock verdict and NumPy ABI
   verdict the first run read may be reused (ten minutes after the first run when it read
   none).
@@ -214,14 +216,20 @@ class Recorder:
             self.spoiled = reason
 
     def _audit(self, event: str, arguments: tuple[Any, ...]) -> None:
+        """The audit hook. It must never raise: an exception in a hook fails the operation
+        it audits (the open, the listing) instead; anything unexpected spoils the run."""
         if not self.active:
             return
         if event in _SPOILERS:
             self.spoil(event)
-            return
-        if event not in {"open", "os.listdir", "os.scandir"}:
-            return
-        if sys._getframe(1).f_code.co_filename.startswith("<frozen importlib"):
+        elif event in {"open", "os.listdir", "os.scandir"}:
+            try:
+                self._record(event, arguments)
+            except Exception as error:  # noqa: BLE001 - see the docstring
+                self.spoil(f"{event}: {error!r}")
+
+    def _record(self, event: str, arguments: tuple[Any, ...]) -> None:
+        if sys._getframe(2).f_code.co_filename.startswith("<frozen importlib"):
             return  # the import system reading a module: see _modules()
         target = arguments[0] if arguments else None
         if target is None or isinstance(target, int):
@@ -231,7 +239,8 @@ class Recorder:
             self.listed[path] = None
             return
         mode, flags = arguments[1], arguments[2]
-        if (isinstance(mode, str) and any(c in mode for c in "wax+")) or flags & _WRITES:
+        writes = isinstance(mode, str) and any(c in mode for c in "wax+")
+        if writes or (isinstance(flags, int) and flags & _WRITES):
             self.spoil(f"wrote {path}")
         elif not path.startswith(_UNREAD):
             self.opened[path] = None

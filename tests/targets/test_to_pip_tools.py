@@ -615,5 +615,7 @@ def test_the_uv_binary_is_the_one_find_uv_bin_finds() -> None:
         "from uv import find_uv_bin\n"
         "assert found == str(find_uv_bin()), (found, find_uv_bin())\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
