@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions, ResolverError
     from lockmigrate.resolve.pip_tools import is_running_python
     from lockmigrate.resolve.processes import stop_all, stop_generation
-    from lockmigrate.resolve.uv import installed, uv_binary
+    from lockmigrate.resolve.uv import installed, uv_binary, uv_version
 
 #: Where each name of the interface lives. They are imported on first use (PEP 562), not
 #: with the package: ``diff`` on a warm cache and ``check`` need a few of these names, or
@@ -67,6 +67,7 @@ _HOMES = {
     "stop_all": "processes",
     "stop_generation": "processes",
     "uv_binary": "uv",
+    "uv_version": "uv",
 }
 
 
@@ -100,4 +101,5 @@ __all__ = [
     "stop_all",
     "stop_generation",
     "uv_binary",
+    "uv_version",
 ]

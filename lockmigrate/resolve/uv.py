@@ -12,7 +12,7 @@ from pathlib import Path
 from lockmigrate.errors import ExternalToolError, UsageError
 from lockmigrate.resolve.options import Backend, CompileJob, CompileOptions
 
-__all__ = ["installed", "uv_argv", "uv_binary", "uv_command", "uv_lock"]
+__all__ = ["installed", "uv_argv", "uv_binary", "uv_command", "uv_lock", "uv_version"]
 
 _UV_FLAGS = ("--quiet", "--no-progress")
 
@@ -56,6 +56,29 @@ def _find_uv_binary() -> str | None:
     import shutil  # with bz2, lzma and fnmatch: only for the uv backend
 
     return shutil.which("uv")
+
+
+def uv_version() -> str | None:
+    """The version of the uv found here (``0.13.9``): the ``uv`` package's, else what the
+    binary says (``uv 0.13.9 (...)``); ``None`` when there is no uv or it does not say."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("uv")
+    except PackageNotFoundError:
+        pass
+    found = uv_binary()
+    if found is None:
+        return None
+    import subprocess
+
+    try:
+        said = subprocess.run(
+            [found, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return said[1] if len(said) >= 2 and said[0] == "uv" else None
 
 
 def uv_command() -> list[str]:

@@ -619,3 +619,15 @@ def test_the_uv_binary_is_the_one_find_uv_bin_finds() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_uv_version_is_what_the_uv_binary_says() -> None:
+    """``uv_version`` (the pre-commit hook's ``uv~=X.Y.Z``) reads the ``uv`` package's
+    metadata; the binary that package installed must say the same."""
+    pytest.importorskip("uv")
+    from lockmigrate.resolve import uv_binary, uv_version
+
+    found = uv_binary()
+    assert found is not None
+    said = subprocess.run([found, "--version"], capture_output=True, text=True, check=True)
+    assert said.stdout.split()[:2] == ["uv", uv_version()]

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 MIGRATED = FIXTURES / "workflow" / "three-services-migrated"
 UNMIGRATED = FIXTURES / "pip_tools" / "three-services"
 EVERYTHING = "dependabot,renovate,make,pre-commit,github-actions"
+# the hook installs the release line of the uv found here (a dependency of the tests)
+UV_LINE = f"uv~={version('uv')}"
 
 
 def load_yaml(path: Path) -> Any:
@@ -225,7 +228,7 @@ def test_locks_compiled_by_uv_get_uv_in_the_hook_and_the_workflow(tree: Path) ->
     assert run("--with", "pre-commit,github-actions") == 0
 
     hook = load_yaml(tree / ".pre-commit-config.yaml")["repos"][0]["hooks"][0]
-    assert hook["additional_dependencies"] == [installed_self().requirement, "uv"]
+    assert hook["additional_dependencies"] == [installed_self().requirement, UV_LINE]
     steps = load_yaml(tree / ".github" / "workflows" / "lockmigrate.yml")["jobs"]["locks"]["steps"]
     install = next(step["run"] for step in steps if "pip install" in step.get("run", ""))
     assert install.split()[-1] == "uv"
@@ -744,7 +747,7 @@ def test_to_uv_pre_commit_hook_installs_uv_and_watches_the_locks(
     assert hook["id"] == "lockmigrate-check"
     assert hook["args"] == ["churn", "nlp", "taxi"]
     # lockmigrate check runs uv lock --check in each project: uv is in the hook's environment
-    assert hook["additional_dependencies"] == [installed_self().requirement, "uv"]
+    assert hook["additional_dependencies"] == [installed_self().requirement, UV_LINE]
     import re
 
     files = re.compile(hook["files"])

@@ -96,7 +96,12 @@ def render_pre_commit(writer: Writer) -> None:
 
 def _hook_requirements(writer: Writer) -> list[str]:
     """What the hook's environment installs: lockmigrate, and uv for ``uv lock --check`` or
-    for re-locking what ``uv pip compile`` locked."""
+    for re-locking what ``uv pip compile`` locked, at the release line of the uv found here
+    (``uv~=0.13.9``: its patch releases, which write the locks this one wrote), or any uv
+    when none is found."""
     if writer.setup.locks_with_uv:
-        return [writer.install.requirement, "uv"]
+        from lockmigrate.resolve import uv_version
+
+        found = uv_version()
+        return [writer.install.requirement, f"uv~={found}" if found else "uv"]
     return [writer.install.requirement]
