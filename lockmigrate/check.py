@@ -44,7 +44,7 @@ from packaging.version import InvalidVersion, Version
 from lockmigrate.diagnostics import Collector
 from lockmigrate.digest import inputs_digest, recorded_digest
 from lockmigrate.environment import TargetEnvironment, target_environment
-from lockmigrate.errors import InputError
+from lockmigrate.errors import ExternalToolError, InputError
 from lockmigrate.model.requirements import IncludeKind, Origin, RequirementFile, RequirementKind
 from lockmigrate.model.services import FileFormat, ScannedFile, ScannedService, ScanReport
 from lockmigrate.paths import pylock_path_for
@@ -108,10 +108,13 @@ class CheckReport:
     services: tuple[str, ...] = ()
     # check --import: what installing each lock and importing its modules gave
     imports: ImportReport | None = None
+    # the re-locks that failed (the resolver's words, at the file and line they are about):
+    # whether those locks are stale is not known; everything else was checked
+    relock_errors: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.relock_errors
 
 
 class _Pin(NamedTuple):
@@ -545,6 +548,8 @@ class _Tally:
     stale: dict[CompileOptions, list[tuple[ScannedService, ScannedFile]]] = field(
         default_factory=dict
     )
+    relock_errors: list[str] = field(default_factory=list)  # the re-locks that failed
+    not_relocked: set[str] = field(default_factory=set)  # their locks, as shown
 
 
 def run_check(
@@ -563,8 +568,9 @@ def run_check(
     ``projects`` (folders with a ``poetry.lock`` or a ``uv.lock``). ``options`` re-lock every stale
     lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
     the exclude patterns left out, as shown) is reported as it is. Raises
-    :class:`~lockmigrate.errors.ExternalToolError` when the resolver itself fails (the
-    check could not be made). ``planned`` hears how many locks will be re-resolved (once,
+    A re-lock that fails (the resolver, or a range no release satisfies) is one of the
+    report's ``relock_errors``: whether its locks are stale is not known, and everything
+    else is still checked and reported. ``planned`` hears how many locks will be re-resolved (once,
     before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells.
     Given ``imports`` (a display's hooks, which may be empty), every pip-compile lock is
     also installed and its modules imported (``check --import``)."""
@@ -588,7 +594,9 @@ def run_check(
     resolved = [
         f.file.display
         for _, f in pairs
-        if f.file.display not in tally.trusted and f.file.display not in tally.unverified
+        if f.file.display not in tally.trusted
+        and f.file.display not in tally.unverified
+        and f.file.display not in tally.not_relocked
     ]
     return CheckReport(
         findings=tuple(tally.findings),
@@ -601,6 +609,7 @@ def run_check(
         excluded=tuple(excluded),
         services=tuple(service.display for service in report.services),
         imports=imported,
+        relock_errors=tuple(tally.relock_errors),
     )
 
 
@@ -718,20 +727,26 @@ def _relock_stale(
     tally: _Tally, collector: Collector, progress: Progress | None
 ) -> list[tuple[str, str]]:
     """Re-lock each stale lock as to-pip-tools would, adding a finding for each lock the
-    re-lock changes; which resolver re-locked each lock."""
+    re-lock changes, and the error of each re-lock that fails; which resolver re-locked
+    each lock."""
     resolvers: list[tuple[str, str]] = []
     for relock, group in tally.stale.items():
         from lockmigrate.sources.readers import readers
         from lockmigrate.targets.pip_tools import plan_pip_tools
 
-        relocked = plan_pip_tools(
-            _subset(group),
-            options=relock,
-            collector=collector,
-            readers=readers(),
-            refresh=True,
-            progress=progress,
-        )
+        try:
+            relocked = plan_pip_tools(
+                _subset(group),
+                options=relock,
+                collector=collector,
+                readers=readers(),
+                refresh=True,
+                progress=progress,
+            )
+        except ExternalToolError as error:  # the other findings still stand: keep them
+            tally.relock_errors.append(str(error))
+            tally.not_relocked.update(f.file.display for _, f in group)
+            continue
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]
         for change in relocked.plan.changes:
             if change.after is None or change.before is None:

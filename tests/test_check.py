@@ -76,9 +76,34 @@ def test_a_range_no_release_satisfies_is_named_at_its_input_line(
 
     assert main(["check", "churn"]) == 3
 
-    first = capsys.readouterr().err.splitlines()[0]
-    assert first.startswith("lockmigrate: error: churn/requirements-prod.in:4: "), first
-    assert "no release of numpy satisfies numpy~=9.1" in first
+    captured = capsys.readouterr()
+    error = next(line for line in captured.err.splitlines() if "error:" in line)
+    assert error.startswith("lockmigrate: error: churn/requirements-prod.in:4: "), error
+    assert "no release of numpy satisfies numpy~=9.1" in error
+    # what the check found besides stands: the lock's numpy is outside the edited range
+    assert "churn/requirements-prod.in:4: numpy==1.26.9 in churn/requirements-prod.txt is " in (
+        captured.out
+    )
+    assert "1 re-lock(s) failed: whether those locks are stale is not known" in captured.out
+    assert "1 re-lock failed" in captured.err
+
+
+@pytest.mark.slow
+def test_a_failed_re_lock_is_in_the_json_report(
+    migrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = migrated / "churn" / "requirements-prod.in"
+    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=9.1"))
+    capsys.readouterr()
+
+    assert main(["check", "--format", "json", "churn"]) == 3
+
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    (error,) = document["relock_errors"]
+    assert error.startswith("churn/requirements-prod.in:4: ")
+    assert "churn/requirements-prod.txt" not in document["resolved"]
+    assert "out-of-range" in {finding["code"] for finding in document["findings"]}
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ from lockmigrate.cli.common import (
 from lockmigrate.cli.declared import Option, read_plain
 
 if TYPE_CHECKING:
+    from lockmigrate.check import CheckReport
     from lockmigrate.cli.progress import Progress
     from lockmigrate.import_check import ImportHooks, ImportReport
 
@@ -136,7 +137,8 @@ _CHECK_NOTES = frozenset({"freshness-unknown", "relocked-for-python"})
 
 
 def run(arguments: CheckArguments) -> int:
-    """Check, print the report; the exit code (0, or 1 with findings). Errors are raised.
+    """Check, print the report; the exit code (0, or 1 with findings). Errors are raised:
+    a re-lock that failed after the report is printed (exit 3).
 
     ``[tool.lockmigrate]`` gives the defaults: ``resolver`` when ``--resolver`` is not
     given, and ``exclude``, to which ``--exclude`` adds (from the current folder)."""
@@ -200,6 +202,12 @@ def run(arguments: CheckArguments) -> int:
         sys.stdout.write(check_report.render_markdown(report))
     else:
         sys.stdout.write(check_report.render_text(report))
+    return _end(report, level)
+
+
+def _end(report: CheckReport, level: Verbosity) -> int:
+    """The closing summary; then the exit code (0, or 1 with findings), or the errors of
+    the re-locks that failed, raised (exit 3): the check could not be made whole."""
     if level is not Verbosity.QUIET:
         from lockmigrate.cli.common import counted, print_summary
 
@@ -209,8 +217,15 @@ def run(arguments: CheckArguments) -> int:
             f"{len(report.resolved)} re-resolved" if report.resolved else "",
             _imports_part(report.imports),
             "ok" if report.ok else counted(len(report.findings), "problem"),
+            f"{counted(len(report.relock_errors), 're-lock')} failed"
+            if report.relock_errors
+            else "",
         ]
         print_summary(parts)
+    if report.relock_errors:
+        from lockmigrate.errors import ExternalToolError
+
+        raise ExternalToolError("\n".join(report.relock_errors))
     return 0 if report.ok else 1
 
 

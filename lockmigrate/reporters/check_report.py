@@ -62,6 +62,11 @@ def render_text(report: CheckReport) -> str:
         lines.append(f"ok: {summary}; every lock is fresh, in range and free of credentials")
     else:
         lines.append(f"{len(report.findings)} problem(s); {summary}")
+    if report.relock_errors:
+        lines.append(
+            f"{len(report.relock_errors)} re-lock(s) failed: whether those locks are stale is "
+            "not known (the resolver's words follow on standard error)"
+        )
     lines += _environment_lines(report)
     lines += _resolver_lines(report)
     lines += _import_lines(report)
@@ -82,6 +87,7 @@ def render_json(report: CheckReport) -> str:
         "resolvers": dict(report.resolvers),
         "unlocked": list(report.unlocked),
         "excluded": list(report.excluded),
+        "relock_errors": list(report.relock_errors),
         "findings": [
             {
                 "code": finding.code,
@@ -132,4 +138,7 @@ def render_markdown(report: CheckReport) -> str:
             f"| {where} | {message} ({finding.code}) | "
             f"{_cell(finding.expected)} | {_cell(finding.found)} |"
         )
+    for error in report.relock_errors:
+        first = error.splitlines()[0] if error else ""
+        rows.append(f"| | a re-lock failed: {_cell(first)} (relock-failed) | | |")
     return "\n".join(rows) + "\n" + notes
