@@ -567,10 +567,10 @@ def run_check(
     """Check every migrated service of ``report``, and the Poetry projects in
     ``projects`` (folders with a ``poetry.lock`` or a ``uv.lock``). ``options`` re-lock every stale
     lock; ``None`` re-locks each with the resolver its header names. ``excluded`` (the files
-    the exclude patterns left out, as shown) is reported as it is. Raises
-    A re-lock that fails (the resolver, or a range no release satisfies) is one of the
-    report's ``relock_errors``: whether its locks are stale is not known, and everything
-    else is still checked and reported. ``planned`` hears how many locks will be re-resolved (once,
+    the exclude patterns left out, as shown) is reported as it is. A re-lock that fails
+    (the resolver, or a range no release satisfies) is one of the report's
+    ``relock_errors``: whether its locks are stale is not known, and everything else is
+    still checked and reported. ``planned`` hears how many locks will be re-resolved (once,
     before the first starts) and ``progress`` of each, as :func:`plan_pip_tools` tells.
     Given ``imports`` (a display's hooks, which may be empty), every pip-compile lock is
     also installed and its modules imported (``check --import``)."""
