@@ -732,7 +732,7 @@ def _relock_stale(
     resolvers: list[tuple[str, str]] = []
     for relock, group in tally.stale.items():
         from lockmigrate.sources.readers import readers
-        from lockmigrate.targets.pip_tools import plan_pip_tools
+        from lockmigrate.targets.pip_tools import NOTHING_WRITTEN, plan_pip_tools
 
         try:
             relocked = plan_pip_tools(
@@ -744,7 +744,7 @@ def _relock_stale(
                 progress=progress,
             )
         except ExternalToolError as error:  # the other findings still stand: keep them
-            tally.relock_errors.append(str(error))
+            tally.relock_errors.append(str(error).removesuffix(NOTHING_WRITTEN))
             tally.not_relocked.update(f.file.display for _, f in group)
             continue
         resolvers += [(f.file.display, relock.backend.value) for _, f in group]

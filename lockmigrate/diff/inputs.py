@@ -388,7 +388,9 @@ def _run_batch(
     try:
         planned = _planned_locks(batch, collector, progress)
     except ExternalToolError as error:  # a failure outside any one file's compile
-        reason = str(error).removesuffix("\nNothing was written.")
+        from lockmigrate.targets.pip_tools import NOTHING_WRITTEN  # loaded by the compile
+
+        reason = str(error).removesuffix(NOTHING_WRITTEN)
         for target in batch.targets:
             progress(target.title, "failed")
         return [replace(target, error=reason) for target in batch.targets]

@@ -51,6 +51,7 @@ from lockmigrate.targets.pip_tools_in import in_header_lines, layering_line
 from lockmigrate.variables import ENV_VAR_RE
 
 __all__ = [
+    "NOTHING_WRITTEN",
     "Failure",
     "MigrationResult",
     "Progress",
@@ -61,6 +62,9 @@ __all__ = [
 ]
 
 Progress = Callable[[str, str], None]  # (file shown to the user, state)
+#: The last line of a failed compile's error: true of the migration that raised it, not of a
+#: caller that only re-locks to compare (``check``, ``diff``), which leaves it out.
+NOTHING_WRITTEN = "\nNothing was written."
 
 _PEP263_RE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
@@ -1075,7 +1079,7 @@ def _outcome(
         where = f"{first.origin}" if first.origin.path == lock else f"{first.origin}: {lock}"
         raise ExternalToolError(
             f"{where} (service {display_path(service_dir_for(job.txt_path))}): "
-            f"{first.message}\nNothing was written."
+            f"{first.message}{NOTHING_WRITTEN}"
         )
     outcome = _Outcome(failures=failures, failed={job.txt_path for job, _ in runner.failures})
     for job in _dependency_order(jobs):
