@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import configparser
 
-__all__ = ["IndexSettings", "pip_config_files", "read_index_settings"]
+__all__ = ["IndexSettings", "pip_config_files", "read_index_settings", "resolver_config_files"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +111,18 @@ def pip_config_files(environ: Mapping[str, str] | None = None) -> list[Path]:
     if override:
         files.append(Path(override))
     return files
+
+
+def resolver_config_files() -> list[Path]:
+    """pip's configuration files (:func:`pip_config_files`) and uv's (``uv.toml`` in the
+    user's and the system's configuration folders, and ``UV_CONFIG_FILE``): what a
+    resolver run here may read, so what an answer kept from one depends on."""
+    home = Path(os.environ.get("HOME") or Path.home())
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    uv_files = [config_home / "uv" / "uv.toml", Path("/etc/uv/uv.toml")]
+    if os.environ.get("UV_CONFIG_FILE"):
+        uv_files.append(Path(os.environ["UV_CONFIG_FILE"]))
+    return [*pip_config_files(), *uv_files]
 
 
 def read_index_settings(

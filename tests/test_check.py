@@ -24,6 +24,12 @@ def migrated(use_index: LocalIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     return tree
 
 
+def edit_numpy_range(tree: Path, numpy_range: str) -> None:
+    """Edit churn's prod ``.in``: ``numpy~=1.26.4`` becomes ``numpy_range``."""
+    source = tree / "churn" / "requirements-prod.in"
+    source.write_text(source.read_text().replace("numpy~=1.26.4", numpy_range))
+
+
 @pytest.mark.slow
 def test_a_fresh_migration_passes_without_resolving(
     migrated: Path, capsys: pytest.CaptureFixture[str]
@@ -45,8 +51,7 @@ def test_full_re_resolves_and_passes(migrated: Path, capsys: pytest.CaptureFixtu
 def test_an_edited_range_fails_with_the_precise_place(
     migrated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = migrated / "churn" / "requirements-prod.in"
-    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=1.27.0"))
+    edit_numpy_range(migrated, "numpy~=1.27.0")
     capsys.readouterr()
 
     assert main(["check", "churn"]) == 1
@@ -70,8 +75,7 @@ def test_a_range_no_release_satisfies_is_named_at_its_input_line(
 ) -> None:
     """The re-lock of a stale lock fails: the error names the range of the .in it is
     re-locked from, not the lock's own pin of the package."""
-    source = migrated / "churn" / "requirements-prod.in"
-    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=9.1"))
+    edit_numpy_range(migrated, "numpy~=9.1")
     capsys.readouterr()
 
     assert main(["check", "churn"]) == 3
@@ -93,8 +97,7 @@ def test_a_range_no_release_satisfies_is_named_at_its_input_line(
 def test_a_failed_re_lock_is_in_the_json_report(
     migrated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = migrated / "churn" / "requirements-prod.in"
-    source.write_text(source.read_text().replace("numpy~=1.26.4", "numpy~=9.1"))
+    edit_numpy_range(migrated, "numpy~=9.1")
     capsys.readouterr()
 
     assert main(["check", "--format", "json", "churn"]) == 3

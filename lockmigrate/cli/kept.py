@@ -298,7 +298,9 @@ class Recorder:
             identity = _identity(path)
             if identity is not None:
                 identities.append([path, identity])
-        absent = [str(path) for path in _configuration_files() if not path.exists()]
+        from lockmigrate.pipconfig import resolver_config_files
+
+        absent = [str(path) for path in resolver_config_files() if not path.exists()]
         # a file found by looking whether it exists, not by opening it (a lock beside its
         # .in), shows as a change of its folder: the folders listed and those of the files
         # read (a file looked for and not found was opened: its absence is checked itself)
@@ -353,14 +355,3 @@ def _modules() -> list[str]:
         if isinstance(path, str):
             found[path] = None
     return list(found)
-
-
-def _configuration_files() -> list[Path]:
-    """pip's and uv's configuration files, wherever they may be: one created after the run
-    may change the index or the resolver's answer."""
-    from lockmigrate.pipconfig import pip_config_files
-
-    home = Path(os.environ.get("HOME") or Path.home())
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    uv_files = [config_home / "uv" / "uv.toml", Path("/etc/uv/uv.toml")]
-    return [*pip_config_files(), *uv_files]

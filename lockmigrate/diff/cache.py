@@ -77,17 +77,6 @@ def _resolver_identity(options: CompileOptions) -> bytes:
     return b"pip-tools " + b" ".join(parts)
 
 
-def _configuration_files() -> list[Path]:
-    from lockmigrate.pipconfig import pip_config_files
-
-    home = Path(os.environ.get("HOME") or Path.home())
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    uv_files = [config_home / "uv" / "uv.toml", Path("/etc/uv/uv.toml")]
-    if os.environ.get("UV_CONFIG_FILE"):
-        uv_files.append(Path(os.environ["UV_CONFIG_FILE"]))
-    return [*pip_config_files(), *uv_files]
-
-
 def _redacted(data: bytes) -> bytes:
     """``data`` with the credentials in its URLs masked: a key never depends on a secret."""
     from lockmigrate.redact import redact_text
@@ -144,7 +133,9 @@ def relock_key(
         (name, value) for name, value in os.environ.items() if name.startswith(("PIP_", "UV_"))
     )
     _update(hasher, "environment", redact_text(repr(variables)).encode())
-    for path in _configuration_files():
+    from lockmigrate.pipconfig import resolver_config_files
+
+    for path in resolver_config_files():
         try:
             data = path.read_bytes()
         except FileNotFoundError:
